@@ -1,0 +1,258 @@
+"""Date parsing for article metadata: one pure, total function, :func:`parse_date`.
+
+:func:`parse_date` turns a date string as found in web pages (ISO 8601, RFC 2822, "March 5, 2024",
+"5. März 2024", "2024/03/05", "20240305", Unix timestamps...) into a timezone-aware
+``datetime``, or ``None``. Conventions:
+
+* a value without a time zone is taken as UTC; a value with an offset keeps that offset, so the
+  calendar day the page shows stays the day of the returned value;
+* a value before :data:`MIN_YEAR` or later than "now" is rejected (``None``): a wrong date is worse
+  than a missing one;
+* ambiguous numeric forms ("03/05/2024", where day and month could be swapped) are rejected unless
+  one of the two numbers is over 12; "05.03.2024" (dots) is read day-first, the convention of
+  every language writing it that way;
+* it never raises, whatever the input, and only looks at the first :data:`MAX_CHARS` characters.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+MIN_YEAR = 1990
+MAX_CHARS = 200
+
+# Month names (lower case, without trailing dot) of the languages most often met in news pages.
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "january jan januar janvier enero janeiro gennaio januari jänner",
+        "february feb februar février fevrier febrero fevereiro febbraio februari",
+        "march mar märz maerz mars marzo março maart",
+        "april apr avril abril aprile",
+        "may mai mayo maio maggio mei",
+        "june jun juni juin junio junho giugno",
+        "july jul juli juillet julio julho luglio",
+        "august aug août aout agosto augustus",
+        "september sep sept septembre septiembre setembro settembre",
+        "october oct oktober octobre octubre outubro ottobre okt",
+        "november nov novembre noviembre novembro",
+        "december dec dezember décembre decembre diciembre dezembro dicembre dez",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+
+# Time-zone abbreviations with one widely agreed meaning (hours from UTC).
+_TZ_ABBR: dict[str, float] = {
+    "utc": 0,
+    "gmt": 0,
+    "z": 0,
+    "ut": 0,
+    "est": -5,
+    "edt": -4,
+    "cst": -6,
+    "cdt": -5,
+    "mst": -7,
+    "mdt": -6,
+    "pst": -8,
+    "pdt": -7,
+    "akst": -9,
+    "akdt": -8,
+    "hst": -10,
+    "bst": 1,
+    "cet": 1,
+    "cest": 2,
+    "met": 1,
+    "mest": 2,
+    "eet": 2,
+    "eest": 3,
+    "wet": 0,
+    "west": 1,
+    "jst": 9,
+    "kst": 9,
+    "aest": 10,
+    "aedt": 11,
+    "nzst": 12,
+    "nzdt": 13,
+}
+
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_TZ_ALT = "|".join(sorted(_TZ_ABBR, key=len, reverse=True))
+
+# ISO 8601 and its common web variants: 2024-03-05, 2024-03-05T10:00, 2024-03-05 10:00:00.123+01:00,
+# 2024-03-05T10:00:00Z, 20240305T100000Z, 2024/03/05 10:00.
+_ISO = re.compile(
+    r"(?<![\d])(?P<y>(?:19|20)\d\d)(?P<s1>[-/.]?)(?P<m>[01]\d)(?P=s1)(?P<d>[0-3]\d)(?!\d)"
+    r"(?:(?:[T\s]+|T?)(?P<H>[0-2]\d)(?::?(?P<M>[0-5]\d))(?::?(?P<S>[0-6]\d)(?:[.,]\d+)?)?"
+    r"\s*(?P<tz>Z|[+-][01]\d(?::?[0-5]\d)?|(?:" + _TZ_ALT + r")\b)?)?",
+    re.IGNORECASE,
+)
+# Time of day after a textual date: "10:00", "10:00:05 AM", "10.00 pm", "10:00 GMT+0100".
+_TIME = re.compile(
+    r"[\s,]*(?:at\s+|um\s+|à\s+|-\s+)?(?P<H>[0-2]?\d)[:.h](?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?"
+    r"\s*(?P<ampm>[ap]\.?m\.?)?"
+    r"\s*(?:(?P<tzabbr>" + _TZ_ALT + r")\b)?\s*(?P<tz>[+-][01]\d:?[0-5]\d)?",
+    re.IGNORECASE,
+)
+# "March 5, 2024", "Mar. 5th 2024", "Tuesday, March 5, 2024"
+_MDY = re.compile(
+    r"\b(?P<mon>"
+    + _MONTH_ALT
+    + r")\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+# "5 March 2024", "5th of March, 2024", "5. März 2024", "5 de marzo de 2024", "05-Mar-2024"
+_DMY = re.compile(
+    r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th|er|º)?\.?(?:\s+of|\s+de)?[\s\-/]+(?P<mon>"
+    + _MONTH_ALT
+    + r")\.?(?:\s+de)?[,\s\-/]+(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+# Numeric day/month/year with "/", "." or "-": 05.03.2024, 13/03/2024, 3/13/2024.
+_NUMERIC = re.compile(
+    r"(?<![\d.])(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[01]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?!\d)"
+)
+_TIMESTAMP = re.compile(r"^\s*(?P<n>1\d{9}|1\d{12})\s*$")
+
+
+def _tz_from(text: str | None, abbr: str | None = None) -> timezone | None:
+    """A fixed-offset zone from "+01:00", "-0500", "Z" or a known abbreviation; None if absent."""
+    if abbr:
+        hours = _TZ_ABBR.get(abbr.lower())
+        if hours is not None:
+            return timezone(timedelta(hours=hours))
+    if not text:
+        return None
+    if text.upper() == "Z":
+        return UTC
+    if text.lower() in _TZ_ABBR:
+        return timezone(timedelta(hours=_TZ_ABBR[text.lower()]))
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours = int(digits[:2])
+    minutes = int(digits[2:4]) if len(digits) >= 4 else 0
+    if hours > 14 or minutes >= 60:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _build(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    tz: timezone | None = None,
+) -> datetime | None:
+    try:
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=tz or UTC)
+    except ValueError:
+        return None
+
+
+def _from_iso(s: str) -> datetime | None:
+    m = _ISO.search(s)
+    if m is None:
+        return None
+    if not m.group("s1") and m.start() > 0 and s[m.start() - 1].isalnum():
+        return None
+    tz = _tz_from(m.group("tz"))
+    hour = int(m.group("H")) if m.group("H") else 0
+    minute = int(m.group("M")) if m.group("M") else 0
+    second = int(m.group("S")) if m.group("S") else 0
+    if hour > 23:
+        hour = minute = second = 0
+    return _build(int(m.group("y")), int(m.group("m")), int(m.group("d")), hour, minute, second, tz)
+
+
+def _time_after(s: str, end: int) -> tuple[int, int, int, timezone | None]:
+    """Hour, minute, second and zone written right after a textual date (zeros when absent)."""
+    m = _TIME.match(s, end)
+    if m is None:
+        return 0, 0, 0, None
+    hour, minute = int(m.group("H")), int(m.group("M"))
+    second = int(m.group("S")) if m.group("S") else 0
+    ampm = (m.group("ampm") or "").replace(".", "").lower()
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    if hour > 23:
+        return 0, 0, 0, None
+    return hour, minute, second, _tz_from(m.group("tz"), m.group("tzabbr"))
+
+
+def _from_text(s: str) -> datetime | None:
+    best: re.Match[str] | None = None
+    for pattern in (_MDY, _DMY):
+        m = pattern.search(s)
+        if m is not None and (best is None or m.start() < best.start()):
+            best = m
+    if best is None:
+        return None
+    month = _MONTHS.get(best.group("mon").lower().rstrip("."))
+    if month is None:
+        return None
+    hour, minute, second, tz = _time_after(s, best.end())
+    return _build(int(best.group("y")), month, int(best.group("d")), hour, minute, second, tz)
+
+
+def _from_numeric(s: str) -> datetime | None:
+    m = _NUMERIC.search(s)
+    if m is None:
+        return None
+    a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+    if m.group("sep") == ".":
+        day, month = a, b  # dotted dates are day-first wherever they are used
+    elif a > 12 >= b:
+        day, month = a, b
+    elif b > 12 >= a:
+        day, month = b, a
+    elif a == b:
+        day = month = a
+    else:
+        return None  # 03/05/2024: March 5 or 3 May? refuse rather than guess
+    hour, minute, second, tz = _time_after(s, m.end())
+    return _build(year, month, day, hour, minute, second, tz)
+
+
+def _from_timestamp(s: str) -> datetime | None:
+    m = _TIMESTAMP.match(s)
+    if m is None:
+        return None
+    n = int(m.group("n"))
+    if n > 10**11:
+        n //= 1000
+    try:
+        return datetime.fromtimestamp(n, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def is_plausible(dt: datetime, now: datetime | None = None) -> bool:
+    """True when ``dt`` (timezone-aware) is not before :data:`MIN_YEAR` and not after ``now``."""
+    now = now or datetime.now(UTC)
+    return dt.year >= MIN_YEAR and dt <= now
+
+
+def parse_date(s: str, *, now: datetime | None = None) -> datetime | None:
+    """The first date written in ``s`` as a timezone-aware datetime, or None (see module doc).
+
+    ``now`` (default: the current time) is the latest acceptable instant, for reproducible tests.
+    """
+    try:
+        if not isinstance(s, str):
+            return None
+        text = s[:MAX_CHARS].strip()
+        if not text:
+            return None
+        for parser in (_from_timestamp, _from_iso, _from_text, _from_numeric):
+            dt = parser(text)
+            if dt is not None:
+                return dt if is_plausible(dt, now) else None
+        return None
+    except Exception:  # a parser must never take the pipeline down on odd input
+        return None

@@ -1,8 +1,43 @@
-"""Page text dumps (one line per rendered block, CSS residue, chrome glued on): placeholder."""
+"""Main text and headline of page text dumps.
+
+A page text dump is the rendered text of a web page, one line per block element, inline elements
+joined by single spaces (so links leave "Russia ’s" and "Putin ."), often with the page's CSS on the
+first line and with page chrome glued onto article paragraphs.
+
+The extractor works on general signals only, never on one site's strings:
+
+1. drop CSS/JS residue lines, repair inline-link spacing;
+2. score every line as content or chrome from its length, stop-word ratio, terminal punctuation,
+   title-case ratio, repetition in the page, and the share of its words that sit in chrome
+   sentences (:func:`pipeline.textclean.chrome_score`: reader address, calls to action, UI words);
+3. take the densest run of content lines (maximum-sum segment of the line scores), so menus,
+   teasers and footers around the article fall away while short headings inside it survive;
+4. inside the run, drop captions (glued ones are split off first), and trim chrome sentences and
+   "Read more" glue from the edges of each paragraph;
+5. pick the headline among the lines just above the run (headline-shaped, near the body, repeated
+   elsewhere on the page), and cut off a leading breadcrumb and a glued standfirst.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
+
+from pipeline.textclean import (
+    STOP_WORDS,
+    chrome_score,
+    is_caption,
+    is_code_residue,
+    repair_link_spacing,
+    split_glued_caption,
+    split_sentences_simple,
+    trim_chrome_edges,
+    words_of,
+    wordset,
+)
+
+__all__ = ["DumpExtraction", "extract_page_dump", "looks_like_page_dump"]
 
 
 @dataclass(frozen=True)
@@ -11,11 +46,381 @@ class DumpExtraction:
     text: str  # article body, paragraphs separated by "\n"
 
 
+_TAG_RE = re.compile(
+    r"<(?:!doctype|html|head|body|div|p|span|a|meta|script|link|br|img|table)\b", re.I
+)
+
+
 def looks_like_page_dump(text: str) -> bool:
-    """True when ``text`` is a plain-text rendering of a web page rather than HTML."""
-    return "<html" not in text[:4096].lower() and "<body" not in text[:4096].lower()
+    """True when ``text`` is a plain-text rendering of a web page rather than HTML markup."""
+    head = text[:20000]
+    tags = len(_TAG_RE.findall(head))
+    if tags == 0:
+        return True
+    lines = max(1, head.count("\n"))
+    # a dump may quote a tag or two in prose or in its CSS line; HTML has tags on most lines
+    return tags < 3 and tags / lines < 0.05
+
+
+# --------------------------------------------------------------------------------------------
+# line features
+# --------------------------------------------------------------------------------------------
+
+_TERMINAL_RE = re.compile(r"[.!?…。！？][\"”’»)\]」』]*$")
+
+
+@dataclass
+class _Line:
+    text: str
+    words: int
+    stop_ratio: float
+    terminal: bool
+    title_ratio: float
+    chrome_frac: float
+    repeated: bool
+    punctuated: int
+    max_chrome: float
+    value: float = 0.0
+
+
+def _title_ratio(words: list[str]) -> float:
+    content = [w for w in words if w.lower() not in STOP_WORDS]
+    if not content:
+        return 0.0
+    return sum(1 for w in content if w[:1].isupper()) / len(content)
+
+
+def _chrome_fraction(text: str) -> tuple[float, float]:
+    """Share of the words in chrome sentences (half weight for doubtful ones), and the top score."""
+    sentences = split_sentences_simple(text)
+    total = 0
+    chrome = 0.0
+    top = 0.0
+    for s in sentences:
+        n = max(1, len(words_of(s)))
+        total += n
+        score = chrome_score(s)
+        top = max(top, score)
+        if score >= 1.5:
+            chrome += n
+        elif score >= 0.8:
+            chrome += n / 2
+    return (chrome / total if total else 1.0), top
+
+
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_PUNCT_RE = re.compile(r"[.,;:!?。、，！？]")
+
+
+def _word_count(text: str, words: list[str]) -> int:
+    """Words of ``text``; runs of CJK characters count one word per two characters."""
+    cjk = len(_CJK_RE.findall(text))
+    if not cjk:
+        return len(words)
+    latin = [w for w in words if not _CJK_RE.search(w)]
+    return len(latin) + (cjk + 1) // 2
+
+
+def _features(lines: list[str]) -> list[_Line]:
+    counts = Counter(lines)
+    out = []
+    for line in lines:
+        words = words_of(line)
+        n = _word_count(line, words)
+        stops = sum(1 for w in words if w.lower() in STOP_WORDS)
+        frac, top = _chrome_fraction(line)
+        out.append(
+            _Line(
+                text=line,
+                words=n,
+                stop_ratio=stops / n if n else 0.0,
+                terminal=bool(_TERMINAL_RE.search(line)),
+                title_ratio=_title_ratio(words),
+                chrome_frac=frac,
+                max_chrome=top,
+                repeated=counts[line] > 1,
+                punctuated=len(_PUNCT_RE.findall(line)),
+            )
+        )
+    return out
+
+
+def _is_good(line: _Line, min_stop: float) -> bool:
+    if line.chrome_frac >= 0.5 or (line.repeated and line.words < 25):
+        return False
+    if line.words < 10 or line.stop_ratio < min_stop:
+        return False
+    if not line.terminal and not (line.words >= 20 and line.punctuated >= 2):
+        return False
+    return line.title_ratio < 0.8 or line.words >= 30
+
+
+def _is_near_good(line: _Line, min_stop: float) -> bool:
+    if line.chrome_frac >= 0.5 or line.repeated:
+        return False
+    return line.words >= 5 and line.terminal and line.stop_ratio >= min_stop * 0.7
+
+
+def _score_lines(feats: list[_Line]) -> float:
+    """Set each line's value for the densest-run search; returns the stop-ratio floor used."""
+    prose = [f for f in feats if f.words >= 10 and f.terminal]
+    total = sum(f.words for f in prose)
+    stops = sum(f.stop_ratio * f.words for f in prose)
+    # pages not in a language of the stop list: rely on length and punctuation only
+    min_stop = 0.2 if total and stops / total >= 0.15 else 0.0
+    for f in feats:
+        if _is_good(f, min_stop):
+            f.value = 1.0 + min(f.words, 80) / 12
+        elif _is_near_good(f, min_stop):
+            f.value = 0.3
+        elif f.chrome_frac >= 0.5 and f.max_chrome >= 1.5:
+            f.value = -2.5
+        elif f.repeated:
+            f.value = -1.0
+        else:
+            f.value = -0.5
+    return min_stop
+
+
+def _densest_run(values: list[float], lo: int, hi: int) -> tuple[float, int, int]:
+    """Maximum-sum contiguous segment of ``values[lo:hi]``: ``(sum, start, end)`` (Kadane)."""
+    best, best_span = 0.0, (lo, lo)
+    cur, cur_start = 0.0, lo
+    for i in range(lo, hi):
+        v = values[i]
+        if cur <= 0:
+            cur, cur_start = v, i
+        else:
+            cur += v
+        if cur > best:
+            best, best_span = cur, (cur_start, i + 1)
+    return best, best_span[0], best_span[1]
+
+
+def _runs(values: list[float]) -> list[tuple[float, int, int]]:
+    """Disjoint dense runs: the densest one, then recursively the densest left and right of it."""
+    out: list[tuple[float, int, int]] = []
+    todo = [(0, len(values))]
+    while todo:
+        lo, hi = todo.pop()
+        if hi <= lo:
+            continue
+        total, start, end = _densest_run(values, lo, hi)
+        if total <= 0 or end <= start:
+            continue
+        out.append((total, start, end))
+        todo.extend([(lo, start), (end, hi)])
+    return sorted(out, key=lambda r: r[1])
+
+
+_COMMENT_WORDS = wordset("comment comments reply replies responses response discussion")
+
+
+def _is_comment_marker(line: _Line) -> bool:
+    """A short heading that opens a reader-comment section ("Comments", "167 comments")."""
+    if line.words > 5 or line.words == 0:
+        return False
+    return any(w.lower() in _COMMENT_WORDS for w in words_of(line.text))
+
+
+def _coherence(feats: list[_Line], start: int, end: int, min_stop: float) -> float:
+    """Share of the run's good lines that touch another good line: an article's paragraphs follow
+    each other, teaser lists and comment threads interleave them with titles, names and dates."""
+    good = [i for i in range(start, end) if _is_good(feats[i], min_stop)]
+    if len(good) <= 1:
+        return 1.0
+    goods = set(good)
+    touching = sum(1 for i in good if i - 1 in goods or i + 1 in goods)
+    return touching / len(good)
+
+
+def _choose_run(feats: list[_Line], min_stop: float) -> tuple[int, int]:
+    """The article's run: the earliest dense run that is not much weaker than the best one,
+    weighing runs by coherence and discounting those after a comment-section heading."""
+    runs = _runs([f.value for f in feats])
+    if not runs:
+        return 0, 0
+    first_marker = next((i for i, f in enumerate(feats) if _is_comment_marker(f)), len(feats))
+    weighted = []
+    for total, start, end in runs:
+        w = total * (0.4 + 0.6 * _coherence(feats, start, end, min_stop))
+        if start > first_marker:
+            w *= 0.5
+        weighted.append((w, start, end))
+    best = max(w for w, _, _ in weighted)
+    for w, start, end in weighted:
+        if w >= 0.6 * best:
+            # a comment section inside the run ends the article
+            for i in range(start + 1, end):
+                if _is_comment_marker(feats[i]):
+                    end = i
+                    break
+            return start, end
+    return 0, 0
+
+
+def _suspicious(line: _Line) -> bool:
+    """A line in which a sizeable share of the words sits in chrome sentences."""
+    return line.chrome_frac >= 0.3
+
+
+def _peel(feats: list[_Line], start: int, end: int, min_stop: float) -> tuple[int, int]:
+    """Shrink the run while its first/last line is not solid content (the edges of an article
+    are where appeals, standfirsts glued to headlines and sign-off prompts sit)."""
+    while start < end and (not _is_good(feats[start], min_stop) or _suspicious(feats[start])):
+        start += 1
+    while end > start and (not _is_good(feats[end - 1], min_stop) or _suspicious(feats[end - 1])):
+        end -= 1
+    return start, end
+
+
+def _is_heading(line: _Line) -> bool:
+    return (
+        1 <= line.words <= 15
+        and not line.repeated
+        and line.text[:1].isupper()
+        and line.chrome_frac < 0.5
+        and not line.text.endswith((":", ",", "|"))
+        and not is_caption(line.text)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# body
+# --------------------------------------------------------------------------------------------
+
+
+def _clean_paragraph(text: str) -> str:
+    glued = split_glued_caption(text)
+    while glued is not None:
+        text = glued[1]
+        glued = split_glued_caption(text)
+    if is_caption(text):
+        return ""
+    return trim_chrome_edges(text).strip()
+
+
+def _body(feats: list[_Line], start: int, end: int, min_stop: float) -> list[str]:
+    out: list[str] = []
+    for i in range(start, end):
+        f = feats[i]
+        keep = _is_good(f, min_stop) or _is_near_good(f, min_stop)
+        if not keep and _is_heading(f):
+            nxt = feats[i + 1] if i + 1 < end else None
+            prv = feats[i - 1] if i > start else None
+            keep = (
+                nxt is not None
+                and _is_good(nxt, min_stop)
+                and prv is not None
+                and (_is_good(prv, min_stop) or _is_near_good(prv, min_stop))
+            )
+        if not keep:
+            continue
+        para = _clean_paragraph(f.text)
+        if para:
+            out.append(para)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# title
+# --------------------------------------------------------------------------------------------
+
+# generic section names of news sites, met in breadcrumbs before the headline
+_SECTIONS = wordset(
+    """news home world europe uk us usa asia africa americas australia politics business sport
+    sports opinion tech technology science health culture lifestyle life travel money markets
+    economy environment climate arts books film music entertainment education local national
+    international latest video videos live analysis features comment world-news uk-news us-news
+    middle east section sections region regions"""
+)
+_BREADCRUMB_SEP_RE = re.compile(r"\s*(?:[>›»/|·•]|::)\s*")
+_STANDFIRST_SPLIT_RE = re.compile(r"(?<=[’”\"?!)])\s+(?=[A-Z][a-z])")
+
+
+def _strip_breadcrumb(title: str) -> str:
+    parts = [p for p in _BREADCRUMB_SEP_RE.split(title) if p]
+    if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts[:-1]):
+        title = parts[-1]
+    words = title.split()
+    i = 0
+    while i < len(words) - 3 and words[i].lower().strip(":") in _SECTIONS:
+        if words[i].endswith(":"):
+            break
+        i += 1
+    return " ".join(words[i:])
+
+
+def _strip_standfirst(title: str) -> str:
+    words = words_of(title)
+    if len(words) <= 14:
+        return title
+    for m in _STANDFIRST_SPLIT_RE.finditer(title):
+        head = title[: m.start()]
+        if 4 <= len(words_of(head)) <= 25 and len(words_of(title[m.end() :])) >= 5:
+            return head.strip()
+    return title
+
+
+def _title_score(line: _Line, distance: int, all_text: str) -> float:
+    if line.words < 2 or line.words > 40 or line.chrome_frac >= 0.5:
+        return -1.0
+    text = line.text
+    if is_caption(text) or text.lower().startswith(("by ", "published", "updated", "posted")):
+        return -1.0
+    score = 1.0
+    if line.words >= 4:
+        score += 1.0
+    if line.words > 25:
+        score -= 1.0
+    if text.endswith("."):
+        score -= 1.5
+    if re.search(r"\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b", text) and line.words < 8:
+        score -= 1.0
+    if line.repeated:
+        score -= 0.5
+    # the headline often recurs inside a longer line (document bar, share text, breadcrumb)
+    if line.words >= 4 and all_text.count(text) > 1:
+        score += 1.0
+    score -= 0.15 * distance
+    return score
+
+
+def _find_title(feats: list[_Line], start: int) -> str | None:
+    if not feats:
+        return None
+    all_text = "\n".join(f.text for f in feats)
+    best: tuple[float, int] | None = None
+    lo = max(0, start - 25)
+    for i in range(lo, min(start + 1, len(feats))):
+        if i == start and i < len(feats) and _is_good(feats[i], 0.0):
+            continue
+        s = _title_score(feats[i], start - i, all_text)
+        if s > 0 and (best is None or s > best[0]):
+            best = (s, i)
+    if best is None:
+        return None
+    title = _strip_standfirst(_strip_breadcrumb(feats[best[1]].text))
+    return title or None
+
+
+# --------------------------------------------------------------------------------------------
 
 
 def extract_page_dump(text: str) -> DumpExtraction:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return DumpExtraction(title=None, text="\n".join(lines))
+    """Headline and article body of a page text dump (body paragraphs separated by "\\n")."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line or is_code_residue(line):
+            continue
+        lines.append(repair_link_spacing(line))
+    if not lines:
+        return DumpExtraction(title=None, text="")
+    feats = _features(lines)
+    min_stop = _score_lines(feats)
+    start, end = _choose_run(feats, min_stop)
+    start, end = _peel(feats, start, end, min_stop)
+    body = _body(feats, start, end, min_stop) if end > start else []
+    title = _find_title(feats, start)
+    return DumpExtraction(title=title, text="\n".join(body))

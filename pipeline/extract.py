@@ -1,4 +1,5 @@
 """Stage 2, extract: main text and metadata of every ingested document.
+``python -m pipeline.extract --help``.
 
 Also the benchmark entry points :func:`extract_text` and :func:`extract_metadata`, which take a
 whole page (HTML or page text dump, detected) as ``str`` or raw ``bytes``.
@@ -6,37 +7,120 @@ whole page (HTML or page text dump, detected) as ``str`` or raw ``bytes``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import polars as pl
+import typer
+
+from pipeline import schema
+from pipeline.decoding import decode_bytes
 from pipeline.htmlextract import extract_main_text
 from pipeline.metadata import empty_metadata, extract_html_metadata
+from pipeline.schema import QuarantineReason
+from pipeline.stage import (
+    load_params,
+    merge_quarantine,
+    quarantine_rows,
+    run_cli,
+    timed_stage,
+    write_parquet,
+)
 from pipeline.textdump import extract_page_dump, looks_like_page_dump
+
+STAGE = "extract"
 
 
 def _as_text(raw: str | bytes) -> str:
     if isinstance(raw, str):
         return raw
-    from pipeline.ingest import decode_bytes
+    return decode_bytes(raw).text or ""
 
-    decoded = decode_bytes(raw)
-    return decoded.text if decoded.text is not None else ""
+
+def _utc(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC)
+
+
+def extract_page(
+    page: str, is_dump: bool, url: str | None = None, want_text: bool = True
+) -> tuple[str, dict[str, Any], str]:
+    """(main text, metadata, extractor name) of one decoded page."""
+    if is_dump:
+        dump = extract_page_dump(page)
+        meta = empty_metadata()
+        if dump.title:
+            meta["title"], meta["title_source"] = dump.title, "dump"
+        if url:
+            meta["url"], meta["url_source"] = url, "input"
+        return dump.text, meta, "dump"
+    meta = extract_html_metadata(page, url=url)
+    return (extract_main_text(page) if want_text else ""), meta, "html"
 
 
 def extract_text(raw: str | bytes) -> str:
     """Article body of a page, paragraphs separated by "\\n"."""
-    text = _as_text(raw)
-    if looks_like_page_dump(text):
-        return extract_page_dump(text).text
-    return extract_main_text(text)
+    page = _as_text(raw)
+    return extract_page(page, looks_like_page_dump(page))[0]
 
 
 def extract_metadata(raw: str | bytes, url: str | None = None) -> dict[str, Any]:
     """Metadata of a page (see :data:`pipeline.schema.METADATA_FIELDS`)."""
-    text = _as_text(raw)
-    if looks_like_page_dump(text):
-        meta = empty_metadata()
-        title = extract_page_dump(text).title
-        if title:
-            meta["title"], meta["title_source"] = title, "dump"
-        return meta
-    return extract_html_metadata(text, url=url)
+    page = _as_text(raw)
+    return extract_page(page, looks_like_page_dump(page), url=url, want_text=False)[1]
+
+
+def extract_document(row: dict[str, Any], max_text_chars: int) -> dict[str, Any]:
+    """One ingested row -> extracted row; ``reason`` is set when there is no usable main text.
+    An extractor exception quarantines the document instead of stopping the run."""
+    out = {k: v for k, v in row.items() if k != "raw_text"}
+    out.update(empty_metadata(), extractor=None, text="", reason=None, detail=None)
+    try:
+        text, meta, extractor = extract_page(row["raw_text"], row["format"].startswith("text"))
+    except Exception as exc:  # any extractor bug must not kill a long run
+        out["reason"] = QuarantineReason.EXTRACTION_ERROR
+        out["detail"] = f"{type(exc).__name__}: {exc}"[:500]
+        return out
+    meta["published"] = _utc(meta.get("published"))
+    meta["modified"] = _utc(meta.get("modified"))
+    out.update(meta, extractor=extractor, text=text)
+    if not text.strip():
+        out["reason"], out["detail"] = QuarantineReason.NO_CONTENT, f"{extractor}: no main text"
+    elif len(text) > max_text_chars:
+        out["reason"] = QuarantineReason.TEXT_TOO_LONG
+        out["detail"] = f"{len(text)} chars > extract.max_text_chars={max_text_chars}"
+    return out
+
+
+def main(
+    input: Path = typer.Option(Path("data/interim/ingested.parquet")),
+    quarantine_in: Path = typer.Option(Path("data/interim/quarantine_ingest.parquet")),
+    output: Path = typer.Option(Path("data/interim/extracted.parquet")),
+    quarantine_out: Path = typer.Option(Path("data/interim/quarantine_extract.parquet")),
+) -> None:
+    params = load_params(STAGE)
+    with timed_stage(STAGE) as stats:
+        ingested = pl.read_parquet(input)
+        max_chars = int(params["max_text_chars"])
+        rows = [extract_document(r, max_chars) for r in ingested.iter_rows(named=True)]
+        kept = [r for r in rows if r["reason"] is None]
+        dropped = [{**r, "stage": STAGE, "reason": str(r["reason"])} for r in rows if r["reason"]]
+        extracted = (
+            pl.DataFrame(kept, schema=schema.EXTRACTED) if kept else schema.empty(schema.EXTRACTED)
+        )
+        new_quarantine = quarantine_rows(dropped)
+        write_parquet(extracted, output, "extracted")
+        write_parquet(
+            merge_quarantine(pl.read_parquet(quarantine_in), new_quarantine),
+            quarantine_out,
+            "quarantine",
+        )
+        stats.docs_in, stats.docs_out = ingested.height, extracted.height
+        stats.count_drops(new_quarantine)
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -24,6 +24,7 @@ class QuarantineReason(StrEnum):
     NO_CONTENT = "no_content"  # extraction found no main text (index page, only chrome)
     TOO_SHORT = "too_short"  # cleaned text under clean.min_chars
     TEXT_TOO_LONG = "text_too_long"  # extracted text over extract.max_text_chars
+    EXTRACTION_ERROR = "extraction_error"  # the extractor raised: a bug to report, not a crash
     NO_SENTENCES = "no_sentences"  # segmentation produced nothing usable
     DUPLICATE = "duplicate"  # same raw bytes as an earlier input (same doc_id)
 
@@ -124,7 +125,20 @@ QUARANTINE: dict[str, pl.DataType] = {
     "detail": pl.String(),
 }
 
+# ingest -> data/interim/inventory.parquet: every file seen under the input directory.
+INVENTORY: dict[str, pl.DataType] = {"source_path": pl.String()}
+
+TABLES: dict[str, dict[str, pl.DataType]] = {
+    "inventory": INVENTORY,
+    "ingested": INGESTED,
+    "extracted": EXTRACTED,
+    "documents": DOCUMENTS,
+    "sentences": SENTENCES,
+    "quarantine": QUARANTINE,
+}
+
 SORT_KEYS: dict[str, list[str]] = {
+    "inventory": ["source_path"],
     "ingested": ["doc_id"],
     "extracted": ["doc_id"],
     "documents": ["doc_id"],

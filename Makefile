@@ -1,0 +1,64 @@
+# Two commands for researchers: `make repro` and `make test` (see README).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+# Quiet, offline-safe tools: no analytics pings, no bytecode writes racing in tests.
+export DVC_NO_ANALYTICS := 1
+export GX_ANALYTICS_ENABLED := False
+export UV_COMPILE_BYTECODE := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help env bench-env repro test lint format bench bench-extract bench-sbd clean-env
+
+help:
+	@echo "make repro   create the pinned environment and run dvc repro on the bundled sample"
+	@echo "make test    the whole test suite in the same environment (lint: make lint)"
+	@echo "make bench   benchmarks beside peers -> reports/bench/"
+
+$(UV):
+	python3 -m venv .uv
+	.uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+# The stamp is newer than the lock file once the environment matches it exactly.
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --compile-bytecode
+	@rm -f $(VENV)/.synced-bench
+	@touch $@
+
+env: $(VENV)/.synced
+
+$(VENV)/.synced-bench: $(VENV)/.synced
+	$(UV) sync --locked --compile-bytecode --extra bench
+	@touch $@
+
+bench-env: $(VENV)/.synced-bench
+
+repro: env
+	$(BIN)/dvc repro
+
+test: env
+	$(BIN)/pytest
+
+lint: env
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/mypy
+
+format: env
+	$(BIN)/ruff format pipeline tests benchmarks
+	$(BIN)/ruff check --fix pipeline tests benchmarks
+
+bench: bench-extract bench-sbd
+
+bench-extract: bench-env
+	$(BIN)/python -m benchmarks.extraction
+
+bench-sbd: bench-env
+	$(BIN)/python -m benchmarks.sbd
+
+clean-env:
+	rm -rf .uv $(VENV)

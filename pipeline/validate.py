@@ -1,0 +1,270 @@
+"""Stage 5, validate: one Great Expectations suite per stage output (``expectations/*.json``).
+
+A failed expectation makes this stage, and so ``dvc repro``, fail with the suite, the
+expectation, the column, the unexpected count and sample values and rows. Data Docs (static
+HTML) are written to ``reports/data_docs``. ``python -m pipeline.validate --help``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import polars as pl
+import typer
+
+from pipeline.stage import load_params, run_cli, timed_stage, write_json
+
+STAGE = "validate"
+
+# Suite name -> (Parquet file, columns identifying a row in failure reports).
+SUITE_TABLES: dict[str, tuple[str, list[str]]] = {
+    "ingested": ("data/interim/ingested.parquet", ["doc_id"]),
+    "extracted": ("data/interim/extracted.parquet", ["doc_id"]),
+    "documents": ("data/processed/documents.parquet", ["doc_id"]),
+    "sentences": ("data/processed/sentences.parquet", ["sentence_id"]),
+    "quarantine": ("data/processed/quarantine.parquet", ["source_path"]),
+    "accounting": ("data/interim/inventory.parquet", ["source_path"]),
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    suite: str
+    expectation: str
+    column: str | None
+    unexpected_count: int | None
+    observed: Any
+    sample_values: list[Any]
+    sample_rows: list[dict[str, Any]]
+
+    def describe(self) -> str:
+        where = f" on column '{self.column}'" if self.column else ""
+        lines = [f"  FAILED {self.suite}: {self.expectation}{where}"]
+        if self.unexpected_count is not None:
+            lines.append(f"    unexpected count: {self.unexpected_count}")
+        if self.observed is not None:
+            lines.append(f"    observed value: {self.observed!r}")
+        if self.sample_values:
+            lines.append(f"    sample values: {[_short(v) for v in self.sample_values]}")
+        if self.sample_rows:
+            lines.append(f"    sample rows: {[_short(r) for r in self.sample_rows]}")
+        return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def domain_consistent(url: str | None, domain: str | None) -> bool:
+    """A domain must be the url's host (or a parent of it) whenever both are known."""
+    host = host_of(url)
+    if host is None or domain is None:
+        return True
+    return host == domain or host.endswith("." + domain)
+
+
+def offsets_slice_back(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.Series:
+    """True where documents.text[char_start:char_end] == sentences.text."""
+    texts = dict(documents.select("doc_id", "text").iter_rows())
+    ok = [
+        doc_id in texts and texts[doc_id][start:end] == text
+        for doc_id, start, end, text in sentences.select(
+            "doc_id", "char_start", "char_end", "text"
+        ).iter_rows()
+    ]
+    return pl.Series("offsets_slice_back", ok, dtype=pl.Boolean)
+
+
+def with_derived_checks(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Add the cross-column and cross-table facts that GX cannot compute as boolean columns;
+    each suite's meta documents the ones it uses."""
+    out = dict(frames)
+    for name in ("extracted", "documents"):
+        df = frames[name]
+        out[name] = df.with_columns(
+            pl.Series(
+                "domain_matches_url",
+                [domain_consistent(u, d) for u, d in df.select("url", "domain").iter_rows()],
+                dtype=pl.Boolean,
+            ),
+            text_length=pl.col("text").str.len_chars(),
+        )
+    sentences, documents = frames["sentences"], frames["documents"]
+    out["sentences"] = sentences.with_columns(offsets_slice_back(sentences, documents))
+    inventory, quarantine = frames["accounting"], frames["quarantine"]
+    outcomes = pl.concat(
+        [
+            documents.select("source_path", outcome=pl.lit("kept")),
+            quarantine.select("source_path", outcome=pl.lit("quarantined")),
+        ]
+    )
+    per_path = outcomes.group_by("source_path").agg(
+        n_outcomes=pl.len(), kept=(pl.col("outcome") == "kept").any().cast(pl.Int8)
+    )
+    out["accounting"] = (
+        inventory.join(per_path, on="source_path", how="full", coalesce=True)
+        .with_columns(pl.col("n_outcomes").fill_null(0), pl.col("kept").fill_null(0))
+        .with_columns(in_inventory=pl.col("source_path").is_in(inventory["source_path"].implode()))
+        .sort("source_path")
+    )
+    return out
+
+
+def load_suite_json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def run_suites(
+    frames: dict[str, pl.DataFrame],
+    suites_dir: Path,
+    parameters: dict[str, Any],
+    docs_dir: Path | None,
+) -> tuple[list[Failure], dict[str, Any]]:
+    """Validate each frame with its suite; return the failures and a JSON-able summary."""
+    # Imported here: GX's import is slow and only this stage needs it.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+    from great_expectations.checkpoint.actions import UpdateDataDocsAction
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    actions: list[Any] = []
+    if docs_dir is not None:
+        ctx.add_data_docs_site(
+            site_name="newscorpus",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir.resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        actions.append(UpdateDataDocsAction(name="data_docs", site_names=["newscorpus"]))
+    source = ctx.data_sources.add_pandas("newscorpus")
+    failures: list[Failure] = []
+    summary: dict[str, Any] = {}
+    for name, (_, id_columns) in SUITE_TABLES.items():
+        spec = load_suite_json(suites_dir / f"{name}.json")
+        suite = gx.ExpectationSuite(**spec)
+        # GX drops an invalid expectation silently (only logs): refuse to validate with fewer.
+        if len(suite.expectations) != len(spec["expectations"]):
+            raise ValueError(
+                f"suite {name}: {len(spec['expectations'])} expectations in file, "
+                f"{len(suite.expectations)} loaded"
+            )
+        suite = ctx.suites.add(suite)
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+        definition = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        checkpoint = ctx.checkpoints.add(
+            gx.Checkpoint(
+                name=f"{name}_checkpoint",
+                validation_definitions=[definition],
+                actions=actions,
+                result_format={
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": 5,
+                    "unexpected_index_column_names": id_columns,
+                },
+            )
+        )
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frames[name].to_pandas()},
+            expectation_parameters=parameters,
+        )
+        suite_summary: list[dict[str, Any]] = []
+        for run in result.run_results.values():
+            for item in run.results:
+                config = item.expectation_config
+                if config is None:
+                    continue
+                column = config.kwargs.get("column")
+                res = item.result or {}
+                exc = (item.exception_info or {}).get("exception_message")
+                suite_summary.append(
+                    {
+                        "expectation": config.type,
+                        "column": column,
+                        "success": bool(item.success),
+                        "unexpected_count": res.get("unexpected_count"),
+                        "error": exc,
+                    }
+                )
+                if not item.success:
+                    index_rows = res.get("partial_unexpected_index_list") or []
+                    failures.append(
+                        Failure(
+                            suite=name,
+                            expectation=config.type + (f" [{exc}]" if exc else ""),
+                            column=column,
+                            unexpected_count=res.get("unexpected_count"),
+                            observed=res.get("observed_value"),
+                            sample_values=list(res.get("partial_unexpected_list") or [])[:5],
+                            sample_rows=[
+                                {k: v for k, v in row.items() if k in id_columns}
+                                for row in index_rows[:5]
+                            ],
+                        )
+                    )
+        suite_summary.sort(key=lambda e: (e["expectation"], str(e["column"])))
+        summary[name] = {
+            "rows": frames[name].height,
+            "success": all(e["success"] for e in suite_summary),
+            "expectations": suite_summary,
+        }
+    return failures, summary
+
+
+def main(
+    suites_dir: Path = typer.Option(Path("expectations")),
+    summary_out: Path = typer.Option(Path("reports/validation.json")),
+    docs_dir: Path = typer.Option(Path("reports/data_docs")),
+) -> None:
+    params = load_params(STAGE)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    with timed_stage(STAGE) as stats:
+        frames = {name: pl.read_parquet(path) for name, (path, _) in SUITE_TABLES.items()}
+        frames = with_derived_checks(frames)
+        parameters = {
+            **params,
+            "now": datetime.now(UTC).isoformat(),
+            "input_files": frames["accounting"].height,
+        }
+        failures, summary = run_suites(frames, suites_dir, parameters, docs_dir)
+        write_json(summary, summary_out)
+        stats.docs_in = stats.docs_out = frames["documents"].height
+        stats.extra["failed_expectations"] = len(failures)
+    if failures:
+        print("Data validation failed (see reports/data_docs/index.html):", file=sys.stderr)
+        for failure in failures:
+            print(failure.describe(), file=sys.stderr)
+        raise typer.Exit(code=1)
+    print(f"validation passed: {len(SUITE_TABLES)} suites")
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,14 +1,334 @@
-"""Main-content extraction from HTML with selectolax (placeholder, to be replaced)."""
+"""Main-content extraction from HTML with selectolax (lexbor backend).
+
+:func:`extract_main_text` returns the article body of a page, one paragraph per line, or ""
+when the page has no article (an index page, an empty page, a page that is all navigation).
+
+How it works, in one pass over the parsed tree plus a few passes over flat arrays:
+
+1. *Walk* the ``<body>`` iteratively (no recursion, so any nesting depth is safe), skipping
+   subtrees that never hold prose (scripts, styles, forms controls, ``nav``, ``aside``,
+   captions, hidden elements) and subtrees whose class/id names page furniture (comments,
+   share bars, bylines, related links, newsletter boxes, ...) unless they hold most of the
+   page's text. Text is collected into *blocks*: maximal runs of text between block-level tag
+   boundaries, each owned by its innermost block element, with its link text counted.
+2. *Score* each block for prose (length, sentence punctuation, link density; see
+   :mod:`pipeline.htmlscore`) and add the score to the block's container and, decreasingly,
+   the container's ancestors. A container's final score is weighted by its own link density
+   and its class/id names.
+3. *Select* the best container plus those of its siblings that hold prose too.
+4. *Render* the selected blocks in document order, dropping link lists, short labels at
+   the edges and everything outside the selection.
+
+Limits (so pathological input stays fast and never raises): at most ``MAX_CHARS`` characters
+are parsed, ``MAX_NODES`` nodes are walked, and elements deeper than ``MAX_DEPTH`` are read as
+inline text of their ancestor at that depth.
+"""
 
 from __future__ import annotations
 
-from selectolax.lexbor import LexborHTMLParser
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Final
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from pipeline.htmlscore import (
+    BLOCK_TAGS,
+    FURNITURE_TAGS,
+    HEADING_TAGS,
+    PARAGRAPH_TAGS,
+    PROTECTED_TAGS,
+    SKIP_TAGS,
+    block_score,
+    container_name_weight,
+    is_boilerplate_name,
+    looks_like_prose,
+    punctuation_count,
+)
+
+MAX_CHARS: Final[int] = 20_000_000
+MAX_NODES: Final[int] = 400_000
+MAX_DEPTH: Final[int] = 200
+
+# Share of the page's text above which a subtree is kept even if its class/id look like furniture
+# (templates put words like "post-meta" or "has-sidebar" on the article wrapper itself).
+_PROTECT_SHARE: Final[float] = 0.4
+_SIBLING_SHARE: Final[float] = 0.2
+_MIN_SIBLING_SCORE: Final[float] = 3.0
+
+_PROTECT_MIN: Final[int] = 1000
+_STRIP_TAGS: Final[list[str]] = sorted(SKIP_TAGS)
+_BR: Final[str] = "\x00"  # line-break marker inside a block (the parser never leaves NUL in text)
+_EXIT_BLOCK: Final[int] = 1
+_EXIT_LINK: Final[int] = 2
+
+_HIDDEN_STYLE: Final[re.Pattern[str]] = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=4096)
+def _furniture(name: str) -> bool:
+    return is_boilerplate_name(name)
+
+
+class _Page:
+    """The walked page: elements as parallel arrays (preorder), and the text blocks."""
+
+    __slots__ = (
+        "block_len",
+        "block_lines",
+        "block_link",
+        "block_owner",
+        "block_punct",
+        "furniture",
+        "names",
+        "parents",
+        "tags",
+    )
+
+    def __init__(self) -> None:
+        self.parents: list[int] = []
+        self.tags: list[str] = []
+        self.names: list[str] = []
+        self.furniture: list[bool] = []
+        self.block_owner: list[int] = []
+        self.block_lines: list[list[str]] = []
+        self.block_len: list[int] = []
+        self.block_link: list[int] = []
+        self.block_punct: list[int] = []
+
+
+def _is_hidden(attrs: dict[str, str | None]) -> bool:
+    if "hidden" in attrs:
+        return True
+    if (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    style = attrs.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style or "") is not None
+
+
+def _walk(body: LexborNode) -> _Page:
+    """Collect the text blocks under ``body`` (see the module docstring)."""
+    page = _Page()
+    parents, tags, names = page.parents, page.tags, page.names
+    parts: list[str] = []
+    link_chars = 0
+    link_depth = 0
+    owners: list[int] = [0]
+    parents.append(-1)
+    tags.append("body")
+    names.append("")
+    page.furniture.append(False)
+
+    def flush() -> None:
+        nonlocal link_chars
+        text = "".join(parts)
+        parts.clear()
+        if _BR in text:
+            lines = [" ".join(line.split()) for line in text.split(_BR)]
+            lines = [line for line in lines if line]
+        else:
+            line = " ".join(text.split())
+            lines = [line] if line else []
+        if lines:
+            length = sum(len(line) for line in lines)
+            page.block_owner.append(owners[-1])
+            page.block_lines.append(lines)
+            page.block_len.append(length)
+            page.block_link.append(min(link_chars, length))
+            page.block_punct.append(sum(punctuation_count(line) for line in lines))
+        link_chars = 0
+
+    # Stack of open elements: (children iterator, exit flags). Iterative, so depth is no limit.
+    stack: list[tuple[Iterator[LexborNode], int]] = [(body.iter(include_text=True), 0)]
+    index_stack: list[int] = [0]
+    visited = 0
+    while stack:
+        it, _ = stack[-1]
+        node = next(it, None)
+        if node is None:
+            _, flags = stack.pop()
+            index_stack.pop()
+            if flags & _EXIT_BLOCK:
+                if parts:
+                    flush()
+                owners.pop()
+            if flags & _EXIT_LINK:
+                link_depth -= 1
+            continue
+        visited += 1
+        if visited > MAX_NODES:
+            break
+        tag = node.tag
+        if tag == "-text":
+            text = node.text_content
+            if text:
+                parts.append(text)
+                if link_depth:
+                    link_chars += len(text.strip())
+            continue
+        if not tag or tag[0] == "-" or tag in SKIP_TAGS:
+            continue
+        if tag == "br":
+            parts.append(_BR)
+            continue
+        attrs = node.attributes
+        name = ""
+        if attrs:
+            if ("hidden" in attrs or "aria-hidden" in attrs or "style" in attrs) and _is_hidden(
+                attrs
+            ):
+                continue
+            cls, ident = attrs.get("class"), attrs.get("id")
+            if cls or ident:
+                name = f"{cls or ''} {ident or ''}"
+        furniture = tag in FURNITURE_TAGS or (
+            bool(name) and tag not in PROTECTED_TAGS and _furniture(name)
+        )
+        # Small furniture goes at once; a big one is decided after the walk (see _select).
+        if furniture and len(node.text(deep=True)) < _PROTECT_MIN:
+            continue
+        idx = len(tags)
+        parents.append(index_stack[-1])
+        tags.append(tag)
+        names.append(name)
+        page.furniture.append(furniture)
+        flags = 0
+        if tag in BLOCK_TAGS and len(stack) < MAX_DEPTH:
+            if parts:
+                flush()
+            owners.append(idx)
+            flags = _EXIT_BLOCK
+        if tag == "a":
+            link_depth += 1
+            flags |= _EXIT_LINK
+        stack.append((node.iter(include_text=True), flags))
+        index_stack.append(idx)
+    if parts:
+        flush()
+    return page
+
+
+def _select(page: _Page) -> list[bool]:
+    """Which elements are inside the main content (indexed like ``page.tags``)."""
+    n = len(page.tags)
+    parents, tags = page.parents, page.tags
+    # Big furniture subtrees (by tag or class/id) are dropped unless they hold a large share of
+    # the text (templates put words like "modal" or "has-sidebar" on the article's wrapper).
+    sub_len = [0] * n
+    for owner, length in zip(page.block_owner, page.block_len, strict=True):
+        sub_len[owner] += length
+    for i in range(n - 1, 0, -1):
+        sub_len[parents[i]] += sub_len[i]
+    protect = max(_PROTECT_MIN, _PROTECT_SHARE * sub_len[0])
+    excluded = [False] * n
+    furniture = page.furniture
+    for i in range(1, n):
+        excluded[i] = excluded[parents[i]] or (furniture[i] and sub_len[i] < protect)
+    raw = [0.0] * n
+    text_len = [0] * n
+    link_len = [0] * n
+    for owner, length, link, punct in zip(
+        page.block_owner, page.block_len, page.block_link, page.block_punct, strict=True
+    ):
+        if excluded[owner]:
+            continue
+        text_len[owner] += length
+        link_len[owner] += link
+        score = block_score(length, link, punct, tags[owner])
+        if score <= 0.0:
+            continue
+        level = parents[owner] if tags[owner] in PARAGRAPH_TAGS else owner
+        share = 1.0
+        for _ in range(3):
+            if level < 0:
+                break
+            raw[level] += score * share
+            share *= 0.5
+            level = parents[level]
+    for i in range(n - 1, 0, -1):
+        p = parents[i]
+        text_len[p] += text_len[i]
+        link_len[p] += link_len[i]
+    final = [0.0] * n
+    best, best_score = -1, 0.0
+    for i in range(n):
+        if raw[i] <= 0.0:
+            continue
+        density = link_len[i] / text_len[i] if text_len[i] else 1.0
+        final[i] = raw[i] * (1.0 - density) * container_name_weight(page.names[i])
+        if final[i] > best_score:
+            best, best_score = i, final[i]
+    inside = [False] * n
+    if best < 0:
+        return inside
+    roots = {best}
+    top = parents[best]
+    if top >= 0:
+        threshold = max(_MIN_SIBLING_SCORE, _SIBLING_SHARE * best_score)
+        for i in range(top + 1, n):
+            if parents[i] == top and (final[i] >= threshold):
+                roots.add(i)
+    for i in range(n):
+        inside[i] = not excluded[i] and (i in roots or (parents[i] >= 0 and inside[parents[i]]))
+    # Paragraphs of prose directly next to the selection (siblings that are paragraphs).
+    if top >= 0:
+        prose_owner = set()
+        for owner, length, link, punct in zip(
+            page.block_owner, page.block_len, page.block_link, page.block_punct, strict=True
+        ):
+            if (
+                parents[owner] == top
+                and not excluded[owner]
+                and looks_like_prose(length, link, punct)
+            ):
+                prose_owner.add(owner)
+        for i in range(top + 1, n):
+            if not inside[i] and (i in prose_owner or inside[parents[i]]):
+                inside[i] = i in prose_owner or inside[parents[i]]
+    return inside
+
+
+def _render(page: _Page, inside: list[bool]) -> str:
+    out: list[str] = []
+    tags = page.tags
+    for owner, lines, length, link in zip(
+        page.block_owner, page.block_lines, page.block_len, page.block_link, strict=True
+    ):
+        if not inside[owner]:
+            continue
+        if link > 0.5 * length:
+            continue
+        if tags[owner] in HEADING_TAGS and tags[owner] == "h1" and not out:
+            continue
+        out.extend(lines)
+    return "\n".join(out)
+
+
+def _extract(html: str) -> str:
+    if len(html) > MAX_CHARS:
+        html = html[:MAX_CHARS]
+    tree = LexborHTMLParser(html)
+    body = tree.body
+    if body is None:
+        return ""
+    tree.strip_tags(_STRIP_TAGS)
+    page = _walk(body)
+    if not page.block_owner:
+        return ""
+    return _render(page, _select(page))
 
 
 def extract_main_text(html: str) -> str:
-    """The article body of ``html``, paragraphs separated by "\\n"; "" when there is none."""
-    tree = LexborHTMLParser(html)
-    for node in tree.css("script, style, nav, header, footer, aside, form, noscript"):
-        node.decompose()
-    paragraphs = [p.text(separator=" ", strip=True) for p in tree.css("p, h1, h2, h3, li")]
-    return "\n".join(p for p in paragraphs if p)
+    """The article body of ``html``, paragraphs separated by "\\n"; "" when there is none.
+
+    Never raises: input that is not a ``str`` or that the parser cannot handle gives "".
+    """
+    if not isinstance(html, str) or not html:
+        return ""
+    try:
+        return _extract(html)
+    except Exception:
+        return ""

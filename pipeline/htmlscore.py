@@ -1,0 +1,203 @@
+"""Scoring rules for main-content extraction (used by :mod:`pipeline.htmlextract`).
+
+Pure functions over strings and numbers, no parsing: what counts as boilerplate markup, how much
+a block of text looks like article prose, and how class/id names move a container's score.
+Every rule here is generic (tag semantics, common naming conventions of page templates, text
+statistics); nothing is tied to a particular site.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+
+def _names(*groups: str) -> frozenset[str]:
+    """A set of names from whitespace-separated strings."""
+    return frozenset(name for group in groups for name in group.split())
+
+
+# Elements never holding article prose; their whole subtree is skipped.
+SKIP_TAGS: Final[frozenset[str]] = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "canvas",
+        "video",
+        "audio",
+        "picture",
+        "map",
+        "button",
+        "select",
+        "option",
+        "textarea",
+        "input",
+        "label",
+        "menu",
+        "dialog",
+        "figcaption",
+        "head",
+        "title",
+        "meta",
+        "link",
+    }
+)
+
+# Elements that are page furniture by their tag (like a furniture class/id: dropped unless they
+# hold a large share of the page's text, which happens when a template leaves one unclosed).
+FURNITURE_TAGS: Final[frozenset[str]] = frozenset({"nav", "aside", "header", "footer", "form"})
+
+# Elements that start a new block (paragraph boundary) when entered and when left.
+BLOCK_TAGS: Final[frozenset[str]] = _names(
+    "address article aside blockquote body center dd details div dl dt fieldset figure footer",
+    "form h1 h2 h3 h4 h5 h6 header hr html li main ol p pre section summary table tbody td",
+    "tfoot th thead tr ul caption nav",
+)
+
+# Block owners whose score goes to their parent first (they are the paragraphs themselves).
+PARAGRAPH_TAGS: Final[frozenset[str]] = _names(
+    "p pre blockquote li dd dt td th h1 h2 h3 h4 h5 h6 address summary caption"
+)
+
+HEADING_TAGS: Final[frozenset[str]] = _names("h1 h2 h3 h4 h5 h6")
+
+# Structural elements never removed by the class/id boilerplate rule.
+PROTECTED_TAGS: Final[frozenset[str]] = frozenset({"html", "body", "main", "article"})
+
+# Class/id words of page furniture. A class/id string matches when one of these is a whole
+# part of it (delimited by its start/end, "-", "_" or whitespace; a trailing plural "s" allowed).
+_NEGATIVE_WORDS: Final[tuple[str, ...]] = (
+    "comment",
+    "comments",
+    "disqus",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "recommend",
+    "recommended",
+    "newsletter",
+    "subscribe",
+    "subscription",
+    "signup",
+    "promo",
+    "sponsor",
+    "sponsored",
+    "advert",
+    "advertisement",
+    "ad",
+    "ads",
+    "byline",
+    "author",
+    "caption",
+    "credit",
+    "credits",
+    "breadcrumb",
+    "breadcrumbs",
+    "sidebar",
+    "footer",
+    "header",
+    "masthead",
+    "navbar",
+    "nav",
+    "menu",
+    "cookie",
+    "consent",
+    "gdpr",
+    "modal",
+    "popup",
+    "overlay",
+    "toolbar",
+    "tags",
+    "meta",
+    "banner",
+    "sr-only",
+    "visually-hidden",
+    "screen-reader-text",
+    "print",
+    "skip",
+    "pagination",
+    "pager",
+    "rating",
+    "reactions",
+    "follow",
+    "tooltip",
+    "dateline",
+    "timestamp",
+    "date",
+    "published",
+    "updated",
+)
+
+NEGATIVE_NAME: Final[re.Pattern[str]] = re.compile(
+    r"(?:^|[\s_\-])(?:"
+    + "|".join(sorted((re.escape(w) for w in _NEGATIVE_WORDS), key=len, reverse=True))
+    + r")(?:$|[\s_\-]|s\b)",
+    re.IGNORECASE,
+)
+POSITIVE_NAME: Final[re.Pattern[str]] = re.compile(
+    r"article|content|entry|post|story|body|text|main|blog|prose|rich|column", re.IGNORECASE
+)
+NEGATIVE_CONTAINER_NAME: Final[re.Pattern[str]] = re.compile(
+    r"comment|sidebar|footer|related|share|social|nav|menu|promo|teaser|card|list|"
+    r"sponsor|banner|header|breadcrumb|rail|recirc|more|popular|trending|newsletter",
+    re.IGNORECASE,
+)
+
+_SENTENCE_PUNCT: Final[re.Pattern[str]] = re.compile(r"[.,;:!?。、，]")
+
+
+def is_boilerplate_name(name: str) -> bool:
+    """True when a class/id string names page furniture (comments, share bar, byline, ...)."""
+    return bool(name) and NEGATIVE_NAME.search(name) is not None
+
+
+def container_name_weight(name: str) -> float:
+    """Multiplier for a candidate container from its class and id (1.0 = neutral)."""
+    if not name:
+        return 1.0
+    weight = 1.0
+    if POSITIVE_NAME.search(name):
+        weight *= 1.25
+    if NEGATIVE_CONTAINER_NAME.search(name):
+        weight *= 0.6
+    return weight
+
+
+def punctuation_count(text: str) -> int:
+    """Number of sentence punctuation marks (a sign of prose rather than labels or menus)."""
+    return len(_SENTENCE_PUNCT.findall(text))
+
+
+def block_score(length: int, link_length: int, punctuation: int, tag: str) -> float:
+    """How much one block of text looks like article prose (0 for short or link-made blocks).
+
+    ``length`` is the block's character count (whitespace collapsed), ``link_length`` the part of
+    it inside links, ``punctuation`` its count of sentence punctuation, ``tag`` its owner element.
+    """
+    if length < 25 or tag in HEADING_TAGS:
+        return 0.0
+    link_density = min(1.0, link_length / length)
+    if link_density > 0.6:
+        return 0.0
+    score = min(length, 600) / 100.0 + 0.5 * min(punctuation, 12)
+    if punctuation == 0:
+        score *= 0.3
+    score *= (1.0 - link_density) ** 2
+    if tag in ("li", "td", "th", "dd", "dt"):
+        score *= 0.5
+    return score
+
+
+def looks_like_prose(length: int, link_length: int, punctuation: int) -> bool:
+    """A free-standing paragraph of running text (used to admit siblings of the main block)."""
+    return length >= 80 and link_length <= 0.25 * length and punctuation >= 2

@@ -1,0 +1,317 @@
+"""Extraction benchmark: our extractor beside its peers, in one run.
+
+    python -m benchmarks.extraction [--repeat N] [--limit N] [--out-dir reports/bench]
+
+Runs the shared scorers (never copies of them) as subprocesses and collects their JSON:
+
+* ``extraction_bench.py`` on ``scrapinghub`` (HTML), on its page-text-dump version (made with
+  ``make_dumps.py`` into the git-ignored ``data/bench/``) and on ``wcxb-dev`` (article bodies, as a
+  check against tuning to one gold set): ours (``pipeline.extract:extract_text``) beside
+  trafilatura (defaults and without comments), readability-lxml, resiliparse and jusText;
+* ``metadata_bench.py`` on ``wcxb-dev``: ours (``pipeline.extract:extract_metadata``, through
+  :func:`bench_metadata`) beside the installed peers it supports.
+
+The bench directory is ``<repo>/../shared/bench`` unless ``NEWSCORPUS_BENCH_DIR`` is set.
+Writes ``reports/bench/extraction.json`` and ``reports/bench/extraction.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+OURS = "newscorpus"
+OURS_TEXT = "pipeline.extract:extract_text"
+OURS_META = "benchmarks.extraction:bench_metadata"
+READABILITY = "benchmarks.extraction:readability_text"
+
+# Built-in systems of extraction_bench.py run beside ours. Its own "readability" system needs the
+# html-text package, which is not in our environment, so readability-lxml runs through
+# :func:`readability_text` instead (same summary() call, our own HTML-to-text step).
+PEER_SYSTEMS: tuple[str, ...] = (
+    "trafilatura",
+    "trafilatura_nocomments",
+    "resiliparse",
+    "justext",
+)
+META_PEERS: tuple[str, ...] = ("trafilatura", "htmldate", "newspaper4k", "goose3")
+EXTRACTION_SETS: tuple[str, ...] = ("scrapinghub", "scrapinghub-dumps", "wcxb-dev")
+
+
+def bench_dir() -> Path:
+    """The shared bench directory (env ``NEWSCORPUS_BENCH_DIR`` overrides the default)."""
+    env = os.environ.get("NEWSCORPUS_BENCH_DIR")
+    return Path(env) if env else REPO.parent / "shared" / "bench"
+
+
+# --------------------------------------------------------------------------------------------
+# adapters called by the scorers (imported as benchmarks.extraction:<name>)
+# --------------------------------------------------------------------------------------------
+_BLOCK_OPEN = re.compile(
+    r"<(?=/?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|pre|section|article|dd|dt)\b)",
+    re.IGNORECASE,
+)
+
+
+def readability_text(html: str) -> str:
+    """readability-lxml's article HTML (``summary(html_partial=True)``) as text, blocks on lines."""
+    from readability import Document
+    from selectolax.lexbor import LexborHTMLParser
+
+    summary = Document(html).summary(html_partial=True)
+    tree = LexborHTMLParser(_BLOCK_OPEN.sub("\n<", summary))
+    text = tree.body.text() if tree.body is not None else ""
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def bench_metadata(html: str, url: str | None = None) -> dict[str, Any]:
+    """``pipeline.extract:extract_metadata`` in the field names of ``metadata_bench.py``."""
+    from pipeline.extract import extract_metadata
+
+    meta = extract_metadata(html, url)
+    authors = meta.get("authors") or None
+    return {"title": meta.get("title"), "author": authors, "publish_date": meta.get("published")}
+
+
+# --------------------------------------------------------------------------------------------
+# running the scorers
+# --------------------------------------------------------------------------------------------
+def _run(cmd: list[str]) -> str:
+    print("$ " + " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+    sys.stdout.write(proc.stdout)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}")
+    if proc.stderr.strip():
+        sys.stderr.write(proc.stderr[-2000:])
+    return proc.stdout
+
+
+def make_dumps(extraction: Path, source: str, dest: Path) -> Path:
+    """Page-text-dump version of an extraction set, in the git-ignored ``data/bench/``."""
+    _run([sys.executable, str(extraction / "make_dumps.py"), str(extraction / source), str(dest)])
+    return dest
+
+
+def run_extraction(
+    dataset: Path, repeat: int, limit: int | None, tmp: Path
+) -> list[dict[str, Any]]:
+    """One extraction_bench.py run on ``dataset``: ours, readability, the built-in peers."""
+    out = tmp / f"{dataset.name}.jsonl"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(bench_dir() / "extraction" / "extraction_bench.py"), str(dataset)]
+    cmd += ["--callable", OURS_TEXT, "--name", OURS]
+    cmd += ["--callable", READABILITY, "--name", "readability"]
+    for system in PEER_SYSTEMS:
+        cmd += ["--system", system]
+    cmd += ["--repeat", str(repeat), "--json", str(out)]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    _run(cmd)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line]
+    for row in rows:
+        row["set"] = dataset.name
+    return rows
+
+
+def run_metadata(dataset: Path, limit: int | None, tmp: Path) -> dict[str, Any]:
+    """metadata_bench.py on ``dataset``: ours beside the installed peers it supports."""
+    out = tmp / "metadata.json"
+    cmd = [sys.executable, str(bench_dir() / "extraction" / "metadata_bench.py"), str(dataset)]
+    for system in META_PEERS:
+        cmd += ["--system", system]
+    cmd += ["--callable", OURS_META, "--json", str(out)]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    _run(cmd)
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    results = data.get("results", {})
+    if OURS_META in results:
+        results[OURS] = results.pop(OURS_META)
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------------
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{100 * float(value):.1f}"
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per set: ours vs the best peer on F1, and our speed as a multiple of trafilatura's."""
+    summary: dict[str, Any] = {}
+    for name in EXTRACTION_SETS:
+        ours = next((r for r in rows if r["set"] == name and r["system"] == OURS), None)
+        peers = [r for r in rows if r["set"] == name and r["system"] != OURS]
+        if ours is None:
+            continue
+        best = max(peers, key=lambda r: r["f1"], default=None)
+        traf = next((r for r in peers if r["system"] == "trafilatura_nocomments"), None)
+        summary[name] = {
+            "ours_f1": ours["f1"],
+            "best_peer": best["system"] if best else None,
+            "best_peer_f1": best["f1"] if best else None,
+            "ours_above_every_peer": best is None or ours["f1"] > best["f1"],
+            "speed_vs_trafilatura": ours["pages_per_s"] / traf["pages_per_s"] if traf else None,
+        }
+    return summary
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report as markdown tables."""
+    machine = report["machine"]
+    lines = [
+        "# Extraction benchmark",
+        "",
+        f"Run {report['started']} on {machine['cpu']} ({machine['nproc']} CPUs),"
+        f" Python {machine['python']}; one process, one page at a time;"
+        f" fastest of {report['repeat']} timing pass(es)."
+        " Produced by `python -m benchmarks.extraction`.",
+        "",
+        "Body text: `extraction_bench.py` (scrapinghub metric: 4-gram shingles, macro P/R, F1 of"
+        " the two). `scrapinghub-dumps` is the same set turned into page text dumps by"
+        " `make_dumps.py`; `wcxb-dev` bodies check that nothing is tuned to one gold set.",
+        "readability runs as `Document(html).summary(html_partial=True)` turned into text by"
+        " `benchmarks.extraction.readability_text` (the scorer's own readability system needs"
+        " html-text, which is not installed).",
+        "",
+    ]
+    for name in EXTRACTION_SETS:
+        rows = [r for r in report["extraction"] if r["set"] == name]
+        if not rows:
+            continue
+        lines += [
+            f"## {name} ({rows[0]['pages']} pages, {rows[0]['html_mb']:.1f} MB)",
+            "",
+            "| system | F1 | P | R | acc | pages/s | MB/s | p95 ms | empty | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in sorted(rows, key=lambda r: -r["f1"]):
+            label = f"**{r['system']}**" if r["system"] == OURS else r["system"]
+            lines.append(
+                f"| {label} | {r['f1']:.3f} ± {r['f1_std']:.3f} | {r['precision']:.3f} |"
+                f" {r['recall']:.3f} | {r['accuracy']:.3f} | {r['pages_per_s']:.1f} |"
+                f" {r['mb_per_s']:.2f} | {r['p95_ms']:.1f} | {r['empty_predictions']} |"
+                f" {r['errors']} |"
+            )
+        s = report["summary"].get(name)
+        if s:
+            speed = s["speed_vs_trafilatura"]
+            lines += [
+                "",
+                f"Ours {s['ours_f1']:.3f} vs best peer {s['best_peer']} {s['best_peer_f1']:.3f}"
+                f" (above every peer: {'yes' if s['ours_above_every_peer'] else 'no'});"
+                f" speed {speed:.1f}× trafilatura (no comments)."
+                if speed
+                else "",
+            ]
+        lines.append("")
+    meta = report.get("metadata") or {}
+    results = meta.get("results") or {}
+    if results:
+        lines += [
+            "## Metadata on wcxb-dev (`metadata_bench.py`)",
+            "",
+            "Percentages over pages whose gold has the field, except *spur* (over pages whose"
+            " gold has none).",
+            "",
+            "| system | title exact | title tokF1 | author set | author tokF1 | author spur |"
+            " date day | date wrong | date miss | date spur | pages/s | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for system, sc in results.items():
+            t, a, d, m = sc["title"], sc["author"], sc["publish_date"], sc["_"]
+
+            def cell(field: dict[str, Any], key: str, pct: bool = True) -> str:
+                if not field.get("produced"):
+                    return "-"
+                value = field.get(key)
+                if value is None:
+                    return "-"
+                return _pct(value) if pct else f"{float(value):.3f}"
+
+            label = f"**{system}**" if system == OURS else system
+            speed = m.get("pages_per_s")
+            lines.append(
+                f"| {label} | {cell(t, 'correct')} | {cell(t, 'token_f1', False)} |"
+                f" {cell(a, 'correct')} | {cell(a, 'token_f1', False)} | {cell(a, 'spurious')} |"
+                f" {cell(d, 'correct')} | {cell(d, 'wrong')} | {cell(d, 'miss')} |"
+                f" {cell(d, 'spurious')} | {speed:.1f} | {m.get('errors')} |"
+                if speed
+                else f"| {label} | (no timing) |"
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "nproc": os.cpu_count(), "python": platform.python_version()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=2, help="timing passes (fastest reported)")
+    parser.add_argument("--limit", type=int, default=None, help="first N pages only (smoke test)")
+    parser.add_argument("--out-dir", type=Path, default=REPO / "reports" / "bench")
+    parser.add_argument("--skip-metadata", action="store_true")
+    args = parser.parse_args(argv)
+
+    extraction = bench_dir() / "extraction"
+    if not (extraction / "extraction_bench.py").exists():
+        raise SystemExit(f"no extraction bench at {extraction} (set NEWSCORPUS_BENCH_DIR)")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    dumps = make_dumps(extraction, "scrapinghub", REPO / "data" / "bench" / "scrapinghub-dumps")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="newscorpus-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        for dataset in (extraction / "scrapinghub", dumps, extraction / "wcxb-dev"):
+            rows += run_extraction(dataset, args.repeat, args.limit, tmp)
+        metadata = (
+            None if args.skip_metadata else run_metadata(extraction / "wcxb-dev", args.limit, tmp)
+        )
+    report: dict[str, Any] = {
+        "started": started,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "bench_dir": str(bench_dir()),
+        "repeat": args.repeat,
+        "limit": args.limit,
+        "machine": _machine(),
+        "extraction": rows,
+        "summary": summarize(rows),
+        "metadata": metadata,
+    }
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    (args.out_dir / "extraction.json").write_text(
+        json.dumps(report, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    (args.out_dir / "extraction.md").write_text(markdown(report), encoding="utf-8")
+    print(f"wrote {args.out_dir / 'extraction.json'} and {args.out_dir / 'extraction.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -153,7 +153,10 @@ def _build(
         return None
 
 
-def _from_iso(s: str) -> datetime | None:
+_Found = tuple[datetime | None, int]  # (value or None when invalid, start offset of the match)
+
+
+def _from_iso(s: str) -> _Found | None:
     m = _ISO.search(s)
     if m is None:
         return None
@@ -165,7 +168,8 @@ def _from_iso(s: str) -> datetime | None:
     second = int(m.group("S")) if m.group("S") else 0
     if hour > 23:
         hour = minute = second = 0
-    return _build(int(m.group("y")), int(m.group("m")), int(m.group("d")), hour, minute, second, tz)
+    dt = _build(int(m.group("y")), int(m.group("m")), int(m.group("d")), hour, minute, second, tz)
+    return dt, m.start()
 
 
 def _time_after(s: str, end: int) -> tuple[int, int, int, timezone | None]:
@@ -185,7 +189,7 @@ def _time_after(s: str, end: int) -> tuple[int, int, int, timezone | None]:
     return hour, minute, second, _tz_from(m.group("tz"), m.group("tzabbr"))
 
 
-def _from_text(s: str) -> datetime | None:
+def _from_text(s: str) -> _Found | None:
     best: re.Match[str] | None = None
     for pattern in (_MDY, _DMY):
         m = pattern.search(s)
@@ -197,10 +201,11 @@ def _from_text(s: str) -> datetime | None:
     if month is None:
         return None
     hour, minute, second, tz = _time_after(s, best.end())
-    return _build(int(best.group("y")), month, int(best.group("d")), hour, minute, second, tz)
+    dt = _build(int(best.group("y")), month, int(best.group("d")), hour, minute, second, tz)
+    return dt, best.start()
 
 
-def _from_numeric(s: str) -> datetime | None:
+def _from_numeric(s: str) -> _Found | None:
     m = _NUMERIC.search(s)
     if m is None:
         return None
@@ -214,12 +219,12 @@ def _from_numeric(s: str) -> datetime | None:
     elif a == b:
         day = month = a
     else:
-        return None  # 03/05/2024: March 5 or 3 May? refuse rather than guess
+        return None, m.start()  # 03/05/2024: March 5 or 3 May? refuse rather than guess
     hour, minute, second, tz = _time_after(s, m.end())
-    return _build(year, month, day, hour, minute, second, tz)
+    return _build(year, month, day, hour, minute, second, tz), m.start()
 
 
-def _from_timestamp(s: str) -> datetime | None:
+def _from_timestamp(s: str) -> _Found | None:
     m = _TIMESTAMP.match(s)
     if m is None:
         return None
@@ -227,7 +232,7 @@ def _from_timestamp(s: str) -> datetime | None:
     if n > 10**11:
         n //= 1000
     try:
-        return datetime.fromtimestamp(n, tz=UTC)
+        return datetime.fromtimestamp(n, tz=UTC), m.start("n")
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -243,16 +248,29 @@ def parse_date(s: str, *, now: datetime | None = None) -> datetime | None:
 
     ``now`` (default: the current time) is the latest acceptable instant, for reproducible tests.
     """
+    found = find_date(s, now=now)
+    return found[0] if found is not None else None
+
+
+def find_date(s: str, *, now: datetime | None = None) -> tuple[datetime, int] | None:
+    """Like :func:`parse_date`, also giving where the date starts in ``s`` (for labels before it).
+
+    Forms are tried in a fixed order (timestamp, ISO, written month, numeric); the first form
+    found decides: when its value is invalid or implausible the answer is None.
+    """
     try:
         if not isinstance(s, str):
             return None
-        text = s[:MAX_CHARS].strip()
-        if not text:
+        text = s[:MAX_CHARS]
+        if not text.strip():
             return None
         for parser in (_from_timestamp, _from_iso, _from_text, _from_numeric):
-            dt = parser(text)
-            if dt is not None:
-                return dt if is_plausible(dt, now) else None
+            found = parser(text)
+            if found is not None:
+                dt, start = found
+                if dt is None or not is_plausible(dt, now):
+                    return None
+                return dt, start
         return None
     except Exception:  # a parser must never take the pipeline down on odd input
         return None

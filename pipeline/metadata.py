@@ -28,16 +28,17 @@ Conventions:
 from __future__ import annotations
 
 import json
+from html import unescape as html_unescape
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from pipeline.dates import parse_date
+from pipeline.dates import find_date, parse_date
 from pipeline.schema import METADATA_FIELDS
 
 # --------------------------------------------------------------------------------------------
@@ -254,25 +255,37 @@ def _title_parts(title: str) -> list[str]:
     return [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
 
 
-def _strip_site(title: str, site_names: list[str]) -> str:
-    """``title`` without a leading or trailing " | Site" / " - Site" part.
-
-    A part is removed when it looks like the site name (given, or the domain); when the title has
-    several parts and none matches, a short last part after " | " is dropped as well.
-    """
-    parts = _title_parts(title)
-    if len(parts) < 2:
-        return title
+def _site_matcher(site_names: list[str]) -> Callable[[str], bool]:
+    """A test "does this title part name the site?" (equal to, or inside, a site name)."""
     keys = {k for k in (_key(s) for s in site_names) if k}
 
     def is_site(part: str) -> bool:
         k = _key(part)
         if not k:
             return True
-        return any(k == s or (len(k) >= 4 and (k in s or s in k)) for s in keys)
+        for s in keys:
+            if k == s or (len(k) >= 4 and k in s):
+                return True
+            # "Example News" for example.com; a long part merely mentioning the site is kept
+            if len(s) >= 4 and s in k and len(k) <= len(s) + 10:
+                return True
+        return False
 
+    return is_site
+
+
+def _strip_site(title: str, site_names: list[str], short_pipe_part: bool = True) -> str:
+    """``title`` without a leading or trailing " | Site" / " - Site" part.
+
+    A part is removed when it looks like the site name (given, or the domain); with
+    ``short_pipe_part``, when no part matches, a short last part after " | " is dropped as well
+    ("Headline | Opinion", "Headline | Blog").
+    """
+    if len(_title_parts(title)) < 2:
+        return title
+    is_site = _site_matcher(site_names)
     cleaned = title
-    for _ in range(2):
+    for _ in range(3):
         parts = _title_parts(cleaned)
         if len(parts) < 2:
             break
@@ -284,7 +297,7 @@ def _strip_site(title: str, site_names: list[str]) -> str:
             cleaned = cleaned[m.end() :].strip() if m else cleaned
         else:
             break
-    if cleaned == title and re.search(r"\s\|\s[^|]{1,40}$", title):
+    if short_pipe_part and cleaned == title and re.search(r"\s\|\s[^|]{1,40}$", title):
         cleaned = title.rsplit(" | ", 1)[0].strip()
     return cleaned or title
 
@@ -296,13 +309,48 @@ def _last_separator(title: str) -> int:
     return last
 
 
-def _visible_headings(tree: LexborHTMLParser) -> list[str]:
-    out: list[str] = []
-    for node in tree.css("h1")[:6]:
-        text = _clean(node.text(deep=True, separator=" "))
+def _unescaped(s: str) -> str:
+    """Text once more HTML-unescaped: pages often escape twice ("&amp;#038;" -> "&")."""
+    return _clean(html_unescape(s)) if "&" in s else s
+
+
+def _visible_headings(tree: LexborHTMLParser) -> list[tuple[int, str]]:
+    """(index among the page's <h1>, text) of the first headings with a plausible length."""
+    out: list[tuple[int, str]] = []
+    for i, node in enumerate(tree.css("h1")[:8]):
+        text = _unescaped(_clean(node.text(deep=True, separator=" ")))
         if 2 <= len(text) <= 300:
-            out.append(text)
+            out.append((i, text))
     return out
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def _tokens(s: str) -> set[str]:
+    return set(_TOKEN.findall(unicodedata.normalize("NFKC", s).casefold()))
+
+
+def _title_candidates(
+    tree: LexborHTMLParser, meta: dict[str, list[str]], ld: _JsonLd
+) -> list[tuple[str, str]]:
+    """Declared titles (title, source) in order of trust: JSON-LD, OpenGraph/meta, <title>."""
+    candidates: list[tuple[str, str]] = []
+    for obj in ld.content_objects():
+        for k in ("headline", "name"):
+            v = _unescaped(_clean(obj.get(k)))
+            if v:
+                candidates.append((v, "jsonld"))
+                break
+    hit = _first(meta, "og:title", "twitter:title", "title", "dc.title", "parsely-title")
+    if hit:
+        candidates.append((_unescaped(hit[0]), _meta_source(hit[1])))
+    node = tree.css_first("title")
+    if node is not None:
+        v = _unescaped(_clean(node.text(deep=True)))
+        if v:
+            candidates.append((v, "html"))
+    return candidates
 
 
 def _pick_title(
@@ -310,44 +358,52 @@ def _pick_title(
     meta: dict[str, list[str]],
     ld: _JsonLd,
     site_names: list[str],
-) -> tuple[str, str] | None:
-    candidates: list[tuple[str, str]] = []  # (title, source) in order of trust
-    for obj in ld.content_objects():
-        for k in ("headline", "name"):
-            v = _clean(obj.get(k))
-            if v:
-                candidates.append((v, "jsonld"))
-                break
-    hit = _first(meta, "og:title", "twitter:title", "title", "dc.title", "parsely-title")
-    if hit:
-        candidates.append((hit[0], _meta_source(hit[1])))
-    node = tree.css_first("title")
-    if node is not None:
-        v = _clean(node.text(deep=True))
-        if v:
-            candidates.append((v, "html"))
+) -> tuple[tuple[str, str] | None, int | None]:
+    """((title, source), index of the <h1> used or matching it).
 
-    headings = _visible_headings(tree)
-    # The visible headline, when the page's declared titles agree with it.
-    for h in headings:
-        hk = _key(h)
-        if not hk or any(hk == _key(s) for s in site_names):
+    The visible headline (``<h1>``) is preferred: readers and researchers know an article by
+    it, while declared titles are often SEO variants. An ``<h1>`` naming the site (a logo) or
+    sharing no word with any declared title is passed over.
+    """
+    candidates = _title_candidates(tree, meta, ld)
+    is_site = _site_matcher(site_names)
+    stripped = [(_strip_site(c, site_names), src) for c, src in candidates]
+    # parts cut from declared titles name the site too ("Headline - Blog Name")
+    cut_parts = {
+        _key(part)
+        for c, _src in candidates
+        for part in _title_parts(c)[1:]
+        if _key(part) and _key(part) not in _key(_strip_site(c, site_names))
+    }
+    declared_tokens = [_tokens(c) for c, _src in stripped]
+
+    best: tuple[float, int, str] | None = None
+    for index, heading in _visible_headings(tree):
+        if " | " in heading:
+            heading = _strip_site(heading, site_names)
+        hk = _key(heading)
+        if not hk or is_site(heading) or hk in cut_parts:
             continue
-        for cand, _src in candidates:
-            ck = _key(cand)
-            if (
-                hk == ck
-                or (len(hk) >= 12 and hk in ck)
-                or hk == _key(_strip_site(cand, site_names))
-            ):
-                return h, "html"
-    for cand, src in candidates:
-        stripped = _strip_site(cand, site_names)
-        if stripped and _key(stripped) not in {_key(s) for s in site_names}:
-            return stripped, src
-    if headings:
-        return headings[0], "html"
-    return None
+        if any(
+            hk == _key(c) or hk == _key(s)
+            for (c, _), (s, _) in zip(candidates, stripped, strict=True)
+        ):
+            return (heading, "html"), index
+        ht = _tokens(heading)
+        score = max((len(ht & ct) / len(ht) for ct in declared_tokens if ht), default=1.0)
+        if best is None or score > best[0]:
+            best = (score, index, heading)
+    if best is not None and best[0] >= _MIN_HEADING_OVERLAP:
+        return (best[2], "html"), best[1]
+    for title, src in stripped:
+        if title and not is_site(title):
+            return (title, src), None
+    if best is not None:
+        return (best[2], "html"), best[1]
+    return None, None
+
+
+_MIN_HEADING_OVERLAP = 0.3  # share of the headline's words found in a declared title
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,14 +579,16 @@ _PUBLISHED_META = (
     "publishdate",
     "published-date",
     "published_date",
+    "publication_date",
+    "publication-date",
+    "published",
     "pubdate",
     "original-publish-date",
     "article.published",
     "article_date_original",
-    "date",
-    "dc.date",
-    "dcterms.date",
 )
+# Generic "date" fields: a page's date of some kind (often the last change), weakest evidence.
+_GENERIC_DATE_META = ("date", "dc.date", "dcterms.date")
 _MODIFIED_META = (
     "article:modified_time",
     "og:updated_time",
@@ -545,8 +603,86 @@ _MODIFIED_META = (
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/\-_]?(0[1-9]|1[0-2])[/\-_]?(0[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)"
 )
-_UPDATE_WORDS = re.compile(r"updat|modif|edited|revised|aktualisiert|mis à jour|actualiz", re.I)
-_PUBLISH_WORDS = re.compile(r"publi|posted|released|written|erschienen|veröffentlicht", re.I)
+_UPDATE_WORDS = re.compile(
+    r"updat|modif|edited|revised|reviewed|changed|refreshed|aktualisiert|geändert|mis à jour|"
+    r"actualiz|bijgewerkt",
+    re.IGNORECASE,
+)
+_PUBLISH_WORDS = re.compile(
+    r"publi|posted|released|written|erschienen|veröffentlicht|publié|publicado", re.IGNORECASE
+)
+# Labels of dates that are not the article's: events, offers, copyright, life dates...
+_OTHER_DATE_WORDS = re.compile(
+    r"event|deadline|expir|valid|until|through|offer|sale|ends?\b|starts?\b|©|copyright|since|"
+    r"founded|established|born|died|date of birth|accessed|retrieved|archived|issue|volume|"
+    r"webinar|register|join|when:|date:|closing|opens?\b|due\b",
+    re.IGNORECASE,
+)
+_H1_TAG = re.compile(r"<h1[\s>]", re.IGNORECASE)
+_SCRIPT_STYLE = re.compile(
+    r"<(script|style|noscript|svg|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAG = re.compile(r"<[^>]*>")
+_TEXT_WINDOW_BEFORE = 4_000  # characters of HTML before the headline
+_TEXT_WINDOW_AFTER = 8_000  # and after it
+_SEGMENTS_BEFORE = 12  # text segments (between tags) looked at before the headline
+_SEGMENTS_AFTER = 30  # and after it
+_MAX_SEGMENT = 90  # longer segments are running text, whose dates are about other things
+
+
+def _segments(fragment: str) -> list[str]:
+    fragment = _SCRIPT_STYLE.sub(" ", fragment)
+    out: list[str] = []
+    for piece in _TAG.split(fragment):
+        text = _clean(html_unescape(piece)) if "&" in piece else _clean(piece)
+        if text:
+            out.append(text)
+    return out
+
+
+def _text_dates(html: str, heading_index: int) -> tuple[datetime | None, bool, datetime | None]:
+    """(published, whether it was labelled so, modified) written in the byline area around the
+    visible headline.
+
+    The text right before and after the ``heading_index``-th ``<h1>`` of the page is cut into
+    short segments; a date in a segment is classed by the label before it ("Published",
+    "Updated", "Event:"...). An unlabelled date counts as published only when it is the only
+    unlabelled day in the area (lists of related posts have several).
+    """
+    matches = list(_H1_TAG.finditer(html[:3_000_000]))
+    if heading_index >= len(matches):
+        return None, False, None
+    pos = matches[heading_index].start()
+    before = _segments(html[max(0, pos - _TEXT_WINDOW_BEFORE) : pos])[-_SEGMENTS_BEFORE:]
+    after = _segments(html[pos : pos + _TEXT_WINDOW_AFTER])[:_SEGMENTS_AFTER]
+    segments = before + after
+    published: datetime | None = None
+    modified: datetime | None = None
+    unlabelled: list[datetime] = []
+    previous = ""
+    for seg in segments:
+        if len(seg) > _MAX_SEGMENT:
+            previous = ""
+            continue
+        found = find_date(seg)
+        if found is None:
+            previous = seg if len(seg) <= 40 else ""
+            continue
+        dt, start = found
+        label = f"{previous} {seg[:start]}"
+        previous = ""
+        if _UPDATE_WORDS.search(label):
+            modified = modified or dt
+        elif _OTHER_DATE_WORDS.search(label):
+            continue
+        elif _PUBLISH_WORDS.search(label):
+            published = published or dt
+        else:
+            unlabelled.append(dt)
+    if published is not None:
+        return published, True, modified
+    return _one_day(unlabelled), False, modified
 
 
 def _date_from_jsonld(ld: _JsonLd, key: str) -> datetime | None:
@@ -561,47 +697,53 @@ def _date_from_jsonld(ld: _JsonLd, key: str) -> datetime | None:
     return None
 
 
-def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, datetime | None]:
-    """(published, modified) from ``<time>`` and ``itemprop`` elements marked as such."""
-    published: datetime | None = None
-    modified: datetime | None = None
-    for node in tree.css('[itemprop="datePublished"], [itemprop="dateModified"]'):
+def _one_day(dates: list[datetime]) -> datetime | None:
+    """The first date when all fall on one day; None when empty or when they disagree (a list
+    of posts, each with its date, is no evidence for the article's own)."""
+    if not dates or len({d.date() for d in dates}) > 1:
+        return None
+    return dates[0]
+
+
+def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, bool, datetime | None]:
+    """(published, whether it was marked as such, modified) from ``itemprop``/``property`` and
+    ``<time>`` elements."""
+    marked: dict[str, list[datetime]] = {"datePublished": [], "dateModified": []}
+    selector = ", ".join(
+        f'[{attr}="{prop}"]' for attr in ("itemprop", "property") for prop in marked
+    )
+    for node in tree.css(selector)[:30]:
         if node.tag == "meta":
             continue
         value = node.attributes.get("datetime") or node.attributes.get("content") or ""
         dt = parse_date(value or node.text(deep=True))
-        prop = node.attributes.get("itemprop") or ""
-        if dt is not None:
-            if prop == "datePublished" and published is None:
-                published = dt
-            elif prop == "dateModified" and modified is None:
-                modified = dt
-    if published is not None:
-        return published, modified
+        prop = node.attributes.get("itemprop") or node.attributes.get("property") or ""
+        if dt is not None and prop in marked:
+            marked[prop].append(dt)
+    published = _one_day(marked["datePublished"])
+    modified = _one_day(marked["dateModified"])
+    if marked["datePublished"]:
+        return published, True, modified
+    publish_marked: list[datetime] = []
+    update_marked: list[datetime] = []
     unmarked: list[datetime] = []
-    for node in tree.css("time")[:20]:
+    for node in tree.css("time")[:30]:
         attrs = node.attributes
-        value = attrs.get("datetime") or ""
-        if not value:
-            continue
-        dt = parse_date(value)
+        dt = parse_date(attrs.get("datetime") or "")
         if dt is None:
             continue
         context = " ".join(filter(None, [attrs.get("class"), attrs.get("id"), _context_text(node)]))
         if _UPDATE_WORDS.search(context):
-            if modified is None:
-                modified = dt
+            update_marked.append(dt)
         elif "pubdate" in attrs or _PUBLISH_WORDS.search(context):
-            if published is None:
-                published = dt
+            publish_marked.append(dt)
         else:
             unmarked.append(dt)
-    if published is None and unmarked:
-        days = {d.date() for d in unmarked}
-        # only one date in all the unmarked <time> elements: the article's own
-        if len(days) == 1 and (modified is None or unmarked[0] <= modified):
-            published = unmarked[0]
-    return published, modified
+    modified = modified or (update_marked[0] if update_marked else None)
+    published = _one_day(publish_marked) if publish_marked else _one_day(unmarked)
+    if published is not None and modified is not None and published > modified:
+        published = None  # contradicts the page's own update time: something is misread
+    return published, bool(publish_marked), modified
 
 
 def _context_text(node: LexborNode) -> str:
@@ -622,14 +764,30 @@ def _url_date(url: str | None) -> datetime | None:
     return parse_date("-".join(m.groups()))
 
 
+def _first_meta_date(
+    meta: dict[str, list[str]], keys: tuple[str, ...]
+) -> tuple[datetime, str] | None:
+    for key in keys:
+        for value in meta.get(key, []):
+            dt = parse_date(value)
+            if dt is not None:
+                return dt, _meta_source(key)
+    return None
+
+
 def _pick_dates(
     tree: LexborHTMLParser,
+    html: str,
     meta: dict[str, list[str]],
     ld: _JsonLd,
     url: str | None,
+    heading_index: int | None,
 ) -> tuple[tuple[datetime, str] | None, tuple[datetime, str] | None]:
+    """(published, source), (modified, source); strongest evidence first, a modification date
+    never standing in for the publication date."""
     published: tuple[datetime, str] | None = None
     modified: tuple[datetime, str] | None = None
+    weak = False  # found in a loosely marked place: checked against the other evidence
 
     dt = _date_from_jsonld(ld, "datePublished")
     if dt is not None:
@@ -637,37 +795,85 @@ def _pick_dates(
     mdt = _date_from_jsonld(ld, "dateModified")
     if mdt is not None:
         modified = (mdt, "jsonld")
-
+    published = published or _first_meta_date(meta, _PUBLISHED_META)
+    modified = modified or _first_meta_date(meta, _MODIFIED_META)
     if published is None:
-        for key in _PUBLISHED_META:
-            for value in meta.get(key, []):
-                dt = parse_date(value)
-                if dt is not None:
-                    published = (dt, _meta_source(key))
-                    break
-            if published is not None:
-                break
-    if modified is None:
-        for key in _MODIFIED_META:
-            for value in meta.get(key, []):
-                dt = parse_date(value)
-                if dt is not None:
-                    modified = (dt, _meta_source(key))
-                    break
-            if modified is not None:
-                break
-
-    if published is None:
-        tp, tm = _time_elements(tree)
+        tp, marked, tm = _time_elements(tree)
         if tp is not None:
-            published = (tp, "time")
+            published, weak = (tp, "time"), not marked
         if modified is None and tm is not None:
             modified = (tm, "time")
     if published is None:
         dt = _url_date(url)
         if dt is not None:
             published = (dt, "url")
+    if published is None and heading_index is not None:
+        tp, labelled, tm = _text_dates(html, heading_index)
+        if tp is not None:
+            published, weak = (tp, "text"), not labelled
+        if modified is None and tm is not None:
+            modified = (tm, "text")
+    if published is None:
+        dt = _labelled_date(html)
+        if dt is not None:
+            published = (dt, "text")
+    if published is None and not ld.index_page:
+        published, weak = _first_meta_date(meta, _GENERIC_DATE_META), True
+    if published is not None and (weak or published[1] in ("time", "text")):
+        if not _agrees_with_url(published[0], url):
+            published = None
+        elif weak and modified is not None and published[0].date() == modified[0].date():
+            published = None  # an unlabelled date equal to the update date is the update date
     return published, modified
+
+
+_DATE_LABELS = (
+    "published",
+    "posted",
+    "released",
+    "erschienen",
+    "veröffentlicht",
+    "publié",
+    "publicado",
+)
+_AFTER_LABEL = re.compile(
+    r"(?:\s+(?:on|at|am|le|el|em))?\s*:?\s*(?:</?[a-z][^>]*>\s*){0,4}(?P<date>[^<>]{6,50})",
+    re.IGNORECASE,
+)
+
+
+def _labelled_date(html: str) -> datetime | None:
+    """A date written right after "Published"/"Posted on" anywhere in the page, when all such
+    dates agree (archives and comment lists carry several)."""
+    lower = html[:3_000_000].lower()
+    found: list[datetime] = []
+    for label in _DATE_LABELS:
+        pos = lower.find(label)
+        while pos >= 0 and len(found) < 10:
+            end = pos + len(label)
+            if pos == 0 or not lower[pos - 1].isalnum():
+                m = _AFTER_LABEL.match(lower, end)
+                if m is not None:
+                    text = m.group("date")
+                    hit = find_date(text)
+                    # nothing but blanks and punctuation between the label and the date
+                    if hit is not None and not text[: hit[1]].strip(" \t\r\n:-–—|,.&;"):
+                        found.append(hit[0])
+            pos = lower.find(label, end)
+    return _one_day(found)
+
+
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)[/\-_](0[1-9]|1[0-2])(?:/|[-_])")
+
+
+def _agrees_with_url(dt: datetime, url: str | None) -> bool:
+    """False when the address carries a year and month (/2024/03/) that ``dt`` does not match."""
+    if not url:
+        return True
+    m = _URL_MONTH.search(urlsplit(url).path)
+    if m is None:
+        return True
+    return (dt.year, dt.month) == (int(m.group(1)), int(m.group(2)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -837,9 +1043,10 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     if meta["domain"]:
         site_names.append(meta["domain"].rsplit(".", 1)[0])
 
-    put("title", _pick_title(tree, tags, ld, site_names))
+    title, heading_index = _pick_title(tree, tags, ld, site_names)
+    put("title", title)
     put("authors", _pick_authors(tree, tags, ld, site_names))
-    published, modified = _pick_dates(tree, tags, ld, url)
+    published, modified = _pick_dates(tree, html, tags, ld, url, heading_index)
     put("published", published)
     put("modified", modified)
     put("description", _description(tags, ld))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,13 @@ def ingest_file(
         "detail": None,
     }
     try:
-        size = path.stat().st_size
-        row["size_bytes"] = size
+        info = path.stat()
+        size = row["size_bytes"] = info.st_size
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or device would block or never end; only regular files are pages.
+            row["reason"] = QuarantineReason.UNREADABLE
+            row["detail"] = "not a regular file"
+            return row
         if size > max_raw_bytes:
             row["reason"] = QuarantineReason.TOO_LARGE
             row["detail"] = f"{size} bytes > ingest.max_raw_bytes={max_raw_bytes}"

@@ -1,0 +1,213 @@
+"""End to end: the real `dvc repro` in a temporary git repository with the bundled sample."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = {"ingest", "extract", "clean", "segment", "validate", "report"}
+OUTPUTS = (
+    "data/processed/documents.parquet",
+    "data/processed/sentences.parquet",
+    "data/processed/quarantine.parquet",
+)
+SEED = "seed_independent_belarus.txt"
+SEED_CHROME = (
+    "Notifications can be managed",
+    "Not now",
+    "Yes please",
+    "Your support",
+    "donation",
+    "Read more",
+    "This map shows",
+    "Thank you for registering",
+    "commenting forum",
+    "Comments",
+    "News World Europe",
+    "{",
+)
+
+
+def _run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GX_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def _dvc(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return _run(repo, str(Path(sys.executable).parent / "dvc"), *args, check=check)
+
+
+def _stages_run(proc: subprocess.CompletedProcess[str]) -> set[str]:
+    return set(re.findall(r"Running stage '(\w+)'", proc.stdout + proc.stderr))
+
+
+def _digests(repo: Path) -> dict[str, str]:
+    return {p: hashlib.sha256((repo / p).read_bytes()).hexdigest() for p in OUTPUTS}
+
+
+def _project_files() -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return [f for f in listed if (ROOT / f).is_file()]
+
+
+@pytest.fixture(scope="module")
+def built_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh git repository holding the project, after one full `dvc repro`."""
+    repo = tmp_path_factory.mktemp("clone")
+    for name in _project_files():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    # Stage commands call .venv/bin/python: point it at the interpreter running the tests.
+    os.symlink(Path(sys.prefix), repo / ".venv")
+    for path in (repo / "data/interim", repo / "data/processed", repo / "reports"):
+        for stale in path.glob("*.parquet"):
+            stale.unlink()
+    _run(repo, "git", "init", "-q")
+    _run(repo, "git", "add", "-A")
+    _run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone")
+    first = _dvc(repo, "repro")
+    assert _stages_run(first) == STAGES, first.stdout
+    yield repo
+
+
+def _copy(repo: Path, dest: Path) -> Path:
+    shutil.copytree(repo, dest, symlinks=True)
+    return dest
+
+
+def test_outputs_invariant_and_offsets(built_repo: Path) -> None:
+    inventory = pl.read_parquet(built_repo / "data/interim/inventory.parquet")
+    documents = pl.read_parquet(built_repo / OUTPUTS[0])
+    sentences = pl.read_parquet(built_repo / OUTPUTS[1])
+    quarantine = pl.read_parquet(built_repo / OUTPUTS[2])
+    sample = sorted(p.name for p in (built_repo / "data/sample").iterdir())
+    assert sorted(inventory["source_path"].to_list()) == sample
+    # kept + quarantined = every input file, each exactly once
+    accounted = documents["source_path"].to_list() + quarantine["source_path"].to_list()
+    assert sorted(accounted) == sample
+    reasons = dict(zip(quarantine["source_path"], quarantine["reason"], strict=True))
+    assert reasons["empty_download.html"] == "empty"
+    assert reasons["logo_saved_as_page.html"] == "binary"
+    assert reasons["harbour_gazette_sport_index.html"] == "no_content"
+    kept = set(documents["source_path"])
+    assert {"midland_wire_rail_freight.html.gz", "journal_cote_cafe_cp1252.html"} <= kept
+    texts = dict(zip(documents["doc_id"], documents["text"], strict=True))
+    for row in sentences.iter_rows(named=True):
+        assert texts[row["doc_id"]][row["char_start"] : row["char_end"]] == row["text"]
+    assert sentences["sentence_id"].is_unique().all()
+    cafe = documents.filter(pl.col("source_path") == "journal_cote_cafe_cp1252.html").row(
+        0, named=True
+    )
+    assert (
+        cafe["encoding"] == "cp1252"
+        and "Le Café du Port" in cafe["text"]
+        and "900 €" in cafe["text"]
+    )
+
+
+def test_seed_gives_exactly_the_article_sentences(built_repo: Path) -> None:
+    documents = pl.read_parquet(built_repo / OUTPUTS[0])
+    sentences = pl.read_parquet(built_repo / OUTPUTS[1])
+    seed = documents.filter(pl.col("source_path") == SEED).row(0, named=True)
+    assert (
+        seed["title"]
+        == "Ukraine: Belarus says its troops could support Russian invasion ‘if needed’"
+    )
+    got = sentences.filter(pl.col("doc_id") == seed["doc_id"]).sort("sentence_index")["text"]
+    expected = (ROOT / "tests/data/seed_expected_sentences.txt").read_text(encoding="utf-8")
+    assert got.to_list() == expected.splitlines()
+    for chrome in SEED_CHROME:
+        assert chrome not in seed["text"], chrome
+
+
+def test_second_repro_has_nothing_to_do(built_repo: Path) -> None:
+    again = _dvc(built_repo, "repro")
+    assert _stages_run(again) == set()
+    assert "Data and pipelines are up to date" in again.stdout
+
+
+def test_forced_reruns_are_byte_identical(built_repo: Path, tmp_path: Path) -> None:
+    repo = _copy(built_repo, tmp_path / "forced")
+    before = _digests(repo)
+    _dvc(repo, "repro", "-f")
+    assert _digests(repo) == before
+    _dvc(repo, "repro", "-f")
+    assert _digests(repo) == before
+
+
+def test_clean_param_reruns_only_clean_and_what_follows(built_repo: Path, tmp_path: Path) -> None:
+    repo = _copy(built_repo, tmp_path / "param")
+    lengths = pl.read_parquet(repo / OUTPUTS[0])["n_chars"].sort()
+    params_path = repo / "params.yaml"
+    text = params_path.read_text(encoding="utf-8")
+    current = yaml.safe_load(text)["clean"]["min_chars"]
+    # A threshold between the two shortest kept documents drops exactly one of them.
+    threshold = int(lengths[0]) + 1
+    assert threshold > current
+    params_path.write_text(
+        re.sub(r"min_chars: &min_chars \d+", f"min_chars: &min_chars {threshold}", text),
+        encoding="utf-8",
+    )
+    proc = _dvc(repo, "repro")
+    assert _stages_run(proc) == {"clean", "segment", "validate", "report"}
+    quarantine = pl.read_parquet(repo / OUTPUTS[2])
+    assert quarantine.filter(pl.col("reason") == "too_short").height == 1
+
+
+def test_violated_expectation_fails_repro_with_its_name(built_repo: Path, tmp_path: Path) -> None:
+    repo = _copy(built_repo, tmp_path / "violated")
+    params_path = repo / "params.yaml"
+    params = params_path.read_text(encoding="utf-8")
+    params_path.write_text(
+        params.replace("max_title_chars: 400", "max_title_chars: 5"), encoding="utf-8"
+    )
+    proc = _dvc(repo, "repro", check=False)
+    assert proc.returncode != 0
+    message = proc.stdout + proc.stderr
+    assert "expect_column_value_lengths_to_be_between" in message
+    assert "column 'title'" in message
+    assert "unexpected count" in message and "sample rows" in message
+
+
+def test_tampered_sentence_with_html_is_caught(built_repo: Path, tmp_path: Path) -> None:
+    repo = _copy(built_repo, tmp_path / "tampered")
+    path = repo / OUTPUTS[1]
+    sentences = pl.read_parquet(path)
+    victim = sentences["sentence_id"][0]
+    broken = sentences.with_columns(
+        pl.when(pl.col("sentence_id") == victim)
+        .then(pl.lit("<b>Breaking</b> news"))
+        .otherwise(pl.col("text"))
+        .alias("text")
+    )
+    path.unlink()  # DVC links outputs from its cache: never write through the link
+    broken.write_parquet(path)
+    proc = _dvc(repo, "repro", "--single-item", "validate", check=False)
+    assert proc.returncode != 0
+    message = proc.stdout + proc.stderr
+    assert "FAILED sentences: expect_column_values_to_not_match_regex on column 'text'" in message
+    assert victim in message
+    assert "offsets_slice_back" in message

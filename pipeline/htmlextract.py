@@ -36,13 +36,13 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from pipeline.htmlscore import (
     BLOCK_TAGS,
     FURNITURE_TAGS,
-    HEADING_TAGS,
     PARAGRAPH_TAGS,
     PROTECTED_TAGS,
     SKIP_TAGS,
     block_score,
     container_name_weight,
     is_boilerplate_name,
+    is_listing,
     looks_like_prose,
     punctuation_count,
 )
@@ -62,6 +62,7 @@ _STRIP_TAGS: Final[list[str]] = sorted(SKIP_TAGS)
 _BR: Final[str] = "\x00"  # line-break marker inside a block (the parser never leaves NUL in text)
 _EXIT_BLOCK: Final[int] = 1
 _EXIT_LINK: Final[int] = 2
+_EXIT_LINE: Final[int] = 4
 
 _HIDDEN_STYLE: Final[re.Pattern[str]] = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE
@@ -155,6 +156,8 @@ def _walk(body: LexborNode) -> _Page:
                 if parts:
                     flush()
                 owners.pop()
+            elif flags & _EXIT_LINE:
+                parts.append(_BR)
             if flags & _EXIT_LINK:
                 link_depth -= 1
             continue
@@ -196,11 +199,15 @@ def _walk(body: LexborNode) -> _Page:
         names.append(name)
         page.furniture.append(furniture)
         flags = 0
-        if tag in BLOCK_TAGS and len(stack) < MAX_DEPTH:
-            if parts:
-                flush()
-            owners.append(idx)
-            flags = _EXIT_BLOCK
+        if tag in BLOCK_TAGS:
+            if len(stack) < MAX_DEPTH:
+                if parts:
+                    flush()
+                owners.append(idx)
+                flags = _EXIT_BLOCK
+            else:  # too deep to be a block of its own: a line of its ancestor's block
+                parts.append(_BR)
+                flags = _EXIT_LINE
         if tag == "a":
             link_depth += 1
             flags |= _EXIT_LINK
@@ -211,8 +218,13 @@ def _walk(body: LexborNode) -> _Page:
     return page
 
 
-def _select(page: _Page) -> list[bool]:
-    """Which elements are inside the main content (indexed like ``page.tags``)."""
+def _select(page: _Page) -> tuple[list[bool], list[int]]:
+    """Which elements are inside the main content, and the *unit* of each element.
+
+    Both lists are indexed like ``page.tags``. An element's unit is its ancestor-or-self that
+    is a direct child of a selected root (-1 for the roots themselves): on an index page each
+    teaser is one unit.
+    """
     n = len(page.tags)
     parents, tags = page.parents, page.tags
     # Big furniture subtrees (by tag or class/id) are dropped unless they hold a large share of
@@ -262,8 +274,9 @@ def _select(page: _Page) -> list[bool]:
         if final[i] > best_score:
             best, best_score = i, final[i]
     inside = [False] * n
+    unit = [-1] * n
     if best < 0:
-        return inside
+        return inside, unit
     roots = {best}
     top = parents[best]
     if top >= 0:
@@ -272,7 +285,10 @@ def _select(page: _Page) -> list[bool]:
             if parents[i] == top and (final[i] >= threshold):
                 roots.add(i)
     for i in range(n):
-        inside[i] = not excluded[i] and (i in roots or (parents[i] >= 0 and inside[parents[i]]))
+        p = parents[i]
+        inside[i] = not excluded[i] and (i in roots or (p >= 0 and inside[p]))
+        if inside[i] and i not in roots:
+            unit[i] = i if p in roots else unit[p]
     # Paragraphs of prose directly next to the selection (siblings that are paragraphs).
     if top >= 0:
         prose_owner = set()
@@ -288,22 +304,33 @@ def _select(page: _Page) -> list[bool]:
         for i in range(top + 1, n):
             if not inside[i] and (i in prose_owner or inside[parents[i]]):
                 inside[i] = i in prose_owner or inside[parents[i]]
-    return inside
+    return inside, unit
 
 
-def _render(page: _Page, inside: list[bool]) -> str:
+def _render(page: _Page, inside: list[bool], unit: list[int]) -> str:
     out: list[str] = []
     tags = page.tags
+    text_blocks = longest = 0
+    link_units: set[int] = set()
+    text_units: set[int] = set()
     for owner, lines, length, link in zip(
         page.block_owner, page.block_lines, page.block_len, page.block_link, strict=True
     ):
         if not inside[owner]:
             continue
         if link > 0.5 * length:
+            link_units.add(unit[owner])
             continue
-        if tags[owner] in HEADING_TAGS and tags[owner] == "h1" and not out:
+        if tags[owner] == "h1" and not out:
             continue
+        if length >= 40:
+            text_blocks += 1
+            text_units.add(unit[owner])
+        longest = max(longest, length - link)
         out.extend(lines)
+    link_units.discard(-1)
+    if is_listing(len(link_units & text_units), text_blocks, longest):
+        return ""
     return "\n".join(out)
 
 
@@ -318,7 +345,7 @@ def _extract(html: str) -> str:
     page = _walk(body)
     if not page.block_owner:
         return ""
-    return _render(page, _select(page))
+    return _render(page, *_select(page))
 
 
 def extract_main_text(html: str) -> str:

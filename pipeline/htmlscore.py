@@ -201,3 +201,17 @@ def block_score(length: int, link_length: int, punctuation: int, tag: str) -> fl
 def looks_like_prose(length: int, link_length: int, punctuation: int) -> bool:
     """A free-standing paragraph of running text (used to admit siblings of the main block)."""
     return length >= 80 and link_length <= 0.25 * length and punctuation >= 2
+
+
+def is_listing(teasers: int, text_blocks: int, longest_paragraph: int) -> bool:
+    """True when the selected region reads like an index page rather than an article.
+
+    ``teasers`` counts the region's units (children of the selected container) holding both a
+    link-made block (a linked headline) and a text block, ``text_blocks`` the blocks of running
+    text, ``longest_paragraph`` the longest block's unlinked characters. An index (section
+    front, tag page, search results) is a run of teasers, each a linked headline with a short
+    summary, and has no long paragraph; an article's paragraphs sit side by side.
+    """
+    if longest_paragraph < 40:
+        return True
+    return teasers >= 3 and teasers >= 0.5 * text_blocks and longest_paragraph < 400

@@ -331,7 +331,9 @@ _GLUED_CAPTION_RE = re.compile(
 _END_CREDIT_RE = re.compile(r"[^.!?:;,\s\"”’]\s*\((?P<credit>[^()\n]{2,60})\)$")
 _CREDIT_LABEL_RE = re.compile(
     r"(?:\b(?:Photo|Photograph|Image|Picture|Credit|Photos)\s*(?::|…|\.\.\.|by\b)"
-    r"|\b(?:Getty Images|Shutterstock|AFP|Reuters|AP Photo)\s*$)",
+    r"|\b(?:Getty Images|Shutterstock|AFP|Reuters|AP Photo)\s*$"
+    r"|\((?:[^()]*\b(?:Photo|Getty|Reuters|AFP|Shutterstock|Credit|Courtesy|Image|Images)\b[^()]*)\)\s*$"
+    r"|\b(?:file|handout) (?:photo|image|picture)\b|\bin this (?:photo|image|picture)\b)",
     re.I,
 )
 

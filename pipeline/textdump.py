@@ -80,6 +80,7 @@ class _Line:
     repeated: bool
     punctuated: int
     max_chrome: float
+    headline_case: int
     value: float = 0.0
 
 
@@ -112,6 +113,20 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _PUNCT_RE = re.compile(r"[.,;:!?。、，！？]")
 
 
+_FUNCTION_WORDS = wordset(
+    """in of to at for with on by from about after before into over and or but is are was be as
+    its his her their will can has have off out up down than that this"""
+)
+
+
+def _headline_case(words: list[str]) -> int:
+    """Capitalised function words inside a line ("Bill At Troy", "Fails To Rally"): headline style,
+    a sign of teaser titles glued to their summaries. The first word is not counted."""
+    return sum(
+        1 for w in words[1:] if w[:1].isupper() and w[1:].islower() and w.lower() in _FUNCTION_WORDS
+    )
+
+
 def _word_count(text: str, words: list[str]) -> int:
     """Words of ``text``; runs of CJK characters count one word per two characters."""
     cjk = len(_CJK_RE.findall(text))
@@ -138,6 +153,7 @@ def _features(lines: list[str]) -> list[_Line]:
                 title_ratio=_title_ratio(words),
                 chrome_frac=frac,
                 max_chrome=top,
+                headline_case=_headline_case(words),
                 repeated=counts[line] > 1,
                 punctuated=len(_PUNCT_RE.findall(line)),
             )
@@ -146,7 +162,9 @@ def _features(lines: list[str]) -> list[_Line]:
 
 
 def _is_good(line: _Line, min_stop: float) -> bool:
-    if line.chrome_frac >= 0.5 or (line.repeated and line.words < 25):
+    if line.chrome_frac >= 0.5 or line.repeated:
+        return False
+    if line.headline_case >= 3:
         return False
     if line.words < 10 or line.stop_ratio < min_stop:
         return False
@@ -174,12 +192,22 @@ def _score_lines(feats: list[_Line]) -> float:
         elif _is_near_good(f, min_stop):
             f.value = 0.3
         elif f.chrome_frac >= 0.5 and f.max_chrome >= 1.5:
-            f.value = -2.5
+            # long lines half made of calls to action are often product copy: a softer wall
+            f.value = -2.5 if f.words <= 20 or f.chrome_frac >= 0.8 else -1.0
         elif f.repeated:
             f.value = -1.0
         else:
             f.value = -0.5
+    # a good line with no good neighbour (teaser summary, comment) counts less than a paragraph
+    # within a stretch of paragraphs
+    good = [f.value > 0.5 for f in feats]
+    for i, f in enumerate(feats):
+        if good[i] and not ((i > 0 and good[i - 1]) or (i + 1 < len(feats) and good[i + 1])):
+            f.value *= ISOLATED
     return min_stop
+
+
+ISOLATED = 1.0
 
 
 def _densest_run(values: list[float], lo: int, hi: int) -> tuple[float, int, int]:
@@ -197,10 +225,27 @@ def _densest_run(values: list[float], lo: int, hi: int) -> tuple[float, int, int
     return best, best_span[0], best_span[1]
 
 
+def _blocks(values: list[float], gap_limit: float = -1000.0) -> list[tuple[int, int]]:
+    """Cut the page where the lines between two positive lines add up to ``gap_limit`` or less
+    (a share bar, a sign-in box, a comment header): no run may cross such a wall."""
+    blocks: list[tuple[int, int]] = []
+    start, gap = 0, 0.0
+    for i, v in enumerate(values):
+        if v > 0:
+            if gap <= gap_limit and i > start:
+                blocks.append((start, i))
+                start = i
+            gap = 0.0
+        else:
+            gap += v
+    blocks.append((start, len(values)))
+    return blocks
+
+
 def _runs(values: list[float]) -> list[tuple[float, int, int]]:
-    """Disjoint dense runs: the densest one, then recursively the densest left and right of it."""
+    """Disjoint dense runs: in each block the densest one, then recursively left and right of it."""
     out: list[tuple[float, int, int]] = []
-    todo = [(0, len(values))]
+    todo = _blocks(values)
     while todo:
         lo, hi = todo.pop()
         if hi <= lo:
@@ -216,8 +261,15 @@ def _runs(values: list[float]) -> list[tuple[float, int, int]]:
 _COMMENT_WORDS = wordset("comment comments reply replies responses response discussion")
 
 
+_COMMENT_COUNT_RE = re.compile(
+    r"^\W*\d+\s+(?:comments?|responses?|replies|thoughts|reactions)\b", re.I
+)
+
+
 def _is_comment_marker(line: _Line) -> bool:
     """A short heading that opens a reader-comment section ("Comments", "167 comments")."""
+    if _COMMENT_COUNT_RE.match(line.text) and line.words <= 20:
+        return True
     if line.words > 5 or line.words == 0:
         return False
     return any(w.lower() in _COMMENT_WORDS for w in words_of(line.text))
@@ -234,6 +286,22 @@ def _coherence(feats: list[_Line], start: int, end: int, min_stop: float) -> flo
     return touching / len(good)
 
 
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
+    "july|august|september|october|november|december"
+)
+_DATELINE_RE = re.compile(
+    rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b"
+    r"|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b|^(?:by|posted|published|updated)\b",
+    re.I,
+)
+
+
+def _is_dateline(line: _Line) -> bool:
+    """A byline or date line, as printed under a headline."""
+    return line.words <= 15 and not line.terminal and bool(_DATELINE_RE.search(line.text))
+
+
 def _choose_run(feats: list[_Line], min_stop: float) -> tuple[int, int]:
     """The article's run: the earliest dense run that is not much weaker than the best one,
     weighing runs by coherence and discounting those after a comment-section heading."""
@@ -246,6 +314,8 @@ def _choose_run(feats: list[_Line], min_stop: float) -> tuple[int, int]:
         w = total * (0.4 + 0.6 * _coherence(feats, start, end, min_stop))
         if start > first_marker:
             w *= 0.5
+        if any(_is_dateline(feats[i]) for i in range(max(0, start - DL_WIN), start)):
+            w *= DL_BONUS
         weighted.append((w, start, end))
     best = max(w for w, _, _ in weighted)
     for w, start, end in weighted:
@@ -257,6 +327,10 @@ def _choose_run(feats: list[_Line], min_stop: float) -> tuple[int, int]:
                     break
             return start, end
     return 0, 0
+
+
+DL_WIN = 6
+DL_BONUS = 1.0
 
 
 def _suspicious(line: _Line) -> bool:
@@ -272,6 +346,21 @@ def _peel(feats: list[_Line], start: int, end: int, min_stop: float) -> tuple[in
     while end > start and (not _is_good(feats[end - 1], min_stop) or _suspicious(feats[end - 1])):
         end -= 1
     return start, end
+
+
+def _is_inner(line: _Line) -> bool:
+    """A line inside the article's run worth keeping though not prose: list item, table row."""
+    return (
+        line.words >= INNER_MIN
+        and not line.repeated
+        and not _is_dateline(line)
+        and line.chrome_frac < 0.5
+        and line.headline_case < 2
+        and not is_caption(line.text)
+    )
+
+
+INNER_MIN = 3
 
 
 def _is_heading(line: _Line) -> bool:
@@ -305,7 +394,9 @@ def _body(feats: list[_Line], start: int, end: int, min_stop: float) -> list[str
     for i in range(start, end):
         f = feats[i]
         keep = _is_good(f, min_stop) or _is_near_good(f, min_stop)
-        if not keep and _is_heading(f):
+        if not keep and _is_inner(f):
+            keep = True
+        elif not keep and _is_heading(f):
             nxt = feats[i + 1] if i + 1 < end else None
             prv = feats[i - 1] if i > start else None
             keep = (

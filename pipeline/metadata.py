@@ -28,11 +28,11 @@ Conventions:
 from __future__ import annotations
 
 import json
-from html import unescape as html_unescape
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -410,67 +410,150 @@ _MIN_HEADING_OVERLAP = 0.3  # share of the headline's words found in a declared 
 # authors
 # --------------------------------------------------------------------------------------------
 _BY_PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|reviewed|edited|story|words|text|photos?)\s+)?"
-    r"(?:by|from|author(?:s|\(s\))?|von|par|por|door|di)\s*[:\-–—]?\s+",
+    r"^\s*(?:(?:written|posted|published|reported|story|words|text|article|compiled)\s+)?"
+    r"(?:by|from|authors?|author\(s\)|von|par|por|door|di)(?=\W|$)\s*[:\-–—]?\s*",
     re.IGNORECASE,
 )
+# Credits that are not authorship: reviewers, editors, photographers, illustrators.
+_NOT_AUTHOR_CREDIT = re.compile(
+    r"^\s*(?:(?:medically|fact|expert|peer)[\s-]*)?(?:reviewed|checked|edited|photos?|"
+    r"photography|illustrations?|images?|video|graphics?|design|code|translated)\b",
+    re.IGNORECASE,
+)
+_URLISH = re.compile(r"(?:https?://|www\.)\S*|\S+@\S+\.\S+", re.IGNORECASE)
 _JOB_WORDS = re.compile(
-    r"\b(?:editor|editors|editorial|writer|reporter|correspondent|contributor|contributing|"
-    r"columnist|journalist|staff|desk|team|director|manager|officer|ceo|cto|cfo|founder|"
-    r"co-founder|president|head|chief|senior|lead|analyst|producer|intern|freelance|"
-    r"photographer|specialist|strategist|consultant|marketing|expert|author|guest|"
-    r"updated|published|posted|minutes?|min read|read|share|follow|comments?)\b",
+    r"\b(?:editor|writer|reporter|correspondent|contributor|contributing|columnist|journalist|"
+    r"director|manager|officer|ceo|cto|cfo|coo|founder|co-founder|president|vice|head|chief|"
+    r"senior|lead|analyst|producer|intern|freelance|photographer|specialist|strategist|"
+    r"consultant|marketing|expert|professor|student|researcher|scientist|engineer|developer|"
+    r"designer|dietitian|nutritionist|physician|doctor|nurse|coach|trainer|owner|partner|"
+    r"associate|assistant|coordinator|fellow|member|representative|advisor|adviser|"
+    r"reviewed|fact|checked|updated|published|posted|minutes?|min|read|share|follow|comments?)\b",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\n)\s*", re.IGNORECASE)
+_COLLECTIVE = re.compile(
+    r"\b(?:team|staff|editors|editorial|desk|newsroom|bureau|contributors|admin|webmaster)\b",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = {
+    "by",
+    "author",
+    "authors",
+    "bio",
+    "full bio",
+    "about",
+    "about the author",
+    "more",
+    "read more",
+    "view profile",
+    "profile",
+    "history",
+    "home",
+    "contact",
+    "menu",
+    "share",
+    "follow",
+    "subscribe",
+    "guest",
+    "anonymous",
+    "unknown",
+    "admin",
+    "administrator",
+    "null",
+    "none",
+    "n/a",
+}
+# Where a byline stops: a date ("June 12", "12 Jun", "2025"), a time ("21:47"), a weekday.
+_BYLINE_END = re.compile(
+    r"(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(?:mon|tue|tues|wed|thu|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\b,?\s"
+    r"|\b\d{1,2}:\d\d|\b(?:19|20)\d\d\b|\bupdated\b|\bpublished\b|\bposted\b|\bon\s+\d)",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:\band\b|\bund\b|\bet\b|\by\b|&|\+)\s*", re.IGNORECASE)
+_CHUNK_SPLIT = re.compile(r"\s*(?:[,;|/•·\n]|\s[-–—]\s)\s*")
 _CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.?){1,4}(?:\s+\d+)?$")
-_NOT_NAME = re.compile(r"https?:|www\.|@|\.com\b|\d{3,}|[<>{}=#]")
+_NOT_NAME = re.compile(r"https?:|www\.|@|\.com\b|\d|[<>{}=#?!:]")
 
 
 def _split_names(raw: str) -> list[str]:
-    """Person-like names in an author string: "By A, Senior Editor and B" -> ["A", "B"]."""
-    s = _clean(raw)
+    """Name-like parts of an author string: "By A, Senior Editor and B" -> ["A", "B"].
+
+    The string is cut where a date or time starts; comma-separated chunks that hold a job title
+    ("Senior Editor", "Head of Marketing") are dropped, the rest split on "and"/"&".
+    """
+    s = _clean(html_unescape(raw) if "&" in raw else raw)
+    s = _URLISH.sub(" ", s)
     s = _BY_PREFIX.sub("", s)
-    s = re.sub(r"\s+(?:for|para|für)\s+.*$", "", s)  # "Jane Doe for The Paper"
-    s = re.sub(r"\s*\((?:[^)]*)\)", "", s)  # "(Reuters)", "(she/her)"
+    m = _BYLINE_END.search(s)
+    if m is not None:
+        s = s[: m.start()]
+    s = re.sub(r"\s*\([^)]*\)", "", s)  # "(Reuters)", "(she/her)"
     out: list[str] = []
-    for part in _NAME_SPLIT.split(s):
-        part = _BY_PREFIX.sub("", part).strip(" .:-–—·•")
-        if part:
-            out.append(part)
+    for chunk in _CHUNK_SPLIT.split(s):
+        if _NOT_AUTHOR_CREDIT.match(chunk):
+            continue
+        chunk = _BY_PREFIX.sub("", chunk).strip(" .:-–—·•")
+        # "Jane Doe for The Paper", "Jane Doe of Example Inc"
+        cut = re.match(r"^(\S+(?:\s+\S+){1,3}?)\s+(?:for|of|at|from|para|für)\s+[A-Z]", chunk)
+        if cut is not None and not _COLLECTIVE.search(chunk):
+            chunk = cut.group(1)
+        if not chunk or (_JOB_WORDS.search(chunk) and not _COLLECTIVE.search(chunk)):
+            continue
+        for part in _NAME_SPLIT.split(chunk):
+            part = part.strip(" .:-–—·•'\"")
+            if part:
+                out.append(part)
     return out
 
 
-def _is_name(part: str) -> bool:
-    if not part or _NOT_NAME.search(part) or len(part) > 60:
-        return False
+def _name_kind(part: str, strict: bool) -> str | None:
+    """ "person", "collective" (a team, staff, desk) or None when ``part`` is no author name.
+
+    ``strict`` (visible text) asks for capitalised words; structured fields (JSON-LD, meta) may
+    hold user names such as "jdoe".
+    """
+    if not part or len(part) > 60 or _NOT_NAME.search(part):
+        return None
+    if part.casefold() in _NOT_A_NAME:
+        return None
     words = part.split()
-    if not 1 <= len(words) <= 6:
-        return False
+    if not 1 <= len(words) <= 6 or not any(ch.isalpha() for ch in part):
+        return None
+    if _CREDENTIAL.match(part) and part.upper() == part and len(words) == 1 and len(part) <= 5:
+        return None  # "MD", "PhD", "RD"
+    if _COLLECTIVE.search(part):
+        return "collective"
     if _JOB_WORDS.search(part):
-        return False
-    if _CREDENTIAL.match(part) and part.upper() == part:
-        return False  # "MD", "PhD", "RD"
-    if not any(ch.isalpha() for ch in part):
-        return False
-    # a name has capitalised words (lower-case particles like "van", "de" aside)
-    return any(w[0].isupper() for w in words if w[0].isalpha())
+        return None
+    # visible text: capitalised words, no longer than a name usually is
+    if strict and (
+        len(words) > 4
+        or not words[0][0].isupper()
+        or not all(w[0].isupper() for w in words if len(w) > 3)
+    ):
+        return None
+    return "person"
 
 
-def _clean_authors(raws: list[str]) -> list[str]:
+def _clean_authors(raws: list[str], strict: bool = False) -> tuple[list[str], list[str]]:
+    """(person names, collective names) found in author strings, deduplicated."""
     seen: set[str] = set()
-    out: list[str] = []
+    persons: list[str] = []
+    collectives: list[str] = []
     for raw in raws:
         for part in _split_names(raw):
-            if not _is_name(part):
+            kind = _name_kind(part, strict)
+            if kind is None:
                 continue
             if part.isupper() and len(part) > 4:
                 part = part.title()
             k = _key(part)
             if k and k not in seen:
                 seen.add(k)
-                out.append(part)
-    return out
+                (persons if kind == "person" else collectives).append(part)
+    return persons, collectives
 
 
 def _jsonld_authors(ld: _JsonLd) -> tuple[list[str], list[str]]:
@@ -515,7 +598,8 @@ _BYLINE_SELECTORS = (
 )
 
 
-def _byline_authors(tree: LexborHTMLParser) -> list[str]:
+def _byline_elements(tree: LexborHTMLParser) -> tuple[list[str], list[str]]:
+    """Names in the first element marked as author/byline (rel, itemprop, class) holding some."""
     for selector in _BYLINE_SELECTORS:
         for node in tree.css(selector)[:5]:
             if node.tag in ("meta", "link", "script", "style", "img", "body", "html"):
@@ -523,38 +607,107 @@ def _byline_authors(tree: LexborHTMLParser) -> list[str]:
             text = _clean(node.text(deep=True, separator=" "))
             if not text or len(text) > 80:
                 continue
-            names = _clean_authors([text])
-            if names and len(names) <= 4:
-                return names
-    return []
+            persons, collectives = _clean_authors([text], strict=True)
+            if (persons or collectives) and len(persons) <= 4:
+                return persons, collectives
+    return [], []
+
+
+_BYLINE_LABEL = re.compile(
+    r"^(?:(?:written|posted|published|reported|story|words|article|text)\s+)?"
+    r"(?:by|author|authors|von|par|por|door)\s*:?\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+
+
+def _text_byline(segments: list[str]) -> tuple[list[str], list[str]]:
+    """Names after a "By" / "Written by" / "Author:" label in text segments (next segment too)."""
+    for i, seg in enumerate(segments):
+        if len(seg) > 120:
+            continue
+        m = _BYLINE_LABEL.match(seg)
+        if m is None:
+            continue
+        rest = m.group("rest").strip()
+        if not rest and i + 1 < len(segments):
+            rest = segments[i + 1]
+            if i + 2 < len(segments) and segments[i + 2] in (",", "&", "and", "und"):
+                rest = " and ".join((rest, segments[i + 3] if i + 3 < len(segments) else ""))
+        persons, collectives = _clean_authors([rest], strict=True)
+        if persons or collectives:
+            return persons, collectives
+    return [], []
+
+
+def _citation_name(value: str) -> str:
+    """'Doe, Jane' (the citation_author convention) -> 'Jane Doe'."""
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) == 2 and all(parts) and len(parts[0].split()) <= 3:
+        return f"{parts[1]} {parts[0]}"
+    return value
+
+
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "og:article:author",
+    "dc.creator",
+    "dcterms.creator",
+    "parsely-author",
+    "sailthru.author",
+    "byl",
+    "citation_author",
+)
 
 
 def _pick_authors(
-    tree: LexborHTMLParser, meta: dict[str, list[str]], ld: _JsonLd, site_names: list[str]
+    tree: LexborHTMLParser,
+    meta: dict[str, list[str]],
+    ld: _JsonLd,
+    site_names: list[str],
+    area: _BylineArea,
 ) -> tuple[list[str], str] | None:
-    persons, orgs = _jsonld_authors(ld)
-    names = _clean_authors(persons)
+    """Authors with their source. Persons win; an organisation, a team or the site itself is
+    kept only when no person is named anywhere."""
+    is_site = _site_matcher(site_names)
+    fallback: tuple[list[str], str] | None = None
+
+    def consider(persons: list[str], others: list[str], source: str) -> list[str]:
+        nonlocal fallback
+        real = [p for p in persons if not is_site(p)]
+        rest = others + [p for p in persons if is_site(p)]
+        if rest and fallback is None:
+            fallback = (rest, source)
+        return real
+
+    ld_persons, ld_orgs = _jsonld_authors(ld)
+    persons, collectives = _clean_authors(ld_persons)
+    org_persons, org_collectives = _clean_authors(ld_orgs)
+    names = consider(persons, collectives + org_persons + org_collectives, "jsonld")
     if names:
         return names, "jsonld"
-    for keys in (
-        ("author", "article:author", "og:article:author", "dc.creator", "dcterms.creator"),
-        ("parsely-author", "sailthru.author", "byl", "twitter:creator:name", "citation_author"),
-    ):
-        raws = [v for k in keys for v in meta.get(k, [])]
-        names = _clean_authors(raws)
-        if names:
-            hit = _first(meta, *keys)
-            return names, _meta_source(hit[1]) if hit else "meta"
-    names = _byline_authors(tree)
-    site_keys = {_key(s) for s in site_names}
-    if names and not all(_key(n) in site_keys for n in names):
-        return names, "html"
-    org_names = _clean_authors(orgs)
-    if org_names:
-        return org_names, "jsonld"
+    raws: list[str] = []
+    source = "meta"
+    for key in _AUTHOR_META:
+        values = meta.get(key, [])
+        if key == "citation_author":
+            values = [_citation_name(v) for v in values]
+        if values and not raws:
+            source = _meta_source(key)
+        raws.extend(values)
+    persons, collectives = _clean_authors(raws)
+    names = consider(persons, collectives, source)
+    if names:
+        return names, source
+    persons, collectives = _text_byline(area.after + area.before)
+    names = consider(persons, collectives, "text")
+    if names:
+        return names, "text"
+    persons, collectives = _byline_elements(tree)
+    names = consider(persons, collectives, "html")
     if names:
         return names, "html"
-    return None
+    return fallback
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,22 +794,36 @@ def _segments(fragment: str) -> list[str]:
     return out
 
 
-def _text_dates(html: str, heading_index: int) -> tuple[datetime | None, bool, datetime | None]:
-    """(published, whether it was labelled so, modified) written in the byline area around the
-    visible headline.
+class _BylineArea:
+    """Short text segments around the page's headline, where bylines and dates are written.
 
-    The text right before and after the ``heading_index``-th ``<h1>`` of the page is cut into
-    short segments; a date in a segment is classed by the label before it ("Published",
-    "Updated", "Event:"...). An unlabelled date counts as published only when it is the only
-    unlabelled day in the area (lists of related posts have several).
+    The HTML right before and after the ``index``-th ``<h1>`` is cut at tags into text segments
+    (scripts, styles and comments removed); ``before`` keeps the last ones before the heading,
+    ``after`` the first ones from it on. Without that heading both are empty.
     """
-    matches = list(_H1_TAG.finditer(html[:3_000_000]))
-    if heading_index >= len(matches):
-        return None, False, None
-    pos = matches[heading_index].start()
-    before = _segments(html[max(0, pos - _TEXT_WINDOW_BEFORE) : pos])[-_SEGMENTS_BEFORE:]
-    after = _segments(html[pos : pos + _TEXT_WINDOW_AFTER])[:_SEGMENTS_AFTER]
-    segments = before + after
+
+    def __init__(self, html: str, index: int | None) -> None:
+        self.before: list[str] = []
+        self.after: list[str] = []
+        if index is None:
+            return
+        for i, m in enumerate(_H1_TAG.finditer(html, 0, 3_000_000)):
+            if i == index:
+                pos = m.start()
+                fragment = html[max(0, pos - _TEXT_WINDOW_BEFORE) : pos]
+                self.before = _segments(fragment)[-_SEGMENTS_BEFORE:]
+                self.after = _segments(html[pos : pos + _TEXT_WINDOW_AFTER])[:_SEGMENTS_AFTER]
+                break
+
+
+def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | None]:
+    """(published, whether it was labelled so, modified) written in the byline area.
+
+    A date in a segment is classed by the label before it ("Published", "Updated", "Event:"...).
+    An unlabelled date counts as published only when it is the only unlabelled day in the area
+    (lists of related posts have several).
+    """
+    segments = area.before + area.after
     published: datetime | None = None
     modified: datetime | None = None
     unlabelled: list[datetime] = []
@@ -781,7 +948,7 @@ def _pick_dates(
     meta: dict[str, list[str]],
     ld: _JsonLd,
     url: str | None,
-    heading_index: int | None,
+    area: _BylineArea | None,
 ) -> tuple[tuple[datetime, str] | None, tuple[datetime, str] | None]:
     """(published, source), (modified, source); strongest evidence first, a modification date
     never standing in for the publication date."""
@@ -807,8 +974,8 @@ def _pick_dates(
         dt = _url_date(url)
         if dt is not None:
             published = (dt, "url")
-    if published is None and heading_index is not None:
-        tp, labelled, tm = _text_dates(html, heading_index)
+    if published is None and area is not None:
+        tp, labelled, tm = _text_dates(area)
         if tp is not None:
             published, weak = (tp, "text"), not labelled
         if modified is None and tm is not None:
@@ -1045,8 +1212,10 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
 
     title, heading_index = _pick_title(tree, tags, ld, site_names)
     put("title", title)
-    put("authors", _pick_authors(tree, tags, ld, site_names))
-    published, modified = _pick_dates(tree, html, tags, ld, url, heading_index)
+    area = _BylineArea(html, heading_index if heading_index is not None else 0)
+    put("authors", _pick_authors(tree, tags, ld, site_names, area))
+    dates_area = area if heading_index is not None else None
+    published, modified = _pick_dates(tree, html, tags, ld, url, dates_area)
     put("published", published)
     put("modified", modified)
     put("description", _description(tags, ld))

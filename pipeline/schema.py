@@ -7,27 +7,44 @@ No stage invents a column: each stage builds its frame and passes it through
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
 
 class QuarantineReason(StrEnum):
-    """Why a raw input did not become a kept document. Closed set: add here, document in README."""
+    """Why a raw input did not become a kept document: a closed set, each in REASON_DOCS."""
 
-    EMPTY = "empty"  # zero bytes or only whitespace
-    BINARY = "binary"  # magic number of a non-text format, or too many control bytes
-    UNDECODABLE = "undecodable"  # no encoding decodes it into plausible text
-    CORRUPT_GZIP = "corrupt_gzip"  # truncated or invalid gzip stream
-    TOO_LARGE = "too_large"  # raw bytes over ingest.max_raw_bytes
-    INFLATED_TOO_LARGE = "inflated_too_large"  # gzip inflates past ingest.max_inflated_bytes
-    UNREADABLE = "unreadable"  # the file could not be read (permissions, broken link)
-    NO_CONTENT = "no_content"  # extraction found no main text (index page, only chrome)
-    TOO_SHORT = "too_short"  # cleaned text under clean.min_chars
-    TEXT_TOO_LONG = "text_too_long"  # extracted text over extract.max_text_chars
-    EXTRACTION_ERROR = "extraction_error"  # the extractor raised: a bug to report, not a crash
-    NO_SENTENCES = "no_sentences"  # segmentation produced nothing usable
-    DUPLICATE = "duplicate"  # same raw bytes as an earlier input (same doc_id)
+    EMPTY = "empty"
+    BINARY = "binary"
+    UNDECODABLE = "undecodable"
+    CORRUPT_GZIP = "corrupt_gzip"
+    TOO_LARGE = "too_large"
+    INFLATED_TOO_LARGE = "inflated_too_large"
+    UNREADABLE = "unreadable"
+    NO_CONTENT = "no_content"
+    TOO_SHORT = "too_short"
+    TEXT_TOO_LONG = "text_too_long"
+    EXTRACTION_ERROR = "extraction_error"
+    NO_SENTENCES = "no_sentences"
+    DUPLICATE = "duplicate"
 
+
+REASON_DOCS: dict[QuarantineReason, str] = {
+    QuarantineReason.EMPTY: "zero bytes, or only whitespace",
+    QuarantineReason.BINARY: "a non-text format (PNG, PDF, ELF, zip, ...) or mostly control bytes",
+    QuarantineReason.UNDECODABLE: "no encoding decodes it into plausible text",
+    QuarantineReason.CORRUPT_GZIP: "truncated or invalid gzip stream",
+    QuarantineReason.TOO_LARGE: "raw file over `ingest.max_raw_bytes`",
+    QuarantineReason.INFLATED_TOO_LARGE: "gzip inflates past `ingest.max_inflated_bytes`",
+    QuarantineReason.UNREADABLE: "could not be read: permissions, broken link, not a regular file",
+    QuarantineReason.NO_CONTENT: "no main text found (index or section page, only chrome)",
+    QuarantineReason.TOO_SHORT: "cleaned text under `clean.min_chars`",
+    QuarantineReason.TEXT_TOO_LONG: "extracted text over `extract.max_text_chars`",
+    QuarantineReason.EXTRACTION_ERROR: "the extractor raised (a bug to report; the run goes on)",
+    QuarantineReason.NO_SENTENCES: "segmentation produced no sentence",
+    QuarantineReason.DUPLICATE: "same raw bytes as an earlier input (by path order)",
+}
 
 QUARANTINE_REASONS: tuple[str, ...] = tuple(r.value for r in QuarantineReason)
 
@@ -158,3 +175,74 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     if missing:
         raise KeyError(f"frame lacks declared columns {missing}")
     return df.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+# What each column means, for the README's schema tables (kept beside the schemas).
+COLUMN_DOCS: dict[str, str] = {
+    "doc_id": "first 16 hex digits of the SHA-256 of the raw bytes: stable across runs",
+    "source_path": "path of the input file, relative to `ingest.input_dir`",
+    "source_sha256": "SHA-256 of the raw bytes as read (before gunzip)",
+    "size_bytes": "raw size on disk",
+    "format": "`html` or `text` (a page text dump), with `.gz` when the file was gzip",
+    "encoding": "codec the text was decoded with (BOM, declared charset, UTF-8, or detected)",
+    "raw_text": "decoded input, stray control characters removed",
+    "url": "article URL (JSON-LD, og:url, canonical, or given with the input)",
+    "canonical_url": "`<link rel=canonical>` or equivalent",
+    "domain": "host of the URL, lower case, without `www.`",
+    "title": "headline, without the ` \\| Site` suffix",
+    "authors": "person names, cleaned of `By` and job titles",
+    "published": "first publication time, UTC; never in the future, never before 1990",
+    "modified": "last modification time, UTC (never used as `published`)",
+    "description": "standfirst / meta description",
+    "site_name": "outlet name",
+    "section": "site section",
+    "tags": "keywords / article tags",
+    "language": "primary language subtag (`en`, `fr`, ...)",
+    "extractor": "`html` (selectolax main-content) or `dump` (page text dump)",
+    "text": "main text / sentence text; paragraphs separated by a single `\\n`",
+    "n_chars": "characters in the cleaned text",
+    "n_paragraphs": "paragraphs in the cleaned text",
+    "sentence_id": "`<doc_id>-<sentence_index, 5 digits>`",
+    "sentence_index": "0-based position of the sentence in its document",
+    "paragraph_index": "0-based paragraph of the sentence",
+    "char_start": "offset of the first character in the document's cleaned `text`",
+    "char_end": "offset after the last character: `text[char_start:char_end]` is the sentence",
+    "stage": "stage that dropped the input",
+    "reason": "closed set, see Quarantine reasons",
+    "detail": "human-readable explanation (sizes, exception, limit that was hit)",
+}
+
+
+def _type_name(dtype: Any) -> str:
+    if isinstance(dtype, pl.List):
+        return f"list[{_type_name(dtype.inner)}]"
+    if isinstance(dtype, pl.Datetime):
+        return f"datetime[{dtype.time_unit}, {dtype.time_zone}]"
+    if isinstance(dtype, pl.Enum):
+        return "enum"
+    return {pl.String: "str", pl.Int64: "int64", pl.Int32: "int32", pl.Int8: "int8"}.get(
+        type(dtype), str(dtype)
+    )
+
+
+def schema_markdown(table: str) -> str:
+    """Markdown table of one declared schema (the README embeds these verbatim)."""
+    lines = ["| column | type | meaning |", "|---|---|---|"]
+    for column, dtype in TABLES[table].items():
+        if column.endswith("_source"):
+            continue
+        doc = COLUMN_DOCS.get(column, "")
+        lines.append(f"| `{column}` | {_type_name(dtype)} | {doc} |")
+    if any(c.endswith("_source") for c in TABLES[table]):
+        lines.append(
+            "| `<field>_source` | str | for each metadata field: where it came from "
+            "(`jsonld`, `og`, `meta`, `time`, `html`, `url`, `text`, `dump`, `input`) |"
+        )
+    return "\n".join(lines)
+
+
+def reasons_markdown() -> str:
+    """Markdown table of the quarantine reasons (embedded verbatim in the README)."""
+    lines = ["| reason | meaning |", "|---|---|"]
+    lines += [f"| `{r.value}` | {REASON_DOCS[r]} |" for r in QuarantineReason]
+    return "\n".join(lines)

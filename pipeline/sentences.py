@@ -52,6 +52,7 @@ _MULTI_DOT_ABBR = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")
 # Emoticons close the sentence they follow (":)", ";-)", ":P", "<3", "^^").
 _EMOTICON = re.compile(r"[:;=](?:['-]?[)(\]\[DPpOo3/\\|*])(?=\s|$)|<3(?=\s|$)|\^_*\^(?=\s|$)")
 _EMOTICON_START = frozenset(":;=<^")
+_TLDS = frozenset({"com", "net", "org", "edu", "gov", "info", "biz", "co", "uk", "io", "tv"})
 _LIST_TOKEN = re.compile(r"\d{1,2}|[a-z]|[ivx]{1,4}")
 _BULLETS = "•▪◦‣●⁃"
 _SEGMENT_LEAD = " \t\u00a0*-–—" + _BULLETS
@@ -83,6 +84,16 @@ _DATELINE = re.compile(
     r"[A-Z][A-Z'’.-]+(?:[ ][A-Z][A-Z'’.-]+)*(?:,[ ][A-Z][\w.]*(?:[ ][0-9]{1,2})?)*"
     r"[ ]?\([A-Z][\w&.' /-]{0,30}\)[ ]?(?:[-–—]{1,2}|:)(?=\s)"
 )
+# Web addresses and e-mail addresses: a boundary after one when a sentence starter or
+# another address follows ("... pages.html It is ...", "a.html http://b ...").
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
+_EMAIL = re.compile(r"@[\w-]+(?:\.[\w-]+)+>?")
+_ADDRESS_START = ("http://", "https://", "www.")
+# A short parenthetical that opens a sentence and is followed by one: a source or credit
+# ("(BBC) The ...", "(New Scientist Space) NASA ...", "(CNN) — The ...").
+_LEAD_PAREN = re.compile(
+    r"\([^()\n.!?]{1,40}\)(?:" + _HSPACE + r"*(?:—|–|--?)(?=[ \t]))?(?=" + _HSPACE + r"+[\"“(A-Z])"
+)
 # Without an agency, only at the start of a line: "WASHINGTON — The Senate ...".
 _DATELINE_BARE = re.compile(
     r"^[A-Z]{3,}(?:[ ][A-Z]{2,})*(?:,[ ][A-Z][a-z.]+)?[ ](?:—|–|--)(?=[ ])", re.M
@@ -98,6 +109,7 @@ def _free_before(text: str, pos: int) -> bool:
 class _Compiled:
     rules: LanguageRules
     valediction: re.Pattern[str] | None
+    greeting: re.Pattern[str] | None
 
 
 @cache
@@ -108,7 +120,13 @@ def _compiled(language: str) -> _Compiled:
         # Literal alternatives only: the engine then skips ahead on their first letters.
         alts = "|".join(re.escape(v) for v in sorted(rules.valedictions, key=len, reverse=True))
         val = re.compile(r"(?:" + alts + r")," + r"(?=" + _HSPACE + r"+[A-Z])")
-    return _Compiled(rules, val)
+    greet = None
+    if rules.greetings:
+        alts = "|".join(re.escape(v) for v in sorted(rules.greetings, key=len, reverse=True))
+        greet = re.compile(
+            r"(?:" + alts + r")(?:[ ][A-Z][\w'’-]*){0,2}," + r"(?=" + _HSPACE + r"+[A-Z])"
+        )
+    return _Compiled(rules, val, greet)
 
 
 def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
@@ -123,12 +141,13 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
         elif m.group("bullet") is not None:
             cuts.append(start)
         elif m.group("rule") is not None:
-            if m.end() - start > 2 or text[start] != "-":
+            size = m.end() - start
+            if (text[start] != "-" and size > 2) or size > 3:
                 cuts.append(start)
                 cuts.append(m.end())
-            else:  # "--" only when it opens a line or follows a finished sentence
-                head = text[max(0, start - 3) : start].rstrip(" \t")
-                if not head or head[-1] in _LINE_BREAKS or head[-1] in '.!?"”':
+            elif size == 2:  # "--" only when it opens a line or follows a finished sentence
+                head = text[max(0, start - 4) : start].rstrip(" \t\"'”’")
+                if not head or head[-1] in _LINE_BREAKS or head[-1] in ".!?":
                     cuts.append(m.end())
         else:  # emoticon
             cuts.append(m.end())
@@ -140,9 +159,9 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
             continue
         if m.group("ts") is not None:
             cuts.append(m.end())
-            before = text[max(0, start - 24) : start].split()
-            if before and not before[-1][:1].islower():
-                cuts.append(start)
+            before = text[max(0, start - 40) : start].split()
+            if not (before and before[-1].isalpha() and before[-1].islower()):
+                cuts.append(start)  # not "sent on 04/26/2001 07:17 AM"
         elif before_ch not in "(<>[":
             value = int(text[start : m.start("s")])
             lead = len(text[:start].rstrip(" \t\u00a0"))
@@ -166,7 +185,26 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
         for m in comp.valediction.finditer(text):
             if _free_before(text, m.start()):
                 cuts.append(m.end())
+    if comp.greeting is not None:
+        for m in comp.greeting.finditer(text):
+            start = m.start()
+            if start == 0 or text[start - 1] in _LINE_BREAKS:
+                cuts.append(m.end())
+    if "@" in text or "://" in text or "www." in text:
+        _address_cuts(text, comp.rules, cuts)
     return cuts
+
+
+def _address_cuts(text: str, rules: LanguageRules, cuts: list[int]) -> None:
+    ends = [m.end() for m in _URL.finditer(text)]
+    ends.extend(m.end() for m in _EMAIL.finditer(text))
+    for end in ends:
+        nx = _NEXT.match(text, end)
+        if nx is None or nx.start("o") == end or nx.end("o") != nx.start("o"):
+            continue  # glued to more text, or followed by a quote/bracket
+        word = nx.group("w") or ""
+        if word in rules.sentence_starters or text.startswith(_ADDRESS_START, nx.start("o")):
+            cuts.append(end)
 
 
 def _list_chain_cuts(markers: list[tuple[int, int, str]], cuts: list[int]) -> None:
@@ -222,8 +260,8 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
         if ch in _EMOTICON_START and _EMOTICON.match(text, opos):
             continue  # the emoticon belongs to this sentence and ends it
         if t[0] in "!?‼⁇⁈⁉؟":
-            if glued:
-                ok = False
+            if glued or (tstart and text[tstart - 1] == ":"):
+                ok = False  # "foo!Bar", "Fax:? 203" (a mangled space)
             elif ch.islower():
                 closers = m.group("c")
                 if closers and closers[-1] in _QUOTES_BRACKETS:
@@ -238,8 +276,14 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
         elif len(t) > 1 or t == "…":
             prev = text[tstart - 1] if tstart else ""
             word = nx.group("w") or ""
-            if prev in "[(" or ch.islower() or word in rules.first_person:
-                ok = False
+            if (
+                prev in "[("
+                or ch.islower()
+                or word in rules.first_person
+                or word in rules.ellipsis_continuations
+                or not text[seg_start:tstart].strip()
+            ):
+                ok = False  # "[...]", "... and", "... I mean", "... But", a leading "..."
             elif ch.isalnum() or wpos > opos:
                 ok = True
                 if (
@@ -261,7 +305,29 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
     if extra:
         cuts.extend(extra)
         cuts = sorted(set(cuts))
+    if "(" in text:
+        _lead_paren_cuts(text, cuts)
     return cuts
+
+
+def _lead_paren_cuts(text: str, cuts: list[int]) -> None:
+    """Cut after a short parenthetical that opens a sentence ("(BBC) The ...")."""
+    found: list[int] = []
+    cut_set: set[int] | None = None
+    for m in _LEAD_PAREN.finditer(text):
+        j = m.start()
+        while j and text[j - 1] in " \t\u00a0":
+            j -= 1
+        if j and text[j - 1] not in _LINE_BREAKS:
+            if cut_set is None:
+                cut_set = set(cuts)
+            if j not in cut_set:
+                continue
+        if m.group().count(" ") < 6:
+            found.append(m.end())
+    if found:
+        cuts.extend(found)
+        cuts.sort()
 
 
 def _decide_period(
@@ -294,7 +360,10 @@ def _decide_period(
         if kind or len(tok) < 2 or not tok[-2:].isalpha() or not tok[-2:].islower():
             return False
         tail = text[m.end() : m.end() + 40].split(None, 1)
-        return not (tail and _is_url_or_email(tail[0]))
+        if not tail or _is_url_or_email(tail[0]):
+            return False
+        word = nx.group("w") or ""
+        return word.lower() not in _TLDS  # "Newsfeed.Com"
     if ch.islower():
         closers = m.group("c")
         return (

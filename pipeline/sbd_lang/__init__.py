@@ -44,10 +44,14 @@ class LanguageRules:
     """Words that are capitalised mostly because they open a sentence (``The``, ``He``...)."""
     first_person: frozenset[str] = frozenset()
     """Capitalised first-person forms (``I``, ``I'm``): no sentence start after an ellipsis."""
+    ellipsis_continuations: frozenset[str] = frozenset()
+    """Capitalised words that continue a sentence after an ellipsis (``... But``)."""
     street_titles: frozenset[str] = frozenset()
     """Titles that are street suffixes after a capitalised word (``Main St.``)."""
     valedictions: tuple[str, ...] = ()
     """Letter closings that end a unit when followed by a comma and a name (``Regards,``)."""
+    greetings: tuple[str, ...] = ()
+    """Salutations that end a unit at the start of a line (``Hi John,``, ``Dear All,``)."""
     lowercase_sentence_starts: bool = False
     """Informal text: a period after a plain lower-case word ends a sentence even before a
     lower-case word (only for words that are not known abbreviations)."""

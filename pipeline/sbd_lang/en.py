@@ -82,6 +82,7 @@ RULES = LanguageRules(
     abbreviations_anycase=_ANYCASE,
     sentence_starters=SENTENCE_STARTERS,
     first_person=frozenset({"I", "I'm", "I’m", "I'll", "I’ll", "I'd", "I’d", "I've", "I’ve"}),
+    ellipsis_continuations=frozenset({"And", "But", "Or", "Nor", "So", "Yet"}),
     street_titles=frozenset({"st", "ste", "sts"}),
     valedictions=(
         "Regards",
@@ -99,6 +100,7 @@ RULES = LanguageRules(
         "Yours faithfully",
         "Respectfully",
     ),
+    greetings=("Hi", "Hello", "Hey", "Dear", "Good morning", "Good afternoon", "Good evening"),
     lowercase_sentence_starts=True,
     question_before_lowercase=True,
 )

@@ -39,6 +39,7 @@ from pipeline.htmlscore import (
     PARAGRAPH_TAGS,
     PROTECTED_TAGS,
     SKIP_TAGS,
+    block_balance,
     block_score,
     container_name_weight,
     is_boilerplate_name,
@@ -56,6 +57,10 @@ MAX_DEPTH: Final[int] = 200
 _PROTECT_SHARE: Final[float] = 0.4
 _SIBLING_SHARE: Final[float] = 0.2
 _MIN_SIBLING_SCORE: Final[float] = 3.0
+# An ancestor replaces the best container when its balance is this much higher.
+_GROW_MARGIN: Final[float] = 1.3
+# ... and when the text it adds is not link-heavy (teaser lists are: linked headlines).
+_GROW_LINK_DENSITY: Final[float] = 0.15
 
 _PROTECT_MIN: Final[int] = 1000
 _STRIP_TAGS: Final[list[str]] = sorted(SKIP_TAGS)
@@ -242,6 +247,7 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
     raw = [0.0] * n
     text_len = [0] * n
     link_len = [0] * n
+    balance = [0.0] * n
     for owner, length, link, punct in zip(
         page.block_owner, page.block_len, page.block_link, page.block_punct, strict=True
     ):
@@ -250,6 +256,7 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
         text_len[owner] += length
         link_len[owner] += link
         score = block_score(length, link, punct, tags[owner])
+        balance[owner] += block_balance(score, length, link, tags[owner])
         if score <= 0.0:
             continue
         level = parents[owner] if tags[owner] in PARAGRAPH_TAGS else owner
@@ -264,6 +271,7 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
         p = parents[i]
         text_len[p] += text_len[i]
         link_len[p] += link_len[i]
+        balance[p] += balance[i]
     final = [0.0] * n
     best, best_score = -1, 0.0
     for i in range(n):
@@ -277,8 +285,20 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
     unit = [-1] * n
     if best < 0:
         return inside, unit
-    roots = {best}
-    top = parents[best]
+    # Grow the selection to the ancestor with the best prose-minus-boilerplate balance: an
+    # article split into many sections (page builders) is one subtree above all of them.
+    chosen, level = best, parents[best]
+    while level >= 0:
+        extra_text = text_len[level] - text_len[best]
+        extra_links = link_len[level] - link_len[best]
+        if (
+            balance[level] > _GROW_MARGIN * balance[chosen]
+            and extra_links <= _GROW_LINK_DENSITY * extra_text
+        ):
+            chosen = level
+        level = parents[level]
+    roots = {chosen}
+    top = parents[best] if chosen == best else -1
     if top >= 0:
         threshold = max(_MIN_SIBLING_SCORE, _SIBLING_SHARE * best_score)
         for i in range(top + 1, n):

@@ -153,6 +153,9 @@ NEGATIVE_CONTAINER_NAME: Final[re.Pattern[str]] = re.compile(
     re.IGNORECASE,
 )
 
+JUNK_LINK_WEIGHT: Final[float] = 1.0
+JUNK_TEXT_WEIGHT: Final[float] = 0.5
+
 _SENTENCE_PUNCT: Final[re.Pattern[str]] = re.compile(r"[.,;:!?。、，]")
 
 
@@ -196,6 +199,21 @@ def block_score(length: int, link_length: int, punctuation: int, tag: str) -> fl
     if tag in ("li", "td", "th", "dd", "dt"):
         score *= 0.5
     return score
+
+
+def block_balance(score: float, length: int, link_length: int, tag: str) -> float:
+    """A block's contribution to a container's prose-minus-boilerplate balance.
+
+    Prose counts with its score; link lists and short labels count against the container in
+    proportion to their length; headings are neutral (articles have them, so do sidebars).
+    """
+    if score > 0.0:
+        return score
+    if tag in HEADING_TAGS and link_length <= 0.5 * length:
+        return 0.0
+    if link_length > 0.5 * length:
+        return -JUNK_LINK_WEIGHT * length / 100.0
+    return -JUNK_TEXT_WEIGHT * min(length, 200) / 100.0
 
 
 def looks_like_prose(length: int, link_length: int, punctuation: int) -> bool:

@@ -112,7 +112,7 @@ _DMY = re.compile(
 )
 # Numeric day/month/year with "/", "." or "-": 05.03.2024, 13/03/2024, 3/13/2024.
 _NUMERIC = re.compile(
-    r"(?<![\d.])(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[01]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?!\d)"
+    r"(?<![\d.])(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d\d)(?!\d)"
 )
 _TIMESTAMP = re.compile(r"^\s*(?P<n>1\d{9}|1\d{12})\s*$")
 
@@ -235,6 +235,12 @@ def _from_timestamp(s: str) -> _Found | None:
         return datetime.fromtimestamp(n, tz=UTC), m.start("n")
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def looks_like_date(s: str) -> bool:
+    """True when ``s`` holds something written like a date, readable or not ("03/05/2024")."""
+    text = s[:MAX_CHARS] if isinstance(s, str) else ""
+    return any(p.search(text) is not None for p in (_ISO, _MDY, _DMY, _NUMERIC))
 
 
 def is_plausible(dt: datetime, now: datetime | None = None) -> bool:

@@ -38,7 +38,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from pipeline.dates import find_date, parse_date
+from pipeline.dates import find_date, looks_like_date, parse_date
 from pipeline.schema import METADATA_FIELDS
 
 # --------------------------------------------------------------------------------------------
@@ -824,19 +824,25 @@ def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | No
     (lists of related posts have several).
     """
     segments = area.before + area.after
+    n_before = len(area.before)
     published: datetime | None = None
     modified: datetime | None = None
-    unlabelled: list[datetime] = []
+    # ((distance from the headline, 0 after / 1 before), date or None when unreadable)
+    unlabelled: list[tuple[tuple[int, int], datetime | None]] = []
     previous = ""
-    for seg in segments:
+    for i, seg in enumerate(segments):
         if len(seg) > _MAX_SEGMENT:
             previous = ""
             continue
         found = find_date(seg)
-        if found is None:
+        dt: datetime | None = None
+        start = 0
+        if found is not None:
+            dt, start = found
+        elif not looks_like_date(seg):
             previous = seg if len(seg) <= 40 else ""
             continue
-        dt, start = found
+        # else "03/05/2024": a date stands here, but which one is unknown (dt stays None)
         label = f"{previous} {seg[:start]}"
         previous = ""
         if _UPDATE_WORDS.search(label):
@@ -845,11 +851,24 @@ def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | No
             continue
         elif _PUBLISH_WORDS.search(label):
             published = published or dt
-        else:
-            unlabelled.append(dt)
+            if dt is None:
+                break  # the publication date is there but unreadable: no guessing
+        elif i < n_before:
+            distance = n_before - i
+            if distance <= _NEAR_BEFORE:
+                unlabelled.append(((distance, 1), dt))
+        elif i - n_before <= _NEAR_AFTER:
+            unlabelled.append(((i - n_before, 0), dt))
     if published is not None:
         return published, True, modified
-    return _one_day(unlabelled), False, modified
+    if not unlabelled or len({d.date() for _, d in unlabelled if d is not None}) > 2:
+        return None, False, modified  # nothing, or a list of dated items (events, posts)
+    # the unlabelled date nearest the headline (after it on a tie): the byline's
+    return min(unlabelled, key=lambda item: item[0])[1], False, modified
+
+
+_NEAR_BEFORE = 4  # segments before the headline where an unlabelled byline date may stand
+_NEAR_AFTER = 20  # and after it
 
 
 def _date_from_jsonld(ld: _JsonLd, key: str) -> datetime | None:

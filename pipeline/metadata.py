@@ -753,9 +753,8 @@ _MODIFIED_META = (
     "lastmod",
     "revised",
 )
-_URL_DATE = re.compile(
-    r"/((?:19|20)\d\d)[/\-_]?(0[1-9]|1[0-2])[/\-_]?(0[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)"
-)
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)([/\-_]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+_URL_DATE_MONTH_NAME = re.compile(r"/((?:19|20)\d\d)/([a-z]{3,9})/([0-3]?\d)(?:/|$)", re.I)
 _UPDATE_WORDS = re.compile(
     r"updat|modif|edited|revised|reviewed|changed|refreshed|aktualisiert|geändert|mis à jour|"
     r"actualiz|bijgewerkt",
@@ -944,10 +943,14 @@ def _context_text(node: LexborNode) -> str:
 def _url_date(url: str | None) -> datetime | None:
     if not url:
         return None
-    m = _URL_DATE.search(urlsplit(url).path)
-    if m is None:
-        return None
-    return parse_date("-".join(m.groups()))
+    path = urlsplit(url).path
+    m = _URL_DATE.search(path)
+    if m is not None:
+        return parse_date(f"{m.group(1)}-{m.group(3)}-{m.group(4)}")
+    m = _URL_DATE_MONTH_NAME.search(path)
+    if m is not None:  # /2023/october/03/
+        return parse_date(f"{m.group(3)} {m.group(2)} {m.group(1)}")
+    return None
 
 
 def _first_meta_date(
@@ -1003,6 +1006,10 @@ def _pick_dates(
         dt = _labelled_date(html)
         if dt is not None:
             published = (dt, "text")
+    if published is None:
+        dt = _embedded_json_date(html)
+        if dt is not None:
+            published = (dt, "jsonld")
     if published is None and not ld.index_page:
         published, weak = _first_meta_date(meta, _GENERIC_DATE_META), True
     if published is not None and (weak or published[1] in ("time", "text")):
@@ -1046,6 +1053,39 @@ def _labelled_date(html: str) -> datetime | None:
                     if hit is not None and not text[: hit[1]].strip(" \t\r\n:-–—|,.&;"):
                         found.append(hit[0])
             pos = lower.find(label, end)
+    return _one_day(found)
+
+
+# Publication-date keys of schema.org and of common site frameworks' page data (JSON in scripts).
+_EMBEDDED_DATE_KEYS = (
+    "datePublished",
+    "publishedDate",
+    "publishDate",
+    "published_at",
+    "publishedAt",
+    "first_publication_date",
+    "published_on",
+    "date_published",
+    "publicationDate",
+)
+_EMBEDDED_VALUE = re.compile(r"""\\?["']?\s*:\s*\\?["'](?P<v>[0-9][0-9T:.+\-Z ]{7,34})\\?["']""")
+
+
+def _embedded_json_date(html: str) -> datetime | None:
+    """A publication date from page data in scripts (``"datePublished":"2024-03-05..."``,
+    escaped JSON included), when every such value in the page falls on one day."""
+    found: list[datetime] = []
+    for key in _EMBEDDED_DATE_KEYS:
+        pos = html.find(key)
+        while pos >= 0 and len(found) < 20:
+            end = pos + len(key)
+            if not html[end : end + 1].isalnum():
+                m = _EMBEDDED_VALUE.match(html, end)
+                if m is not None:
+                    dt = parse_date(m.group("v"))
+                    if dt is not None:
+                        found.append(dt)
+            pos = html.find(key, end)
     return _one_day(found)
 
 

@@ -138,10 +138,15 @@ def _word_count(text: str, words: list[str]) -> int:
 
 def _features(lines: list[str]) -> list[_Line]:
     counts = Counter(lines)
+    seen: set[str] = set()
     out = []
     for line in lines:
         words = words_of(line)
         n = _word_count(line, words)
+        # short lines met twice are menus and labels; a long one is content rendered twice
+        # (responsive layouts), kept at its first occurrence
+        repeated = counts[line] > 1 and (n < 15 or line in seen)
+        seen.add(line)
         stops = sum(1 for w in words if w.lower() in STOP_WORDS)
         frac, top = _chrome_fraction(line)
         out.append(
@@ -154,7 +159,7 @@ def _features(lines: list[str]) -> list[_Line]:
                 chrome_frac=frac,
                 max_chrome=top,
                 headline_case=_headline_case(words),
-                repeated=counts[line] > 1,
+                repeated=repeated,
                 punctuated=len(_PUNCT_RE.findall(line)),
             )
         )
@@ -164,7 +169,7 @@ def _features(lines: list[str]) -> list[_Line]:
 def _is_good(line: _Line, min_stop: float) -> bool:
     if line.chrome_frac >= 0.5 or line.repeated:
         return False
-    if line.headline_case >= 3:
+    if line.headline_case >= 3 and line.headline_case >= 0.04 * line.words:
         return False
     if line.words < 10 or line.stop_ratio < min_stop:
         return False
@@ -198,16 +203,7 @@ def _score_lines(feats: list[_Line]) -> float:
             f.value = -1.0
         else:
             f.value = -0.5
-    # a good line with no good neighbour (teaser summary, comment) counts less than a paragraph
-    # within a stretch of paragraphs
-    good = [f.value > 0.5 for f in feats]
-    for i, f in enumerate(feats):
-        if good[i] and not ((i > 0 and good[i - 1]) or (i + 1 < len(feats) and good[i + 1])):
-            f.value *= ISOLATED
     return min_stop
-
-
-ISOLATED = 1.0
 
 
 def _densest_run(values: list[float], lo: int, hi: int) -> tuple[float, int, int]:
@@ -225,27 +221,10 @@ def _densest_run(values: list[float], lo: int, hi: int) -> tuple[float, int, int
     return best, best_span[0], best_span[1]
 
 
-def _blocks(values: list[float], gap_limit: float = -1000.0) -> list[tuple[int, int]]:
-    """Cut the page where the lines between two positive lines add up to ``gap_limit`` or less
-    (a share bar, a sign-in box, a comment header): no run may cross such a wall."""
-    blocks: list[tuple[int, int]] = []
-    start, gap = 0, 0.0
-    for i, v in enumerate(values):
-        if v > 0:
-            if gap <= gap_limit and i > start:
-                blocks.append((start, i))
-                start = i
-            gap = 0.0
-        else:
-            gap += v
-    blocks.append((start, len(values)))
-    return blocks
-
-
 def _runs(values: list[float]) -> list[tuple[float, int, int]]:
     """Disjoint dense runs: in each block the densest one, then recursively left and right of it."""
     out: list[tuple[float, int, int]] = []
-    todo = _blocks(values)
+    todo = [(0, len(values))]
     while todo:
         lo, hi = todo.pop()
         if hi <= lo:
@@ -314,8 +293,6 @@ def _choose_run(feats: list[_Line], min_stop: float) -> tuple[int, int]:
         w = total * (0.4 + 0.6 * _coherence(feats, start, end, min_stop))
         if start > first_marker:
             w *= 0.5
-        if any(_is_dateline(feats[i]) for i in range(max(0, start - DL_WIN), start)):
-            w *= DL_BONUS
         weighted.append((w, start, end))
     best = max(w for w, _, _ in weighted)
     for w, start, end in weighted:
@@ -327,10 +304,6 @@ def _choose_run(feats: list[_Line], min_stop: float) -> tuple[int, int]:
                     break
             return start, end
     return 0, 0
-
-
-DL_WIN = 6
-DL_BONUS = 1.0
 
 
 def _suspicious(line: _Line) -> bool:
@@ -355,7 +328,7 @@ def _is_inner(line: _Line) -> bool:
         and not line.repeated
         and not _is_dateline(line)
         and line.chrome_frac < 0.5
-        and line.headline_case < 2
+        and (line.headline_case < 2 or line.headline_case < 0.04 * line.words)
         and not is_caption(line.text)
     )
 

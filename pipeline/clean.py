@@ -47,14 +47,14 @@ def clean_documents(extracted: pl.DataFrame, min_chars: int) -> tuple[pl.DataFra
 def main(
     input: Path = typer.Option(Path("data/interim/extracted.parquet")),
     quarantine_in: Path = typer.Option(Path("data/interim/quarantine_extract.parquet")),
-    output: Path = typer.Option(Path("data/processed/documents.parquet")),
+    output: Path = typer.Option(Path("data/interim/cleaned.parquet")),
     quarantine_out: Path = typer.Option(Path("data/interim/quarantine_clean.parquet")),
 ) -> None:
     params = load_params(STAGE)
     with timed_stage(STAGE) as stats:
         extracted = pl.read_parquet(input)
         documents, dropped = clean_documents(extracted, int(params["min_chars"]))
-        write_parquet(documents, output, "documents")
+        write_parquet(documents, output, "cleaned")
         write_parquet(
             merge_quarantine(pl.read_parquet(quarantine_in), dropped), quarantine_out, "quarantine"
         )

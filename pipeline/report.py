@@ -12,7 +12,7 @@ import typer
 
 from pipeline.stage import STATS_DIR, run_cli, write_json
 
-STAGES = ("ingest", "extract", "clean", "segment", "validate")
+STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
 
 
 def corpus_metrics(

@@ -104,8 +104,8 @@ EXTRACTED: dict[str, pl.DataType] = {
     "text": pl.String(),
 }
 
-# clean -> data/processed/documents.parquet: one row per kept document.
-DOCUMENTS: dict[str, pl.DataType] = {
+# clean -> data/interim/cleaned.parquet: one row per document that survived cleaning.
+CLEANED: dict[str, pl.DataType] = {
     **PROVENANCE,
     **METADATA,
     **METADATA_SOURCES,
@@ -115,8 +115,8 @@ DOCUMENTS: dict[str, pl.DataType] = {
     "n_paragraphs": pl.Int64(),
 }
 
-# segment -> data/processed/sentences.parquet: one row per sentence, denormalised for filtering.
-SENTENCES: dict[str, pl.DataType] = {
+# segment -> data/interim/segmented.parquet: one row per sentence, denormalised for filtering.
+SEGMENTED: dict[str, pl.DataType] = {
     "doc_id": pl.String(),
     "sentence_id": pl.String(),
     "sentence_index": pl.Int32(),
@@ -130,6 +130,10 @@ SENTENCES: dict[str, pl.DataType] = {
     "published": UTC_TIME,
     "language": pl.String(),
 }
+
+# corpus -> data/processed/documents.parquet and sentences.parquet: the published corpus.
+DOCUMENTS: dict[str, pl.DataType] = {**CLEANED}
+SENTENCES: dict[str, pl.DataType] = {**SEGMENTED}
 
 # every stage appends its drops -> data/processed/quarantine.parquet
 QUARANTINE: dict[str, pl.DataType] = {
@@ -149,6 +153,8 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "inventory": INVENTORY,
     "ingested": INGESTED,
     "extracted": EXTRACTED,
+    "cleaned": CLEANED,
+    "segmented": SEGMENTED,
     "documents": DOCUMENTS,
     "sentences": SENTENCES,
     "quarantine": QUARANTINE,
@@ -158,6 +164,8 @@ SORT_KEYS: dict[str, list[str]] = {
     "inventory": ["source_path"],
     "ingested": ["doc_id"],
     "extracted": ["doc_id"],
+    "cleaned": ["doc_id"],
+    "segmented": ["doc_id", "sentence_index"],
     "documents": ["doc_id"],
     "sentences": ["doc_id", "sentence_index"],
     "quarantine": ["source_path", "stage"],

@@ -12,7 +12,7 @@ import typer
 
 from pipeline import schema
 from pipeline.sentences import split_sentences
-from pipeline.stage import load_params, merge_quarantine, run_cli, timed_stage, write_parquet
+from pipeline.stage import load_params, run_cli, timed_stage, write_parquet
 
 STAGE = "segment"
 DOC_COLUMNS = ("url", "domain", "title", "published", "language")
@@ -63,15 +63,15 @@ def segment_documents(documents: pl.DataFrame, language: str, max_chars: int) ->
     for doc in documents.select("doc_id", "text", *DOC_COLUMNS).iter_rows(named=True):
         rows.extend(sentence_rows(doc, language, max_chars))
     if not rows:
-        return schema.empty(schema.SENTENCES)
-    return pl.DataFrame(rows, schema=schema.SENTENCES)
+        return schema.empty(schema.SEGMENTED)
+    return pl.DataFrame(rows, schema=schema.SEGMENTED)
 
 
 def main(
-    input: Path = typer.Option(Path("data/processed/documents.parquet")),
+    input: Path = typer.Option(Path("data/interim/cleaned.parquet")),
     quarantine_in: Path = typer.Option(Path("data/interim/quarantine_clean.parquet")),
-    output: Path = typer.Option(Path("data/processed/sentences.parquet")),
-    quarantine_out: Path = typer.Option(Path("data/processed/quarantine.parquet")),
+    output: Path = typer.Option(Path("data/interim/segmented.parquet")),
+    quarantine_out: Path = typer.Option(Path("data/interim/quarantine_segment.parquet")),
 ) -> None:
     params = load_params(STAGE)
     with timed_stage(STAGE) as stats:
@@ -79,11 +79,9 @@ def main(
         sentences = segment_documents(
             documents, str(params["language"]), int(params["max_sentence_chars"])
         )
-        write_parquet(sentences, output, "sentences")
-        quarantine = merge_quarantine(
-            pl.read_parquet(quarantine_in), schema.empty(schema.QUARANTINE)
-        )
-        write_parquet(quarantine, quarantine_out, "quarantine")
+        write_parquet(sentences, output, "segmented")
+        # Every document with text yields a sentence, so segmenting quarantines nothing (yet).
+        write_parquet(pl.read_parquet(quarantine_in), quarantine_out, "quarantine")
         stats.docs_in, stats.docs_out = documents.height, sentences["doc_id"].n_unique()
         stats.extra["sentences"] = sentences.height
 

@@ -18,7 +18,7 @@ import yaml
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = {"ingest", "extract", "clean", "segment", "validate", "report"}
+STAGES = {"ingest", "extract", "clean", "segment", "corpus", "validate", "report"}
 OUTPUTS = (
     "data/processed/documents.parquet",
     "data/processed/sentences.parquet",
@@ -172,7 +172,7 @@ def test_clean_param_reruns_only_clean_and_what_follows(built_repo: Path, tmp_pa
         encoding="utf-8",
     )
     proc = _dvc(repo, "repro")
-    assert _stages_run(proc) == {"clean", "segment", "validate", "report"}
+    assert _stages_run(proc) == {"clean", "segment", "corpus", "validate", "report"}
     quarantine = pl.read_parquet(repo / OUTPUTS[2])
     assert quarantine.filter(pl.col("reason") == "too_short").height == 1
 

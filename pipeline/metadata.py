@@ -314,12 +314,16 @@ def _unescaped(s: str) -> str:
     return _clean(html_unescape(s)) if "&" in s else s
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
+
+
 def _visible_headings(tree: LexborHTMLParser) -> list[tuple[int, str]]:
     """(index among the page's <h1>, text) of the first headings with a plausible length."""
     out: list[tuple[int, str]] = []
     for i, node in enumerate(tree.css("h1")[:8]):
         text = _unescaped(_clean(node.text(deep=True, separator=" ")))
-        if 2 <= len(text) <= 300:
+        # a headline is one line: not a paragraph of several sentences
+        if 2 <= len(text) <= 250 and len(_SENTENCE_END.findall(text)) < 2:
             out.append((i, text))
     return out
 
@@ -377,7 +381,7 @@ def _pick_title(
     }
     declared_tokens = [_tokens(c) for c, _src in stripped]
 
-    best: tuple[float, int, str] | None = None
+    scored: list[tuple[float, int, str]] = []  # (agreement with declared titles, index, text)
     for index, heading in _visible_headings(tree):
         if " | " in heading:
             heading = _strip_site(heading, site_names)
@@ -390,20 +394,28 @@ def _pick_title(
         ):
             return (heading, "html"), index
         ht = _tokens(heading)
-        score = max((len(ht & ct) / len(ht) for ct in declared_tokens if ht), default=1.0)
-        if best is None or score > best[0]:
-            best = (score, index, heading)
-    if best is not None and best[0] >= _MIN_HEADING_OVERLAP:
-        return (best[2], "html"), best[1]
+        score = max((_overlap(ht, ct) for ct in declared_tokens), default=1.0)
+        scored.append((score, index, heading))
+    for score, index, heading in scored:
+        if score >= _MIN_HEADING_OVERLAP:
+            return (heading, "html"), index
     for title, src in stripped:
         if title and not is_site(title):
             return (title, src), None
-    if best is not None:
-        return (best[2], "html"), best[1]
+    if scored:
+        _score, index, heading = max(scored, key=lambda item: item[0])
+        return (heading, "html"), index
     return None, None
 
 
-_MIN_HEADING_OVERLAP = 0.3  # share of the headline's words found in a declared title
+_MIN_HEADING_OVERLAP = 0.3  # word overlap (F1) of the headline with a declared title
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    """Dice/F1 overlap of two word sets (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from pipeline.htmlscore import (
     BLOCK_TAGS,
     FURNITURE_TAGS,
+    MIN_BLOCK_LENGTH,
     PARAGRAPH_TAGS,
+    PLAIN_INLINE_TAGS,
     PROTECTED_TAGS,
     SKIP_TAGS,
     block_balance,
@@ -63,7 +65,7 @@ _GROW_MARGIN: Final[float] = 1.3
 _GROW_LINK_DENSITY: Final[float] = 0.15
 
 _PROTECT_MIN: Final[int] = 1000
-_STRIP_TAGS: Final[list[str]] = sorted(SKIP_TAGS)
+_MIN_SCORED: Final[int] = MIN_BLOCK_LENGTH
 _BR: Final[str] = "\x00"  # line-break marker inside a block (the parser never leaves NUL in text)
 _EXIT_BLOCK: Final[int] = 1
 _EXIT_LINK: Final[int] = 2
@@ -144,27 +146,33 @@ def _walk(body: LexborNode) -> _Page:
             page.block_lines.append(lines)
             page.block_len.append(length)
             page.block_link.append(min(link_chars, length))
-            page.block_punct.append(sum(punctuation_count(line) for line in lines))
+            page.block_punct.append(
+                sum(punctuation_count(line) for line in lines) if length >= _MIN_SCORED else 0
+            )
         link_chars = 0
 
-    # Stack of open elements: (children iterator, exit flags). Iterative, so depth is no limit.
-    stack: list[tuple[Iterator[LexborNode], int]] = [(body.iter(include_text=True), 0)]
-    index_stack: list[int] = [0]
+    # Stack of open elements: (children iterator, exit flags, index of the nearest recorded
+    # element). Iterative, so nesting depth is no limit. Only block-level elements and big
+    # furniture are recorded; inline elements pass their text to the enclosing block.
+    stack: list[tuple[Iterator[LexborNode], int, int]] = [(body.iter(include_text=True), 0, 0)]
+    skip_tags, block_tags, plain_inline = SKIP_TAGS, BLOCK_TAGS, PLAIN_INLINE_TAGS
+    furniture_tags, protected_tags = FURNITURE_TAGS, PROTECTED_TAGS
+    furniture_list = page.furniture
     visited = 0
     while stack:
-        it, _ = stack[-1]
+        it, flags, parent = stack[-1]
         node = next(it, None)
         if node is None:
-            _, flags = stack.pop()
-            index_stack.pop()
-            if flags & _EXIT_BLOCK:
-                if parts:
-                    flush()
-                owners.pop()
-            elif flags & _EXIT_LINE:
-                parts.append(_BR)
-            if flags & _EXIT_LINK:
-                link_depth -= 1
+            stack.pop()
+            if flags:
+                if flags & _EXIT_BLOCK:
+                    if parts:
+                        flush()
+                    owners.pop()
+                elif flags & _EXIT_LINE:
+                    parts.append(_BR)
+                if flags & _EXIT_LINK:
+                    link_depth -= 1
             continue
         visited += 1
         if visited > MAX_NODES:
@@ -177,7 +185,10 @@ def _walk(body: LexborNode) -> _Page:
                 if link_depth:
                     link_chars += len(text.strip())
             continue
-        if not tag or tag[0] == "-" or tag in SKIP_TAGS:
+        if tag in plain_inline:
+            stack.append((node.iter(include_text=True), 0, parent))
+            continue
+        if not tag or tag[0] == "-" or tag in skip_tags:
             continue
         if tag == "br":
             parts.append(_BR)
@@ -192,32 +203,33 @@ def _walk(body: LexborNode) -> _Page:
             cls, ident = attrs.get("class"), attrs.get("id")
             if cls or ident:
                 name = f"{cls or ''} {ident or ''}"
-        furniture = tag in FURNITURE_TAGS or (
-            bool(name) and tag not in PROTECTED_TAGS and _furniture(name)
+        furniture = tag in furniture_tags or (
+            bool(name) and tag not in protected_tags and _furniture(name)
         )
         # Small furniture goes at once; a big one is decided after the walk (see _select).
         if furniture and len(node.text(deep=True)) < _PROTECT_MIN:
             continue
-        idx = len(tags)
-        parents.append(index_stack[-1])
-        tags.append(tag)
-        names.append(name)
-        page.furniture.append(furniture)
         flags = 0
-        if tag in BLOCK_TAGS:
-            if len(stack) < MAX_DEPTH:
-                if parts:
-                    flush()
-                owners.append(idx)
-                flags = _EXIT_BLOCK
-            else:  # too deep to be a block of its own: a line of its ancestor's block
-                parts.append(_BR)
-                flags = _EXIT_LINE
+        if tag in block_tags or furniture:
+            idx = len(tags)
+            parents.append(parent)
+            tags.append(tag)
+            names.append(name)
+            furniture_list.append(furniture)
+            if tag in block_tags:
+                if len(stack) < MAX_DEPTH:
+                    if parts:
+                        flush()
+                    owners.append(idx)
+                    flags = _EXIT_BLOCK
+                else:  # too deep to be a block of its own: a line of its ancestor's block
+                    parts.append(_BR)
+                    flags = _EXIT_LINE
+            parent = idx
         if tag == "a":
             link_depth += 1
             flags |= _EXIT_LINK
-        stack.append((node.iter(include_text=True), flags))
-        index_stack.append(idx)
+        stack.append((node.iter(include_text=True), flags, parent))
     if parts:
         flush()
     return page
@@ -361,7 +373,6 @@ def _extract(html: str) -> str:
     body = tree.body
     if body is None:
         return ""
-    tree.strip_tags(_STRIP_TAGS)
     page = _walk(body)
     if not page.block_owner:
         return ""

@@ -63,6 +63,12 @@ BLOCK_TAGS: Final[frozenset[str]] = _names(
     "tfoot th thead tr ul caption nav",
 )
 
+# Inline formatting that never names page furniture: walked without reading its attributes.
+PLAIN_INLINE_TAGS: Final[frozenset[str]] = _names(
+    "b i em strong u s sup sub small abbr code mark q cite var kbd font big tt ins del bdi bdo",
+    "dfn samp data nobr",
+)
+
 # Block owners whose score goes to their parent first (they are the paragraphs themselves).
 PARAGRAPH_TAGS: Final[frozenset[str]] = _names(
     "p pre blockquote li dd dt td th h1 h2 h3 h4 h5 h6 address summary caption"
@@ -153,6 +159,8 @@ NEGATIVE_CONTAINER_NAME: Final[re.Pattern[str]] = re.compile(
     re.IGNORECASE,
 )
 
+# Blocks shorter than this are labels, never prose.
+MIN_BLOCK_LENGTH: Final[int] = 25
 JUNK_LINK_WEIGHT: Final[float] = 1.0
 JUNK_TEXT_WEIGHT: Final[float] = 0.5
 
@@ -187,7 +195,7 @@ def block_score(length: int, link_length: int, punctuation: int, tag: str) -> fl
     ``length`` is the block's character count (whitespace collapsed), ``link_length`` the part of
     it inside links, ``punctuation`` its count of sentence punctuation, ``tag`` its owner element.
     """
-    if length < 25 or tag in HEADING_TAGS:
+    if length < MIN_BLOCK_LENGTH or tag in HEADING_TAGS:
         return 0.0
     link_density = min(1.0, link_length / length)
     if link_density > 0.6:

@@ -359,8 +359,8 @@ def _decide_period(
     if glued:
         if kind or len(tok) < 2 or not tok[-2:].isalpha() or not tok[-2:].islower():
             return False
-        tail = text[m.end() : m.end() + 40].split(None, 1)
-        if not tail or _is_url_or_email(tail[0]):
+        tail = text[tstart : tstart + 60].split(None, 1)
+        if not tail or _is_url_or_email(tok + tail[0]):
             return False
         word = nx.group("w") or ""
         return word.lower() not in _TLDS  # "Newsfeed.Com"

@@ -281,9 +281,12 @@ def _strip_site(title: str, site_names: list[str], short_pipe_part: bool = True)
     ``short_pipe_part``, when no part matches, a short last part after " | " is dropped as well
     ("Headline | Opinion", "Headline | Blog").
     """
+    is_site = _site_matcher(site_names)
+    prefix = re.match(r"^([^:]{2,60}):\s+\S", title)
+    if prefix is not None and is_site(prefix.group(1)):  # "Site: Headline"
+        title = title[prefix.end(1) + 1 :].strip()
     if len(_title_parts(title)) < 2:
         return title
-    is_site = _site_matcher(site_names)
     cleaned = title
     for _ in range(3):
         parts = _title_parts(cleaned)

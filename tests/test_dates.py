@@ -1,0 +1,129 @@
+"""pipeline.dates: parse_date / find_date on the forms met in web pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.dates import MIN_YEAR, find_date, looks_like_date, parse_date
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("2024-03-05T10:20:30Z", datetime(2024, 3, 5, 10, 20, 30, tzinfo=UTC)),
+        (
+            "2024-03-05T23:30:00-05:00",
+            datetime(2024, 3, 5, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+        ),
+        (
+            "2024-03-05T10:00:00.123456+0100",
+            datetime(2024, 3, 5, 10, 0, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        ("2024-03-05 10:00:00", datetime(2024, 3, 5, 10, 0, tzinfo=UTC)),
+        ("20240305", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("2024/03/05", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:00:00 GMT", datetime(2024, 3, 5, 10, 0, tzinfo=UTC)),
+        (
+            "March 5, 2024 at 3:45 pm EST",
+            datetime(2024, 3, 5, 15, 45, tzinfo=timezone(timedelta(hours=-5))),
+        ),
+        ("Published on Mar. 5th, 2024", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("5 March 2024", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("5. März 2024", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("5 de marzo de 2024", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("05.03.2024", datetime(2024, 3, 5, tzinfo=UTC)),  # dotted: day first
+        ("13/03/2024", datetime(2024, 3, 13, tzinfo=UTC)),  # unambiguous: 13 is no month
+        ("2/24/2024", datetime(2024, 2, 24, tzinfo=UTC)),
+        ("1709600000", datetime(2024, 3, 5, 0, 53, 20, tzinfo=UTC)),  # Unix seconds
+    ],
+)
+def test_parses_common_forms(text: str, expected: datetime) -> None:
+    got = parse_date(text, now=NOW)
+    assert got == expected
+    assert got is not None and got.utcoffset() == expected.utcoffset()
+
+
+def test_naive_value_is_utc() -> None:
+    got = parse_date("2024-03-05T10:00:00", now=NOW)
+    assert got is not None and got.tzinfo is not None and got.utcoffset() == timedelta(0)
+
+
+def test_offset_keeps_the_local_day() -> None:
+    got = parse_date("2024-03-05T23:30:00-05:00", now=NOW)
+    assert got is not None and got.date().isoformat() == "2024-03-05"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-06-02",  # after "now": a future date is dropped
+        "2030-01-01T00:00:00Z",
+        "1989-12-31",  # before 1990
+        "January 1, 1985",
+        "2024-02-30",  # no such day
+        "03/05/2024",  # March 5 or 3 May? refused
+        "",
+        "   ",
+        "yesterday",
+        "3 days ago",
+        "no date here",
+    ],
+)
+def test_rejects_implausible_or_ambiguous(text: str) -> None:
+    assert parse_date(text, now=NOW) is None
+
+
+def test_default_now_is_the_clock() -> None:
+    tomorrow = datetime.now(UTC) + timedelta(days=2)
+    assert parse_date(tomorrow.strftime("%Y-%m-%d")) is None
+    assert parse_date("2020-01-01") == datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def test_min_year_boundary() -> None:
+    assert parse_date(f"{MIN_YEAR}-01-01", now=NOW) == datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+
+
+def test_find_date_reports_where_the_date_starts() -> None:
+    found = find_date("Updated: March 5, 2024", now=NOW)
+    assert found is not None
+    dt, start = found
+    assert dt == datetime(2024, 3, 5, tzinfo=UTC)
+    assert "Updated: March 5, 2024"[:start] == "Updated: "
+
+
+def test_looks_like_date_sees_unreadable_dates() -> None:
+    assert looks_like_date("03/05/2024")
+    assert parse_date("03/05/2024", now=NOW) is None
+    assert not looks_like_date("5 minute read")
+
+
+def test_non_string_input_gives_none() -> None:
+    assert parse_date(None) is None  # type: ignore[arg-type]
+    assert parse_date(20240305) is None  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_never_raises(text: str) -> None:
+    got = parse_date(text)
+    assert got is None or (got.tzinfo is not None and got.year >= MIN_YEAR)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1990, 1, 1),
+        max_value=datetime(2025, 5, 31),
+        timezones=st.just(UTC),
+    )
+)
+def test_iso_round_trip(dt: datetime) -> None:
+    dt = dt.replace(microsecond=0)
+    assert parse_date(dt.isoformat(), now=NOW) == dt

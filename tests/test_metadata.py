@@ -1,0 +1,284 @@
+"""pipeline.metadata: metadata of small hand-written pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from pipeline.metadata import bench_metadata, empty_metadata, extract_html_metadata
+from pipeline.schema import METADATA_FIELDS
+
+
+def page(head: str = "", body: str = "", lang: str = "en") -> str:
+    return f'<!doctype html><html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
+
+
+def jsonld(obj: Any) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+GRAPH = {
+    "@context": "https://schema.org",
+    "@graph": [
+        {"@type": "Organization", "@id": "https://ex.com/#org", "name": "Example News"},
+        {"@type": "WebSite", "@id": "https://ex.com/#site", "name": "Example News"},
+        {
+            "@type": "WebPage",
+            "@id": "https://ex.com/a/#webpage",
+            "datePublished": "2019-01-01T00:00:00Z",
+        },
+        {
+            "@type": "NewsArticle",
+            "headline": "Rivers rise after storm",
+            "datePublished": "2024-03-05T08:00:00+01:00",
+            "dateModified": "2024-03-07T10:00:00+01:00",
+            "author": [
+                {"@id": "https://ex.com/#/person/1"},
+                {"@type": "Person", "name": "Bob Jones"},
+            ],
+            "publisher": {"@id": "https://ex.com/#org"},
+            "inLanguage": "en-GB",
+            "articleSection": "Weather",
+            "keywords": "floods, rivers",
+        },
+        {"@type": "Person", "@id": "https://ex.com/#/person/1", "name": "Alice Smith"},
+    ],
+}
+
+
+def test_every_field_and_source_is_present() -> None:
+    meta = extract_html_metadata(page())
+    for field in METADATA_FIELDS:
+        assert field in meta and f"{field}_source" in meta
+    assert meta["authors"] == [] and meta["tags"] == []
+    assert set(empty_metadata()) == set(meta)
+
+
+def test_jsonld_graph_with_referenced_and_several_authors() -> None:
+    html = page(
+        "<title>Rivers rise after storm | Example News</title>" + jsonld(GRAPH),
+        "<h1>Rivers rise after storm</h1><p>Text.</p>",
+    )
+    meta = extract_html_metadata(html, "https://www.Ex.com/a/")
+    assert meta["title"] == "Rivers rise after storm"
+    assert meta["authors"] == ["Alice Smith", "Bob Jones"]
+    assert meta["authors_source"] == "jsonld"
+    assert meta["published"] == datetime(2024, 3, 5, 8, tzinfo=timezone(timedelta(hours=1)))
+    assert meta["published_source"] == "jsonld"  # the article's date, not the WebPage's
+    assert meta["modified"] == datetime(2024, 3, 7, 10, tzinfo=timezone(timedelta(hours=1)))
+    assert meta["domain"] == "ex.com" and meta["domain_source"] == "url"
+    assert meta["url"] == "https://www.Ex.com/a/" and meta["url_source"] == "input"
+    assert meta["site_name"] == "Example News"
+    assert meta["section"] == "Weather"
+    assert meta["tags"] == ["floods", "rivers"]
+    assert meta["language"] == "en"
+
+
+def test_only_opengraph() -> None:
+    head = (
+        '<meta property="og:title" content="Solar farm opens - The Daily">'
+        '<meta property="og:site_name" content="The Daily">'
+        '<meta property="og:description" content="A new farm.">'
+        '<meta property="og:url" content="https://daily.example.org/solar">'
+        '<meta property="og:locale" content="fr_FR">'
+        '<meta property="article:published_time" content="2023-06-01T09:30:00Z">'
+        '<meta property="article:section" content="Energy">'
+        '<meta property="article:tag" content="solar"><meta property="article:tag" content="power">'
+    )
+    meta = extract_html_metadata(page(head, "<p>Body</p>", lang=""))
+    assert meta["title"] == "Solar farm opens" and meta["title_source"] == "og"
+    assert meta["published"] == datetime(2023, 6, 1, 9, 30, tzinfo=UTC)
+    assert meta["published_source"] == "og"
+    assert meta["canonical_url"] == "https://daily.example.org/solar"
+    assert meta["domain"] == "daily.example.org"  # from canonical_url when no url is given
+    assert meta["description"] == "A new farm."
+    assert meta["site_name"] == "The Daily"
+    assert meta["section"] == "Energy" and meta["tags"] == ["solar", "power"]
+    assert meta["language"] == "fr" and meta["language_source"] == "og"
+
+
+def test_only_time_element() -> None:
+    body = (
+        "<article><h1>Council approves budget</h1>"
+        '<time datetime="2022-11-15T18:00:00-05:00">Nov 15, 2022</time>'
+        "<p>The council approved the budget.</p></article>"
+    )
+    meta = extract_html_metadata(page("<title>Council approves budget</title>", body))
+    assert meta["published"] == datetime(2022, 11, 15, 18, tzinfo=timezone(timedelta(hours=-5)))
+    assert meta["published_source"] == "time"
+    assert meta["title"] == "Council approves budget"
+
+
+def test_future_date_is_dropped() -> None:
+    future = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    head = f'<meta property="article:published_time" content="{future}">'
+    meta = extract_html_metadata(page(head, "<h1>Tomorrow's news</h1>"))
+    assert meta["published"] is None and meta["published_source"] is None
+
+
+def test_date_before_1990_is_dropped() -> None:
+    head = jsonld({"@type": "Article", "headline": "Old", "datePublished": "1970-01-01T00:00:00Z"})
+    meta = extract_html_metadata(page(head, "<h1>Old</h1>"))
+    assert meta["published"] is None
+
+
+def test_modified_date_never_becomes_published() -> None:
+    head = jsonld(
+        {
+            "@type": "BlogPosting",
+            "headline": "Garden tips",
+            "datePublished": "2020-04-01",
+            "dateModified": "2024-09-10",
+        }
+    )
+    meta = extract_html_metadata(page(head, "<h1>Garden tips</h1>"))
+    assert meta["published"] == datetime(2020, 4, 1, tzinfo=UTC)
+    assert meta["modified"] == datetime(2024, 9, 10, tzinfo=UTC)
+
+    only_modified = '<meta property="article:modified_time" content="2024-09-10T10:00:00Z">'
+    body = "<h1>Garden tips</h1><p>Updated September 10, 2024</p><p>Plant in spring.</p>"
+    meta = extract_html_metadata(page(only_modified, body))
+    assert meta["published"] is None
+    assert meta["modified"] == datetime(2024, 9, 10, 10, tzinfo=UTC)
+
+
+def test_title_suffix_and_prefix_stripping() -> None:
+    for title in (
+        "Markets fall sharply | Example Times",
+        "Markets fall sharply - Example Times",
+        "Markets fall sharply — Example Times",
+        "Example Times: Markets fall sharply",
+    ):
+        head = f'<title>{title}</title><meta property="og:site_name" content="Example Times">'
+        meta = extract_html_metadata(page(head, "<p>No heading here.</p>"))
+        assert meta["title"] == "Markets fall sharply", title
+    # the domain names the site too
+    meta = extract_html_metadata(
+        page("<title>Budget news - Newsville</title>"), "https://newsville.com/x"
+    )
+    assert meta["title"] == "Budget news"
+
+
+def test_visible_headline_beats_seo_title_but_not_a_logo() -> None:
+    head = "<title>10 Best Tents 2024: Reviews &amp; Buying Guide | Camp Site</title>"
+    body = "<h1>Camp Site</h1><h1>The 10 best tents of 2024, reviewed</h1>"
+    meta = extract_html_metadata(page(head, body), "https://campsite.com/tents")
+    assert meta["title"] == "The 10 best tents of 2024, reviewed"
+    assert meta["title_source"] == "html"
+
+
+def test_double_escaped_entities_in_titles() -> None:
+    head = '<meta property="og:title" content="Salt &amp;amp; Pepper &#038;amp; more">'
+    meta = extract_html_metadata(page(head))
+    assert meta["title"] == "Salt & Pepper & more"
+
+
+def test_author_cleaning() -> None:
+    cases = {
+        "By Jane Doe": ["Jane Doe"],
+        "BY JANE DOE": ["Jane Doe"],
+        "Jane Doe, Senior Editor": ["Jane Doe"],
+        "Jane Doe and John Roe": ["Jane Doe", "John Roe"],
+        "Jane Doe, MD": ["Jane Doe"],
+        "Jane Doe for The Example Post": ["Jane Doe"],
+        "https://www.facebook.com/janedoe": [],
+        "Jane Doe; Jane Doe": ["Jane Doe"],
+    }
+    for raw, expected in cases.items():
+        meta = extract_html_metadata(page(f'<meta name="author" content="{raw}">'))
+        assert meta["authors"] == expected, raw
+        if expected:
+            assert meta["authors_source"] == "meta"
+
+
+def test_person_beats_organisation() -> None:
+    head = jsonld(
+        {
+            "@type": "Article",
+            "headline": "Rates hold",
+            "author": {"@type": "Organization", "name": "Example Bank"},
+        }
+    )
+    body = "<h1>Rates hold</h1><p class='byline'>By Maria Lopez</p><p>Text of the article.</p>"
+    meta = extract_html_metadata(page(head, body))
+    assert meta["authors"] == ["Maria Lopez"]
+    # with no person named anywhere the organisation is kept
+    meta = extract_html_metadata(page(head, "<h1>Rates hold</h1><p>Text.</p>"))
+    assert meta["authors"] == ["Example Bank"] and meta["authors_source"] == "jsonld"
+
+
+def test_text_byline_and_date_near_the_headline() -> None:
+    body = (
+        "<nav>Home</nav><h1>Bridge reopens after repairs</h1>"
+        "<div><span>By</span> <a href='/staff/ann'>Ann Lee</a></div>"
+        "<div>Published: 12 January 2021</div><div>Updated: 14 January 2021</div>"
+        "<p>The bridge reopened on Tuesday after months of repairs.</p>"
+    )
+    meta = extract_html_metadata(page("<title>Bridge reopens after repairs</title>", body))
+    assert meta["authors"] == ["Ann Lee"] and meta["authors_source"] == "text"
+    assert meta["published"] == datetime(2021, 1, 12, tzinfo=UTC)
+    assert meta["published_source"] == "text"
+    assert meta["modified"] == datetime(2021, 1, 14, tzinfo=UTC)
+
+
+def test_url_date() -> None:
+    meta = extract_html_metadata(page(body="<h1>Hello</h1>"), "https://ex.com/2024/03/05/hello/")
+    assert meta["published"] == datetime(2024, 3, 5, tzinfo=UTC)
+    assert meta["published_source"] == "url"
+
+
+def test_index_page_without_article() -> None:
+    body = (
+        "<h1>Latest news</h1><ul>"
+        "<li><a href='/a'>Story A</a> <time datetime='2024-01-02'>Jan 2</time></li>"
+        "<li><a href='/b'>Story B</a> <time datetime='2024-01-05'>Jan 5</time></li>"
+        "<li><a href='/c'>Story C</a> <time datetime='2024-01-09'>Jan 9</time></li>"
+        "</ul>"
+    )
+    head = jsonld({"@type": "CollectionPage", "name": "Latest news"}) + "<title>Latest news</title>"
+    meta = extract_html_metadata(page(head, body), "https://ex.com/news/")
+    assert meta["published"] is None
+    assert meta["authors"] == []
+    assert meta["title"] == "Latest news"
+
+
+def test_malformed_jsonld_is_tolerated() -> None:
+    broken = (
+        '<script type="application/ld+json">{"@type": "Article", "headline": "Broken",'
+        ' "datePublished": "2021-05-06", "author": {"name": "Kim Park"},}</script>'
+        '<script type="application/ld+json">{"@type": "Article", "headline": </script>'
+        '<script type="application/ld+json"></script>'
+        '<script type="application/ld+json">[1, 2, "x"]</script>'
+    )
+    meta = extract_html_metadata(page(broken, "<h1>Broken</h1>"))
+    assert meta["published"] == datetime(2021, 5, 6, tzinfo=UTC)
+    assert meta["authors"] == ["Kim Park"]
+
+
+def test_language_and_canonical() -> None:
+    head = (
+        '<link rel="canonical" href="/story/1"><meta http-equiv="content-language" content="de-AT">'
+    )
+    meta = extract_html_metadata(page(head, lang="EN-gb"), "https://news.example.com/story/1?x=1")
+    assert meta["language"] == "en" and meta["language_source"] == "html"
+    assert meta["canonical_url"] == "https://news.example.com/story/1"
+    meta = extract_html_metadata(page(head, lang=""))
+    assert meta["language"] == "de" and meta["language_source"] == "meta"
+
+
+def test_garbage_input_does_not_raise() -> None:
+    for html in ("", "<<<>>>", "\x00\x01", "<html><head><script type='application/ld+json'>{{{"):
+        meta = extract_html_metadata(html, "not a url")
+        assert meta["published"] is None
+
+
+def test_bench_adapter() -> None:
+    html = page(jsonld(GRAPH), "<h1>Rivers rise after storm</h1>")
+    out = bench_metadata(html, "https://ex.com/a/")
+    assert out == {
+        "title": "Rivers rise after storm",
+        "author": ["Alice Smith", "Bob Jones"],
+        "publish_date": "2024-03-05T08:00:00+01:00",
+    }
+    assert bench_metadata("", None) == {"title": None, "author": None, "publish_date": None}

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +9,10 @@ import polars as pl
 import pytest
 import yaml
 
+from tests.dvcrepo import ROOT, copy_repo, digests, dvc, make_repo, set_param, stages_run
+
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[1]
 STAGES = {"ingest", "extract", "clean", "segment", "corpus", "validate", "report"}
 OUTPUTS = (
     "data/processed/documents.parquet",
@@ -41,61 +36,13 @@ SEED_CHROME = (
 )
 
 
-def _run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GX_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def _dvc(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return _run(repo, str(Path(sys.executable).parent / "dvc"), *args, check=check)
-
-
-def _stages_run(proc: subprocess.CompletedProcess[str]) -> set[str]:
-    return set(re.findall(r"Running stage '(\w+)'", proc.stdout + proc.stderr))
-
-
-def _digests(repo: Path) -> dict[str, str]:
-    return {p: hashlib.sha256((repo / p).read_bytes()).hexdigest() for p in OUTPUTS}
-
-
-def _project_files() -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    return [f for f in listed if (ROOT / f).is_file()]
-
-
 @pytest.fixture(scope="module")
 def built_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh git repository holding the project, after one full `dvc repro`."""
-    repo = tmp_path_factory.mktemp("clone")
-    for name in _project_files():
-        target = repo / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    # Stage commands call .venv/bin/python: point it at the interpreter running the tests.
-    os.symlink(Path(sys.prefix), repo / ".venv")
-    for path in (repo / "data/interim", repo / "data/processed", repo / "reports"):
-        for stale in path.glob("*.parquet"):
-            stale.unlink()
-    _run(repo, "git", "init", "-q")
-    _run(repo, "git", "add", "-A")
-    _run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone")
-    first = _dvc(repo, "repro")
-    assert _stages_run(first) == STAGES, first.stdout
+    repo = make_repo(tmp_path_factory.mktemp("clone"))
+    first = dvc(repo, "repro")
+    assert stages_run(first) == STAGES, first.stdout
     yield repo
-
-
-def _copy(repo: Path, dest: Path) -> Path:
-    shutil.copytree(repo, dest, symlinks=True)
-    return dest
 
 
 def test_outputs_invariant_and_offsets(built_repo: Path) -> None:
@@ -121,11 +68,8 @@ def test_outputs_invariant_and_offsets(built_repo: Path) -> None:
     cafe = documents.filter(pl.col("source_path") == "journal_cote_cafe_cp1252.html").row(
         0, named=True
     )
-    assert (
-        cafe["encoding"] == "cp1252"
-        and "Le Café du Port" in cafe["text"]
-        and "900 €" in cafe["text"]
-    )
+    assert cafe["encoding"] == "cp1252"
+    assert "Le Café du Port" in cafe["text"] and "900 €" in cafe["text"]
 
 
 def test_seed_gives_exactly_the_article_sentences(built_repo: Path) -> None:
@@ -144,47 +88,38 @@ def test_seed_gives_exactly_the_article_sentences(built_repo: Path) -> None:
 
 
 def test_second_repro_has_nothing_to_do(built_repo: Path) -> None:
-    again = _dvc(built_repo, "repro")
-    assert _stages_run(again) == set()
+    again = dvc(built_repo, "repro")
+    assert stages_run(again) == set()
     assert "Data and pipelines are up to date" in again.stdout
 
 
 def test_forced_reruns_are_byte_identical(built_repo: Path, tmp_path: Path) -> None:
-    repo = _copy(built_repo, tmp_path / "forced")
-    before = _digests(repo)
-    _dvc(repo, "repro", "-f")
-    assert _digests(repo) == before
-    _dvc(repo, "repro", "-f")
-    assert _digests(repo) == before
+    repo = copy_repo(built_repo, tmp_path / "forced")
+    before = digests(repo, OUTPUTS)
+    dvc(repo, "repro", "-f")
+    assert digests(repo, OUTPUTS) == before
+    dvc(repo, "repro", "-f")
+    assert digests(repo, OUTPUTS) == before
 
 
 def test_clean_param_reruns_only_clean_and_what_follows(built_repo: Path, tmp_path: Path) -> None:
-    repo = _copy(built_repo, tmp_path / "param")
+    repo = copy_repo(built_repo, tmp_path / "param")
     lengths = pl.read_parquet(repo / OUTPUTS[0])["n_chars"].sort()
-    params_path = repo / "params.yaml"
-    text = params_path.read_text(encoding="utf-8")
-    current = yaml.safe_load(text)["clean"]["min_chars"]
-    # A threshold between the two shortest kept documents drops exactly one of them.
+    current = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))["clean"]
+    # A threshold just above the shortest kept document drops exactly that one.
     threshold = int(lengths[0]) + 1
-    assert threshold > current
-    params_path.write_text(
-        re.sub(r"min_chars: &min_chars \d+", f"min_chars: &min_chars {threshold}", text),
-        encoding="utf-8",
-    )
-    proc = _dvc(repo, "repro")
-    assert _stages_run(proc) == {"clean", "segment", "corpus", "validate", "report"}
+    assert threshold > current["min_chars"] and lengths[1] >= threshold
+    set_param(repo, "clean", "min_chars", threshold)
+    proc = dvc(repo, "repro")
+    assert stages_run(proc) == {"clean", "segment", "corpus", "validate", "report"}
     quarantine = pl.read_parquet(repo / OUTPUTS[2])
     assert quarantine.filter(pl.col("reason") == "too_short").height == 1
 
 
 def test_violated_expectation_fails_repro_with_its_name(built_repo: Path, tmp_path: Path) -> None:
-    repo = _copy(built_repo, tmp_path / "violated")
-    params_path = repo / "params.yaml"
-    params = params_path.read_text(encoding="utf-8")
-    params_path.write_text(
-        params.replace("max_title_chars: 400", "max_title_chars: 5"), encoding="utf-8"
-    )
-    proc = _dvc(repo, "repro", check=False)
+    repo = copy_repo(built_repo, tmp_path / "violated")
+    set_param(repo, "validate", "max_title_chars", 5)
+    proc = dvc(repo, "repro", check=False)
     assert proc.returncode != 0
     message = proc.stdout + proc.stderr
     assert "expect_column_value_lengths_to_be_between" in message
@@ -193,7 +128,7 @@ def test_violated_expectation_fails_repro_with_its_name(built_repo: Path, tmp_pa
 
 
 def test_tampered_sentence_with_html_is_caught(built_repo: Path, tmp_path: Path) -> None:
-    repo = _copy(built_repo, tmp_path / "tampered")
+    repo = copy_repo(built_repo, tmp_path / "tampered")
     path = repo / OUTPUTS[1]
     sentences = pl.read_parquet(path)
     victim = sentences["sentence_id"][0]
@@ -203,9 +138,9 @@ def test_tampered_sentence_with_html_is_caught(built_repo: Path, tmp_path: Path)
         .otherwise(pl.col("text"))
         .alias("text")
     )
-    path.unlink()  # DVC links outputs from its cache: never write through the link
+    path.unlink()  # DVC may link outputs from its cache: never write through the link
     broken.write_parquet(path)
-    proc = _dvc(repo, "repro", "--single-item", "validate", check=False)
+    proc = dvc(repo, "repro", "--single-item", "validate", check=False)
     assert proc.returncode != 0
     message = proc.stdout + proc.stderr
     assert "FAILED sentences: expect_column_values_to_not_match_regex on column 'text'" in message

@@ -1,0 +1,86 @@
+"""Helpers for tests that run the real `dvc repro` in a temporary git repository."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run(
+    repo: Path, *args: str, check: bool = True, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in ``repo`` with analytics off; raise with its output when it fails."""
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GX_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def dvc(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run(repo, str(BIN / "dvc"), *args, check=check)
+
+
+def stages_run(proc: subprocess.CompletedProcess[str]) -> set[str]:
+    """Names of the stages a `dvc repro` actually ran."""
+    return set(re.findall(r"Running stage '(\w+)'", proc.stdout + proc.stderr))
+
+
+def digests(repo: Path, paths: tuple[str, ...]) -> dict[str, str]:
+    return {p: hashlib.sha256((repo / p).read_bytes()).hexdigest() for p in paths}
+
+
+def project_files() -> list[str]:
+    """Files of the project as a clone would have them (tracked, or new and not ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return [f for f in listed if (ROOT / f).is_file()]
+
+
+def make_repo(dest: Path) -> Path:
+    """A fresh git repository at ``dest`` holding the project (no outputs, no DVC cache)."""
+    for name in project_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    # Stage commands call .venv/bin/python: point it at the interpreter running the tests.
+    os.symlink(Path(sys.prefix), dest / ".venv")
+    run(dest, "git", "init", "-q")
+    run(dest, "git", "add", "-A")
+    commit(dest, "clone")
+    return dest
+
+
+def commit(repo: Path, message: str) -> None:
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message)
+
+
+def copy_repo(repo: Path, dest: Path) -> Path:
+    shutil.copytree(repo, dest, symlinks=True)
+    return dest
+
+
+def set_param(repo: Path, section: str, key: str, value: object) -> None:
+    """Set ``section.key`` in params.yaml, keeping comments and anchors."""
+    path = repo / "params.yaml"
+    text = path.read_text(encoding="utf-8")
+    head = rf"^{re.escape(section)}:\n(?:[ \t]+.*\n|\n)*?[ \t]+{re.escape(key)}:[ \t]*"
+    pattern = re.compile(rf"({head}(?:&\w+[ \t]+)?)[^\s#][^\n#]*?(?=[ \t]*(?:#|$))", re.M)
+    new, n = pattern.subn(lambda m: f"{m.group(1)}{value}", text, count=1)
+    if n != 1:
+        raise KeyError(f"{section}.{key} not in params.yaml")
+    path.write_text(new, encoding="utf-8")

@@ -284,7 +284,7 @@ def chrome_score(sentence: str) -> float:
     if _has_reported_speech(sentence):
         score -= 1.5
     if any(w in _REPORTING for w in low):
-        score -= 1.0
+        score -= 1.5
     return score
 
 

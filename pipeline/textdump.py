@@ -32,6 +32,7 @@ from pipeline.textclean import (
     repair_link_spacing,
     split_glued_caption,
     split_sentences_simple,
+    strip_leading_cta,
     trim_chrome_edges,
     words_of,
     wordset,
@@ -314,11 +315,17 @@ def _suspicious(line: _Line) -> bool:
 def _peel(feats: list[_Line], start: int, end: int, min_stop: float) -> tuple[int, int]:
     """Shrink the run while its first/last line is not solid content (the edges of an article
     are where appeals, standfirsts glued to headlines and sign-off prompts sit)."""
-    while start < end and (not _is_good(feats[start], min_stop) or _suspicious(feats[start])):
+    while start < end and not _solid(feats[start], min_stop):
         start += 1
-    while end > start and (not _is_good(feats[end - 1], min_stop) or _suspicious(feats[end - 1])):
+    while end > start and not _solid(feats[end - 1], min_stop):
         end -= 1
     return start, end
+
+
+def _solid(line: _Line, min_stop: float) -> bool:
+    if _suspicious(line):
+        return False
+    return _is_good(line, min_stop) or _is_near_good(line, min_stop)
 
 
 def _is_inner(line: _Line) -> bool:
@@ -327,7 +334,7 @@ def _is_inner(line: _Line) -> bool:
         line.words >= INNER_MIN
         and not line.repeated
         and not _is_dateline(line)
-        and line.chrome_frac < 0.5
+        and line.max_chrome < 1.5
         and (line.headline_case < 2 or line.headline_case < 0.04 * line.words)
         and not is_caption(line.text)
     )
@@ -341,7 +348,7 @@ def _is_heading(line: _Line) -> bool:
         1 <= line.words <= 15
         and not line.repeated
         and line.text[:1].isupper()
-        and line.chrome_frac < 0.5
+        and line.max_chrome < 1.5
         and not line.text.endswith((":", ",", "|"))
         and not is_caption(line.text)
     )
@@ -399,7 +406,11 @@ _SECTIONS = wordset(
     middle east section sections region regions"""
 )
 _BREADCRUMB_SEP_RE = re.compile(r"\s*(?:[>›»/|·•]|::)\s*")
-_STANDFIRST_SPLIT_RE = re.compile(r"(?<=[’”\"?!)])\s+(?=[A-Z][a-z])")
+# a headline glued to its standfirst: a closing quote or "?!" followed by a capital, or a
+# lower-case word followed by a capitalised function word ("... warning The energy group")
+_STANDFIRST_SPLIT_RE = re.compile(
+    r"(?<=[’”\"?!)])\s+(?=[A-Z][a-z])|(?<=[a-z,])\s+(?=[A-Z][a-z]*\b)"
+)
 
 
 def _strip_breadcrumb(title: str) -> str:
@@ -420,8 +431,11 @@ def _strip_standfirst(title: str) -> str:
     if len(words) <= 14:
         return title
     for m in _STANDFIRST_SPLIT_RE.finditer(title):
-        head = title[: m.start()]
-        if 4 <= len(words_of(head)) <= 25 and len(words_of(title[m.end() :])) >= 5:
+        head, tail = title[: m.start()], title[m.end() :]
+        if not (4 <= len(words_of(head)) <= 25 and len(words_of(tail)) >= 5):
+            continue
+        first = tail.split(None, 1)[0]
+        if title[m.start() - 1] in '’”"?!)' or first.lower() in STOP_WORDS:
             return head.strip()
     return title
 
@@ -478,7 +492,7 @@ def extract_page_dump(text: str) -> DumpExtraction:
         line = " ".join(raw.split())
         if not line or is_code_residue(line):
             continue
-        lines.append(repair_link_spacing(line))
+        lines.append(strip_leading_cta(repair_link_spacing(line)))
     if not lines:
         return DumpExtraction(title=None, text="")
     feats = _features(lines)

@@ -44,7 +44,7 @@ from pipeline.htmlscore import (
     block_balance,
     block_score,
     container_name_weight,
-    is_boilerplate_name,
+    furniture_level,
     is_listing,
     looks_like_prose,
     punctuation_count,
@@ -65,6 +65,7 @@ _GROW_MARGIN: Final[float] = 1.3
 _GROW_LINK_DENSITY: Final[float] = 0.15
 
 _PROTECT_MIN: Final[int] = 1000
+_PROTECT_PROSE_SHARE: Final[float] = 0.5
 _MIN_SCORED: Final[int] = MIN_BLOCK_LENGTH
 _BR: Final[str] = "\x00"  # line-break marker inside a block (the parser never leaves NUL in text)
 _EXIT_BLOCK: Final[int] = 1
@@ -77,8 +78,8 @@ _HIDDEN_STYLE: Final[re.Pattern[str]] = re.compile(
 
 
 @lru_cache(maxsize=4096)
-def _furniture(name: str) -> bool:
-    return is_boilerplate_name(name)
+def _furniture(name: str) -> int:
+    return furniture_level(name)
 
 
 class _Page:
@@ -100,7 +101,7 @@ class _Page:
         self.parents: list[int] = []
         self.tags: list[str] = []
         self.names: list[str] = []
-        self.furniture: list[bool] = []
+        self.furniture: list[int] = []  # 0 content, 1 likely furniture, 2 sure furniture
         self.block_owner: list[int] = []
         self.block_lines: list[list[str]] = []
         self.block_len: list[int] = []
@@ -128,7 +129,7 @@ def _walk(body: LexborNode) -> _Page:
     parents.append(-1)
     tags.append("body")
     names.append("")
-    page.furniture.append(False)
+    page.furniture.append(0)
 
     def flush() -> None:
         nonlocal link_chars
@@ -203,9 +204,9 @@ def _walk(body: LexborNode) -> _Page:
             cls, ident = attrs.get("class"), attrs.get("id")
             if cls or ident:
                 name = f"{cls or ''} {ident or ''}"
-        furniture = tag in furniture_tags or (
-            bool(name) and tag not in protected_tags and _furniture(name)
-        )
+        furniture = _furniture(name) if name and tag not in protected_tags else 0
+        if not furniture and tag in furniture_tags:
+            furniture = 1
         # Small furniture goes at once; a big one is decided after the walk (see _select).
         if furniture and len(node.text(deep=True)) < _PROTECT_MIN:
             continue
@@ -246,28 +247,42 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
     parents, tags = page.parents, page.tags
     # Big furniture subtrees (by tag or class/id) are dropped unless they hold a large share of
     # the text (templates put words like "modal" or "has-sidebar" on the article's wrapper).
+    # Also kept: one holding most of the page's prose.
+    scores = [
+        block_score(length, link, punct, tags[owner])
+        for owner, length, link, punct in zip(
+            page.block_owner, page.block_len, page.block_link, page.block_punct, strict=True
+        )
+    ]
     sub_len = [0] * n
-    for owner, length in zip(page.block_owner, page.block_len, strict=True):
+    sub_prose = [0.0] * n
+    for owner, length, score in zip(page.block_owner, page.block_len, scores, strict=True):
         sub_len[owner] += length
+        sub_prose[owner] += score
     for i in range(n - 1, 0, -1):
         sub_len[parents[i]] += sub_len[i]
+        sub_prose[parents[i]] += sub_prose[i]
     protect = max(_PROTECT_MIN, _PROTECT_SHARE * sub_len[0])
+    protect_prose = _PROTECT_PROSE_SHARE * sub_prose[0]
     excluded = [False] * n
     furniture = page.furniture
     for i in range(1, n):
-        excluded[i] = excluded[parents[i]] or (furniture[i] and sub_len[i] < protect)
+        excluded[i] = excluded[parents[i]] or (
+            furniture[i] > 0
+            and sub_len[i] < protect
+            and (furniture[i] > 1 or sub_prose[i] <= protect_prose)
+        )
     raw = [0.0] * n
     text_len = [0] * n
     link_len = [0] * n
     balance = [0.0] * n
-    for owner, length, link, punct in zip(
-        page.block_owner, page.block_len, page.block_link, page.block_punct, strict=True
+    for owner, length, link, score in zip(
+        page.block_owner, page.block_len, page.block_link, scores, strict=True
     ):
         if excluded[owner]:
             continue
         text_len[owner] += length
         link_len[owner] += link
-        score = block_score(length, link, punct, tags[owner])
         balance[owner] += block_balance(score, length, link, tags[owner])
         if score <= 0.0:
             continue

@@ -81,7 +81,8 @@ PROTECTED_TAGS: Final[frozenset[str]] = frozenset({"html", "body", "main", "arti
 
 # Class/id words of page furniture. A class/id string matches when one of these is a whole
 # part of it (delimited by its start/end, "-", "_" or whitespace; a trailing plural "s" allowed).
-_NEGATIVE_WORDS: Final[tuple[str, ...]] = (
+_STRONG_WORDS: Final[tuple[str, ...]] = (
+    # boxes that are never part of an article body, whatever their size
     "comment",
     "comments",
     "disqus",
@@ -109,27 +110,13 @@ _NEGATIVE_WORDS: Final[tuple[str, ...]] = (
     "credits",
     "breadcrumb",
     "breadcrumbs",
-    "sidebar",
-    "footer",
-    "header",
-    "masthead",
-    "navbar",
-    "nav",
-    "menu",
     "cookie",
     "consent",
     "gdpr",
-    "modal",
     "popup",
-    "overlay",
-    "toolbar",
-    "tags",
-    "meta",
-    "banner",
     "sr-only",
     "visually-hidden",
     "screen-reader-text",
-    "print",
     "skip",
     "pagination",
     "pager",
@@ -137,6 +124,24 @@ _NEGATIVE_WORDS: Final[tuple[str, ...]] = (
     "reactions",
     "follow",
     "tooltip",
+)
+_WEAK_WORDS: Final[tuple[str, ...]] = (
+    # layout regions and labels: furniture when small, but templates also use these words on
+    # wrappers of the article itself ("meta_field", "page-header-content", "modal-enabled")
+    "sidebar",
+    "footer",
+    "header",
+    "masthead",
+    "navbar",
+    "nav",
+    "menu",
+    "modal",
+    "overlay",
+    "toolbar",
+    "tags",
+    "meta",
+    "banner",
+    "print",
     "dateline",
     "timestamp",
     "date",
@@ -144,12 +149,23 @@ _NEGATIVE_WORDS: Final[tuple[str, ...]] = (
     "updated",
 )
 
-NEGATIVE_NAME: Final[re.Pattern[str]] = re.compile(
-    r"(?:^|[\s_\-])(?:"
-    + "|".join(sorted((re.escape(w) for w in _NEGATIVE_WORDS), key=len, reverse=True))
-    + r")(?:$|[\s_\-]|s\b)",
-    re.IGNORECASE,
+# A furniture word right after "has-", "with-", "no-", ... is a layout modifier of the element
+# ("has-sidebar", "with-comments"), not the name of a furniture box.
+_MODIFIERS: Final[str] = "".join(
+    f"(?<!{re.escape(m)})" for m in ("has-", "with-", "w-", "no-", "and-", "show-", "hide-")
 )
+
+
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return re.compile(
+        r"(?:^|[\s_\-])" + _MODIFIERS + r"(?:" + alternatives + r")(?:$|[\s_\-]|s\b)",
+        re.IGNORECASE,
+    )
+
+
+STRONG_NEGATIVE_NAME: Final[re.Pattern[str]] = _word_pattern(_STRONG_WORDS)
+WEAK_NEGATIVE_NAME: Final[re.Pattern[str]] = _word_pattern(_WEAK_WORDS)
 POSITIVE_NAME: Final[re.Pattern[str]] = re.compile(
     r"article|content|entry|post|story|body|text|main|blog|prose|rich|column", re.IGNORECASE
 )
@@ -167,9 +183,18 @@ JUNK_TEXT_WEIGHT: Final[float] = 0.5
 _SENTENCE_PUNCT: Final[re.Pattern[str]] = re.compile(r"[.,;:!?。、，]")
 
 
+def furniture_level(name: str) -> int:
+    """How surely a class/id string names page furniture: 2 sure, 1 likely, 0 not."""
+    if not name:
+        return 0
+    if STRONG_NEGATIVE_NAME.search(name):
+        return 2
+    return 1 if WEAK_NEGATIVE_NAME.search(name) else 0
+
+
 def is_boilerplate_name(name: str) -> bool:
     """True when a class/id string names page furniture (comments, share bar, byline, ...)."""
-    return bool(name) and NEGATIVE_NAME.search(name) is not None
+    return furniture_level(name) > 0
 
 
 def container_name_weight(name: str) -> float:

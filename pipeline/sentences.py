@@ -30,7 +30,6 @@ __all__ = ["split_sentence_texts", "split_sentences"]
 _INITIAL = 16  # single capital letter before the period (an initial, or the pronoun "I")
 
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_LINE_BREAK_RE = re.compile(f"[{_LINE_BREAKS}]")
 _HSPACE = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
 
 # A run of terminal punctuation (a spaced ellipsis ". . ." is one run), its closing quotes
@@ -58,25 +57,23 @@ _BULLETS = "•▪◦‣●⁃"
 _SEGMENT_LEAD = " \t\u00a0*-–—" + _BULLETS
 _SPACE_OR_BULLET = frozenset(" \t\u00a0\u3000" + _LINE_BREAKS + _BULLETS)
 
-# Structural cues (cut positions that do not come from terminal punctuation).  One scan
-# finds the symbol-led ones: bullets, full-width CJK terminators, horizontal rules
-# ("-----", "=====", "*****", "_____"), a "--" signature mark, emoticons.
-_SYMBOL_CUES = re.compile(
-    r"(?P<f>[•▪◦‣●⁃。！？｡=_*~#+:;<^-])"
-    r"(?:(?<=[•▪◦‣●⁃])(?P<bullet>)"
-    r"|(?<=[。！？｡])(?P<cjk>[。！？｡」』”’）)\]]*)"
-    r"|(?<=[-=_*~#+])(?P<rule>(?P=f){2,}|(?<=-)-(?!-))(?!\S)"
-    r"|(?<=[:;=])(?P<emo>['-]?[)(\]\[DPpOo3/\\|*])(?=\s|$)"
-    r"|(?<=<)(?P<heart>3)(?=\s|$)"
-    r"|(?<=\^)(?P<caret>_*\^)(?=\s|$))"
-)
-# One scan finds the digit-led ones: list numbers ("2. ", "2) ", "2.) ") and mail/forum
-# timestamps ("Kay Mann 04/26/2001 07:17 AM Will you ...").
-_DIGIT_CUES = re.compile(
-    r"[0-9][0-9]?"
-    r"(?:(?P<s>\.\)|\)|\.)" + _HSPACE + r"+(?=\S)"
+# Structural cues (cut positions that do not come from terminal punctuation), found in one
+# scan: line breaks, bullets, full-width CJK terminators, horizontal rules ("-----", "=====",
+# "*****", "_____") and a "--" signature mark, emoticons, list numbers ("2. ", "2) ", "2.) ")
+# and mail/forum timestamps ("Kay Mann 04/26/2001 07:17 AM Will you ...").  Every alternative
+# ends with an empty named group, so ``match.lastgroup`` tells which cue matched.
+_CUES = re.compile(
+    f"(?P<f>[{_LINE_BREAKS}{_BULLETS}。！？｡=_*~#+:;<^0-9-])"
+    f"(?:(?<=[{_LINE_BREAKS}])(?P<nl>)"
+    f"|(?<=[{_BULLETS}])(?P<bullet>)"
+    r"|(?<=[。！？｡])[。！？｡」』”’）)\]]*(?P<cjk>)"
+    r"|(?<=[-=_*~#+])(?:(?P=f){2,}|(?<=-)-(?!-))(?!\S)(?P<rule>)"
+    r"|(?<=[:;=])['-]?[)(\]\[DPpOo3/\\|*](?=\s|$)(?P<emo>)"
+    r"|(?<=<)3(?=\s|$)(?P<heart>)"
+    r"|(?<=\^)_*\^(?=\s|$)(?P<caret>)"
+    r"|(?<=[0-9])[0-9]?(?:(?P<s>\.\)|\)|\.)" + _HSPACE + r"+(?=\S)(?P<num>)"
     r"|/[0-9][0-9]?/[0-9][0-9](?:[0-9][0-9])?" + _HSPACE + r"+[0-9][0-9]?:[0-9][0-9]"
-    r"(?::[0-9][0-9])?(?:" + _HSPACE + r"*[AaPp]\.?[Mm]\.?)?(?P<ts>)(?!\w))"
+    r"(?::[0-9][0-9])?(?:" + _HSPACE + r"*[AaPp]\.?[Mm]\.?)?(?!\w)(?P<ts>)))"
 )
 _LETTER_MARKER = re.compile(r"\s(?P<v>[a-z])(?P<s>\.\)|\)|\.)" + _HSPACE + r"+(?=\S)")
 # News datelines: "KYIV (Reuters) -", "LONDON, Nov 25 (Reuters) -", "TEHRAN (AFP) -".
@@ -86,7 +83,8 @@ _DATELINE = re.compile(
 )
 # Web addresses and e-mail addresses: a boundary after one when a sentence starter or
 # another address follows ("... pages.html It is ...", "a.html http://b ...").
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
+_URL = re.compile(r"https?://[^\s<>\"]+")
+_WWW = re.compile(r"www\.[^\s<>\"]+")
 _EMAIL = re.compile(r"@[\w-]+(?:\.[\w-]+)+>?")
 _ADDRESS_START = ("http://", "https://", "www.")
 # A short parenthetical that opens a sentence and is followed by one: a source or credit
@@ -110,6 +108,7 @@ class _Compiled:
     rules: LanguageRules
     valediction: re.Pattern[str] | None
     greeting: re.Pattern[str] | None
+    valediction_hints: tuple[str, ...]
 
 
 @cache
@@ -126,21 +125,34 @@ def _compiled(language: str) -> _Compiled:
         greet = re.compile(
             r"(?:" + alts + r")(?:[ ][A-Z][\w'’-]*){0,2}," + r"(?=" + _HSPACE + r"+[A-Z])"
         )
-    return _Compiled(rules, val, greet)
+    # Cheap substring tests ("egards,") that must hold before the valediction scan is worth it.
+    hints = tuple(sorted({v.split()[-1][1:] + "," for v in rules.valedictions}))
+    return _Compiled(rules, val, greet, hints)
 
 
 def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
     """Cut positions implied by layout rather than punctuation."""
-    cuts = [m.start() for m in _LINE_BREAK_RE.finditer(text)]
-    for m in _SYMBOL_CUES.finditer(text):
+    cuts: list[int] = []
+    lines: list[int] = []
+    markers: list[tuple[int, int, str]] = []
+    for m in _CUES.finditer(text):
+        cue = m.lastgroup
         start = m.start()
-        if m.group("cjk") is not None:
-            cuts.append(m.end())
-        elif not _free_before(text, start):
-            continue
-        elif m.group("bullet") is not None:
+        if cue == "nl":
             cuts.append(start)
-        elif m.group("rule") is not None:
+            lines.append(start + 1)
+            continue
+        if cue == "cjk":
+            cuts.append(m.end())
+            continue
+        before_ch = text[start - 1] if start else " "
+        if not (before_ch in _SPACE_OR_BULLET or before_ch.isspace()):
+            if cue == "ts" and before_ch in "(<>[":
+                cuts.append(m.end())
+            continue
+        if cue == "bullet":
+            cuts.append(start)
+        elif cue == "rule":
             size = m.end() - start
             if (text[start] != "-" and size > 2) or size > 3:
                 cuts.append(start)
@@ -149,25 +161,19 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
                 head = text[max(0, start - 4) : start].rstrip(" \t\"'”’")
                 if not head or head[-1] in _LINE_BREAKS or head[-1] in ".!?":
                     cuts.append(m.end())
-        else:  # emoticon
-            cuts.append(m.end())
-    markers: list[tuple[int, int, str]] = []
-    for m in _DIGIT_CUES.finditer(text):
-        start = m.start()
-        before_ch = text[start - 1] if start else " "
-        if before_ch not in "(<>[" and not _free_before(text, start):
-            continue
-        if m.group("ts") is not None:
+        elif cue == "num":
+            value = int(text[start : m.start("s")])
+            head = text[max(0, start - 8) : start].rstrip(" \t\u00a0")
+            if head and head[-1] in _BULLETS:  # "• 9. The first item": starts at the bullet
+                start -= min(start, 8) - len(head) + 1
+            markers.append((start, value, "n" + m.group("s")))
+        elif cue == "ts":
             cuts.append(m.end())
             before = text[max(0, start - 40) : start].split()
             if not (before and before[-1].isalpha() and before[-1].islower()):
                 cuts.append(start)  # not "sent on 04/26/2001 07:17 AM"
-        elif before_ch not in "(<>[":
-            value = int(text[start : m.start("s")])
-            lead = len(text[:start].rstrip(" \t\u00a0"))
-            if lead and text[lead - 1] in _BULLETS:
-                start = lead - 1  # "• 9. The first item": the item starts at its bullet
-            markers.append((start, value, "n" + m.group("s")))
+        else:  # emoticon
+            cuts.append(m.end())
     if "b. " in text or "b) " in text or "b.) " in text:
         for m in _LETTER_MARKER.finditer(" " + text):  # the space lets offset 0 match
             markers.append((m.start(), ord(m.group("v")) - 96, "a" + m.group("s")))
@@ -182,22 +188,31 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
     if "— " in text or "– " in text or "-- " in text:
         cuts.extend(m.end() for m in _DATELINE_BARE.finditer(text))
     if comp.valediction is not None:
-        for m in comp.valediction.finditer(text):
-            if _free_before(text, m.start()):
-                cuts.append(m.end())
+        for hint in comp.valediction_hints:
+            if hint in text:
+                for m in comp.valediction.finditer(text):
+                    if _free_before(text, m.start()):
+                        cuts.append(m.end())
+                break
     if comp.greeting is not None:
-        for m in comp.greeting.finditer(text):
-            start = m.start()
-            if start == 0 or text[start - 1] in _LINE_BREAKS:
-                cuts.append(m.end())
+        greeting = comp.greeting.match
+        for start in (0, *lines):
+            g = greeting(text, start)
+            if g is not None:
+                cuts.append(g.end())
     if "@" in text or "://" in text or "www." in text:
         _address_cuts(text, comp.rules, cuts)
     return cuts
 
 
 def _address_cuts(text: str, rules: LanguageRules, cuts: list[int]) -> None:
-    ends = [m.end() for m in _URL.finditer(text)]
-    ends.extend(m.end() for m in _EMAIL.finditer(text))
+    ends: list[int] = []
+    if "://" in text:
+        ends.extend(m.end() for m in _URL.finditer(text))
+    if "www." in text:
+        ends.extend(m.end() for m in _WWW.finditer(text) if _free_before(text, m.start()))
+    if "@" in text:
+        ends.extend(m.end() for m in _EMAIL.finditer(text))
     for end in ends:
         nx = _NEXT.match(text, end)
         if nx is None or nx.start("o") == end or nx.end("o") != nx.start("o"):
@@ -235,6 +250,12 @@ def _is_url_or_email(token: str) -> bool:
     return "@" in token or "://" in token or token[:4].lower() == "www."
 
 
+def _segment_start(extra: list[int], last_cut: int, pos: int) -> int:
+    """Start of the sentence containing ``pos``: the last cut at or before it."""
+    i = bisect_right(extra, pos)
+    return max(last_cut, extra[i - 1] if i else 0)
+
+
 def _cut_positions(text: str, comp: _Compiled) -> list[int]:
     rules = comp.rules
     extra = sorted(_structural_cuts(text, comp))
@@ -242,6 +263,7 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
     last_cut = 0
     n = len(text)
     starters = rules.sentence_starters
+    anycase = rules.abbreviations_anycase
     for m in _CANDIDATE.finditer(text):
         end = m.end()
         nx = _NEXT.match(text, end)
@@ -254,8 +276,6 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
         glued = opos == end
         tstart = m.start()
         t = text[tstart : m.start("c")]
-        i = bisect_right(extra, tstart)
-        seg_start = max(last_cut, extra[i - 1] if i else 0)
         cut = end
         if ch in _EMOTICON_START and _EMOTICON.match(text, opos):
             continue  # the emoticon belongs to this sentence and ends it
@@ -281,7 +301,7 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
                 or ch.islower()
                 or word in rules.first_person
                 or word in rules.ellipsis_continuations
-                or not text[seg_start:tstart].strip()
+                or not text[_segment_start(extra, last_cut, tstart) : tstart].strip()
             ):
                 ok = False  # "[...]", "... and", "... I mean", "... But", a leading "..."
             elif ch.isalnum() or wpos > opos:
@@ -298,7 +318,12 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
             else:
                 ok = False
         else:
-            ok = _decide_period(text, m, nx, ch, glued, seg_start, rules, starters)
+            # Fast path, the usual sentence end: "... plain word. The ...".
+            tok = _token_before(text, tstart) if ch.isupper() and not glued else ""
+            if len(tok) > 2 and tok.isalpha() and tok.islower() and tok not in anycase:
+                ok = True
+            else:
+                ok = _decide_period(text, m, nx, ch, glued, extra, last_cut, rules, starters)
         if ok:
             cuts.append(cut)
             last_cut = cut
@@ -336,7 +361,8 @@ def _decide_period(
     nx: re.Match[str],
     ch: str,
     glued: bool,
-    seg_start: int,
+    extra: list[int],
+    last_cut: int,
     rules: LanguageRules,
     starters: frozenset[str],
 ) -> bool:
@@ -347,15 +373,16 @@ def _decide_period(
     if _is_url_or_email(tok):
         kind = 0
     else:
-        kind = rules.kind(tok)
+        kind = rules.abbreviations.get(tok) or rules.abbreviations_anycase.get(tok.lower(), 0)
         if not kind:
             if len(tok) == 1 and tok.isalpha():
                 kind = _INITIAL if tok.isupper() else GENERAL
             elif "." in tok and _MULTI_DOT_ABBR.fullmatch(tok):
                 kind = GENERAL
-    bare = tok.lstrip(_SEGMENT_LEAD)
-    if _LIST_TOKEN.fullmatch(bare) and not text[seg_start : tstart - len(tok)].strip(_SEGMENT_LEAD):
-        return False  # "2. The second item": a list number, not a sentence end
+    if len(tok) <= 6 and _LIST_TOKEN.fullmatch(tok.lstrip(_SEGMENT_LEAD)):
+        seg_start = _segment_start(extra, last_cut, tstart)
+        if not text[seg_start : tstart - len(tok)].strip(_SEGMENT_LEAD):
+            return False  # "2. The second item": a list number, not a sentence end
     if glued:
         if kind or len(tok) < 2 or not tok[-2:].isalpha() or not tok[-2:].islower():
             return False
@@ -401,6 +428,7 @@ def _decide_period(
     if _starts_sentence(text, nx, word, starters):
         return True
     if kind & TIME and rules.kind(word) & TITLE:
+        seg_start = _segment_start(extra, last_cut, tstart)
         return text.count(" ", seg_start, tstart) + 1 >= rules.title_min_words
     return False
 

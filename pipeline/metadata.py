@@ -56,8 +56,10 @@ def _clean(s: object) -> str:
 
 def _key(s: str) -> str:
     """Comparison form of a title or name: NFKC, case-folded, only letters and digits."""
-    s = unicodedata.normalize("NFKC", s).casefold()
-    return "".join(ch for ch in s if ch.isalnum())
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", s).casefold())
+
+
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def _as_list(v: Any) -> list[Any]:
@@ -595,31 +597,48 @@ def _jsonld_authors(ld: _JsonLd) -> tuple[list[str], list[str]]:
     return persons, orgs
 
 
-_BYLINE_SELECTORS = (
-    '[rel="author"]',
-    '[itemprop="author"] [itemprop="name"]',
-    '[itemprop="author"]',
-    '[class*="byline"] a',
-    '[class*="byline"]',
-    '[class*="author-name"]',
-    '[class*="author_name"]',
-    '[class*="authorName"]',
-    '[class*="AuthorName"]',
-    '[class*="post-author"]',
-    '[class*="article-author"]',
-    '[class*="entry-author"]',
-    '[class*="author"] a',
-    '[class*="author"]',
+_BYLINE_QUERY = (
+    '[rel="author"], [itemprop="author"], [class*="byline"], [class*="Byline"], '
+    '[class*="author"], [class*="Author"]'
 )
+_SPECIFIC_AUTHOR_CLASS = re.compile(r"author[-_]?name|(?:post|article|entry)[-_]author", re.I)
+_SKIPPED_TAGS = frozenset(("meta", "link", "script", "style", "img", "body", "html", "svg"))
+
+
+def _byline_rank(node: LexborNode) -> int:
+    """How explicitly an element is marked as the byline: 0 (rel=author) to 4 (any "author")."""
+    attrs = node.attributes
+    if "author" in (attrs.get("rel") or "").lower().split():
+        return 0
+    if attrs.get("itemprop") == "author":
+        return 1
+    cls = attrs.get("class") or ""
+    if "byline" in cls.lower():
+        return 2
+    return 3 if _SPECIFIC_AUTHOR_CLASS.search(cls) else 4
 
 
 def _byline_elements(tree: LexborHTMLParser) -> tuple[list[str], list[str]]:
-    """Names in the first element marked as author/byline (rel, itemprop, class) holding some."""
-    for selector in _BYLINE_SELECTORS:
-        for node in tree.css(selector)[:5]:
-            if node.tag in ("meta", "link", "script", "style", "img", "body", "html"):
-                continue
-            text = _clean(node.text(deep=True, separator=" "))
+    """Names in the most explicitly marked author/byline element (rel, itemprop, class) that
+    holds some; inside a container, a link's text (the author page) is tried first."""
+    ranked: list[tuple[int, bool, int, LexborNode, LexborNode | None]] = []
+    for order, node in enumerate(tree.css(_BYLINE_QUERY)[:60]):
+        if node.tag in _SKIPPED_TAGS:
+            continue
+        inner = node.css_first('[itemprop="name"]') or node.css_first("a")
+        ranked.append((_byline_rank(node), inner is None, order, node, inner))
+    ranked.sort(key=lambda item: item[:3])  # explicit marking, then holding a name/link
+    tried: dict[int, int] = {}
+    for rank, _no_inner, _order, node, inner in ranked:
+        if tried.get(rank, 0) >= 5:
+            continue
+        tried[rank] = tried.get(rank, 0) + 1
+        texts: list[str] = []
+        if inner is not None:
+            texts.append(_clean(inner.text(deep=True, separator=" ")))
+        if node.css_first("style, script") is None:
+            texts.append(_clean(node.text(deep=True, separator=" ")))
+        for text in texts:
             if not text or len(text) > 80:
                 continue
             persons, collectives = _clean_authors([text], strict=True)
@@ -802,6 +821,8 @@ def _segments(fragment: str) -> list[str]:
     fragment = _SCRIPT_STYLE.sub(" ", fragment)
     out: list[str] = []
     for piece in _TAG.split(fragment):
+        if piece.isspace() or not piece:
+            continue
         text = _clean(html_unescape(piece)) if "&" in piece else _clean(piece)
         if text:
             out.append(text)

@@ -427,7 +427,8 @@ def _overlap(a: set[str], b: set[str]) -> float:
 # authors
 # --------------------------------------------------------------------------------------------
 _BY_PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|story|words|text|article|compiled)\s+)?"
+    r"^\s*(?:(?:written|posted|published|reported|story|words|text|article|compiled|analysis|"
+    r"opinion|commentary|column|interview|reporting)\s+)?"
     r"(?:by|from|authors?|author\(s\)|von|par|por|door|di)(?=\W|$)\s*[:\-–—]?\s*",
     re.IGNORECASE,
 )
@@ -448,8 +449,12 @@ _JOB_WORDS = re.compile(
     r"reviewed|fact|checked|updated|published|posted|minutes?|min|read|share|follow|comments?)\b",
     re.IGNORECASE,
 )
+# Words of collective or organisation bylines: kept only when no person is named.
 _COLLECTIVE = re.compile(
-    r"\b(?:team|staff|editors|editorial|desk|newsroom|bureau|contributors|admin|webmaster)\b",
+    r"\b(?:team|staff|editors|editorial|desk|newsroom|bureau|contributors|admin|webmaster|"
+    r"media|news|press|agency|magazine|newspaper|network|wire|inc|ltd|llc|gmbh|corp|group|"
+    r"company|institute|university|foundation|association|society|department|clinic|"
+    r"hospital|reuters|afp|bloomberg|associated)\b",
     re.IGNORECASE,
 )
 _NOT_A_NAME = {
@@ -488,10 +493,11 @@ _BYLINE_END = re.compile(
     r"|\b\d{1,2}:\d\d|\b(?:19|20)\d\d\b|\bupdated\b|\bpublished\b|\bposted\b|\bon\s+\d)",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:\band\b|\bund\b|\bet\b|\by\b|&|\+)\s*", re.IGNORECASE)
+# "and" in a few languages; the short ones only between words ("Bruce Y. Lee" is one name)
+_NAME_SPLIT = re.compile(r"\s*(?:\band\b|&|\+)\s*|\s(?:und|et|y|e|i)\s(?=[A-Z])", re.IGNORECASE)
 _CHUNK_SPLIT = re.compile(r"\s*(?:[,;|/•·\n]|\s[-–—]\s)\s*")
 _CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.?){1,4}(?:\s+\d+)?$")
-_NOT_NAME = re.compile(r"https?:|www\.|@|\.com\b|\d|[<>{}=#?!:]")
+_NOT_NAME = re.compile(r"https?:|www\.|@|\.com\b|\d|[<>{}=#?!:*]")
 
 
 def _split_names(raw: str) -> list[str]:
@@ -623,8 +629,8 @@ def _byline_elements(tree: LexborHTMLParser) -> tuple[list[str], list[str]]:
     holds some; inside a container, a link's text (the author page) is tried first."""
     ranked: list[tuple[int, bool, int, LexborNode, LexborNode | None]] = []
     for order, node in enumerate(tree.css(_BYLINE_QUERY)[:60]):
-        if node.tag in _SKIPPED_TAGS:
-            continue
+        if node.tag in _SKIPPED_TAGS or "comment" in (node.attributes.get("class") or "").lower():
+            continue  # comment authors and comment-form labels are not the byline
         inner = node.css_first('[itemprop="name"]') or node.css_first("a")
         ranked.append((_byline_rank(node), inner is None, order, node, inner))
     ranked.sort(key=lambda item: item[:3])  # explicit marking, then holding a name/link

@@ -196,16 +196,20 @@ def _walk(body: LexborNode) -> _Page:
             continue
         attrs = node.attributes
         name = ""
+        hidden = False
         if attrs:
-            if ("hidden" in attrs or "aria-hidden" in attrs or "style" in attrs) and _is_hidden(
-                attrs
-            ):
-                continue
+            hidden = (
+                "hidden" in attrs or "aria-hidden" in attrs or "style" in attrs
+            ) and _is_hidden(attrs)
             cls, ident = attrs.get("class"), attrs.get("id")
             if cls or ident:
                 name = f"{cls or ''} {ident or ''}"
         furniture = _furniture(name) if name and tag not in protected_tags else 0
-        if not furniture and tag in furniture_tags:
+        if furniture and hidden:  # a closed dialog, banner or menu
+            continue
+        if not furniture and (hidden or tag in furniture_tags):
+            # Hidden is likely furniture too: streaming renderers park the article itself in a
+            # hidden element until a script moves it into place.
             furniture = 1
         # Small furniture goes at once; a big one is decided after the walk (see _select).
         if furniture and len(node.text(deep=True)) < _PROTECT_MIN:

@@ -959,6 +959,9 @@ def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, bool, datet
         dt = parse_date(attrs.get("datetime") or "")
         if dt is None:
             continue
+        shown = _clean(node.text(deep=True))
+        if shown and find_date(shown) is None and _MONTH_YEAR.search(shown):
+            continue  # the page shows a month only ("April 2025"): the day is filler
         context = " ".join(filter(None, [attrs.get("class"), attrs.get("id"), _context_text(node)]))
         if _UPDATE_WORDS.search(context):
             update_marked.append(dt)
@@ -973,13 +976,22 @@ def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, bool, datet
     return published, bool(publish_marked), modified
 
 
+_MONTH_YEAR = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?:19|20)\d\d\b", re.I
+)
+
+
 def _context_text(node: LexborNode) -> str:
-    """Class names and text right around a node (its parent's text, shortened)."""
+    """Class names and text right around a node: its parent's and grandparent's (shortened)."""
+    parts: list[str] = []
     parent = node.parent
-    if parent is None:
-        return ""
-    cls = parent.attributes.get("class") or ""
-    return f"{cls} {_clean(parent.text(deep=True, separator=' '))[:80]}"
+    for _ in range(2):
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        parts.append(parent.attributes.get("class") or "")
+        parts.append(_clean(parent.text(deep=True, separator=" "))[:80])
+        parent = parent.parent
+    return " ".join(parts)
 
 
 def _url_date(url: str | None) -> datetime | None:
@@ -1054,6 +1066,8 @@ def _pick_dates(
             published = (dt, "jsonld")
     if published is None and not ld.index_page:
         published, weak = _first_meta_date(meta, _GENERIC_DATE_META), True
+    if published is not None and ld.article is None and _is_site_root(url):
+        published = None  # a site's home page is an index, not a publication
     if published is not None and (weak or published[1] in ("time", "text")):
         if not _agrees_with_url(published[0], url):
             published = None
@@ -1132,6 +1146,16 @@ def _embedded_json_date(html: str) -> datetime | None:
 
 
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)[/\-_](0[1-9]|1[0-2])(?:/|[-_])")
+
+
+def _is_site_root(url: str | None) -> bool:
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return bool(parts.netloc) and parts.path in ("", "/") and not parts.query
 
 
 def _agrees_with_url(dt: datetime, url: str | None) -> bool:

@@ -51,6 +51,11 @@ _MULTI_DOT_ABBR = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")
 # Emoticons close the sentence they follow (":)", ";-)", ":P", "<3", "^^").
 _EMOTICON = re.compile(r"[:;=](?:['-]?[)(\]\[DPpOo3/\\|*])(?=\s|$)|<3(?=\s|$)|\^_*\^(?=\s|$)")
 _EMOTICON_START = frozenset(":;=<^")
+_CLOSING_QUOTES = frozenset("\"'”’»›")
+# Up to three capitalised words then a lower-case word: "Mr. Smith asked", "Jones said".
+_ATTRIBUTION = re.compile(r"([A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2}[ \t]+([a-z]+)")
+_DASHES = frozenset("-–—")
+_DASH_NEXT = re.compile(r"[-–—]+[ \t\u00a0]+(\S)")
 _TLDS = frozenset({"com", "net", "org", "edu", "gov", "info", "biz", "co", "uk", "io", "tv"})
 _LIST_TOKEN = re.compile(r"\d{1,2}|[a-z]|[ivx]{1,4}")
 _BULLETS = "•▪◦‣●⁃"
@@ -159,7 +164,10 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
                 cuts.append(m.end())
             elif size == 2:  # "--" only when it opens a line or follows a finished sentence
                 head = text[max(0, start - 4) : start].rstrip(" \t\"'”’")
-                if not head or head[-1] in _LINE_BREAKS or head[-1] in ".!?":
+                after = text[m.end() : m.end() + 3].lstrip(" \t")
+                if (not head or head[-1] in _LINE_BREAKS or head[-1] in ".!?") and not (
+                    after[:1].islower()
+                ):
                     cuts.append(m.end())
         elif cue == "num":
             value = int(text[start : m.start("s")])
@@ -179,7 +187,7 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
             markers.append((m.start(), ord(m.group("v")) - 96, "a" + m.group("s")))
         markers.sort()
     if markers:
-        _list_chain_cuts(markers, cuts)
+        _list_chain_cuts(text, markers, cuts)
     if "(" in text and (") -" in text or ") —" in text or ") –" in text or "):" in text):
         for m in _DATELINE.finditer(text):
             if _free_before(text, m.start()):
@@ -222,14 +230,19 @@ def _address_cuts(text: str, rules: LanguageRules, cuts: list[int]) -> None:
             cuts.append(end)
 
 
-def _list_chain_cuts(markers: list[tuple[int, int, str]], cuts: list[int]) -> None:
-    """Cut before numbered/lettered list items that form a chain (1 … 2 …, a … b …)."""
+def _list_chain_cuts(text: str, markers: list[tuple[int, int, str]], cuts: list[int]) -> None:
+    """Cut before numbered/lettered list items that form a chain (1 … 2 …, a … b …).
+
+    Not inside a running enumeration: "three parts: 1) cut taxes, 2) raise spending and 3) ...".
+    """
     last: dict[str, tuple[int, int]] = {}
     for start, value, style in markers:
         prev = last.get(style)
         if prev is not None and prev[0] + 1 == value and start - prev[1] < 400:
-            cuts.append(prev[1])
-            cuts.append(start)
+            for pos in (prev[1], start):
+                head = text[max(0, pos - 6) : pos].rstrip(" \t\u00a0")
+                if not (head.endswith((",", ";", ":", " and", " or")) or head == "and"):
+                    cuts.append(pos)
         last[style] = (value, start)
 
 
@@ -248,6 +261,14 @@ def _word_before(text: str, pos: int) -> str:
 
 def _is_url_or_email(token: str) -> bool:
     return "@" in token or "://" in token or token[:4].lower() == "www."
+
+
+def _is_attribution(text: str, pos: int, rules: LanguageRules) -> bool:
+    """``“Why?” Mr. Smith asked.``: capitalised name words, then a speech verb."""
+    a = _ATTRIBUTION.match(text, pos)
+    if a is None or a.group(2) not in rules.speech_verbs:
+        return False
+    return a.group(1) not in rules.sentence_starters
 
 
 def _segment_start(extra: list[int], last_cut: int, pos: int) -> int:
@@ -279,6 +300,10 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
         cut = end
         if ch in _EMOTICON_START and _EMOTICON.match(text, opos):
             continue  # the emoticon belongs to this sentence and ends it
+        if ch in _DASHES:
+            dash = _DASH_NEXT.match(text, wpos)
+            if dash is not None and dash.group(1).islower():
+                continue  # "lots of it! -- to wonder": the dash carries the sentence on
         if t[0] in "!?‼⁇⁈⁉؟":
             if glued or (tstart and text[tstart - 1] == ":"):
                 ok = False  # "foo!Bar", "Fax:? 203" (a mangled space)
@@ -290,9 +315,20 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
                     ok = rules.question_before_lowercase
                 else:
                     tok = _token_before(text, tstart)
-                    ok = rules.lowercase_sentence_starts and tok.isalpha() and tok.islower()
+                    ok = (
+                        rules.lowercase_sentence_starts
+                        and tok.isalpha()
+                        and tok.islower()
+                        and tok.isascii()
+                    )
             else:
-                ok = True
+                closers = m.group("c")
+                ok = not (
+                    closers
+                    and closers[-1] in _CLOSING_QUOTES
+                    and ch.isupper()
+                    and _is_attribution(text, wpos, rules)
+                )
         elif len(t) > 1 or t == "…":
             prev = text[tstart - 1] if tstart else ""
             word = nx.group("w") or ""
@@ -400,9 +436,10 @@ def _decide_period(
             and len(tok) >= 2
             and tok.isalpha()
             and tok.islower()
+            and tok.isascii()
         )
-    if ch.isdigit():
-        return not kind and tok.isalpha()
+    if ch.isdigit():  # "this week. 2005 is ...", but not "hal. 41" (an unknown abbreviation)
+        return not kind and tok.isalpha() and (len(tok) > 3 or tok[0].isupper())
     word = nx.group("w") or ""
     if not ch.isalpha():
         if nx.end("o") > nx.start("o") and not word:

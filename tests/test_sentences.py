@@ -235,6 +235,17 @@ def test_quotes_keep_the_attribution() -> None:
     )
 
 
+def test_attribution_after_a_quoted_question_or_exclamation() -> None:
+    check(
+        "“Are you sure?” Smith asked. “Yes!” Mr. Jones replied.",
+        [
+            "“Are you sure?” Smith asked.",
+            "“Yes!” Mr. Jones replied.",
+        ],
+    )
+    check("“Are you sure?” He asked again.", ["“Are you sure?”", "He asked again."])
+
+
 def test_multi_sentence_quotes_are_split() -> None:
     check(
         "“We are ready. We will win,” Mr Smith said. The crowd cheered.",
@@ -339,6 +350,11 @@ def test_numbered_lists(text: str, expected: list[str]) -> None:
     check(text, expected)
 
 
+def test_running_enumerations_are_not_lists() -> None:
+    text = "The plan has three parts: 1) cut taxes, 2) raise spending and 3) hire teachers."
+    check(text, [text])
+
+
 def test_a_lone_number_is_not_a_list() -> None:
     check("He scored 2) goals before half time.", ["He scored 2) goals before half time."])
     check("The score was 2. Then it rained.", ["The score was 2.", "Then it rained."])
@@ -408,6 +424,30 @@ def test_informal_text() -> None:
         ],
     )
     check("Posted via Newsfeed.Com today.", ["Posted via Newsfeed.Com today."])
+
+
+def test_dashes_and_plain_words() -> None:
+    check(
+        "So, there's reason -- lots of it! -- to wonder.",
+        ["So, there's reason -- lots of it! -- to wonder."],
+    )
+    check(
+        "He said no. Sen. Mitch McConnell disagreed.",
+        [
+            "He said no.",
+            "Sen. Mitch McConnell disagreed.",
+        ],
+    )
+    check(
+        "Google joined this week. 2005 is going to rock.",
+        [
+            "Google joined this week.",
+            "2005 is going to rock.",
+        ],
+    )
+    check("See hal. 41 of the book.", ["See hal. 41 of the book."])
+    # lower-case continuation after a non-English token is left alone
+    check("Нужно 2 ст. л. масла.", ["Нужно 2 ст. л. масла."])
 
 
 def test_emoticons_close_their_sentence() -> None:

@@ -46,6 +46,8 @@ class LanguageRules:
     """Capitalised first-person forms (``I``, ``I'm``): no sentence start after an ellipsis."""
     ellipsis_continuations: frozenset[str] = frozenset()
     """Capitalised words that continue a sentence after an ellipsis (``... But``)."""
+    speech_verbs: frozenset[str] = frozenset()
+    """Verbs of saying: ``“Why?” Smith asked`` keeps the attribution with its quote."""
     street_titles: frozenset[str] = frozenset()
     """Titles that are street suffixes after a capitalised word (``Main St.``)."""
     valedictions: tuple[str, ...] = ()

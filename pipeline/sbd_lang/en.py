@@ -22,11 +22,12 @@ abbr adj adv ibid seq op cit dist tbsp tsp qt doz bn mn ph.d
 
 # Followed by a number as a rule (and may also end a sentence).
 _NUMERIC_ANYCASE = """
-no nos nr p pp pg vol vols ch chap fig figs art sect para ext tel ph ed eq ex ca c
+nr p pp pg vol vols ch chap fig figs art sect para ext tel ph ed eq ex ca c
 """
 
 # Case-sensitive: months, weekdays and AP state abbreviations clash with ordinary words.
 _NUMERIC_CASED = """
+No Nos
 Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
 Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun
 """
@@ -76,6 +77,13 @@ _STARTERS = """
 """
 SENTENCE_STARTERS = frozenset(_STARTERS.split())
 
+# Verbs of saying, for attributions after a quoted question or exclamation.
+_SPEECH_VERBS = """
+said says say asked asks told tells added adds wrote writes replied replies shouted yelled
+cried screamed exclaimed whispered explained insisted noted recalled continued warned
+declared demanded wondered laughed joked tweeted posted argued answered
+"""
+
 RULES = LanguageRules(
     code="en",
     abbreviations=_CASED,
@@ -83,6 +91,7 @@ RULES = LanguageRules(
     sentence_starters=SENTENCE_STARTERS,
     first_person=frozenset({"I", "I'm", "I’m", "I'll", "I’ll", "I'd", "I’d", "I've", "I’ve"}),
     ellipsis_continuations=frozenset({"And", "But", "Or", "Nor", "So", "Yet"}),
+    speech_verbs=frozenset(_SPEECH_VERBS.split()),
     street_titles=frozenset({"st", "ste", "sts"}),
     valedictions=(
         "Regards",

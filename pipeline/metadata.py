@@ -1056,6 +1056,17 @@ def _pick_dates(
             published, weak = (tp, "text"), not labelled
         if modified is None and tm is not None:
             modified = (tm, "text")
+    elif (
+        area is not None
+        and published is not None
+        and modified is not None
+        and published[0] == modified[0]
+    ):
+        # identical publication and modification instants are a last-save or render stamp;
+        # an earlier day in the byline under the headline is the better evidence
+        tp, _labelled, _tm = _text_dates(area)
+        if tp is not None and tp.date() != published[0].date() and tp < published[0]:
+            published = (tp, "text")
     if published is None:
         dt = _labelled_date(html)
         if dt is not None:

@@ -53,7 +53,10 @@ _EMOTICON = re.compile(r"[:;=](?:['-]?[)(\]\[DPpOo3/\\|*])(?=\s|$)|<3(?=\s|$)|\^
 _EMOTICON_START = frozenset(":;=<^")
 _CLOSING_QUOTES = frozenset("\"'”’»›")
 # Up to three capitalised words then a lower-case word: "Mr. Smith asked", "Jones said".
-_ATTRIBUTION = re.compile(r"([A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2}[ \t]+([a-z]+)")
+# The attribution must then end within a few words ("Smith asked.", "Smith asked again,").
+_ATTRIBUTION = re.compile(
+    r"([A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2}[ \t]+([a-z]+)(?:[ \t]+[\w'’-]+){0,3}[.,;:!?]"
+)
 _DASHES = frozenset("-–—")
 _DASH_NEXT = re.compile(r"[-–—]+[ \t\u00a0]+(\S)")
 _TLDS = frozenset({"com", "net", "org", "edu", "gov", "info", "biz", "co", "uk", "io", "tv"})
@@ -214,19 +217,28 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
 
 
 def _address_cuts(text: str, rules: LanguageRules, cuts: list[int]) -> None:
-    ends: list[int] = []
+    """Cut after a web or mail address that ends a unit without punctuation.
+
+    After a URL when a sentence starter or another address follows; after an e-mail address
+    (headers, signatures) before any capitalised word.
+    """
+    ends: list[tuple[int, bool]] = []
     if "://" in text:
-        ends.extend(m.end() for m in _URL.finditer(text))
+        ends.extend((m.end(), False) for m in _URL.finditer(text))
     if "www." in text:
-        ends.extend(m.end() for m in _WWW.finditer(text) if _free_before(text, m.start()))
+        ends.extend((m.end(), False) for m in _WWW.finditer(text) if _free_before(text, m.start()))
     if "@" in text:
-        ends.extend(m.end() for m in _EMAIL.finditer(text))
-    for end in ends:
+        ends.extend((m.end(), True) for m in _EMAIL.finditer(text))
+    for end, email in ends:
         nx = _NEXT.match(text, end)
         if nx is None or nx.start("o") == end or nx.end("o") != nx.start("o"):
             continue  # glued to more text, or followed by a quote/bracket
         word = nx.group("w") or ""
-        if word in rules.sentence_starters or text.startswith(_ADDRESS_START, nx.start("o")):
+        if (
+            word in rules.sentence_starters
+            or (email and word[:1].isupper())
+            or text.startswith(_ADDRESS_START, nx.start("o"))
+        ):
             cuts.append(end)
 
 
@@ -332,7 +344,9 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
         elif len(t) > 1 or t == "…":
             prev = text[tstart - 1] if tstart else ""
             word = nx.group("w") or ""
-            if (
+            if text.startswith(_ADDRESS_START, opos):
+                ok = True  # "... http://...": an address is a unit of its own
+            elif (
                 prev in "[("
                 or ch.islower()
                 or word in rules.first_person
@@ -381,11 +395,13 @@ def _lead_paren_cuts(text: str, cuts: list[int]) -> None:
             j -= 1
         if j and text[j - 1] not in _LINE_BREAKS:
             if cut_set is None:
-                cut_set = set(cuts)
+                cut_set = set(cuts).union(found)
             if j not in cut_set:
                 continue
         if m.group().count(" ") < 6:
             found.append(m.end())
+            if cut_set is not None:
+                cut_set.add(m.end())  # "(Hat Tip: X) (BBC) The ...": credits can follow each other
     if found:
         cuts.extend(found)
         cuts.sort()

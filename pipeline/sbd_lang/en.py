@@ -77,11 +77,10 @@ _STARTERS = """
 """
 SENTENCE_STARTERS = frozenset(_STARTERS.split())
 
-# Verbs of saying, for attributions after a quoted question or exclamation.
+# Verbs of saying that close a short attribution after a quoted question or exclamation.
 _SPEECH_VERBS = """
-said says say asked asks told tells added adds wrote writes replied replies shouted yelled
-cried screamed exclaimed whispered explained insisted noted recalled continued warned
-declared demanded wondered laughed joked tweeted posted argued answered
+said says asked asks added adds replied replies shouted yelled cried screamed exclaimed
+whispered continued insisted laughed joked wondered
 """
 
 RULES = LanguageRules(

@@ -32,6 +32,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from html import escape as html_escape
 from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -838,23 +839,43 @@ def _segments(fragment: str) -> list[str]:
 class _BylineArea:
     """Short text segments around the page's headline, where bylines and dates are written.
 
-    The HTML right before and after the ``index``-th ``<h1>`` is cut at tags into text segments
-    (scripts, styles and comments removed); ``before`` keeps the last ones before the heading,
-    ``after`` the first ones from it on. Without that heading both are empty.
+    The HTML right before and after the headline (at offset ``pos``) is cut at tags into text
+    segments (scripts, styles and comments removed); ``before`` keeps the last ones before it,
+    ``after`` the first ones from it on. Without a headline both are empty.
     """
 
-    def __init__(self, html: str, index: int | None) -> None:
+    def __init__(self, html: str, pos: int | None) -> None:
         self.before: list[str] = []
         self.after: list[str] = []
-        if index is None:
+        if pos is None:
             return
+        self.before = _segments(html[max(0, pos - _TEXT_WINDOW_BEFORE) : pos])[-_SEGMENTS_BEFORE:]
+        self.after = _segments(html[pos : pos + _TEXT_WINDOW_AFTER])[:_SEGMENTS_AFTER]
+
+
+_BODY_TAG = re.compile(r"<body[\s>]", re.IGNORECASE)
+
+
+def _headline_position(html: str, heading_index: int | None, title: str | None) -> int | None:
+    """Offset in ``html`` of the headline: the ``heading_index``-th ``<h1>``, else the first
+    element of the body whose text starts with the title."""
+    if heading_index is not None:
         for i, m in enumerate(_H1_TAG.finditer(html, 0, 3_000_000)):
-            if i == index:
-                pos = m.start()
-                fragment = html[max(0, pos - _TEXT_WINDOW_BEFORE) : pos]
-                self.before = _segments(fragment)[-_SEGMENTS_BEFORE:]
-                self.after = _segments(html[pos : pos + _TEXT_WINDOW_AFTER])[:_SEGMENTS_AFTER]
-                break
+            if i == heading_index:
+                return m.start()
+        return None
+    if not title or len(title) < 8:
+        return None
+    body = _BODY_TAG.search(html, 0, 3_000_000)
+    start = body.end() if body is not None else 0
+    for variant in dict.fromkeys((title, html_escape(title, quote=False))):
+        pos = html.find(">" + variant, start, 3_000_000)
+        if pos < 0:
+            pos = html.find("> " + variant, start, 3_000_000)
+        if pos >= 0:
+            tag_start = html.rfind("<", start, pos)
+            return tag_start if tag_start >= 0 else pos
+    return None
 
 
 def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | None]:
@@ -1348,10 +1369,12 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
 
     title, heading_index = _pick_title(tree, tags, ld, site_names)
     put("title", title)
-    area = _BylineArea(html, heading_index if heading_index is not None else 0)
+    anchor = _headline_position(html, heading_index, meta["title"])
+    area = _BylineArea(html, anchor)
+    if anchor is None:  # for bylines, the first <h1> will do
+        area = _BylineArea(html, _headline_position(html, 0, None))
     put("authors", _pick_authors(tree, tags, ld, site_names, area))
-    dates_area = area if heading_index is not None else None
-    published, modified = _pick_dates(tree, html, tags, ld, url, dates_area)
+    published, modified = _pick_dates(tree, html, tags, ld, url, area if anchor else None)
     put("published", published)
     put("modified", modified)
     put("description", _description(tags, ld))

@@ -1,5 +1,5 @@
-"""Stage 6, report: ``reports/metrics.json`` (DVC metrics) from the stage stats and outputs.
-``python -m pipeline.report --help``."""
+"""Stage 6, report: ``reports/metrics.json`` (DVC metrics) and ``reports/plots/*.json`` (DVC
+plots) from the stage stats and the published corpus. ``python -m pipeline.report --help``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,30 @@ from typing import Any
 import polars as pl
 import typer
 
-from pipeline.stage import STATS_DIR, run_cli, write_json
+from pipeline.plots import PLOTS_DIR, UNKNOWN, plot_tables, write_plot
+from pipeline.stage import STATS_DIR, load_params, run_cli, write_json
 
 STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
+DEFAULT_BIN_CHARS = 25
+
+
+def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+    label = pl.col(column).cast(pl.String).fill_null(UNKNOWN)
+    return {str(k): int(n) for k, n in frame.group_by(label).len().sort(column).iter_rows()}
+
+
+def length_stats(sentences: pl.DataFrame) -> dict[str, float]:
+    """Sentence length in characters: mean, quantiles and max (0 for an empty corpus)."""
+    n = pl.col("text").str.len_chars()
+    row = sentences.select(
+        mean=n.mean(),
+        p05=n.quantile(0.05, "nearest"),
+        median=n.median(),
+        p95=n.quantile(0.95, "nearest"),
+        min=n.min(),
+        max=n.max(),
+    ).row(0, named=True)
+    return {k: round(float(v), 2) if v is not None else 0.0 for k, v in row.items()}
 
 
 def corpus_metrics(
@@ -22,24 +43,24 @@ def corpus_metrics(
     quarantine: pl.DataFrame,
 ) -> dict[str, Any]:
     """Counts a researcher cites: inputs, kept, quarantined by reason and stage, sentences."""
-    by_reason = quarantine.group_by("reason").len().sort("reason")
-    by_stage = quarantine.group_by("stage").len().sort("stage")
-    lengths = sentences.select(
-        mean=pl.col("text").str.len_chars().mean().fill_null(0.0),
-        median=pl.col("text").str.len_chars().median().fill_null(0.0),
-    ).row(0)
+    lengths = length_stats(sentences)
     return {
         "documents": {
             "input": inventory.height,
             "kept": documents.height,
             "quarantined": quarantine.height,
-            "quarantined_by_reason": {str(r): n for r, n in by_reason.iter_rows()},
-            "quarantined_by_stage": {str(s): n for s, n in by_stage.iter_rows()},
+            "quarantined_by_reason": _counts(quarantine, "reason"),
+            "quarantined_by_stage": _counts(quarantine, "stage"),
+            "by_language": _counts(documents, "language"),
+            "dated": int(documents["published"].is_not_null().sum()),
         },
         "sentences": {
             "count": sentences.height,
-            "mean_chars": round(lengths[0], 2),
-            "median_chars": lengths[1],
+            "mean_chars": lengths["mean"],
+            "median_chars": lengths["median"],
+            "p05_chars": lengths["p05"],
+            "p95_chars": lengths["p95"],
+            "max_chars": lengths["max"],
         },
         "characters": int(documents["n_chars"].sum()),
         "domains": documents["domain"].drop_nulls().n_unique(),
@@ -52,13 +73,15 @@ def main(
     sentences: Path = typer.Option(Path("data/processed/sentences.parquet")),
     quarantine: Path = typer.Option(Path("data/processed/quarantine.parquet")),
     output: Path = typer.Option(Path("reports/metrics.json")),
+    plots_dir: Path = typer.Option(PLOTS_DIR),
 ) -> None:
-    metrics = corpus_metrics(
-        pl.read_parquet(inventory),
-        pl.read_parquet(documents),
-        pl.read_parquet(sentences),
-        pl.read_parquet(quarantine),
-    )
+    params = load_params("report")
+    frames = {
+        "documents": pl.read_parquet(documents),
+        "sentences": pl.read_parquet(sentences),
+        "quarantine": pl.read_parquet(quarantine),
+    }
+    metrics = corpus_metrics(pl.read_parquet(inventory), **frames)
     stage_stats = {
         stage: json.loads((STATS_DIR / f"{stage}.json").read_text(encoding="utf-8"))
         for stage in STAGES
@@ -69,6 +92,9 @@ def main(
     }
     metrics["seconds_total"] = round(sum(s["seconds"] for s in stage_stats.values()), 3)
     write_json(metrics, output)
+    bin_chars = int(params.get("length_bin_chars", DEFAULT_BIN_CHARS))
+    for name, rows in plot_tables(**frames, bin_chars=bin_chars).items():
+        write_plot(rows, plots_dir / f"{name}.json")
     print(json.dumps(metrics["documents"], sort_keys=True))
 
 

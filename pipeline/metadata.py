@@ -836,6 +836,9 @@ def _segments(fragment: str) -> list[str]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 class _BylineArea:
     """Short text segments around the page's headline, where bylines and dates are written.
 
@@ -896,12 +899,12 @@ def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | No
         if len(seg) > _MAX_SEGMENT:
             previous = ""
             continue
-        found = find_date(seg)
+        found = find_date(seg) if _DIGIT.search(seg) else None
         dt: datetime | None = None
         start = 0
         if found is not None:
             dt, start = found
-        elif not looks_like_date(seg):
+        elif not _DIGIT.search(seg) or not looks_like_date(seg):
             previous = seg if len(seg) <= 40 else ""
             continue
         # else "03/05/2024": a date stands here, but which one is unknown (dt stays None)
@@ -1126,7 +1129,8 @@ _AFTER_LABEL = re.compile(
 def _labelled_date(html: str) -> datetime | None:
     """A date written right after "Published"/"Posted on" anywhere in the page, when all such
     dates agree (archives and comment lists carry several)."""
-    lower = html[:3_000_000].lower()
+    body = _BODY_TAG.search(html, 0, 2_000_000)
+    lower = html[body.start() if body is not None else 0 : 2_000_000].lower()
     found: list[datetime] = []
     for label in _DATE_LABELS:
         pos = lower.find(label)

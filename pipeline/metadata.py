@@ -548,7 +548,7 @@ def _name_kind(part: str, strict: bool) -> str | None:
     if _CREDENTIAL.match(part) and part.upper() == part and len(words) == 1 and len(part) <= 5:
         return None  # "MD", "PhD", "RD"
     if _COLLECTIVE.search(part):
-        return "collective"
+        return "collective" if not strict or words[0][0].isupper() else None
     if _JOB_WORDS.search(part):
         return None
     # visible text: capitalised words, no longer than a name usually is
@@ -669,6 +669,14 @@ def _text_byline(segments: list[str]) -> tuple[list[str], list[str]]:
         m = _BYLINE_LABEL.match(seg)
         if m is None:
             continue
+        if (
+            i > 0
+            and seg[:3].lower() == "by" + seg[2:3]
+            and _NOT_AUTHOR_CREDIT.search(
+                segments[i - 1].split()[-1] if segments[i - 1].split() else ""
+            )
+        ):
+            continue  # "Medically reviewed" + "by X": a reviewer, not the author
         rest = m.group("rest").strip()
         if not rest and i + 1 < len(segments):
             rest = segments[i + 1]
@@ -707,6 +715,7 @@ def _pick_authors(
     ld: _JsonLd,
     site_names: list[str],
     area: _BylineArea,
+    html: str,
 ) -> tuple[list[str], str] | None:
     """Authors with their source. Persons win; an organisation, a team or the site itself is
     kept only when no person is named anywhere."""
@@ -744,11 +753,45 @@ def _pick_authors(
     names = consider(persons, collectives, "text")
     if names:
         return names, "text"
+    persons, collectives = _labelled_author(html)
+    names = consider(persons, collectives, "text")
+    if names:
+        return names, "text"
     persons, collectives = _byline_elements(tree)
     names = consider(persons, collectives, "html")
     if names:
         return names, "html"
     return fallback
+
+
+_AUTHOR_LABELS = ("written by", "posted by", "authored by", "article by", "author:", "authors:")
+_LABEL_TAIL = re.compile(r"\s*(?:<[^>]*>\s*){0,6}([^<>]{2,80})")
+
+
+def _labelled_author(html: str) -> tuple[list[str], list[str]]:
+    """Names right after "Written by" / "Posted by" / "Author:" anywhere in the page's text,
+    when every such label names the same people (archives list several authors)."""
+    body = _BODY_TAG.search(html, 0, 2_000_000)
+    lower = html[body.start() if body is not None else 0 : 2_000_000].lower()
+    found: list[tuple[tuple[str, ...], list[str], list[str]]] = []
+    for label in _AUTHOR_LABELS:
+        pos = lower.find(label)
+        while pos >= 0 and len(found) < 10:
+            end = pos + len(label)
+            if pos == 0 or not lower[pos - 1].isalnum():
+                m = _LABEL_TAIL.match(lower, end)
+                if m is not None:
+                    start, stop = m.span(1)
+                    offset = body.start() if body is not None else 0
+                    text = html[offset + start : offset + stop]
+                    persons, collectives = _clean_authors([text], strict=True)
+                    if persons or collectives:
+                        key = tuple(_key(n) for n in persons + collectives)
+                        found.append((key, persons, collectives))
+            pos = lower.find(label, end)
+    if not found or len({key for key, _, _ in found}) > 1:
+        return [], []
+    return found[0][1], found[0][2]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1377,7 +1420,7 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     area = _BylineArea(html, anchor)
     if anchor is None:  # for bylines, the first <h1> will do
         area = _BylineArea(html, _headline_position(html, 0, None))
-    put("authors", _pick_authors(tree, tags, ld, site_names, area))
+    put("authors", _pick_authors(tree, tags, ld, site_names, area, html))
     published, modified = _pick_dates(tree, html, tags, ld, url, area if anchor else None)
     put("published", published)
     put("modified", modified)

@@ -548,7 +548,8 @@ def _name_kind(part: str, strict: bool) -> str | None:
     if _CREDENTIAL.match(part) and part.upper() == part and len(words) == 1 and len(part) <= 5:
         return None  # "MD", "PhD", "RD"
     if _COLLECTIVE.search(part):
-        return "collective" if not strict or words[0][0].isupper() else None
+        capitalised = words[0][0].isupper() or words[0].lower() in ("the", "our")
+        return "collective" if not strict or capitalised else None
     if _JOB_WORDS.search(part):
         return None
     # visible text: capitalised words, no longer than a name usually is

@@ -3,26 +3,40 @@
 :func:`extract_html_metadata` returns every field of :data:`pipeline.schema.METADATA_FIELDS` plus a
 ``<field>_source`` naming where the value came from:
 
-``jsonld``  schema.org JSON-LD (``Article``/``NewsArticle``/``BlogPosting``/..., ``@graph``, lists)
+``jsonld``  schema.org JSON-LD (``Article``/``NewsArticle``/``BlogPosting``/..., ``@graph``, lists,
+            ``@id`` references), or the same schema.org keys in page data embedded in scripts
 ``og``      OpenGraph / ``article:*`` properties (and ``twitter:*``)
 ``meta``    other ``<meta>`` conventions (author, date, Dublin Core, parsely, sailthru, itemprop...)
-``time``    a ``<time datetime>`` element marked as the publication time
+``time``    ``<time datetime>`` and ``itemprop``/``property="datePublished"`` elements
 ``html``    ``<title>``, ``<h1>``, ``<html lang>``, ``<link rel=canonical>``, byline elements
-``text``    a byline date written in the visible text ("Published March 5, 2024")
+``text``    the visible text: the byline and date under the headline, "Published March 5, 2024",
+            "Written by Jane Doe"
 ``url``     the page address (domain, date in the path such as ``/2024/03/05/``)
 ``input``   the ``url`` argument itself
 
 Conventions:
 
+* ``title`` is the visible headline (``<h1>``) when it shares words with the declared titles
+  (JSON-LD headline, og:title, ``<title>``), else the first declared title without its
+  " | Site" / " - Site" / "Site: " part.
 * ``published``/``modified`` are timezone-aware ``datetime`` objects keeping the page's own UTC
-  offset (a value without one is UTC); dates before 1990 or in the future are dropped, and a
-  modification date is never used as the publication date (see :mod:`pipeline.dates`).
+  offset (a value without one is UTC); dates before 1990 or in the future are dropped (see
+  :mod:`pipeline.dates`). Evidence is taken strongest first: JSON-LD, specific ``<meta>``,
+  marked ``<time>`` elements, the URL, the byline under the headline, labelled dates, embedded
+  page data, generic ``date`` metas. A modification date is never used as the publication date,
+  and loose evidence is dropped when it contradicts the rest (an unlabelled date equal to the
+  update date, a month other than the URL's, several different dates in a list). A site's home
+  page gets no publication date.
 * ``language`` is the lower-case primary subtag only ("en" for "en-GB", "en_US", "EN"), so that
   documents group by language whatever the regional variant.
-* ``authors`` are person names; an organisation (publisher, "Staff") is kept only when no person
-  is named. Job titles, "By", e-mail addresses and URLs are removed.
+* ``authors`` are person names; an organisation, a team or "Staff" is kept only when no person
+  is named anywhere. Job titles, credentials, "By", e-mail addresses and URLs are removed;
+  reviewers and photographers are not authors.
 * ``domain`` is the lower-case host of ``url`` (or of ``canonical_url`` without ``url``) without
   a leading "www.".
+
+:func:`bench_metadata` adapts the output to ``metadata_bench.py`` (keys ``title``, ``author``,
+``publish_date``).
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.metadata import bench_metadata, empty_metadata, extract_html_metadata
 from pipeline.schema import METADATA_FIELDS
 
@@ -282,3 +285,40 @@ def test_bench_adapter() -> None:
         "publish_date": "2024-03-05T08:00:00+01:00",
     }
     assert bench_metadata("", None) == {"title": None, "author": None, "publish_date": None}
+
+
+_FRAGMENTS = [
+    "<html lang='xx-YY'>",
+    "<h1>Head</h1>",
+    "<h1>",
+    "<time datetime='2024-02-30'>",
+    "<time datetime='2021-04-05T10:00:00+02:00'>April 5</time>",
+    "<meta property='article:published_time' content='not a date'>",
+    "<meta name='author' content='By , and &amp;'>",
+    '<script type="application/ld+json">{"@graph": [{"@id": "x"}, {"author": {"@id": "x"}}]}',
+    '<script type="application/ld+json">{"@type": ["Article", null], "author": [[], {}]}</script>',
+    "<p>Published: 31/31/2023</p>",
+    "<p>By</p>",
+    "<!--",
+    "<script>",
+    "</script>",
+    "<body>",
+    "Written by ",
+    'datePublished\\":\\"2023-01-01',
+    "\x00",
+    "<a rel='author'>",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=20), max_size=25),
+    st.sampled_from([None, "", "https://ex.com/", "https://ex.com/2020/01/02/x", "::::"]),
+)
+def test_random_markup_never_raises(parts: list[str], url: str | None) -> None:
+    meta = extract_html_metadata("".join(parts), url)
+    assert set(meta) == set(empty_metadata())
+    for field in ("published", "modified"):
+        value = meta[field]
+        assert value is None or (isinstance(value, datetime) and value.tzinfo is not None)
+    assert isinstance(meta["authors"], list) and isinstance(meta["tags"], list)

@@ -58,6 +58,20 @@ def length_histogram(sentences: pl.DataFrame, bin_chars: int) -> list[dict[str, 
     ]
 
 
+def length_stats(sentences: pl.DataFrame) -> dict[str, float]:
+    """Sentence length in characters: mean, quantiles and max (0 for an empty corpus)."""
+    n = pl.col("text").str.len_chars()
+    row = sentences.select(
+        mean=n.mean(),
+        p05=n.quantile(0.05, "nearest"),
+        median=n.median(),
+        p95=n.quantile(0.95, "nearest"),
+        min=n.min(),
+        max=n.max(),
+    ).row(0, named=True)
+    return {k: round(float(v), 2) if v is not None else 0.0 for k, v in row.items()}
+
+
 def _label(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).fill_null(UNKNOWN)
 

@@ -1,5 +1,6 @@
-"""Stage 6, report: ``reports/metrics.json`` (DVC metrics) and ``reports/plots/*.json`` (DVC
-plots) from the stage stats and the published corpus. ``python -m pipeline.report --help``."""
+"""Stage 6, report: ``reports/metrics.json`` (DVC metrics), ``reports/plots/*.json`` (DVC
+plots) and ``reports/dataset_card.md`` from the stage stats and the published corpus.
+``python -m pipeline.report --help``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 import polars as pl
 import typer
 
-from pipeline.plots import PLOTS_DIR, UNKNOWN, plot_tables, write_plot
+from pipeline.card import CARD, write_card
+from pipeline.plots import PLOTS_DIR, UNKNOWN, length_stats, plot_tables, write_plot
 from pipeline.stage import STATS_DIR, load_params, run_cli, write_json
 
 STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
@@ -20,20 +22,6 @@ DEFAULT_BIN_CHARS = 25
 def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
     label = pl.col(column).cast(pl.String).fill_null(UNKNOWN)
     return {str(k): int(n) for k, n in frame.group_by(label).len().sort(column).iter_rows()}
-
-
-def length_stats(sentences: pl.DataFrame) -> dict[str, float]:
-    """Sentence length in characters: mean, quantiles and max (0 for an empty corpus)."""
-    n = pl.col("text").str.len_chars()
-    row = sentences.select(
-        mean=n.mean(),
-        p05=n.quantile(0.05, "nearest"),
-        median=n.median(),
-        p95=n.quantile(0.95, "nearest"),
-        min=n.min(),
-        max=n.max(),
-    ).row(0, named=True)
-    return {k: round(float(v), 2) if v is not None else 0.0 for k, v in row.items()}
 
 
 def corpus_metrics(
@@ -74,6 +62,7 @@ def main(
     quarantine: Path = typer.Option(Path("data/processed/quarantine.parquet")),
     output: Path = typer.Option(Path("reports/metrics.json")),
     plots_dir: Path = typer.Option(PLOTS_DIR),
+    card: Path = typer.Option(CARD),
 ) -> None:
     params = load_params("report")
     frames = {
@@ -95,6 +84,11 @@ def main(
     bin_chars = int(params.get("length_bin_chars", DEFAULT_BIN_CHARS))
     for name, rows in plot_tables(**frames, bin_chars=bin_chars).items():
         write_plot(rows, plots_dir / f"{name}.json")
+    write_card(
+        frames,
+        output=card,
+        files={"documents": documents, "sentences": sentences, "quarantine": quarantine},
+    )
     print(json.dumps(metrics["documents"], sort_keys=True))
 
 

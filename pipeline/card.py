@@ -1,0 +1,391 @@
+"""``reports/dataset_card.md``: a Hugging Face style dataset card, written by the report stage.
+
+Every number in the card is computed here from the published Parquet files (the test suite
+checks them against the files). How the corpus was built comes from ``dvc.yaml`` (the stage
+list; DVC refuses dvc.yaml as a dependency, so a new stage shows up at the next data change)
+and ``params.yaml`` (every section, a dependency of the report stage).
+``python -m pipeline.card --help`` writes it alone.
+
+Citation. The card cannot hold the hash of the ``dvc.lock`` that records it (the lock lists the
+card's own hash), nor the commit that will contain it (made after ``dvc repro``). It holds:
+
+* the **corpus fingerprint**: SHA-256 over the lines ``<md5>  <path>`` of the three published
+  files, where ``<md5>`` is the same digest ``dvc.lock`` records for them under ``corpus``;
+  anyone can recompute it from the files, any checkout, or ``dvc.lock``;
+* the git commit of ``HEAD`` when the card was generated, and whether tracked files differed
+  from it then. Cite the commit that contains the card and ``dvc.lock`` together with the
+  fingerprint; the fingerprint identifies the data whatever the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import typer
+import yaml
+
+from pipeline.plots import UNKNOWN, length_stats
+from pipeline.stage import PARAMS_FILE, run_cli
+
+PUBLISHED: dict[str, Path] = {
+    "documents": Path("data/processed/documents.parquet"),
+    "sentences": Path("data/processed/sentences.parquet"),
+    "quarantine": Path("data/processed/quarantine.parquet"),
+}
+CARD = Path("reports/dataset_card.md")
+EXCLUDED_FROM_STATUS = (":(exclude)dvc.lock", ":(exclude)reports", ":(exclude)data")
+DEFAULT_LICENSE = "other"
+LICENSE_NOTE = (
+    "The pipeline code is MIT-licensed (see pyproject.toml). The texts belong to their "
+    "publishers: this license does not cover them. Of the bundled sample, "
+    "`seed_independent_belarus.txt` is a real news page kept for testing; every other sample "
+    "page was written for this project about imaginary places and people. Before you "
+    "redistribute a corpus built from your own pages, check the terms of their publishers."
+)
+LIMITATIONS = (
+    "Main-text extraction and boilerplate removal are heuristic: some page furniture "
+    "(captions, prompts, related links) can remain, and some short closing paragraphs can be "
+    "lost.",
+    "Sentence segmentation is rule-based with per-language data; languages without their own "
+    "data fall back to generic rules.",
+    "Metadata (URL, domain, title, dates, language) is taken from the page when it says so; "
+    f"missing values stay null (shown as `{UNKNOWN}` here) and are never guessed.",
+    "`published` is the first publication time the page states, converted to UTC; pages "
+    "without a date are not placed in time.",
+    "Counts describe exactly the inputs given to this build; they are not a sample of any "
+    "population of news.",
+)
+
+
+def md5_file(path: Path) -> str:
+    """MD5 of the file's bytes: the digest dvc.lock records for an output."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(files: dict[str, Path]) -> tuple[str, dict[str, str]]:
+    """(sha256 over ``<md5>  <path>`` lines sorted by path, path -> md5)."""
+    md5s = {str(p): md5_file(p) for p in sorted(files.values(), key=str)}
+    lines = "".join(f"{m}  {p}\n" for p, m in md5s.items())
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest(), md5s
+
+
+def git_state(cwd: Path = Path()) -> dict[str, Any]:
+    """HEAD's commit and whether tracked files differ from it; ``None`` outside git."""
+
+    def git(*args: str) -> str | None:
+        try:
+            proc = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return proc.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    # dvc.lock and reports/ change during `dvc repro` itself: only code and params count.
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", *EXCLUDED_FROM_STATUS)
+    return {"commit": commit, "uncommitted_changes": bool(status) if commit else None}
+
+
+def _label(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String).fill_null(UNKNOWN)
+
+
+def _sort_unknown_last(df: pl.DataFrame, key: str, *, by_count: str | None = None) -> pl.DataFrame:
+    if by_count is None:
+        return df.sort(pl.col(key) == UNKNOWN, key)
+    return df.sort([pl.col(key) == UNKNOWN, by_count, key], descending=[False, True, False])
+
+
+def breakdown(documents: pl.DataFrame, sentences: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Documents, sentences and characters per value of ``column`` (``year`` for published)."""
+    if column == "year":
+        doc_key = pl.col("published").dt.year().cast(pl.String).fill_null(UNKNOWN)
+        sent_key = doc_key
+    else:
+        doc_key = sent_key = _label(column)
+    docs = documents.group_by(doc_key.alias(column)).agg(
+        documents=pl.len(), characters=pl.col("n_chars").sum()
+    )
+    sents = sentences.group_by(sent_key.alias(column)).agg(sentences=pl.len())
+    table = docs.join(sents, on=column, how="full", coalesce=True).select(
+        column,
+        pl.col("documents").fill_null(0),
+        pl.col("sentences").fill_null(0),
+        pl.col("characters").fill_null(0),
+    )
+    if column == "year":
+        return _sort_unknown_last(table, column)
+    return _sort_unknown_last(table, column, by_count="documents")
+
+
+def markdown_table(df: pl.DataFrame) -> str:
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * df.width]
+    for row in df.iter_rows():
+        cells = [f"`{v}`" if isinstance(v, str) and v != UNKNOWN else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
+        if n < limit:
+            return name
+    return "100K<n<1M" if n < 1_000_000 else "n>1M"
+
+
+def stage_list(dvc_yaml: Path) -> list[tuple[str, str]]:
+    """(stage, command) in dvc.yaml order."""
+    spec = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}
+    return [(name, str(s.get("cmd", ""))) for name, s in (spec.get("stages") or {}).items()]
+
+
+def validation_summary(path: Path) -> tuple[int, int] | None:
+    """(expectations passed, expectations evaluated) from reports/validation.json."""
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    results = [e for suite in data.values() for e in suite.get("expectations", [])]
+    return sum(1 for e in results if e.get("success")), len(results)
+
+
+def build_card(
+    documents: pl.DataFrame,
+    sentences: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    *,
+    params: dict[str, Any],
+    stages: list[tuple[str, str]],
+    files: dict[str, Path],
+    git: dict[str, Any],
+    validation: tuple[int, int] | None,
+) -> str:
+    """The card's Markdown (YAML front matter first)."""
+    own = params.get("report", {}) or {}
+    name = str(own.get("dataset_name", "newscorpus"))
+    license_id = str(own.get("license", DEFAULT_LICENSE))
+    print_fp, md5s = fingerprint(files)
+    n_inputs = documents.height + quarantine.height
+    languages = sorted({v for v in documents["language"].drop_nulls().to_list()})
+    front: dict[str, Any] = {
+        "pretty_name": name,
+        "license": license_id,
+        "language": languages,
+        "size_categories": [_size_category(sentences.height)],
+        "task_categories": ["text-generation", "text-classification"],
+        "tags": ["news", "sentences", "web-pages", "dvc"],
+        "configs": [
+            {"config_name": t, "data_files": str(p), **({"default": True} if i == 0 else {})}
+            for i, (t, p) in enumerate(sorted(files.items(), key=lambda kv: kv[0] != "sentences"))
+        ],
+        "newscorpus": {
+            "inputs": n_inputs,
+            "documents": documents.height,
+            "sentences": sentences.height,
+            "quarantined": quarantine.height,
+            "fingerprint": f"sha256:{print_fp}",
+            "git_commit": git.get("commit"),
+            "uncommitted_changes": git.get("uncommitted_changes"),
+        },
+    }
+    doc_lengths = documents.select(
+        mean=pl.col("n_chars").mean(),
+        median=pl.col("n_chars").median(),
+        min=pl.col("n_chars").min(),
+        max=pl.col("n_chars").max(),
+    ).row(0, named=True)
+    sl = length_stats(sentences)
+    dated = int(documents["published"].is_not_null().sum())
+    span = documents.select(first=pl.col("published").min(), last=pl.col("published").max()).row(
+        0, named=True
+    )
+    ingest = params.get("ingest", {}) or {}
+    quarantine_table = (
+        quarantine.group_by(pl.col("reason").cast(pl.String).alias("reason"), pl.col("stage"))
+        .len("inputs")
+        .sort(["inputs", "reason", "stage"], descending=[True, False, False])
+    )
+
+    out: list[str] = ["---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).strip()]
+    out += ["---", "", f"# Dataset card: {name}", ""]
+    out += [
+        "Generated by the `report` stage of `dvc repro` (`pipeline/card.py`) from the "
+        "published Parquet files; do not edit by hand.",
+        "",
+        "## What it is",
+        "",
+        f"A sentence-level corpus of news articles: {documents.height} documents split into "
+        f"{sentences.height} sentences with exact character offsets into the cleaned text, "
+        "and rich page metadata (URL, domain, title, authors, dates, language). Every input "
+        f"file is accounted for: {documents.height} kept + {quarantine.height} quarantined = "
+        f"{n_inputs} inputs.",
+        "",
+        "| file | rows | md5 (as in dvc.lock) |",
+        "|---|---|---|",
+    ]
+    heights = {
+        "documents": documents.height,
+        "sentences": sentences.height,
+        "quarantine": quarantine.height,
+    }
+    for table, path in sorted(files.items()):
+        out.append(f"| `{path}` | {heights.get(table, '')} | `{md5s[str(path)]}` |")
+    out += [
+        "",
+        "Schemas: README.md, section Outputs (generated from `pipeline/schema.py`).",
+        "",
+        "## Where it comes from",
+        "",
+        f"Raw news web pages (HTML, gzip, page text dumps) under `{ingest.get('input_dir')}` "
+        f"(`ingest.input_dir`): {n_inputs} files, from "
+        f"{documents['domain'].drop_nulls().n_unique()} known domains.",
+        "",
+        "## How it was built",
+        "",
+        "A DVC pipeline; each stage reads only its own section of `params.yaml`.",
+        "",
+        "| stage | command |",
+        "|---|---|",
+    ]
+    out += [f"| `{s}` | `{c}` |" for s, c in stages]
+    out += [
+        "",
+        "Parameters (`params.yaml`):",
+        "",
+        "```yaml",
+        yaml.safe_dump(params, sort_keys=False, allow_unicode=True).strip(),
+        "```",
+        "",
+    ]
+    if validation is not None:
+        out += [
+            f"Validation: {validation[0]} of {validation[1]} Great Expectations checks passed "
+            "(`reports/validation.json`, Data Docs in `reports/data_docs/index.html`).",
+            "",
+        ]
+    out += [
+        "## Counts",
+        "",
+        "### By domain",
+        "",
+        markdown_table(breakdown(documents, sentences, "domain")),
+        "",
+        "### By language",
+        "",
+        markdown_table(breakdown(documents, sentences, "language")),
+        "",
+        "### By year of publication (UTC)",
+        "",
+        markdown_table(breakdown(documents, sentences, "year")),
+        "",
+    ]
+    first = span["first"].astimezone(UTC).date().isoformat() if span["first"] else UNKNOWN
+    last = span["last"].astimezone(UTC).date().isoformat() if span["last"] else UNKNOWN
+    out += [
+        f"{dated} of {documents.height} documents have a publication date ({first} to {last}).",
+        "",
+    ]
+    out += [
+        "## Lengths (characters)",
+        "",
+        "| unit | min | p05 | median | mean | p95 | max |",
+        "|---|---|---|---|---|---|---|",
+        f"| sentence | {sl['min']:g} | {sl['p05']:g} | {sl['median']:g} | {sl['mean']:g} "
+        f"| {sl['p95']:g} | {sl['max']:g} |",
+        "| document | {min} | | {median:g} | {mean:.2f} | | {max} |".format(
+            **{k: (v if v is not None else 0) for k, v in doc_lengths.items()}
+        ),
+        "",
+        "## Quarantine",
+        "",
+        "Inputs that were not kept, by reason and the stage that dropped them "
+        "(`data/processed/quarantine.parquet`; reasons are documented in README.md).",
+        "",
+        markdown_table(quarantine_table) if quarantine.height else "None.",
+        "",
+        "## Known limitations",
+        "",
+        *[f"- {item}" for item in LIMITATIONS],
+        "",
+        "## License",
+        "",
+        f"`{license_id}`. {LICENSE_NOTE}",
+        "",
+        "## Citation",
+        "",
+        f"- corpus fingerprint: `sha256:{print_fp}` (SHA-256 of the `<md5>  <path>` lines of "
+        "the files above, sorted by path; recompute with `python -m pipeline.card "
+        "--fingerprint-only`)",
+        f"- generated at git commit: `{git.get('commit') or 'unknown (not a git checkout)'}`"
+        + (
+            " (with uncommitted changes to code or params)"
+            if git.get("uncommitted_changes")
+            else ""
+        ),
+        "",
+        "The card is generated inside `dvc repro`, before the commit that records it, so it "
+        "names the commit it was built on. Cite the commit that contains this card and "
+        "`dvc.lock` (`git rev-parse HEAD`) together with the fingerprint; `git checkout "
+        "<commit> && dvc pull` gets these exact files back.",
+        "",
+        "```bibtex",
+        f"@misc{{{name},",
+        f"  title  = {{{name}: a validated sentence-level news corpus}},",
+        "  note   = {commit <git commit>, corpus fingerprint sha256:" + print_fp + "},",
+        "}",
+        "```",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_card(
+    frames: dict[str, pl.DataFrame] | None = None,
+    *,
+    output: Path = CARD,
+    files: dict[str, Path] = PUBLISHED,
+    dvc_yaml: Path = Path("dvc.yaml"),
+    validation: Path = Path("reports/validation.json"),
+) -> Path:
+    """Build the card from the published files (or ``frames`` already read from them)."""
+    frames = frames or {t: pl.read_parquet(p) for t, p in files.items()}
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8")) or {}
+    text = build_card(
+        frames["documents"],
+        frames["sentences"],
+        frames["quarantine"],
+        params=params,
+        stages=stage_list(dvc_yaml),
+        files=files,
+        git=git_state(),
+        validation=validation_summary(validation),
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    return output
+
+
+def main(
+    output: Path = typer.Option(CARD),
+    fingerprint_only: bool = typer.Option(False, help="print the corpus fingerprint and exit"),
+) -> None:
+    if fingerprint_only:
+        print(f"sha256:{fingerprint(PUBLISHED)[0]}")
+        return
+    print(f"wrote {write_card(output=output)}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

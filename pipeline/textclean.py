@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import pairwise
 
 __all__ = [
@@ -238,6 +239,7 @@ def _has_reported_speech(sentence: str) -> bool:
     return any(len(m.group(0)) >= 12 for m in _QUOTED_RE.finditer(sentence))
 
 
+@lru_cache(maxsize=1 << 16)
 def chrome_score(sentence: str) -> float:
     """How much ``sentence`` looks like page chrome rather than article prose (>= 1.5: chrome).
 
@@ -338,6 +340,9 @@ _CREDIT_LABEL_RE = re.compile(
 )
 
 
+_CREDIT_GLUE = wordset("via of and the for by")
+
+
 def _looks_like_credit(credit: str, before: str) -> bool:
     words = credit.split()
     if not words or len(words) > 7:
@@ -349,7 +354,10 @@ def _looks_like_credit(credit: str, before: str) -> bool:
     capitalised = all(
         w[:1].isupper() or w.lower() in ("via", "of", "and", "the", "for") for w in letters
     )
-    if not letters or not capitalised:
+    if not letters or not capitalised or len(words) > 5:
+        return False
+    # names of people and agencies, not phrases: "(and How It Works)" is no credit
+    if any(w.lower() in STOP_WORDS and w.lower() not in _CREDIT_GLUE for w in letters):
         return False
     if len(words) == 1:
         token = words[0]

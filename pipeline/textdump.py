@@ -52,15 +52,28 @@ _TAG_RE = re.compile(
 )
 
 
+_DOC_START_RE = re.compile(
+    r"\s*(?:<!--.*?-->\s*)*<(?:\?xml|!doctype|html|head|body|script|style|meta|link|title)\b",
+    re.I | re.S,
+)
+
+
 def looks_like_page_dump(text: str) -> bool:
-    """True when ``text`` is a plain-text rendering of a web page rather than HTML markup."""
-    head = text[:20000]
-    tags = len(_TAG_RE.findall(head))
-    if tags == 0:
-        return True
-    lines = max(1, head.count("\n"))
-    # a dump may quote a tag or two in prose or in its CSS line; HTML has tags on most lines
-    return tags < 3 and tags / lines < 0.05
+    """True when ``text`` is a plain-text rendering of a web page rather than HTML markup.
+
+    HTML opens with a doctype or a root tag, or has tags on a good share of its lines; a dump
+    may still quote a tag or two in its prose or carry them inside its CSS line.
+    """
+    head = text[:20000].lstrip("\ufeff")
+    if _DOC_START_RE.match(head[:4096]):
+        return False
+    lines = [line for line in head.splitlines() if line.strip()]
+    prose = [line for line in lines if not is_code_residue(line)]
+    tags = sum(len(_TAG_RE.findall(line)) for line in prose)
+    if not prose:
+        # a single long line: markup if it is dense with tags
+        return len(_TAG_RE.findall(head)) < 3
+    return tags < 3 or tags < 0.2 * len(prose)
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,11 +453,19 @@ def _strip_standfirst(title: str) -> str:
     return title
 
 
-def _title_score(line: _Line, distance: int, all_text: str) -> float:
-    if line.words < 2 or line.words > 40 or line.chrome_frac >= 0.5:
+_BYLINE_RE = re.compile(
+    r"^(?:by\b|by:|written by|words by|fact[- ]checked|reviewed by|medically reviewed|posted|"
+    r"published|updated|last updated|photo|image|credit|advertisement|sponsored)",
+    re.I,
+)
+
+
+def _title_score(feats: list[_Line], i: int, distance: int, all_text: str) -> float:
+    line = feats[i]
+    if line.words < 2 or line.words > 40 or line.max_chrome >= 1.5:
         return -1.0
     text = line.text
-    if is_caption(text) or text.lower().startswith(("by ", "published", "updated", "posted")):
+    if is_caption(text) or _BYLINE_RE.match(text) or _is_dateline(line):
         return -1.0
     score = 1.0
     if line.words >= 4:
@@ -453,14 +474,22 @@ def _title_score(line: _Line, distance: int, all_text: str) -> float:
         score -= 1.0
     if text.endswith("."):
         score -= 1.5
-    if re.search(r"\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b", text) and line.words < 8:
+    if text.endswith((":", ",", ";")):
+        score -= 1.0
+    if re.search(r"\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b", text) and line.words < 5:
         score -= 1.0
     if line.repeated:
         score -= 0.5
+    # a heading with prose right above it is a section heading inside the article
+    if any(f.value > 1.0 for f in feats[max(0, i - 2) : i]):
+        score -= 1.0
+    # the headline usually sits right above the byline and date
+    if any(_is_dateline(f) or _BYLINE_RE.match(f.text) for f in feats[i + 1 : i + 4]):
+        score += 0.7
     # the headline often recurs inside a longer line (document bar, share text, breadcrumb)
     if line.words >= 4 and all_text.count(text) > 1:
         score += 1.0
-    score -= 0.15 * distance
+    score -= 0.1 * distance
     return score
 
 
@@ -468,19 +497,24 @@ def _find_title(feats: list[_Line], start: int) -> str | None:
     if not feats:
         return None
     all_text = "\n".join(f.text for f in feats)
-    best: tuple[float, int] | None = None
-    lo = max(0, start - 25)
+    lo = max(0, start - 30)
+    scored: list[tuple[float, int]] = []
     for i in range(lo, min(start + 1, len(feats))):
         if i == start and i < len(feats) and _is_good(feats[i], 0.0):
             continue
-        s = _title_score(feats[i], start - i, all_text)
-        if s > 0 and (best is None or s > best[0]):
-            best = (s, i)
-    if best is None:
+        s = _title_score(feats, i, start - i, all_text)
+        if s > 0:
+            scored.append((s, i))
+    if not scored:
         return None
+    # ties go to the earliest candidate: the headline comes before its standfirst
+    top = max(s for s, _ in scored)
+    best = min((i, s) for s, i in scored if s >= top - TITLE_TIE)[::-1]
     title = _strip_standfirst(_strip_breadcrumb(feats[best[1]].text))
     return title or None
 
+
+TITLE_TIE = 0.0
 
 # --------------------------------------------------------------------------------------------
 

@@ -245,3 +245,20 @@ def test_never_raises(text: str) -> None:
     result = extract_page_dump(text)
     assert "\n\n" not in result.text
     assert result.text == result.text.strip()
+
+
+def test_dump_with_css_comment_and_quoted_tags_is_a_dump() -> None:
+    dump = (
+        "<!--/*--><![CDATA[/* ><!--*/ .front h1 { display: none; } /*--><!]]>*/\n"
+        "How to style a <span> element\n"
+        "Wrap the words in a <span> and give it a class, then style that class in your sheet.\n"
+    )
+    assert looks_like_page_dump(dump)
+    assert not looks_like_page_dump("<!-- generated -->\n<!DOCTYPE html>\n<html><body>x</body>")
+    assert not looks_like_page_dump("\n<script>var a = 1;</script>\n<div>text</div>")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_detection_never_raises(text: str) -> None:
+    assert isinstance(looks_like_page_dump(text), bool)

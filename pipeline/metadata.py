@@ -910,7 +910,11 @@ class _BylineArea:
         self.after: list[str] = []
         if pos is None:
             return
-        self.before = _segments(html[max(0, pos - _TEXT_WINDOW_BEFORE) : pos])[-_SEGMENTS_BEFORE:]
+        start = max(0, pos - _TEXT_WINDOW_BEFORE)
+        fragment = html[start:pos]
+        if start > 0:  # the window may begin inside a tag: start after the first ">"
+            fragment = fragment[fragment.find(">") + 1 :]
+        self.before = _segments(fragment)[-_SEGMENTS_BEFORE:]
         self.after = _segments(html[pos : pos + _TEXT_WINDOW_AFTER])[:_SEGMENTS_AFTER]
 
 
@@ -939,12 +943,18 @@ def _headline_position(html: str, heading_index: int | None, title: str | None) 
     return None
 
 
-def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | None]:
+_BYLINE_SEGMENTS = 8  # segments right after the headline that make its byline
+
+
+def _text_dates(
+    area: _BylineArea, near_before: int = 4, near_after: int = 20
+) -> tuple[datetime | None, bool, datetime | None]:
     """(published, whether it was labelled so, modified) written in the byline area.
 
     A date in a segment is classed by the label before it ("Published", "Updated", "Event:"...).
-    An unlabelled date counts as published only when it is the only unlabelled day in the area
-    (lists of related posts have several).
+    Without a "published" label, the unlabelled date nearest the headline (after it on a tie)
+    counts, if it stands within ``near_before`` segments before or ``near_after`` after it;
+    an unreadable date there ("03/05/2024") or a list of many dates (events, posts) gives None.
     """
     segments = area.before + area.after
     n_before = len(area.before)
@@ -978,9 +988,9 @@ def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | No
                 break  # the publication date is there but unreadable: no guessing
         elif i < n_before:
             distance = n_before - i
-            if distance <= _NEAR_BEFORE:
+            if distance <= near_before:
                 unlabelled.append(((distance, 1), dt))
-        elif i - n_before <= _NEAR_AFTER:
+        elif i - n_before <= near_after:
             unlabelled.append(((i - n_before, 0), dt))
     if published is not None:
         return published, True, modified
@@ -988,10 +998,6 @@ def _text_dates(area: _BylineArea) -> tuple[datetime | None, bool, datetime | No
         return None, False, modified  # nothing, or a list of dated items (events, posts)
     # the unlabelled date nearest the headline (after it on a tie): the byline's
     return min(unlabelled, key=lambda item: item[0])[1], False, modified
-
-
-_NEAR_BEFORE = 4  # segments before the headline where an unlabelled byline date may stand
-_NEAR_AFTER = 20  # and after it
 
 
 def _date_from_jsonld(ld: _JsonLd, key: str) -> datetime | None:
@@ -1138,17 +1144,15 @@ def _pick_dates(
             published, weak = (tp, "text"), not labelled
         if modified is None and tm is not None:
             modified = (tm, "text")
-    elif (
-        area is not None
-        and published is not None
-        and modified is not None
-        and published[0] == modified[0]
-    ):
-        # identical publication and modification instants are a last-save or render stamp;
-        # an earlier day in the byline under the headline is the better evidence
-        tp, _labelled, _tm = _text_dates(area)
-        if tp is not None and tp.date() != published[0].date() and tp < published[0]:
-            published = (tp, "text")
+    elif area is not None and published is not None:
+        # An earlier day in the byline under the headline is the original publication date of a
+        # page republished or migrated since (its structured dates were reset), and beats
+        # identical publication and modification instants (a last-save or render stamp).
+        tp, _labelled, _tm = _text_dates(area, near_before=0, near_after=_BYLINE_SEGMENTS)
+        if tp is not None and tp < published[0] and tp.date() != published[0].date():
+            stamp = modified is not None and published[0] == modified[0]
+            if stamp or (published[0].date() - tp.date()).days >= 2:
+                published = (tp, "text")
     if published is None:
         dt = _labelled_date(html)
         if dt is not None:

@@ -322,3 +322,21 @@ def test_random_markup_never_raises(parts: list[str], url: str | None) -> None:
         value = meta[field]
         assert value is None or (isinstance(value, datetime) and value.tzinfo is not None)
     assert isinstance(meta["authors"], list) and isinstance(meta["tags"], list)
+
+
+def test_earlier_byline_date_beats_a_reset_structured_date() -> None:
+    head = jsonld(
+        {
+            "@type": "Article",
+            "headline": "Old essay, new home",
+            "datePublished": "2024-08-07T12:00:00Z",
+        }
+    )
+    body = "<h1>Old essay, new home</h1><p>Ann Lee</p><p>Dec 30, 2013</p><p>Text.</p>"
+    meta = extract_html_metadata(page(head, body))
+    assert meta["published"] == datetime(2013, 12, 30, tzinfo=UTC)
+    assert meta["published_source"] == "text"
+    # one day apart is a time-zone matter: the structured value stays
+    body = "<h1>Old essay, new home</h1><p>Aug 6, 2024</p><p>Text.</p>"
+    meta = extract_html_metadata(page(head, body))
+    assert meta["published"] == datetime(2024, 8, 7, 12, tzinfo=UTC)

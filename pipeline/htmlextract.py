@@ -65,6 +65,9 @@ _GROW_MARGIN: Final[float] = 1.3
 _GROW_LINK_DENSITY: Final[float] = 0.15
 
 _PROTECT_MIN: Final[int] = 1000
+# Big furniture below this share of the body's raw text is not walked (see _walk).
+_OPAQUE_SHARE: Final[float] = 0.3
+_OPAQUE: Final[int] = 3  # furniture level of such an unwalked subtree
 _PROTECT_PROSE_SHARE: Final[float] = 0.5
 _MIN_SCORED: Final[int] = MIN_BLOCK_LENGTH
 _BR: Final[str] = "\x00"  # line-break marker inside a block (the parser never leaves NUL in text)
@@ -101,7 +104,8 @@ class _Page:
         self.parents: list[int] = []
         self.tags: list[str] = []
         self.names: list[str] = []
-        self.furniture: list[int] = []  # 0 content, 1 likely furniture, 2 sure furniture
+        # 0 content, 1 likely furniture, 2 sure furniture, 3 furniture recorded unwalked
+        self.furniture: list[int] = []
         self.block_owner: list[int] = []
         self.block_lines: list[list[str]] = []
         self.block_len: list[int] = []
@@ -160,6 +164,7 @@ def _walk(body: LexborNode) -> _Page:
     furniture_tags, protected_tags = FURNITURE_TAGS, PROTECTED_TAGS
     furniture_list = page.furniture
     visited = 0
+    body_size = -1
     while stack:
         it, flags, parent = stack[-1]
         node = next(it, None)
@@ -211,9 +216,30 @@ def _walk(body: LexborNode) -> _Page:
             # Hidden is likely furniture too: streaming renderers park the article itself in a
             # hidden element until a script moves it into place.
             furniture = 1
-        # Small furniture goes at once; a big one is decided after the walk (see _select).
-        if furniture and len(node.text(deep=True)) < _PROTECT_MIN:
-            continue
+        if furniture:
+            # Small furniture goes at once. Big furniture that is still a minor part of the
+            # page is not walked: it is recorded as one opaque block, which counts in the
+            # page's text totals but is never selected. Only furniture big enough to be the
+            # article's wrapper is walked, and decided after the walk (see _select).
+            raw = node.text(deep=True)
+            if len(raw) < _PROTECT_MIN:
+                continue
+            if body_size < 0:
+                body_size = len(body.text(deep=True))
+            if len(raw) < _OPAQUE_SHARE * body_size and node.css_first("p") is None:
+                if parts:
+                    flush()
+                parents.append(parent)
+                tags.append(tag)
+                names.append(name)
+                furniture_list.append(_OPAQUE)
+                text = " ".join(raw.split())
+                page.block_owner.append(len(tags) - 1)
+                page.block_lines.append([text])
+                page.block_len.append(len(text))
+                page.block_link.append(len(text))
+                page.block_punct.append(0)
+                continue
         flags = 0
         if tag in block_tags or furniture:
             idx = len(tags)
@@ -272,9 +298,12 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
     furniture = page.furniture
     for i in range(1, n):
         excluded[i] = excluded[parents[i]] or (
-            furniture[i] > 0
-            and sub_len[i] < protect
-            and (furniture[i] > 1 or sub_prose[i] <= protect_prose)
+            furniture[i] == _OPAQUE
+            or (
+                furniture[i] > 0
+                and sub_len[i] < protect
+                and (furniture[i] > 1 or sub_prose[i] <= protect_prose)
+            )
         )
     raw = [0.0] * n
     text_len = [0] * n

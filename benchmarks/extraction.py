@@ -33,8 +33,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 OURS = "newscorpus"
 OURS_TEXT = "pipeline.extract:extract_text"
-OURS_META = "benchmarks.extraction:bench_metadata"
-READABILITY = "benchmarks.extraction:readability_text"
+# Our adapters are passed to the scorers by file path: a bench dependency (pysbd) installs a
+# top-level package named "benchmarks" into site-packages, which shadows ours by module name.
+_THIS_FILE = Path(__file__).resolve()
+OURS_META = f"{_THIS_FILE}:bench_metadata"
+READABILITY = f"{_THIS_FILE}:readability_text"
 
 # Built-in systems of extraction_bench.py run beside ours. Its own "readability" system needs the
 # html-text package, which is not in our environment, so readability-lxml runs through

@@ -33,6 +33,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 OURS = "newscorpus"
 OURS_TEXT = "pipeline.extract:extract_text"
+# The HTML extractor alone, beside the full entry point (which also detects page text dumps):
+# shows what the HTML path costs by itself.
+OURS_HTML = "pipeline.htmlextract:extract_main_text"
+OURS_HTML_NAME = "newscorpus_html_only"
 # Our adapters are passed to the scorers by file path: a bench dependency (pysbd) installs a
 # top-level package named "benchmarks" into site-packages, which shadows ours by module name.
 _THIS_FILE = Path(__file__).resolve()
@@ -117,6 +121,8 @@ def run_extraction(
     out.unlink(missing_ok=True)
     cmd = [sys.executable, str(bench_dir() / "extraction" / "extraction_bench.py"), str(dataset)]
     cmd += ["--callable", OURS_TEXT, "--name", OURS]
+    if not dataset.name.endswith("-dumps"):
+        cmd += ["--callable", OURS_HTML, "--name", OURS_HTML_NAME]
     cmd += ["--callable", READABILITY, "--name", "readability"]
     for system in PEER_SYSTEMS:
         cmd += ["--system", system]
@@ -159,7 +165,10 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for name in EXTRACTION_SETS:
         ours = next((r for r in rows if r["set"] == name and r["system"] == OURS), None)
-        peers = [r for r in rows if r["set"] == name and r["system"] != OURS]
+        html_only = next(
+            (r for r in rows if r["set"] == name and r["system"] == OURS_HTML_NAME), None
+        )
+        peers = [r for r in rows if r["set"] == name and r["system"] not in (OURS, OURS_HTML_NAME)]
         if ours is None:
             continue
         best = max(peers, key=lambda r: r["f1"], default=None)
@@ -170,6 +179,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "best_peer_f1": best["f1"] if best else None,
             "ours_above_every_peer": best is None or ours["f1"] > best["f1"],
             "speed_vs_trafilatura": ours["pages_per_s"] / traf["pages_per_s"] if traf else None,
+            "html_only_speed_vs_trafilatura": (
+                html_only["pages_per_s"] / traf["pages_per_s"] if traf and html_only else None
+            ),
         }
     return summary
 
@@ -204,7 +216,8 @@ def markdown(report: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in sorted(rows, key=lambda r: -r["f1"]):
-            label = f"**{r['system']}**" if r["system"] == OURS else r["system"]
+            ours_row = r["system"] in (OURS, OURS_HTML_NAME)
+            label = f"**{r['system']}**" if ours_row else r["system"]
             lines.append(
                 f"| {label} | {r['f1']:.3f} ± {r['f1_std']:.3f} | {r['precision']:.3f} |"
                 f" {r['recall']:.3f} | {r['accuracy']:.3f} | {r['pages_per_s']:.1f} |"
@@ -212,16 +225,22 @@ def markdown(report: dict[str, Any]) -> str:
                 f" {r['errors']} |"
             )
         s = report["summary"].get(name)
-        if s:
-            speed = s["speed_vs_trafilatura"]
-            lines += [
-                "",
+        if s and s["best_peer"]:
+            line = (
                 f"Ours {s['ours_f1']:.3f} vs best peer {s['best_peer']} {s['best_peer_f1']:.3f}"
-                f" (above every peer: {'yes' if s['ours_above_every_peer'] else 'no'});"
-                f" speed {speed:.1f}× trafilatura (no comments)."
-                if speed
-                else "",
-            ]
+                f" (above every peer: {'yes' if s['ours_above_every_peer'] else 'no'})"
+            )
+            if not name.endswith("-dumps") and s["speed_vs_trafilatura"]:
+                line += (
+                    f"; pages/s {s['speed_vs_trafilatura']:.1f}× trafilatura (no comments)"
+                    f" through `{OURS_TEXT}`"
+                )
+                if s["html_only_speed_vs_trafilatura"]:
+                    line += (
+                        f", {s['html_only_speed_vs_trafilatura']:.1f}× for the HTML extractor"
+                        f" alone (`{OURS_HTML}`)"
+                    )
+            lines += ["", line + "."]
         lines.append("")
     meta = report.get("metadata") or {}
     results = meta.get("results") or {}

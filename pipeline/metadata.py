@@ -730,7 +730,7 @@ def _pick_authors(
     ld: _JsonLd,
     site_names: list[str],
     area: _BylineArea,
-    html: str,
+    page: _PageText,
 ) -> tuple[list[str], str] | None:
     """Authors with their source. Persons win; an organisation, a team or the site itself is
     kept only when no person is named anywhere."""
@@ -768,7 +768,7 @@ def _pick_authors(
     names = consider(persons, collectives, "text")
     if names:
         return names, "text"
-    persons, collectives = _labelled_author(html)
+    persons, collectives = _labelled_author(page)
     names = consider(persons, collectives, "text")
     if names:
         return names, "text"
@@ -783,11 +783,11 @@ _AUTHOR_LABELS = ("written by", "posted by", "authored by", "article by", "autho
 _LABEL_TAIL = re.compile(r"\s*(?:<[^>]*>\s*){0,6}([^<>]{2,80})")
 
 
-def _labelled_author(html: str) -> tuple[list[str], list[str]]:
+def _labelled_author(page: _PageText) -> tuple[list[str], list[str]]:
     """Names right after "Written by" / "Posted by" / "Author:" anywhere in the page's text,
     when every such label names the same people (archives list several authors)."""
-    body = _BODY_TAG.search(html, 0, 2_000_000)
-    lower = html[body.start() if body is not None else 0 : 2_000_000].lower()
+    lower, offset = page.lower_body()
+    html = page.html
     found: list[tuple[tuple[str, ...], list[str], list[str]]] = []
     for label in _AUTHOR_LABELS:
         pos = lower.find(label)
@@ -797,7 +797,6 @@ def _labelled_author(html: str) -> tuple[list[str], list[str]]:
                 m = _LABEL_TAIL.match(lower, end)
                 if m is not None:
                     start, stop = m.span(1)
-                    offset = body.start() if body is not None else 0
                     text = html[offset + start : offset + stop]
                     persons, collectives = _clean_authors([text], strict=True)
                     if persons or collectives:
@@ -919,6 +918,26 @@ class _BylineArea:
 
 
 _BODY_TAG = re.compile(r"<body[\s>]", re.IGNORECASE)
+
+
+class _PageText:
+    """The raw page and, computed once on demand, its lower-cased body (2 MB at most) for the
+    label searches ("Published", "Written by")."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self._lower: tuple[str, int] | None = None
+
+    def lower_body(self) -> tuple[str, int]:
+        """(lower-cased text from ``<body>`` on, its offset in ``html``)."""
+        if self._lower is None:
+            body = _BODY_TAG.search(self.html, 0, _MAX_SCAN)
+            offset = body.start() if body is not None else 0
+            self._lower = (self.html[offset:_MAX_SCAN].lower(), offset)
+        return self._lower
+
+
+_MAX_SCAN = 2_000_000  # characters of a page searched for labels ("Published", "Written by")
 
 
 def _headline_position(html: str, heading_index: int | None, title: str | None) -> int | None:
@@ -1108,7 +1127,7 @@ def _first_meta_date(
 
 def _pick_dates(
     tree: LexborHTMLParser,
-    html: str,
+    page: _PageText,
     meta: dict[str, list[str]],
     ld: _JsonLd,
     url: str | None,
@@ -1154,11 +1173,11 @@ def _pick_dates(
             if stamp or (published[0].date() - tp.date()).days >= 2:
                 published = (tp, "text")
     if published is None:
-        dt = _labelled_date(html)
+        dt = _labelled_date(page)
         if dt is not None:
             published = (dt, "text")
     if published is None:
-        dt = _embedded_json_date(html)
+        dt = _embedded_json_date(page.html)
         if dt is not None:
             published = (dt, "jsonld")
     if published is None and not ld.index_page:
@@ -1188,11 +1207,10 @@ _AFTER_LABEL = re.compile(
 )
 
 
-def _labelled_date(html: str) -> datetime | None:
+def _labelled_date(page: _PageText) -> datetime | None:
     """A date written right after "Published"/"Posted on" anywhere in the page, when all such
     dates agree (archives and comment lists carry several)."""
-    body = _BODY_TAG.search(html, 0, 2_000_000)
-    lower = html[body.start() if body is not None else 0 : 2_000_000].lower()
+    lower, _offset = page.lower_body()
     found: list[datetime] = []
     for label in _DATE_LABELS:
         pos = lower.find(label)
@@ -1439,8 +1457,9 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     area = _BylineArea(html, anchor)
     if anchor is None:  # for bylines, the first <h1> will do
         area = _BylineArea(html, _headline_position(html, 0, None))
-    put("authors", _pick_authors(tree, tags, ld, site_names, area, html))
-    published, modified = _pick_dates(tree, html, tags, ld, url, area if anchor else None)
+    page = _PageText(html)
+    put("authors", _pick_authors(tree, tags, ld, site_names, area, page))
+    published, modified = _pick_dates(tree, page, tags, ld, url, area if anchor else None)
     put("published", published)
     put("modified", modified)
     put("description", _description(tags, ld))

@@ -6,22 +6,29 @@ when the page has no article (an index page, an empty page, a page that is all n
 How it works, in one pass over the parsed tree plus a few passes over flat arrays:
 
 1. *Walk* the ``<body>`` iteratively (no recursion, so any nesting depth is safe), skipping
-   subtrees that never hold prose (scripts, styles, forms controls, ``nav``, ``aside``,
-   captions, hidden elements) and subtrees whose class/id names page furniture (comments,
-   share bars, bylines, related links, newsletter boxes, ...) unless they hold most of the
-   page's text. Text is collected into *blocks*: maximal runs of text between block-level tag
-   boundaries, each owned by its innermost block element, with its link text counted.
-2. *Score* each block for prose (length, sentence punctuation, link density; see
-   :mod:`pipeline.htmlscore`) and add the score to the block's container and, decreasingly,
-   the container's ancestors. A container's final score is weighted by its own link density
-   and its class/id names.
-3. *Select* the best container plus those of its siblings that hold prose too.
-4. *Render* the selected blocks in document order, dropping link lists, short labels at
-   the edges and everything outside the selection.
+   subtrees that never hold prose (scripts, styles, form controls, media, captions). Text is
+   collected into *blocks*: runs of text between block-level tag boundaries, each owned by its
+   innermost block element, with its link text counted; ``<br>`` splits a block into lines.
+   *Furniture* (``nav``/``header``/``footer``/``aside``/``form``, hidden elements, class/id
+   names such as comments, share bars, bylines, related links, newsletter boxes; see
+   :mod:`pipeline.htmlscore`) is dropped at once when small; big furniture is decided after the
+   walk: dropped unless it holds a large share of the page's text or (for names that only
+   *likely* mean furniture) most of its prose, since templates and streaming renderers wrap
+   the article itself in such elements.
+2. *Score* each block for prose (length, sentence punctuation, link density) and add the
+   score to its container and, decreasingly, the container's ancestors. A container's final
+   score is weighted by its link density and its class/id names. The best container is the
+   *anchor*.
+3. *Select*: the anchor grows to the ancestor with the best prose-minus-boilerplate balance
+   (an article split into sections by a page builder), as long as the text this adds is not
+   link-heavy (teaser lists); otherwise the anchor's siblings holding prose join it.
+4. *Render* the selected blocks in document order, without link lists and the leading
+   ``<h1>`` (the title, which is metadata); a selection made of teasers (linked headline plus
+   short summary, no long paragraph) is an index page and gives "".
 
 Limits (so pathological input stays fast and never raises): at most ``MAX_CHARS`` characters
-are parsed, ``MAX_NODES`` nodes are walked, and elements deeper than ``MAX_DEPTH`` are read as
-inline text of their ancestor at that depth.
+are parsed, ``MAX_NODES`` nodes are walked, and block elements deeper than ``MAX_DEPTH`` are
+read as lines of their ancestor's block at that depth.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ _HSPACE = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
 _TERMINALS = ".!?…‼⁇⁈⁉؟۔।॥"
 _CANDIDATE = re.compile(
     f"[{_TERMINALS}](?:[{_TERMINALS}]|[ \u00a0](?=[.…]))*"
-    r"(?P<c>[\"'”’»›)\]}]*)(?=\s|[A-Z][a-z])"
+    r"(?P<c>[\"'”’»›)\]}]*)(?=[^\S\n\r]|[A-Z][a-z])"  # a line break is a boundary anyway
 )
 # What follows a candidate: horizontal space, opening quotes/brackets, the next word.
 _NEXT = re.compile(_HSPACE + r"*(?P<o>[\"'“‘«‹(\[{¿¡]*)(?P<w>[^\W_](?:[\w]|['’.](?=\w))*)?")
@@ -62,7 +62,7 @@ _DASH_NEXT = re.compile(r"[-–—]+[ \t\u00a0]+(\S)")
 _TLDS = frozenset({"com", "net", "org", "edu", "gov", "info", "biz", "co", "uk", "io", "tv"})
 _LIST_TOKEN = re.compile(r"\d{1,2}|[a-z]|[ivx]{1,4}")
 _BULLETS = "•▪◦‣●⁃"
-_SEGMENT_LEAD = " \t\u00a0*-–—" + _BULLETS
+_SEGMENT_LEAD = " \t\u00a0\u3000*-–—" + _LINE_BREAKS + _BULLETS
 _SPACE_OR_BULLET = frozenset(" \t\u00a0\u3000" + _LINE_BREAKS + _BULLETS)
 
 # Structural cues (cut positions that do not come from terminal punctuation), found in one
@@ -283,6 +283,11 @@ def _is_attribution(text: str, pos: int, rules: LanguageRules) -> bool:
     return a.group(1) not in rules.sentence_starters
 
 
+def _opens_segment(text: str, seg_start: int, pos: int) -> bool:
+    """Only whitespace, bullets or dashes between the sentence start and ``pos``."""
+    return pos - seg_start < 32 and not text[seg_start:pos].strip(_SEGMENT_LEAD)
+
+
 def _segment_start(extra: list[int], last_cut: int, pos: int) -> int:
     """Start of the sentence containing ``pos``: the last cut at or before it."""
     i = bisect_right(extra, pos)
@@ -351,7 +356,7 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
                 or ch.islower()
                 or word in rules.first_person
                 or word in rules.ellipsis_continuations
-                or not text[_segment_start(extra, last_cut, tstart) : tstart].strip()
+                or _opens_segment(text, _segment_start(extra, last_cut, tstart), tstart)
             ):
                 ok = False  # "[...]", "... and", "... I mean", "... But", a leading "..."
             elif ch.isalnum() or wpos > opos:
@@ -433,7 +438,7 @@ def _decide_period(
                 kind = GENERAL
     if len(tok) <= 6 and _LIST_TOKEN.fullmatch(tok.lstrip(_SEGMENT_LEAD)):
         seg_start = _segment_start(extra, last_cut, tstart)
-        if not text[seg_start : tstart - len(tok)].strip(_SEGMENT_LEAD):
+        if _opens_segment(text, seg_start, tstart - len(tok)):
             return False  # "2. The second item": a list number, not a sentence end
     if glued:
         if kind or len(tok) < 2 or not tok[-2:].isalpha() or not tok[-2:].islower():
@@ -481,7 +486,7 @@ def _decide_period(
     if _starts_sentence(text, nx, word, starters):
         return True
     if kind & TIME and rules.kind(word) & TITLE:
-        seg_start = _segment_start(extra, last_cut, tstart)
+        seg_start = max(_segment_start(extra, last_cut, tstart), tstart - 200)
         return text.count(" ", seg_start, tstart) + 1 >= rules.title_min_words
     return False
 

@@ -355,6 +355,20 @@ def test_running_enumerations_are_not_lists() -> None:
     check(text, [text])
 
 
+def test_a_numbered_line_keeps_its_number() -> None:
+    check(
+        "Intro\n1. Open the box carefully.\nMore", ["Intro", "1. Open the box carefully.", "More"]
+    )
+
+
+def test_long_degenerate_input_stays_linear() -> None:
+    for unit in ("Mr. ", "... ", "1. ", "U.S. ", "(BBC) ", "-- ", "x@y.com ", "\n"):
+        text = unit * 20000
+        t0 = time.perf_counter()
+        assert_valid(text, split_sentences(text))
+        assert time.perf_counter() - t0 < 2.0, unit
+
+
 def test_a_lone_number_is_not_a_list() -> None:
     check("He scored 2) goals before half time.", ["He scored 2) goals before half time."])
     check("The score was 2. Then it rained.", ["The score was 2.", "Then it rained."])

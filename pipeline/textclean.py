@@ -130,6 +130,13 @@ _UI_WORDS: dict[str, float] = {
     "website": 0.3,
     "site": 0.3,
     "page": 0.3,
+    "twitter": 0.5,
+    "facebook": 0.5,
+    "instagram": 0.5,
+    "linkedin": 0.5,
+    "whatsapp": 0.5,
+    "youtube": 0.4,
+    "tiktok": 0.5,
     "©": 1.0,
 }
 
@@ -269,10 +276,9 @@ def chrome_score(sentence: str) -> float:
         score += 0.6
     if first_plural:
         score += 0.4
-    for a, b in pairwise(low):
-        if a in ("your", "our") and b in _OWNED_NOUNS:
-            score += 0.8
-            break
+    owned = any(a in ("your", "our") and b in _OWNED_NOUNS for a, b in pairwise(low))
+    if owned:
+        score += 0.8
     if low and low[0] in _CTA_VERBS and words[0][:1].isupper():
         score += 1.0
     if "please" in low:
@@ -287,6 +293,10 @@ def chrome_score(sentence: str) -> float:
         score -= 1.5
     if any(w in _REPORTING for w in low):
         score -= 1.5
+    # instructions ("Start by ...", "Enter the number ...") are prose in a guide: without a web-UI
+    # word, a reader- or publisher-owned noun or extreme shortness a sentence is never chrome
+    if not (ui >= 0.8 or owned or n <= 4):
+        score = min(score, 1.4)
     return score
 
 
@@ -404,7 +414,7 @@ def is_caption(paragraph: str) -> bool:
 
 _CSS_RULE_RE = re.compile(r"[\w\-\]\)*]\s*\{[^{}]*[:;][^{}]*\}")
 _JS_RE = re.compile(
-    r"\bfunction\s*\(|=>|\bvar\s+\w+\s*=|\bwindow\.\w|\bdocument\.\w|\breturn\s*[!\w(]|"
+    r"\bfunction\s*\(|=>|\bvar\s+\w+\s*=|\bwindow\.\w|\bdocument\.\w|\breturn\s*[!(]|\breturn\s+\w+\s*;|"
     r"\w+\s*=\s*\w+\s*\|\||\)\s*\{|\};|!important|@media|@font-face|@import|@keyframes"
 )
 
@@ -415,15 +425,16 @@ def is_code_residue(line: str) -> bool:
     if not s:
         return False
     n = len(s)
-    css_rules = len(_CSS_RULE_RE.findall(s))
-    if css_rules >= 2 or (css_rules == 1 and n < 200):
-        return True
-    js = len(_JS_RE.findall(s))
-    syms = sum(s.count(c) for c in "{};=<>|&$")
-    if js >= 2 or (js == 1 and syms >= 3):
-        return True
-    if n >= 40 and syms / n > 0.04:
-        return True
+    syms = sum(s.count(c) for c in "{};=<>|&")
+    if syms or "@" in s or "(" in s:
+        css_rules = len(_CSS_RULE_RE.findall(s)) if "{" in s else 0
+        if css_rules >= 2 or (css_rules == 1 and n < 200):
+            return True
+        js = len(_JS_RE.findall(s))
+        if js >= 2 or (js == 1 and syms >= 3):
+            return True
+        if n >= 40 and syms / n > 0.04:
+            return True
     if n >= 60 and not _CJK_RE.search(s):
         spaces = s.count(" ")
         if spaces == 0 or n / (spaces + 1) > 25:
@@ -490,25 +501,36 @@ def _paragraphs(text: str) -> Iterator[str]:
             yield line
 
 
-def _clean_once(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    for para in _paragraphs(text):
-        if is_code_residue(para):
-            continue
-        para = repair_link_spacing(para)
-        parts: list[str] = []
+def _clean_paragraph(para: str) -> list[str]:
+    """One cleaning pass over one paragraph (already white-space normalised)."""
+    if is_code_residue(para):
+        return []
+    para = repair_link_spacing(para)
+    parts: list[str] = []
+    glued = split_glued_caption(para)
+    while glued is not None:
+        parts.append(glued[0])
+        para = glued[1]
         glued = split_glued_caption(para)
-        while glued is not None:
-            parts.append(glued[0])
-            para = glued[1]
-            glued = split_glued_caption(para)
-        parts.append(para)
-        for part in parts:
-            kept = trim_chrome_edges(part).strip()
-            if kept:
-                out.append(kept)
-    return unicodedata.normalize("NFC", "\n".join(out))
+    parts.append(para)
+    out = []
+    for part in parts:
+        kept = _WS_RE.sub(" ", trim_chrome_edges(part)).strip()
+        if kept:
+            out.append(kept)
+    return out
+
+
+def _stable_paragraph(para: str) -> list[str]:
+    """Clean one paragraph until a fixed point (every step is designed to be stable in one pass;
+    the loop guards against interactions)."""
+    current = [para]
+    for _ in range(5):
+        nxt = [q for p in current for q in _clean_paragraph(p)]
+        if nxt == current:
+            break
+        current = nxt
+    return current
 
 
 def clean_text(text: str) -> str:
@@ -518,11 +540,8 @@ def clean_text(text: str) -> str:
     glued photo captions split into their own paragraph, chrome sentences trimmed from paragraph
     starts and ends. Idempotent; never raises on a ``str``.
     """
-    result = _clean_once(text)
-    # every step is designed to be stable; passes until a fixed point guard against interactions
-    for _ in range(4):
-        again = _clean_once(result)
-        if again == result:
-            break
-        result = again
-    return result
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    for para in _paragraphs(text):
+        out.extend(_stable_paragraph(para))
+    return "\n".join(out)

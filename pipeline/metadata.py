@@ -1069,10 +1069,10 @@ def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, bool, datet
         shown = _clean(node.text(deep=True))
         if shown and find_date(shown) is None and _MONTH_YEAR.search(shown):
             continue  # the page shows a month only ("April 2025"): the day is filler
-        context = " ".join(filter(None, [attrs.get("class"), attrs.get("id"), _context_text(node)]))
-        if _UPDATE_WORDS.search(context):
+        kind = "publish" if "pubdate" in attrs else _time_kind(node, shown)
+        if kind == "update":
             update_marked.append(dt)
-        elif "pubdate" in attrs or _PUBLISH_WORDS.search(context):
+        elif kind == "publish":
             publish_marked.append(dt)
         else:
             unmarked.append(dt)
@@ -1088,17 +1088,38 @@ _MONTH_YEAR = re.compile(
 )
 
 
-def _context_text(node: LexborNode) -> str:
-    """Class names and text right around a node: its parent's and grandparent's (shortened)."""
-    parts: list[str] = []
-    parent = node.parent
+def _label_kind(text: str) -> str | None:
+    """ "update", "publish" or None for a label ("Updated:", "Published on", "post-date")."""
+    if _UPDATE_WORDS.search(text):
+        return "update"
+    if _PUBLISH_WORDS.search(text):
+        return "publish"
+    return None
+
+
+def _time_kind(node: LexborNode, shown: str) -> str | None:
+    """Whether a ``<time>`` is marked as an update or a publication time, from the nearest
+    marking: the words in the element before its date ("Updated April 10, 2025"), its own
+    class/id, then for its parent and grandparent the label written just before it in their
+    text, then their class."""
+    found = find_date(shown) if shown else None
+    kind = _label_kind(shown[: found[1]] if found is not None else shown[:40])
+    if kind is None:
+        own = [node.attributes.get("class"), node.attributes.get("id")]
+        kind = _label_kind(" ".join(filter(None, own)))
+    level: LexborNode | None = node
     for _ in range(2):
-        if parent is None or parent.tag in ("body", "html"):
-            break
-        parts.append(parent.attributes.get("class") or "")
-        parts.append(_clean(parent.text(deep=True, separator=" "))[:80])
-        parent = parent.parent
-    return " ".join(parts)
+        if kind is not None:
+            return kind
+        level = level.parent if level is not None else None
+        if level is None or level.tag in ("body", "html"):
+            return None
+        text = _clean(level.text(deep=True, separator=" "))[:300]
+        at = text.find(shown) if shown else -1
+        kind = _label_kind(text[max(0, at - 40) : at] if at >= 0 else text[:80])
+        if kind is None:
+            kind = _label_kind(level.attributes.get("class") or "")
+    return kind
 
 
 def _url_date(url: str | None) -> datetime | None:
@@ -1165,13 +1186,10 @@ def _pick_dates(
             modified = (tm, "text")
     elif area is not None and published is not None:
         # An earlier day in the byline under the headline is the original publication date of a
-        # page republished or migrated since (its structured dates were reset), and beats
-        # identical publication and modification instants (a last-save or render stamp).
+        # page republished or migrated since: its structured dates were reset.
         tp, _labelled, _tm = _text_dates(area, near_before=0, near_after=_BYLINE_SEGMENTS)
-        if tp is not None and tp < published[0] and tp.date() != published[0].date():
-            stamp = modified is not None and published[0] == modified[0]
-            if stamp or (published[0].date() - tp.date()).days >= 2:
-                published = (tp, "text")
+        if tp is not None and (published[0].date() - tp.date()).days >= 2:
+            published = (tp, "text")  # (one day apart is a matter of time zones)
     if published is None:
         dt = _labelled_date(page)
         if dt is not None:

@@ -340,3 +340,23 @@ def test_earlier_byline_date_beats_a_reset_structured_date() -> None:
     body = "<h1>Old essay, new home</h1><p>Aug 6, 2024</p><p>Text.</p>"
     meta = extract_html_metadata(page(head, body))
     assert meta["published"] == datetime(2024, 8, 7, 12, tzinfo=UTC)
+
+
+def test_time_elements_take_their_nearest_label() -> None:
+    body = (
+        "<h1>Stadia reviews are in</h1><div class='meta'>"
+        "<span class='published'>"
+        "<time datetime='2019-11-18 17:19:53 GMT'>Nov 18, 2019</time></span>"
+        " · Updated: <time datetime='2019-11-19 08:00:00 GMT'>Nov 19, 2019</time></div>"
+    )
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] == datetime(2019, 11, 18, 17, 19, 53, tzinfo=UTC)
+    assert meta["modified"] == datetime(2019, 11, 19, 8, tzinfo=UTC)
+    # the words inside the element beat a generic class name
+    body = (
+        "<h1>Car checklist</h1><time class='published-date' datetime='2025-04-10T06:00'>"
+        "<span>Updated April 10, 2025</span></time>"
+    )
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] is None
+    assert meta["modified"] == datetime(2025, 4, 10, 6, tzinfo=UTC)

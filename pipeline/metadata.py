@@ -1441,6 +1441,10 @@ def _description(meta: dict[str, list[str]], ld: _JsonLd) -> tuple[str, str] | N
 # --------------------------------------------------------------------------------------------
 # public entry points
 # --------------------------------------------------------------------------------------------
+# Free-text fields, HTML-unescaped once more: pages often escape twice ("&amp;amp;").
+_TEXT_FIELDS = ("title", "description", "site_name", "section")
+
+
 def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     """Metadata of the page: keys are METADATA_FIELDS plus ``<field>_source`` for each.
 
@@ -1449,8 +1453,14 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     meta = empty_metadata()
 
     def put(field: str, found: tuple[Any, str] | None) -> None:
-        if found is not None and found[0] not in (None, "", []):
-            meta[field], meta[f"{field}_source"] = found
+        if found is None or found[0] in (None, "", []):
+            return
+        value = found[0]
+        if isinstance(value, str) and field in _TEXT_FIELDS:
+            value = _unescaped(value)
+        elif isinstance(value, list):
+            value = [_unescaped(v) for v in value]
+        meta[field], meta[f"{field}_source"] = value, found[1]
 
     url = _clean(url) or None
     if url:

@@ -226,15 +226,11 @@ class _JsonLd:
 
     def __init__(self, tree: LexborHTMLParser) -> None:
         self.objects: list[dict[str, Any]] = []
-        self.raw: list[str] = []
         for script in tree.css('script[type="application/ld+json"]'):
             text = script.text(deep=True)
             if not text or not text.strip():
                 continue
-            values = _loads_lenient(text)
-            if not values:
-                self.raw.append(text)
-            for v in values:
+            for v in _loads_lenient(text):
                 self.objects.extend(_walk(v))
         self.by_id: dict[str, dict[str, Any]] = {}
         for obj in self.objects:
@@ -291,12 +287,11 @@ def _site_matcher(site_names: list[str]) -> Callable[[str], bool]:
     return is_site
 
 
-def _strip_site(title: str, site_names: list[str], short_pipe_part: bool = True) -> str:
-    """``title`` without a leading or trailing " | Site" / " - Site" part.
+def _strip_site(title: str, site_names: list[str]) -> str:
+    """``title`` without a leading or trailing " | Site" / " - Site" / "Site: " part.
 
-    A part is removed when it looks like the site name (given, or the domain); with
-    ``short_pipe_part``, when no part matches, a short last part after " | " is dropped as well
-    ("Headline | Opinion", "Headline | Blog").
+    A part is removed when it looks like the site name (given, or the domain); when no part
+    matches, a short last part after " | " is dropped as well ("Headline | Opinion").
     """
     is_site = _site_matcher(site_names)
     prefix = re.match(r"^([^:]{2,60}):\s+\S", title)
@@ -317,7 +312,7 @@ def _strip_site(title: str, site_names: list[str], short_pipe_part: bool = True)
             cleaned = cleaned[m.end() :].strip() if m else cleaned
         else:
             break
-    if short_pipe_part and cleaned == title and re.search(r"\s\|\s[^|]{1,40}$", title):
+    if cleaned == title and re.search(r"\s\|\s[^|]{1,40}$", title):
         cleaned = title.rsplit(" | ", 1)[0].strip()
     return cleaned or title
 
@@ -387,7 +382,8 @@ def _pick_title(
 
     The visible headline (``<h1>``) is preferred: readers and researchers know an article by
     it, while declared titles are often SEO variants. An ``<h1>`` naming the site (a logo) or
-    sharing no word with any declared title is passed over.
+    sharing too few words with every declared title (a section name, a tagline) is passed
+    over, as are paragraphs set in ``<h1>``.
     """
     candidates = _title_candidates(tree, meta, ld)
     is_site = _site_matcher(site_names)

@@ -452,12 +452,13 @@ _NOT_AUTHOR_CREDIT = re.compile(
 _URLISH = re.compile(r"(?:https?://|www\.)\S*|\S+@\S+\.\S+", re.IGNORECASE)
 _JOB_WORDS = re.compile(
     r"\b(?:editor|writer|reporter|correspondent|contributor|contributing|columnist|journalist|"
-    r"director|manager|officer|ceo|cto|cfo|coo|founder|co-founder|president|vice|head|chief|"
+    r"director|manager|officer|ceo|cto|cfo|coo|founder|co-founder|president|head of|chief|"
     r"senior|lead|analyst|producer|intern|freelance|photographer|specialist|strategist|"
     r"consultant|marketing|expert|professor|student|researcher|scientist|engineer|developer|"
     r"designer|dietitian|nutritionist|physician|doctor|nurse|coach|trainer|owner|partner|"
     r"associate|assistant|coordinator|fellow|member|representative|advisor|adviser|"
-    r"reviewed|fact|checked|updated|published|posted|minutes?|min|read|share|follow|comments?)\b",
+    r"reviewed|fact|checked|updated|published|posted|min(?:ute)?s? read|read more|share|follow|"
+    r"comments?)\b",
     re.IGNORECASE,
 )
 # Words of collective or organisation bylines: kept only when no person is named.
@@ -508,7 +509,8 @@ _BYLINE_END = re.compile(
 _NAME_SPLIT = re.compile(r"\s*(?:\band\b|&|\+)\s*|\s(?:und|et|y|e|i)\s(?=[A-Z])", re.IGNORECASE)
 _CHUNK_SPLIT = re.compile(r"\s*(?:[,;|/•·\n]|\s[-–—]\s)\s*")
 _CREDENTIAL = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.?){1,4}(?:\s+\d+)?$")
-_NOT_NAME = re.compile(r"https?:|www\.|@|\.com\b|\d|[<>{}=#?!:*]")
+# URLs, e-mail, digits, markup, template placeholders ("page.head.extra.author", "{{author}}")
+_NOT_NAME = re.compile(r"https?:|www\.|@|\.com\b|\d|[<>{}=#?!:*$]|[a-z]\.[a-z]{2,}\.[a-z]")
 
 
 def _split_names(raw: str) -> list[str]:

@@ -198,6 +198,20 @@ def _is_near_good(line: _Line, min_stop: float) -> bool:
     return line.words >= 5 and line.terminal and line.stop_ratio >= min_stop * 0.7
 
 
+def _is_list_item(line: _Line, min_stop: float) -> bool:
+    """A prose-like line without final punctuation: checklist item, table row, step."""
+    return (
+        line.words >= 6
+        and line.stop_ratio >= min_stop
+        and line.max_chrome < 1.5
+        and line.headline_case < 2
+        and not line.text.endswith(":")
+    )
+
+
+LIST_VALUE = 0.0
+
+
 def _score_lines(feats: list[_Line]) -> float:
     """Set each line's value for the densest-run search; returns the stop-ratio floor used."""
     prose = [f for f in feats if f.words >= 10 and f.terminal]
@@ -215,6 +229,8 @@ def _score_lines(feats: list[_Line]) -> float:
             f.value = -2.5 if f.words <= 20 or f.chrome_frac >= 0.8 else -1.0
         elif f.repeated:
             f.value = -1.0
+        elif _is_list_item(f, min_stop):
+            f.value = LIST_VALUE
         else:
             f.value = -0.5
     return min_stop

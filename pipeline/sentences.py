@@ -37,10 +37,39 @@ _HSPACE = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
 # pattern below starts with a plain character class so that the regex engine can skip
 # quickly to the positions worth trying.
 _TERMINALS = ".!?…‼⁇⁈⁉؟۔।॥"
-_CANDIDATE = re.compile(
-    f"[{_TERMINALS}](?:[{_TERMINALS}]|[ \u00a0](?=[.…]))*"
+_CANDIDATE_REST = (
+    f"(?:[{_TERMINALS}]|[ \u00a0](?=[.…]))*"
     r"(?P<c>[\"'”’»›)\]}]*)(?=[^\S\n\r]|[A-Z][a-z])"  # a line break is a boundary anyway
 )
+# Roman numerals that can number a list ("iii. The third item"): never on the fast path.
+_ROMAN_LOOKBEHINDS = r"(?<!\b[ivx][ivx][ivx]\.)(?<!\b[ivx][ivx][ivx][ivx]\.)"
+
+
+def _candidate_pattern(rules: LanguageRules) -> re.Pattern[str]:
+    """Candidate boundaries, with a fast path for the usual sentence end.
+
+    The first alternative accepts ``word. The`` outright: a single terminal after three
+    lower-case letters, one space and a capital, unless the token is a known abbreviation
+    (excluded by fixed-width look-behinds built from the language data).  Everything else is
+    a general candidate decided in Python.
+    """
+    words: set[str] = set()
+    for key in rules.abbreviations:
+        words.add(key)
+    for key in rules.abbreviations_anycase:
+        words.update((key, key.capitalize()))
+    by_width: dict[int, list[str]] = {}
+    for w in words:
+        if len(w) >= 3 and w[-3:].isascii() and w[-3:].isalpha() and w[-3:].islower():
+            by_width.setdefault(len(w), []).append(re.escape(w))
+    # One look-behind per token width (alternatives in a look-behind must share a width).
+    excluded = "".join(
+        r"(?<!\b(?:" + "|".join(sorted(ws)) + r")\.)" for _, ws in sorted(by_width.items())
+    )
+    fast = r"(?<=[a-z][a-z][a-z][.!?])" + _ROMAN_LOOKBEHINDS + excluded + r"(?=[ ][A-Z])(?P<fast>)"
+    return re.compile(f"[{_TERMINALS}](?:{fast}|{_CANDIDATE_REST})")
+
+
 # What follows a candidate: horizontal space, opening quotes/brackets, the next word.
 _NEXT = re.compile(_HSPACE + r"*(?P<o>[\"'“‘«‹(\[{¿¡]*)(?P<w>[^\W_](?:[\w]|['’.](?=\w))*)?")
 _OPENERS = "\"'“‘«‹([{"
@@ -117,6 +146,7 @@ class _Compiled:
     valediction: re.Pattern[str] | None
     greeting: re.Pattern[str] | None
     valediction_hints: tuple[str, ...]
+    candidate: re.Pattern[str]
 
 
 @cache
@@ -135,7 +165,7 @@ def _compiled(language: str) -> _Compiled:
         )
     # Cheap substring tests ("egards,") that must hold before the valediction scan is worth it.
     hints = tuple(sorted({v.split()[-1][1:] + "," for v in rules.valedictions}))
-    return _Compiled(rules, val, greet, hints)
+    return _Compiled(rules, val, greet, hints, _candidate_pattern(rules))
 
 
 def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
@@ -302,14 +332,19 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
     n = len(text)
     starters = rules.sentence_starters
     anycase = rules.abbreviations_anycase
-    for m in _CANDIDATE.finditer(text):
+    next_match = _NEXT.match
+    for m in comp.candidate.finditer(text):
         end = m.end()
-        nx = _NEXT.match(text, end)
+        if m.lastgroup == "fast":
+            cuts.append(end)
+            last_cut = end
+            continue
+        nx = next_match(text, end)
         assert nx is not None  # the pattern can match the empty string
-        opos = nx.start("o")
+        opos = nx.start(1)
         if opos >= n or text[opos] in _LINE_BREAKS:
             continue  # the line break (or the end of the text) is the boundary already
-        wpos = nx.end("o")
+        wpos = nx.end(1)
         ch = text[wpos] if wpos < n else ""
         glued = opos == end
         tstart = m.start()
@@ -514,11 +549,13 @@ def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
     for cut in [*_cut_positions(text, comp), len(text)]:
         if cut <= prev:
             continue
-        piece = text[prev:cut]
-        stripped = piece.strip()
-        if stripped:
-            a = prev + len(piece) - len(piece.lstrip())
-            spans.append((a, a + len(stripped)))
+        a, b = prev, cut
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            spans.append((a, b))
         prev = cut
     return spans
 

@@ -258,11 +258,14 @@ def parse_date(s: str, *, now: datetime | None = None) -> datetime | None:
     return found[0] if found is not None else None
 
 
-def find_date(s: str, *, now: datetime | None = None) -> tuple[datetime, int] | None:
+def find_date(
+    s: str, *, now: datetime | None = None, timestamps: bool = True
+) -> tuple[datetime, int] | None:
     """Like :func:`parse_date`, also giving where the date starts in ``s`` (for labels before it).
 
     Forms are tried in a fixed order (timestamp, ISO, written month, numeric); the first form
-    found decides: when its value is invalid or implausible the answer is None.
+    found decides: when its value is invalid or implausible the answer is None. For visible text
+    pass ``timestamps=False``: a bare 10-digit number there is a phone number or an id.
     """
     try:
         if not isinstance(s, str):
@@ -270,7 +273,8 @@ def find_date(s: str, *, now: datetime | None = None) -> tuple[datetime, int] | 
         text = s[:MAX_CHARS]
         if not text.strip():
             return None
-        for parser in (_from_timestamp, _from_iso, _from_text, _from_numeric):
+        parsers = (_from_timestamp, _from_iso, _from_text, _from_numeric)
+        for parser in parsers if timestamps else parsers[1:]:
             found = parser(text)
             if found is not None:
                 dt, start = found

@@ -984,7 +984,7 @@ def _text_dates(
         if len(seg) > _MAX_SEGMENT:
             previous = ""
             continue
-        found = find_date(seg) if _DIGIT.search(seg) else None
+        found = find_date(seg, timestamps=False) if _DIGIT.search(seg) else None
         dt: datetime | None = None
         start = 0
         if found is not None:
@@ -1065,7 +1065,7 @@ def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, bool, datet
         if dt is None:
             continue
         shown = _clean(node.text(deep=True))
-        if shown and find_date(shown) is None and _MONTH_YEAR.search(shown):
+        if shown and find_date(shown, timestamps=False) is None and _MONTH_YEAR.search(shown):
             continue  # the page shows a month only ("April 2025"): the day is filler
         kind = "publish" if "pubdate" in attrs else _time_kind(node, shown)
         if kind == "update":
@@ -1100,7 +1100,7 @@ def _time_kind(node: LexborNode, shown: str) -> str | None:
     marking: the words in the element before its date ("Updated April 10, 2025"), its own
     class/id, then for its parent and grandparent the label written just before it in their
     text, then their class."""
-    found = find_date(shown) if shown else None
+    found = find_date(shown, timestamps=False) if shown else None
     kind = _label_kind(shown[: found[1]] if found is not None else shown[:40])
     if kind is None:
         own = [node.attributes.get("class"), node.attributes.get("id")]
@@ -1236,7 +1236,7 @@ def _labelled_date(page: _PageText) -> datetime | None:
                 m = _AFTER_LABEL.match(lower, end)
                 if m is not None:
                     text = m.group("date")
-                    hit = find_date(text)
+                    hit = find_date(text, timestamps=False)
                     # nothing but blanks and punctuation between the label and the date
                     if hit is not None and not text[: hit[1]].strip(" \t\r\n:-–—|,.&;"):
                         found.append(hit[0])

@@ -127,3 +127,8 @@ def test_never_raises(text: str) -> None:
 def test_iso_round_trip(dt: datetime) -> None:
     dt = dt.replace(microsecond=0)
     assert parse_date(dt.isoformat(), now=NOW) == dt
+
+
+def test_timestamps_can_be_excluded_for_visible_text() -> None:
+    assert find_date("1709600000", now=NOW) is not None
+    assert find_date("1709600000", now=NOW, timestamps=False) is None

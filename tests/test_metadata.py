@@ -360,3 +360,41 @@ def test_time_elements_take_their_nearest_label() -> None:
     meta = extract_html_metadata(page(body=body))
     assert meta["published"] is None
     assert meta["modified"] == datetime(2025, 4, 10, 6, tzinfo=UTC)
+
+
+def test_written_by_anywhere_when_consistent() -> None:
+    text = "".join(f"<p>Paragraph {i} about pipes.</p>" for i in range(40))
+    body = (
+        f"<h1>Choosing pipes</h1>{text}"  # far from the headline: not its byline area
+        "<footer><p>Written by <a href='/a/jo'>Jo Marsh</a></p></footer>"
+    )
+    meta = extract_html_metadata(page(body=body))
+    assert meta["authors"] == ["Jo Marsh"] and meta["authors_source"] == "text"
+    # two different "Written by" (a list of posts): nobody is picked from them
+    body += "<aside><p>Written by Sam Reed</p></aside>"
+    assert extract_html_metadata(page(body=body))["authors"] == []
+
+
+def test_no_publication_date_for_a_home_page_or_a_month_only_time() -> None:
+    head = '<meta property="article:published_time" content="2021-05-24T15:24:38Z">'
+    meta = extract_html_metadata(page(head, "<h1>Welcome</h1>"), "https://www.example.com/")
+    assert meta["published"] is None
+    body = "<h1>Oral health</h1><time datetime='2025-04-14T12:00:00Z'>April 2025</time>"
+    assert extract_html_metadata(page(body=body))["published"] is None
+
+
+def test_dates_from_embedded_page_data_when_consistent() -> None:
+    data = '{"post": {"title": "Lean", "publishedAt": "2025-12-15T00:00:00.000Z"}}'
+    body = f"<h1>Lean</h1><script>window.__DATA__ = {data}</script>"
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] == datetime(2025, 12, 15, tzinfo=UTC)
+    assert meta["published_source"] == "jsonld"
+    other = '{"related": {"publishedAt": "2024-01-02T00:00:00Z"}}'
+    body += f"<script>window.__MORE__ = {other}</script>"
+    assert extract_html_metadata(page(body=body))["published"] is None
+
+
+def test_a_list_of_dated_items_under_the_headline_gives_no_date() -> None:
+    items = "".join(f"<li>Talk {d}</li><li>March {d}, 2026</li>" for d in (16, 17, 18, 19))
+    body = f"<h1>Conferences in 2026</h1><ul>{items}</ul>"
+    assert extract_html_metadata(page(body=body))["published"] is None

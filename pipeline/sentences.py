@@ -331,7 +331,6 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
     last_cut = 0
     n = len(text)
     starters = rules.sentence_starters
-    anycase = rules.abbreviations_anycase
     next_match = _NEXT.match
     for m in comp.candidate.finditer(text):
         end = m.end()
@@ -408,12 +407,7 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
             else:
                 ok = False
         else:
-            # Fast path, the usual sentence end: "... plain word. The ...".
-            tok = _token_before(text, tstart) if ch.isupper() and not glued else ""
-            if len(tok) > 2 and tok.isalpha() and tok.islower() and tok not in anycase:
-                ok = True
-            else:
-                ok = _decide_period(text, m, nx, ch, glued, extra, last_cut, rules, starters)
+            ok = _decide_period(text, m, nx, ch, glued, extra, last_cut, rules, starters)
         if ok:
             cuts.append(cut)
             last_cut = cut

@@ -359,6 +359,7 @@ def test_a_numbered_line_keeps_its_number() -> None:
     check(
         "Intro\n1. Open the box carefully.\nMore", ["Intro", "1. Open the box carefully.", "More"]
     )
+    check("Intro\nii. Second point. Then more.", ["Intro", "ii. Second point.", "Then more."])
 
 
 def test_long_degenerate_input_stays_linear() -> None:

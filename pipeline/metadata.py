@@ -1470,8 +1470,8 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     put("canonical_url", _pick_canonical(tree, tags, url))
     if url:
         put("domain", (_domain(url), "url"))
-    elif meta["canonical_url"]:
-        put("domain", (_domain(meta["canonical_url"]), "url"))
+    elif meta["canonical_url"]:  # its source: where the canonical address was found
+        put("domain", (_domain(meta["canonical_url"]), meta["canonical_url_source"]))
     put("site_name", _site_name(tags, ld))
     site_names = [s for s in (meta["site_name"], meta["domain"]) if s]
     if meta["domain"]:

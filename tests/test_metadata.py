@@ -95,6 +95,7 @@ def test_only_opengraph() -> None:
     assert meta["published_source"] == "og"
     assert meta["canonical_url"] == "https://daily.example.org/solar"
     assert meta["domain"] == "daily.example.org"  # from canonical_url when no url is given
+    assert meta["domain_source"] == "og"
     assert meta["description"] == "A new farm."
     assert meta["site_name"] == "The Daily"
     assert meta["section"] == "Energy" and meta["tags"] == ["solar", "power"]

@@ -118,6 +118,7 @@ _DATELINE = re.compile(
     r"[A-Z][A-Z'’.-]+(?:[ ][A-Z][A-Z'’.-]+)*(?:,[ ][A-Z][\w.]*(?:[ ][0-9]{1,2})?)*"
     r"[ ]?\([A-Z][\w&.' /-]{0,30}\)[ ]?(?:[-–—]{1,2}|:)(?=\s)"
 )
+_DATELINE_AFTER = frozenset('.!?:;"”’)')
 # Web addresses and e-mail addresses: a boundary after one when a sentence starter or
 # another address follows ("... pages.html It is ...", "a.html http://b ...").
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -131,7 +132,7 @@ _LEAD_PAREN = re.compile(
 )
 # Without an agency, only at the start of a line: "WASHINGTON — The Senate ...".
 _DATELINE_BARE = re.compile(
-    r"^[A-Z]{3,}(?:[ ][A-Z]{2,})*(?:,[ ][A-Z][a-z.]+)?[ ](?:—|–|--)(?=[ ])", re.M
+    r"^[A-Z]{3,}(?:[ ][A-Z]{2,})*(?:,[ ][A-Z][a-z.]+)?[ ](?:—|–|--)(?=[ ][\"“A-Z])", re.M
 )
 
 
@@ -223,9 +224,18 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
         _list_chain_cuts(text, markers, cuts)
     if "(" in text and (") -" in text or ") —" in text or ") –" in text or "):" in text):
         for m in _DATELINE.finditer(text):
-            if _free_before(text, m.start()):
-                cuts.append(m.start())
+            # Datelines open a paragraph (or follow a finished sentence or a colon), so
+            # "the WHO (World Health Organization) - led ..." mid-sentence is left alone.
+            start = m.start()
+            head = text[max(0, start - 3) : start].rstrip(" \t\u00a0")
+            if not head or head[-1] in _LINE_BREAKS or head[-1] in _DATELINE_AFTER:
+                cuts.append(start)
                 cuts.append(m.end())
+            elif comp.rules.byline_prefixes:
+                line = text[text.rfind("\n", 0, start) + 1 : start]  # "By Jane Doe KYIV (AP) -"
+                if line.startswith(comp.rules.byline_prefixes) and line.count(" ") <= 8:
+                    cuts.append(start)
+                    cuts.append(m.end())
     if "— " in text or "– " in text or "-- " in text:
         cuts.extend(m.end() for m in _DATELINE_BARE.finditer(text))
     if comp.valediction is not None:

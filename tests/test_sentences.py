@@ -398,6 +398,12 @@ def test_datelines() -> None:
     )
 
 
+def test_acronym_explained_mid_sentence_is_no_dateline() -> None:
+    text = "They asked the WHO (World Health Organization) - led by Tedros - for data."
+    check(text, [text])
+    check("NATO — the alliance said.", ["NATO — the alliance said."])
+
+
 def test_bylines() -> None:
     check(
         "By Jane Doe\nKYIV (AP) — Sirens sounded.",

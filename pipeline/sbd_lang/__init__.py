@@ -52,6 +52,8 @@ class LanguageRules:
     """Titles that are street suffixes after a capitalised word (``Main St.``)."""
     valedictions: tuple[str, ...] = ()
     """Letter closings that end a unit when followed by a comma and a name (``Regards,``)."""
+    byline_prefixes: tuple[str, ...] = ()
+    """How a byline starts (``By ``): a dateline may follow it on the same line."""
     greetings: tuple[str, ...] = ()
     """Salutations that end a unit at the start of a line (``Hi John,``, ``Dear All,``)."""
     lowercase_sentence_starts: bool = False

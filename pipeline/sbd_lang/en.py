@@ -103,6 +103,7 @@ RULES = LanguageRules(
         "Sincerely",
         "Yours sincerely",
     ),
+    byline_prefixes=("By ", "BY "),
     greetings=("Hi", "Hello", "Hey", "Dear", "Good morning", "Good afternoon", "Good evening"),
     lowercase_sentence_starts=True,
     question_before_lowercase=True,

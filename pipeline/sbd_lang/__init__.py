@@ -5,6 +5,13 @@ Each language is a module ``pipeline.sbd_lang.<code>`` that exposes ``RULES``, a
 The segmentation engine is shared; adding a language means adding a data module.  Unknown
 languages get :data:`GENERIC`, which knows no abbreviations and therefore only splits at
 paragraph breaks and plain terminal punctuation followed by a non-lowercase start.
+
+To add a language (say German, ``de``): create ``pipeline/sbd_lang/de.py`` defining
+``RULES = LanguageRules(code="de", ...)`` with its abbreviations (``"z.B"``, ``"usw"``,
+``"Nr"`` ... mapped to :data:`TITLE` / :data:`GENERAL` / :data:`NUMERIC` / :data:`TIME`), its
+sentence starters (``Der``, ``Die``, ``Das``, ``Er`` ...) and, if wanted, its first-person
+forms, speech verbs, bylines and letter closings; leave ``lowercase_sentence_starts`` off for
+languages whose nouns are capitalised.  ``split_sentences(text, "de")`` then picks it up.
 """
 
 from __future__ import annotations

@@ -87,9 +87,21 @@ _HIDDEN_STYLE: Final[re.Pattern[str]] = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
+def _token_furniture(token: str) -> int:
+    return furniture_level(token)
+
+
 @lru_cache(maxsize=4096)
 def _furniture(name: str) -> int:
-    return furniture_level(name)
+    """:func:`furniture_level` of a class/id string, cached per name and per class token
+    (utility-class frameworks make whole names unique, but their tokens repeat)."""
+    level = 0
+    for token in name.split():
+        level = max(level, _token_furniture(token))
+        if level == 2:
+            break
+    return level
 
 
 class _Page:
@@ -125,8 +137,8 @@ def _is_hidden(attrs: dict[str, str | None]) -> bool:
         return True
     if (attrs.get("aria-hidden") or "").strip().lower() == "true":
         return True
-    style = attrs.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style or "") is not None
+    style = (attrs.get("style") or "").lower()
+    return ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style) is not None
 
 
 def _walk(body: LexborNode) -> _Page:

@@ -10,8 +10,9 @@ To add a language (say German, ``de``): create ``pipeline/sbd_lang/de.py`` defin
 ``RULES = LanguageRules(code="de", ...)`` with its abbreviations (``"z.B"``, ``"usw"``,
 ``"Nr"`` ... mapped to :data:`TITLE` / :data:`GENERAL` / :data:`NUMERIC` / :data:`TIME`), its
 sentence starters (``Der``, ``Die``, ``Das``, ``Er`` ...) and, if wanted, its first-person
-forms, speech verbs, bylines and letter closings; leave ``lowercase_sentence_starts`` off for
-languages whose nouns are capitalised.  ``split_sentences(text, "de")`` then picks it up.
+forms, speech verbs, bylines and letter closings; turn ``lowercase_sentence_starts`` on only
+once the abbreviation list is good enough that a period after an unknown lower-case word is
+nearly always a sentence end.  ``split_sentences(text, "de")`` then picks it up.
 """
 
 from __future__ import annotations

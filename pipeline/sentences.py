@@ -147,6 +147,7 @@ class _Compiled:
     valediction: re.Pattern[str] | None
     greeting: re.Pattern[str] | None
     valediction_hints: tuple[str, ...]
+    greeting_initials: frozenset[str]
     candidate: re.Pattern[str]
 
 
@@ -166,7 +167,8 @@ def _compiled(language: str) -> _Compiled:
         )
     # Cheap substring tests ("egards,") that must hold before the valediction scan is worth it.
     hints = tuple(sorted({v.split()[-1][1:] + "," for v in rules.valedictions}))
-    return _Compiled(rules, val, greet, hints, _candidate_pattern(rules))
+    initials = frozenset(g[0] for g in rules.greetings)
+    return _Compiled(rules, val, greet, hints, initials, _candidate_pattern(rules))
 
 
 def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
@@ -236,7 +238,7 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
                 if line.startswith(comp.rules.byline_prefixes) and line.count(" ") <= 8:
                     cuts.append(start)
                     cuts.append(m.end())
-    if "— " in text or "– " in text or "-- " in text:
+    if "—" in text or "–" in text or "--" in text:
         cuts.extend(m.end() for m in _DATELINE_BARE.finditer(text))
     if comp.valediction is not None:
         for hint in comp.valediction_hints:
@@ -247,11 +249,13 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
                 break
     if comp.greeting is not None:
         greeting = comp.greeting.match
+        first = comp.greeting_initials
         for start in (0, *lines):
-            g = greeting(text, start)
-            if g is not None:
-                cuts.append(g.end())
-    if "@" in text or "://" in text or "www." in text:
+            if text[start : start + 1] in first:
+                g = greeting(text, start)
+                if g is not None:
+                    cuts.append(g.end())
+    if "@" in text or ("/" in text and "://" in text) or "www." in text:
         _address_cuts(text, comp.rules, cuts)
     return cuts
 

@@ -164,6 +164,14 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
+# Every "-"-separated part of a furniture word, and its plural: a name with none of these
+# parts cannot match (see furniture_level).
+_WORD_PARTS: Final[frozenset[str]] = frozenset(
+    form
+    for word in (*_STRONG_WORDS, *_WEAK_WORDS)
+    for part in word.split("-")
+    for form in (part, part + "s")
+)
 STRONG_NEGATIVE_NAME: Final[re.Pattern[str]] = _word_pattern(_STRONG_WORDS)
 WEAK_NEGATIVE_NAME: Final[re.Pattern[str]] = _word_pattern(_WEAK_WORDS)
 POSITIVE_NAME: Final[re.Pattern[str]] = re.compile(
@@ -186,6 +194,10 @@ _SENTENCE_PUNCT: Final[re.Pattern[str]] = re.compile(r"[.,;:!?。、，]")
 def furniture_level(name: str) -> int:
     """How surely a class/id string names page furniture: 2 sure, 1 likely, 0 not."""
     if not name:
+        return 0
+    # Cheap pre-check: most names share no part with any furniture word.
+    parts = name.lower().replace("_", "-").replace(":", "-").replace(".", "-").split("-")
+    if not any(part in _WORD_PARTS for chunk in parts for part in chunk.split()):
         return 0
     if STRONG_NEGATIVE_NAME.search(name):
         return 2

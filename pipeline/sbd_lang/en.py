@@ -9,7 +9,7 @@ _TITLES_ANYCASE = """
 mr mrs ms mx messrs mmes mme mlle dr drs prof profs gen gens lt col maj capt cmdr cdr comdr
 adm sgt cpl pvt pfc brig sen sens rep reps gov govs pres supt insp det amb hon rev revd msgr
 fr atty asst rt mt mts st ste sts
-e.g i.e cf viz ps p.s pps p.p.s
+e.g i.e eg ie cf viz aka a.k.a ps p.s pps p.p.s
 """
 
 # May end a sentence: split after them only before a typical sentence starter.
@@ -17,7 +17,7 @@ _GENERAL_ANYCASE = """
 inc corp ltd co cos llc llp plc bros jr sr esq phd etc al vs v approx dept depts univ assn
 ave blvd rd hwy sq pkwy apt bldg est govt intl natl mfg mgr mgmt div eds ref refs misc max
 min avg gal lb lbs oz yr yrs mo mos wk wks hr hrs mins secs sec ft pt pts incl esp orig resp
-abbr adj adv ibid seq op cit dist tbsp tsp qt doz bn mn ph.d
+abbr adj adv ibid seq op cit dist tbsp tsp qt doz bn mn ph.d var
 """
 
 # Followed by a number as a rule (and may also end a sentence).

@@ -116,6 +116,10 @@ def declared_encoding(raw: bytes) -> str | None:
             # Browsers treat a declared latin-1/ascii as windows-1252 (WHATWG encoding spec).
             if name in ("latin-1", "iso8859-1", "ascii"):
                 return "cp1252"
+            # A UTF-16/32 declaration inside bytes readable as ASCII is wrong by construction
+            # (WHATWG: such a <meta> means UTF-8).
+            if name is not None and name.startswith(("utf-16", "utf-32")):
+                return "utf-8"
             return name
     return None
 
@@ -128,37 +132,104 @@ def _plausible(text: str) -> bool:
     return bad / max(len(sample), 1) < 0.02
 
 
+# Bytes that are not UTF-8, after surrogateescape decoding: U+DC80..U+DCFF stand for 0x80..0xFF.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+# windows-1252 leaves five bytes undefined; they stay U+FFFD.
+_CP1252_OF_ESCAPE = {
+    0xDC00 + b: bytes([b]).decode("cp1252", errors="replace") for b in range(0x80, 0x100)
+}
+
+
+def _ascii_compatible(name: str) -> bool:
+    try:
+        return "a<p>é".encode(name).startswith(b"a<p>")
+    except (LookupError, UnicodeError):
+        return False
+
+
+def mostly_utf8(raw: bytes) -> str | None:
+    """Text of ``raw`` when it is UTF-8 with a few stray non-UTF-8 bytes, else None.
+
+    Pages are often UTF-8 with a fragment pasted from a windows-1252 source (or a truncated
+    multi-byte character). When the valid multi-byte sequences outnumber the stray bytes, the
+    page is UTF-8 and each stray byte is read as windows-1252 (the usual source of such bytes)."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    stray = len(_ESCAPED.findall(text))
+    valid_high = sum(1 for b in raw if b >= 0x80) - stray  # bytes of valid multi-byte chars
+    if stray == 0 or valid_high < 2 * stray:
+        return None
+    return text.translate(_CP1252_OF_ESCAPE)
+
+
+def _detected(raw: bytes) -> str | None:
+    """Codec picked by statistical detection; windows-1252 wins a near tie (it is by far the
+    most common legacy encoding of the web, and detectors often pick a rare cousin)."""
+    matches = list(from_bytes(raw[: 1 << 20]))
+    if not matches:
+        return None
+    best = matches[0]
+    for match in matches[:8]:
+        if _codec_name(match.encoding) == "cp1252" and match.chaos <= best.chaos + 0.01:
+            return "cp1252"
+    return _codec_name(best.encoding) or best.encoding
+
+
 def decode_text(raw: bytes) -> tuple[str | None, str | None]:
-    """(text, codec) by BOM, then declared charset, then UTF-8, then statistical detection."""
+    """(text, codec): BOM; else valid UTF-8 (whatever the page declares: legacy text is almost
+    never valid UTF-8 by chance, while pages served as UTF-8 often still declare latin-1); else
+    UTF-8 with a few stray bytes; else the declared charset; else statistical detection."""
     for bom, name in _BOMS:
         if raw.startswith(bom):
             try:
                 return raw[len(bom) :].decode(name), name
             except UnicodeDecodeError:
                 return None, None
-    candidates: list[str] = []
     declared = declared_encoding(raw)
-    if declared:
-        candidates.append(declared)
-    if "utf-8" not in candidates:
-        candidates.append("utf-8")
-    for name in candidates:
-        try:
-            text = raw.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
+    text: str | None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
         if _plausible(text):
-            return text, name
-    best = from_bytes(raw[: 1 << 20]).best()
-    if best is not None and best.encoding:
-        name = _codec_name(best.encoding) or best.encoding
+            if raw.isascii() and declared and _ascii_compatible(declared):
+                return text, declared  # the same text either way: report what the page says
+            return text, "utf-8"
+    mixed = mostly_utf8(raw)
+    if mixed is not None and _plausible(mixed):
+        return mixed, "utf-8"
+    if declared and declared != "utf-8":
         try:
-            text = raw.decode(name, errors="replace")
+            text = raw.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+        else:
+            if _plausible(text):
+                return text, declared
+    detected = _detected(raw)
+    if detected is not None:
+        try:
+            text = raw.decode(detected, errors="replace")
         except LookupError:
             return None, None
         if _plausible(text):
-            return text, name
+            return text, detected
     return None, None
+
+
+def bomless_utf16(raw: bytes) -> str | None:
+    """Codec of UTF-16 text saved without a BOM (mostly ASCII-range characters, so every other
+    byte is NUL), or None. Without this, such a page reads as control bytes."""
+    head = raw[:_SNIFF]
+    half = len(head) // 2
+    if half < 32 or any(head.startswith(bom) for bom, _ in _BOMS):
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= 0.9 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.9 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def decode_bytes(raw: bytes, max_inflated_bytes: int = 64 << 20) -> Decoded:
@@ -172,10 +243,20 @@ def decode_bytes(raw: bytes, max_inflated_bytes: int = 64 << 20) -> Decoded:
         raw, container = inflated, ".gz"
     if not raw.strip():
         return _fail("text" + container, QuarantineReason.EMPTY, "no bytes besides whitespace")
-    kind = binary_kind(raw)
-    if kind is not None:
-        return _fail("binary" + container, QuarantineReason.BINARY, f"binary content ({kind})")
-    text, codec = decode_text(raw)
+    text: str | None = None
+    codec = bomless_utf16(raw)
+    if codec is not None:
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            codec = None
+        if text is not None and not _plausible(text):
+            text, codec = None, None
+    if text is None:
+        kind = binary_kind(raw)
+        if kind is not None:
+            return _fail("binary" + container, QuarantineReason.BINARY, f"binary content ({kind})")
+        text, codec = decode_text(raw)
     if text is None:
         return _fail("unknown" + container, QuarantineReason.UNDECODABLE, "no encoding fits")
     # NUL and other C0 controls are invalid in HTML and text; drop the stray ones.

@@ -3,28 +3,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import typer
 
 from pipeline import schema
+from pipeline.engine import EngineConfig
 from pipeline.schema import QuarantineReason
 from pipeline.stage import (
     load_params,
-    merge_quarantine,
     quarantine_rows,
     run_cli,
+    stream_document_stage,
+    stream_rows,
     timed_stage,
-    write_parquet,
 )
 from pipeline.textclean import clean_text
 
 STAGE = "clean"
 
 
-def clean_documents(extracted: pl.DataFrame, min_chars: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(documents, quarantine): cleaned text with its counts; too-short documents quarantined."""
+def clean_frame(extracted: pl.DataFrame, min_chars: int) -> pl.DataFrame:
+    """Cleaned text with its counts; ``reason``/``detail`` set where the text is too short."""
     cleaned = extracted.with_columns(
         pl.col("text")
         .str.normalize("NFC")
@@ -35,13 +38,33 @@ def clean_documents(extracted: pl.DataFrame, min_chars: int) -> tuple[pl.DataFra
         n_paragraphs=(pl.col("text").str.count_matches("\n") + 1).cast(pl.Int64),
     )
     too_short = pl.col("n_chars") < min_chars
-    dropped = cleaned.filter(too_short).with_columns(
-        stage=pl.lit(STAGE),
-        reason=pl.lit(QuarantineReason.TOO_SHORT.value),
-        detail=pl.format("{} chars < clean.min_chars={}", pl.col("n_chars"), pl.lit(min_chars)),
+    return cleaned.with_columns(
+        reason=pl.when(too_short).then(pl.lit(QuarantineReason.TOO_SHORT.value)),
+        detail=pl.when(too_short).then(
+            pl.format("{} chars < clean.min_chars={}", pl.col("n_chars"), pl.lit(min_chars))
+        ),
     )
+
+
+def clean_documents(extracted: pl.DataFrame, min_chars: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(documents, quarantine) of a frame of extracted documents."""
+    frame = clean_frame(extracted, min_chars)
+    dropped = frame.filter(pl.col("reason").is_not_null()).with_columns(stage=pl.lit(STAGE))
     quarantine = quarantine_rows(dropped.select(schema.QUARANTINE.keys()).to_dicts())
-    return cleaned.filter(~too_short), quarantine
+    kept = frame.filter(pl.col("reason").is_null())
+    return schema.conform(kept, schema.CLEANED), quarantine
+
+
+@dataclass(frozen=True)
+class CleanBatch:
+    """Batch function for the engine: one output row (cleaned or with a reason) per input row."""
+
+    min_chars: int
+
+    def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        frame = pl.DataFrame(rows, schema=schema.EXTRACTED)
+        columns = [*schema.CLEANED, "reason", "detail"]
+        return clean_frame(frame, self.min_chars).select(columns).to_dicts()
 
 
 def main(
@@ -51,16 +74,17 @@ def main(
     quarantine_out: Path = typer.Option(Path("data/interim/quarantine_clean.parquet")),
 ) -> None:
     params = load_params(STAGE)
+    engine = EngineConfig.from_params(load_params("engine"))
     with timed_stage(STAGE) as stats:
-        extracted = pl.read_parquet(input)
-        documents, dropped = clean_documents(extracted, int(params["min_chars"]))
-        write_parquet(documents, output, "cleaned")
-        write_parquet(
-            merge_quarantine(pl.read_parquet(quarantine_in), dropped), quarantine_out, "quarantine"
+        stream_document_stage(
+            STAGE,
+            CleanBatch(int(params["min_chars"])),
+            stream_rows(input),
+            engine,
+            stats,
+            output=(output, "cleaned"),
+            quarantine=(quarantine_in, quarantine_out),
         )
-        stats.docs_in, stats.docs_out = extracted.height, documents.height
-        stats.count_drops(dropped)
-        stats.extra["characters"] = int(documents["n_chars"].sum())
 
 
 if __name__ == "__main__":

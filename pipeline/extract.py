@@ -8,25 +8,18 @@ whole page (HTML or page text dump, detected) as ``str`` or raw ``bytes``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import typer
 
-from pipeline import schema
 from pipeline.decoding import decode_bytes
+from pipeline.engine import EngineConfig, PerDocument
 from pipeline.htmlextract import extract_main_text
 from pipeline.metadata import empty_metadata, extract_html_metadata
 from pipeline.schema import QuarantineReason
-from pipeline.stage import (
-    load_params,
-    merge_quarantine,
-    quarantine_rows,
-    run_cli,
-    timed_stage,
-    write_parquet,
-)
+from pipeline.stage import load_params, run_cli, stream_document_stage, stream_rows, timed_stage
 from pipeline.textdump import extract_page_dump, looks_like_page_dump
 
 STAGE = "extract"
@@ -102,24 +95,21 @@ def main(
     quarantine_out: Path = typer.Option(Path("data/interim/quarantine_extract.parquet")),
 ) -> None:
     params = load_params(STAGE)
+    engine = EngineConfig.from_params(load_params("engine"))
+    fn = PerDocument(
+        partial(extract_document, max_text_chars=int(params["max_text_chars"])),
+        engine.max_seconds_per_doc,
+    )
     with timed_stage(STAGE) as stats:
-        ingested = pl.read_parquet(input)
-        max_chars = int(params["max_text_chars"])
-        rows = [extract_document(r, max_chars) for r in ingested.iter_rows(named=True)]
-        kept = [r for r in rows if r["reason"] is None]
-        dropped = [{**r, "stage": STAGE, "reason": str(r["reason"])} for r in rows if r["reason"]]
-        extracted = (
-            pl.DataFrame(kept, schema=schema.EXTRACTED) if kept else schema.empty(schema.EXTRACTED)
+        stream_document_stage(
+            STAGE,
+            fn,
+            stream_rows(input),
+            engine,
+            stats,
+            output=(output, "extracted"),
+            quarantine=(quarantine_in, quarantine_out),
         )
-        new_quarantine = quarantine_rows(dropped)
-        write_parquet(extracted, output, "extracted")
-        write_parquet(
-            merge_quarantine(pl.read_parquet(quarantine_in), new_quarantine),
-            quarantine_out,
-            "quarantine",
-        )
-        stats.docs_in, stats.docs_out = ingested.height, extracted.height
-        stats.count_drops(new_quarantine)
 
 
 if __name__ == "__main__":

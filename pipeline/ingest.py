@@ -7,28 +7,37 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import typer
 
-from pipeline import schema
 from pipeline.decoding import decode_bytes
+from pipeline.engine import EngineConfig, PerDocument
 from pipeline.schema import QuarantineReason
-from pipeline.stage import load_params, quarantine_rows, run_cli, timed_stage, write_parquet
+from pipeline.stage import (
+    load_params,
+    run_cli,
+    stream_document_stage,
+    timed_stage,
+    write_parquet,
+)
 
 STAGE = "ingest"
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
 
 
 def walk_files(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` in a stable order; symlinked directories are not followed,
-    so a symlink loop cannot trap the walk."""
+    """Every file under ``root`` sorted by relative path; symlinked directories are not
+    followed, so a symlink loop cannot trap the walk."""
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
+        found.extend(Path(dirpath) / name for name in filenames)
+    yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
 def ingest_file(
@@ -71,25 +80,25 @@ def ingest_file(
     return row
 
 
-def split_kept(rows: list[dict[str, Any]]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(ingested, quarantine): the first file (by path) of identical bytes is kept, later ones
-    are quarantined as duplicates of it."""
-    kept: list[dict[str, Any]] = []
-    dropped: list[dict[str, Any]] = []
-    first_path: dict[str, str] = {}
-    for row in sorted(rows, key=lambda r: r["source_path"]):
-        if row["reason"] is None and row["doc_id"] in first_path:
-            row["reason"] = QuarantineReason.DUPLICATE
-            row["detail"] = f"same bytes as {first_path[row['doc_id']]}"
+def ingest_row(row: dict[str, Any], root: str, max_raw: int, max_inflated: int) -> dict[str, Any]:
+    return ingest_file(Path(row["path"]), Path(root), max_raw, max_inflated)
+
+
+@dataclass
+class FirstPathWins:
+    """The first path (in input order) with given bytes keeps the document; later ones are
+    quarantined as its duplicates."""
+
+    first_path: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
         if row["reason"] is not None:
-            dropped.append({**row, "stage": STAGE, "reason": str(row["reason"])})
-        else:
-            first_path[row["doc_id"]] = row["source_path"]
-            kept.append(row)
-    ingested = (
-        pl.DataFrame(kept, schema={**schema.INGESTED}) if kept else schema.empty(schema.INGESTED)
-    )
-    return ingested, quarantine_rows(dropped)
+            return row
+        first = self.first_path.setdefault(row["doc_id"], row["source_path"])
+        if first != row["source_path"]:
+            detail = f"same bytes as {first}"
+            return {**row, "reason": QuarantineReason.DUPLICATE.value, "detail": detail}
+        return row
 
 
 def main(
@@ -99,21 +108,32 @@ def main(
     inventory: Path = typer.Option(Path("data/interim/inventory.parquet")),
 ) -> None:
     params = load_params(STAGE)
+    engine = EngineConfig.from_params(load_params("engine"))
     root = input_dir or Path(params["input_dir"])
+    fn = PerDocument(
+        partial(
+            ingest_row,
+            root=str(root),
+            max_raw=int(params["max_raw_bytes"]),
+            max_inflated=int(params["max_inflated_bytes"]),
+        ),
+        engine.max_seconds_per_doc,
+    )
     with timed_stage(STAGE) as stats:
-        rows = [
-            ingest_file(p, root, int(params["max_raw_bytes"]), int(params["max_inflated_bytes"]))
-            for p in walk_files(root)
-        ]
-        ingested, dropped = split_kept(rows)
-        write_parquet(ingested, output, "ingested")
-        write_parquet(dropped, quarantine, "quarantine")
+        paths = list(walk_files(root))
         # The inventory lets validation prove kept + quarantined = every input file.
-        paths = [r["source_path"] for r in rows]
-        write_parquet(pl.DataFrame({"source_path": paths}), inventory, "inventory")
-        stats.docs_in = len(rows)
-        stats.docs_out = ingested.height
-        stats.count_drops(dropped)
+        names = [p.relative_to(root).as_posix() for p in paths]
+        write_parquet(pl.DataFrame({"source_path": names}), inventory, "inventory")
+        stream_document_stage(
+            STAGE,
+            fn,
+            ({"path": str(p)} for p in paths),
+            engine,
+            stats,
+            output=(output, "ingested"),
+            quarantine=(None, quarantine),
+            settle=FirstPathWins(),
+        )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ class QuarantineReason(StrEnum):
     TOO_SHORT = "too_short"
     TEXT_TOO_LONG = "text_too_long"
     EXTRACTION_ERROR = "extraction_error"
+    TIMEOUT = "timeout"
     NO_SENTENCES = "no_sentences"
     DUPLICATE = "duplicate"
 
@@ -42,6 +43,7 @@ REASON_DOCS: dict[QuarantineReason, str] = {
     QuarantineReason.TOO_SHORT: "cleaned text under `clean.min_chars`",
     QuarantineReason.TEXT_TOO_LONG: "extracted text over `extract.max_text_chars`",
     QuarantineReason.EXTRACTION_ERROR: "the extractor raised (a bug to report; the run goes on)",
+    QuarantineReason.TIMEOUT: "one stage spent over `engine.max_seconds_per_doc` on the document",
     QuarantineReason.NO_SENTENCES: "segmentation produced no sentence",
     QuarantineReason.DUPLICATE: "same raw bytes as an earlier input (by path order)",
 }
@@ -160,12 +162,13 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "quarantine": QUARANTINE,
 }
 
+# Row order of each table. The streamed interim tables keep the input order: documents by
+# source_path, and segmented sentences in that document order, then by sentence_index.
 SORT_KEYS: dict[str, list[str]] = {
     "inventory": ["source_path"],
-    "ingested": ["doc_id"],
-    "extracted": ["doc_id"],
-    "cleaned": ["doc_id"],
-    "segmented": ["doc_id", "sentence_index"],
+    "ingested": ["source_path"],
+    "extracted": ["source_path"],
+    "cleaned": ["source_path"],
     "documents": ["doc_id"],
     "sentences": ["doc_id", "sentence_index"],
     "quarantine": ["source_path", "stage"],

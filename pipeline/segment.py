@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,19 @@ import polars as pl
 import typer
 
 from pipeline import schema
+from pipeline.engine import TIMEOUT_KEY, EngineConfig, map_batches
 from pipeline.sentences import split_sentences
-from pipeline.stage import load_params, run_cli, timed_stage, write_parquet
+from pipeline.stage import (
+    ParquetSink,
+    load_params,
+    mark_timeout,
+    merge_quarantine,
+    quarantine_rows,
+    run_cli,
+    stream_rows,
+    timed_stage,
+    write_parquet,
+)
 
 STAGE = "segment"
 DOC_COLUMNS = ("url", "domain", "title", "published", "language")
@@ -36,11 +48,11 @@ def bounded_spans(text: str, spans: list[tuple[int, int]], max_chars: int) -> li
     return out
 
 
-def sentence_rows(doc: dict[str, Any], language: str, max_chars: int) -> list[dict[str, Any]]:
+def sentence_rows(doc: dict[str, Any], max_chars: int) -> list[dict[str, Any]]:
     """Sentences of one document, with sentence and paragraph indexes."""
     text: str = doc["text"]
-    del language  # the segmenter is English-first; other languages fall back inside it
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    shared = {c: doc[c] for c in DOC_COLUMNS}
     rows = []
     for index, (start, end) in enumerate(bounded_spans(text, split_sentences(text), max_chars)):
         rows.append(
@@ -52,19 +64,26 @@ def sentence_rows(doc: dict[str, Any], language: str, max_chars: int) -> list[di
                 "char_start": start,
                 "char_end": end,
                 "text": text[start:end],
-                **{c: doc[c] for c in DOC_COLUMNS},
+                **shared,
             }
         )
     return rows
 
 
-def segment_documents(documents: pl.DataFrame, language: str, max_chars: int) -> pl.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for doc in documents.select("doc_id", "text", *DOC_COLUMNS).iter_rows(named=True):
-        rows.extend(sentence_rows(doc, language, max_chars))
-    if not rows:
-        return schema.empty(schema.SEGMENTED)
-    return pl.DataFrame(rows, schema=schema.SEGMENTED)
+@dataclass(frozen=True)
+class SegmentBatch:
+    """Batch function for the engine: each document row comes back with its sentences."""
+
+    max_chars: int
+
+    def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**doc, "sentences": sentence_rows(doc, self.max_chars)} for doc in docs]
+
+
+def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
+    """All sentences of a frame of cleaned documents (in memory; the stage streams)."""
+    rows = [s for doc in documents.iter_rows(named=True) for s in sentence_rows(doc, max_chars)]
+    return pl.DataFrame(rows, schema=schema.SEGMENTED) if rows else schema.empty(schema.SEGMENTED)
 
 
 def main(
@@ -74,16 +93,30 @@ def main(
     quarantine_out: Path = typer.Option(Path("data/interim/quarantine_segment.parquet")),
 ) -> None:
     params = load_params(STAGE)
+    engine = EngineConfig.from_params(load_params("engine"))
+    columns = ["doc_id", "source_path", "source_sha256", "size_bytes", "text", *DOC_COLUMNS]
+    docs = ({c: row[c] for c in columns} for row in stream_rows(input))
+    fn = SegmentBatch(int(params["max_sentence_chars"]))
     with timed_stage(STAGE) as stats:
-        documents = pl.read_parquet(input)
-        sentences = segment_documents(
-            documents, str(params["language"]), int(params["max_sentence_chars"])
+        dropped: list[dict[str, Any]] = []
+        with ParquetSink(output, "segmented") as sink:
+            for batch in map_batches(fn, docs, engine):
+                for row in batch:
+                    if TIMEOUT_KEY in row:
+                        # The corpus stage leaves out documents quarantined here.
+                        dropped.append({**mark_timeout(row, STAGE), "stage": STAGE})
+                    else:
+                        sink.write(row["sentences"])
+                stats.docs_in += len(batch)
+        new_quarantine = quarantine_rows(dropped)
+        write_parquet(
+            merge_quarantine(pl.read_parquet(quarantine_in), new_quarantine),
+            quarantine_out,
+            "quarantine",
         )
-        write_parquet(sentences, output, "segmented")
-        # Every document with text yields a sentence, so segmenting quarantines nothing (yet).
-        write_parquet(pl.read_parquet(quarantine_in), quarantine_out, "quarantine")
-        stats.docs_in, stats.docs_out = documents.height, sentences["doc_id"].n_unique()
-        stats.extra["sentences"] = sentences.height
+        stats.docs_out = stats.docs_in - len(dropped)
+        stats.count_drops(new_quarantine)
+        stats.extra["sentences"] = sink.rows_written
 
 
 if __name__ == "__main__":

@@ -6,19 +6,25 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 import typer
 import yaml
 
 from pipeline import schema
+from pipeline.engine import TIMEOUT_KEY, BatchFunction, EngineConfig, map_batches
+from pipeline.schema import QuarantineReason
 
 PARQUET_ROW_GROUP = 50_000
+# Streamed tables hold whole pages per row: small row groups keep the write buffer bounded.
+STREAM_ROW_GROUP: dict[str, int] = {"ingested": 256, "extracted": 512, "cleaned": 512}
+DEFAULT_STREAM_ROW_GROUP = 20_000
 PARAMS_FILE = Path("params.yaml")
 STATS_DIR = Path("reports/stages")
 
@@ -50,6 +56,59 @@ def write_parquet(df: pl.DataFrame, path: Path, table: str) -> None:
         row_group_size=PARQUET_ROW_GROUP,
     )
     os.replace(tmp, path)
+
+
+class ParquetSink:
+    """Append rows to a Parquet file in fixed-size row groups, so the bytes do not depend on how
+    the rows arrived (batch size, worker count); the file appears atomically on close."""
+
+    def __init__(self, path: Path, table: str) -> None:
+        self.path = path
+        self.table = table
+        self.declared = schema.TABLES[table]
+        self.rows_per_group = STREAM_ROW_GROUP.get(table, DEFAULT_STREAM_ROW_GROUP)
+        self.buffer: list[dict[str, Any]] = []
+        self.rows_written = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = atomic_path(path)
+        arrow_schema = schema.empty(self.declared).to_arrow().schema
+        self.writer = pq.ParquetWriter(
+            self.tmp, arrow_schema, compression="zstd", compression_level=9
+        )
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        self.buffer.extend(rows)
+        while len(self.buffer) >= self.rows_per_group:
+            self._flush(self.buffer[: self.rows_per_group])
+            del self.buffer[: self.rows_per_group]
+
+    def _flush(self, rows: list[dict[str, Any]]) -> None:
+        frame = pl.DataFrame(rows, schema=self.declared, strict=False)
+        self.writer.write_table(frame.to_arrow(), row_group_size=self.rows_per_group)
+        self.rows_written += len(rows)
+
+    def close(self) -> None:
+        if self.buffer or self.rows_written == 0:
+            self._flush(self.buffer)
+            self.buffer = []
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+    def __enter__(self) -> ParquetSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.writer.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+def stream_rows(path: Path, batch_rows: int = 256) -> Iterator[dict[str, Any]]:
+    """Rows of a Parquet file, read a batch at a time."""
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+        yield from batch.to_pylist()
 
 
 def write_json(obj: Any, path: Path) -> None:
@@ -111,3 +170,41 @@ def run_cli(main: Any) -> None:
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(main)
     app()
+
+
+def mark_timeout(row: dict[str, Any], stage: str) -> dict[str, Any]:
+    """A row whose document overran its time budget, turned into a quarantine row."""
+    row = dict(row)
+    seconds = row.pop(TIMEOUT_KEY)
+    detail = f"{stage}: over {seconds} s (engine.max_seconds_per_doc)"
+    return {**row, "reason": QuarantineReason.TIMEOUT.value, "detail": detail}
+
+
+def stream_document_stage(
+    stage: str,
+    fn: BatchFunction,
+    rows: Iterable[dict[str, Any]],
+    engine: EngineConfig,
+    stats: StageStats,
+    output: tuple[Path, str],
+    quarantine: tuple[Path | None, Path],
+    settle: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> None:
+    """Run ``fn`` over ``rows`` on the engine: rows without a ``reason`` stream into the
+    ``output`` (path, table); the others join the previous quarantine (``quarantine`` is
+    (previous path or None, new path)). One output row per input row, in input order."""
+    dropped: list[dict[str, Any]] = []
+    with ParquetSink(*output) as sink:
+        for batch in map_batches(fn, rows, engine):
+            done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in batch]
+            if settle is not None:
+                done = [settle(r) for r in done]
+            sink.write([r for r in done if r["reason"] is None])
+            dropped += [{**r, "stage": stage} for r in done if r["reason"] is not None]
+            stats.docs_in += len(done)
+    new_quarantine = quarantine_rows(dropped)
+    previous_path, quarantine_out = quarantine
+    previous = pl.read_parquet(previous_path) if previous_path else schema.empty(schema.QUARANTINE)
+    write_parquet(merge_quarantine(previous, new_quarantine), quarantine_out, "quarantine")
+    stats.docs_out = sink.rows_written
+    stats.count_drops(new_quarantine)

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from pipeline.ingest import DOC_ID_HEX, ingest_file, split_kept, walk_files
+from pipeline.ingest import DOC_ID_HEX, FirstPathWins, ingest_file, walk_files
 from pipeline.schema import QuarantineReason
 
 HTML = b"<html><body><p>The council met on Tuesday to discuss the harbour.</p></body></html>"
@@ -40,11 +40,11 @@ def test_provenance_and_doc_id_is_content_hash(tmp_path: Path) -> None:
 def test_identical_bytes_keep_the_first_path_and_quarantine_the_rest(tmp_path: Path) -> None:
     for name in ("b.html", "a.html", "c.html"):
         (tmp_path / name).write_bytes(HTML)
-    ingested, quarantine = split_kept(_ingest_dir(tmp_path))
-    assert ingested["source_path"].to_list() == ["a.html"]
-    assert quarantine["source_path"].to_list() == ["b.html", "c.html"]
-    assert set(quarantine["reason"].to_list()) == {QuarantineReason.DUPLICATE.value}
-    assert all("a.html" in d for d in quarantine["detail"].to_list())
+    settle = FirstPathWins()
+    rows = [settle(row) for row in _ingest_dir(tmp_path)]
+    assert [r["source_path"] for r in rows] == ["a.html", "b.html", "c.html"]
+    assert [r["reason"] for r in rows] == [None, "duplicate", "duplicate"]
+    assert all("a.html" in r["detail"] for r in rows[1:])
 
 
 def test_too_large_is_quarantined_without_reading(tmp_path: Path) -> None:
@@ -65,6 +65,4 @@ def test_broken_symlink_is_unreadable(tmp_path: Path) -> None:
     os.symlink(tmp_path / "missing.html", tmp_path / "dangling.html")
     (row,) = _ingest_dir(tmp_path)
     assert row["reason"] is QuarantineReason.UNREADABLE
-    ingested, quarantine = split_kept([row])
-    assert ingested.height == 0
-    assert quarantine["reason"].to_list() == ["unreadable"]
+    assert FirstPathWins()(row) == row

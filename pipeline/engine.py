@@ -1,0 +1,205 @@
+"""Run a per-document function over batches of rows on every core, or on Ray.
+
+The work of the document stages is a pure function of one row (see ``extract_document``,
+``clean_document``, ...). This module only decides where it runs:
+
+- ``local``: a pebble process pool (CPU-bound work needs processes), a bounded window of
+  batches in flight so memory does not grow with the corpus, results in input order;
+- ``ray``: the same functions as Ray Data ``map_batches`` tasks, order preserved.
+
+Either way the output equals a single-worker run, row for row.
+
+Per-document time limits: a soft limit (SIGALRM inside the worker) stops a runaway document and
+reports it; a hard limit kills a batch whose worker is stuck in C code, and the batch is then
+retried one document at a time, so only the culprit is lost (and quarantined).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+Row = dict[str, Any]
+BatchFunction = Callable[[list[Row]], list[Row]]
+
+TIMEOUT_KEY = "__timeout__"  # set on a row whose document overran its time budget
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """The ``engine:`` section of params.yaml."""
+
+    name: str = "local"  # local | ray | serial (in-process, for debugging)
+    workers: int = 0  # 0 = every core
+    batch_size: int = 128
+    ray_address: str | None = None  # None = a local Ray; "ray://host:10001" for a cluster
+    max_seconds_per_doc: float = 30.0
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> EngineConfig:
+        known = {k: params[k] for k in cls.__dataclass_fields__ if k in params}
+        return cls(**known)
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
+
+
+class DocumentTimeout(Exception):
+    """Raised inside a worker when one document exceeds its time budget."""
+
+
+def _raise_timeout(signum: int, frame: Any) -> None:
+    raise DocumentTimeout
+
+
+@dataclass(frozen=True)
+class PerDocument:
+    """A batch function applying ``fn`` to each row under a soft time limit (picklable)."""
+
+    fn: Callable[[Row], Row]
+    seconds: float
+
+    def one(self, row: Row) -> Row:
+        if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return self.fn(row)
+        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            return self.fn(row)
+        except DocumentTimeout:
+            return {**row, TIMEOUT_KEY: self.seconds}
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    def __call__(self, rows: list[Row]) -> list[Row]:
+        return [self.one(row) for row in rows]
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _hard_limit(cfg: EngineConfig) -> float | None:
+    # Leaves the soft limit room to fire first; only a worker stuck in C code reaches it.
+    return cfg.max_seconds_per_doc * 2 + 5 if cfg.max_seconds_per_doc > 0 else None
+
+
+def _local(
+    fn: BatchFunction, batches: Iterable[list[Row]], cfg: EngineConfig
+) -> Iterator[list[Row]]:
+    from pebble import ProcessPool
+
+    hard = _hard_limit(cfg)
+    window = 2 * cfg.n_workers  # batches in flight: bounds the driver's memory
+    # spawn, not fork: a forked child deadlocks on the parent's Polars thread pool.
+    with ProcessPool(
+        max_workers=cfg.n_workers, context=multiprocessing.get_context("spawn")
+    ) as pool:
+        pending: deque[tuple[list[Row], Any]] = deque()
+
+        def collect() -> list[Row]:
+            batch, future = pending.popleft()
+            try:
+                result: list[Row] = future.result()
+                return result
+            except FutureTimeout:
+                # Retry one document at a time so only the stuck one is lost.
+                return [_alone(pool, fn, row, hard) for row in batch]
+
+        for batch in batches:
+            timeout = hard * len(batch) if hard else None
+            pending.append((batch, pool.schedule(fn, args=(batch,), timeout=timeout)))
+            while len(pending) >= window:
+                yield collect()
+        while pending:
+            yield collect()
+
+
+def _alone(pool: Any, fn: BatchFunction, row: Row, hard: float | None) -> Row:
+    future = pool.schedule(fn, args=([row],), timeout=hard)
+    try:
+        (result,) = future.result()
+        return dict(result)
+    except FutureTimeout:
+        return {**row, TIMEOUT_KEY: hard}
+
+
+def _serial(fn: BatchFunction, batches: Iterable[list[Row]]) -> Iterator[list[Row]]:
+    for batch in batches:
+        yield fn(batch)
+
+
+@dataclass(frozen=True)
+class _RayTask:
+    """Rows travel pickled so Ray's Arrow blocks never coerce their Python values."""
+
+    fn: BatchFunction
+
+    def __call__(self, block: dict[str, Any]) -> dict[str, Any]:
+        results = [pickle.dumps(self.fn(pickle.loads(data))) for data in block["payload"]]
+        return {"payload": results}
+
+
+def _ray(fn: BatchFunction, batches: Iterable[list[Row]], cfg: EngineConfig) -> Iterator[list[Row]]:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(
+            address=cfg.ray_address,
+            num_cpus=None if cfg.ray_address else cfg.n_workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    task = _RayTask(fn)
+    window: list[list[Row]] = []
+    for batch in batches:
+        window.append(batch)
+        if len(window) >= 4 * cfg.n_workers:
+            yield from _ray_window(ray, task, window)
+            window = []
+    if window:
+        yield from _ray_window(ray, task, window)
+
+
+def _ray_window(ray: Any, task: _RayTask, window: list[list[Row]]) -> Iterator[list[Row]]:
+    items = [{"payload": pickle.dumps(batch)} for batch in window]
+    dataset = ray.data.from_items(items, override_num_blocks=len(items))
+    for item in dataset.map_batches(task, batch_size=1, batch_format="default").iter_rows():
+        rows: list[Row] = pickle.loads(item["payload"])
+        yield rows
+
+
+def map_batches(fn: BatchFunction, rows: Iterable[Row], cfg: EngineConfig) -> Iterator[list[Row]]:
+    """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order."""
+    batches = batched(rows, cfg.batch_size)
+    if cfg.name == "local":
+        return _local(fn, batches, cfg)
+    if cfg.name == "ray":
+        return _ray(fn, batches, cfg)
+    if cfg.name == "serial":
+        return _serial(fn, batches)
+    raise ValueError(f"engine.name must be local, ray or serial, not {cfg.name!r}")

@@ -195,16 +195,16 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
             cuts.append(start)
         elif cue == "rule":
             size = m.end() - start
-            if (text[start] != "-" and size > 2) or size > 3:
+            head = text[max(0, start - 4) : start].rstrip(" \t\"'”’")
+            opens = not head or head[-1] in _LINE_BREAKS or head[-1] in ".!?:"
+            if size == 2:  # "--" only when it opens a line or follows a finished sentence
+                after = text[m.end() : m.end() + 3].lstrip(" \t")
+                if opens and not after[:1].islower():
+                    cuts.append(m.end())
+            elif (size >= 10 or opens) and (text[start] != "-" or size > 3):
+                # A rule, not a blank to fill in ("the _____ position") or a dash ("---").
                 cuts.append(start)
                 cuts.append(m.end())
-            elif size == 2:  # "--" only when it opens a line or follows a finished sentence
-                head = text[max(0, start - 4) : start].rstrip(" \t\"'”’")
-                after = text[m.end() : m.end() + 3].lstrip(" \t")
-                if (not head or head[-1] in _LINE_BREAKS or head[-1] in ".!?") and not (
-                    after[:1].islower()
-                ):
-                    cuts.append(m.end())
         elif cue == "num":
             value = int(text[start : m.start("s")])
             head = text[max(0, start - 8) : start].rstrip(" \t\u00a0")
@@ -233,8 +233,9 @@ def _structural_cuts(text: str, comp: _Compiled) -> list[int]:
             if not head or head[-1] in _LINE_BREAKS or head[-1] in _DATELINE_AFTER:
                 cuts.append(start)
                 cuts.append(m.end())
-            elif comp.rules.byline_prefixes:
-                line = text[text.rfind("\n", 0, start) + 1 : start]  # "By Jane Doe KYIV (AP) -"
+            elif comp.rules.byline_prefixes:  # "By Jane Doe KYIV (AP) -"
+                line_start = text.rfind("\n", max(0, start - 120), start) + 1
+                line = text[line_start:start] if line_start or start <= 120 else ""
                 if line.startswith(comp.rules.byline_prefixes) and line.count(" ") <= 8:
                     cuts.append(start)
                     cuts.append(m.end())

@@ -514,6 +514,7 @@ def test_mail_layout() -> None:
         "Graae. *** Bush also nominated Kramer.", ["Graae.", "***", "Bush also nominated Kramer."]
     )
     check("He worked hard -- and it showed.", ["He worked hard -- and it showed."])
+    check("Fill in the _____ position. Thanks.", ["Fill in the _____ position.", "Thanks."])
     check("They failed. -- Posted by Nook", ["They failed.", "--", "Posted by Nook"])
 
 

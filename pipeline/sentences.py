@@ -86,6 +86,11 @@ _CLOSING_QUOTES = frozenset("\"'”’»›")
 _ATTRIBUTION = re.compile(
     r"([A-Z][\w'’.-]*)(?:[ \t]+[A-Z][\w'’.-]*){0,2}[ \t]+([a-z]+)(?:[ \t]+[\w'’-]+){0,3}[.,;:!?]"
 )
+# Emoji (and dingbats) with their modifiers, joiners and the spaces between them.
+_EMOJI_RUN = re.compile(
+    r"[\u2600-\u27bf\U0001f000-\U0001faff](?:[\u2600-\u27bf\U0001f000-\U0001faff"
+    r"\u200d\ufe0f\U0001f3fb-\U0001f3ff]|[ \t](?=[\u2600-\u27bf\U0001f000-\U0001faff]))*"
+)
 _DASHES = frozenset("-–—")
 _DASH_NEXT = re.compile(r"[-–—]+[ \t\u00a0]+(\S)")
 _TLDS = frozenset({"com", "net", "org", "edu", "gov", "info", "biz", "co", "uk", "io", "tv"})
@@ -366,6 +371,17 @@ def _cut_positions(text: str, comp: _Compiled) -> list[int]:
         cut = end
         if ch in _EMOTICON_START and _EMOTICON.match(text, opos):
             continue  # the emoticon belongs to this sentence and ends it
+        if ch >= "\u2600" and _EMOJI_RUN.match(text, opos):
+            # "Great! 😀 See you": the emoji closes this sentence; cut after it instead.
+            run = _EMOJI_RUN.match(text, opos)
+            assert run is not None
+            run_end = run.end()
+            if run_end < n and text[run_end].isspace():
+                nxt = text[run_end : run_end + 4].lstrip(" \t\u00a0")
+                if nxt and nxt[0] not in _LINE_BREAKS and not nxt[0].islower():
+                    cuts.append(run_end)
+                    last_cut = run_end
+            continue
         if ch in _DASHES:
             dash = _DASH_NEXT.match(text, wpos)
             if dash is not None and dash.group(1).islower():
@@ -527,7 +543,7 @@ def _decide_period(
             if before[:1].islower():
                 return True  # "you and I. Did ..."
         return _starts_sentence(text, nx, word, starters)
-    if _starts_sentence(text, nx, word, starters):
+    if _starts_sentence(text, nx, word, starters) or tok.lower() in rules.final_abbreviations:
         return True
     if kind & TIME and rules.kind(word) & TITLE:
         seg_start = max(_segment_start(extra, last_cut, tstart), tstart - 200)

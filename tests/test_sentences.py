@@ -488,6 +488,25 @@ def test_emoticons_close_their_sentence() -> None:
     )
 
 
+def test_emoji_close_their_sentence() -> None:
+    check("Great! 😀 See you soon.", ["Great! 😀", "See you soon."])
+    check("Great! 😀😀 🎉 see you", ["Great! 😀😀 🎉 see you"])
+
+
+def test_etc_ends_a_sentence_before_a_capital() -> None:
+    check(
+        "They sell apples, pears, etc. Prices rose.",
+        [
+            "They sell apples, pears, etc.",
+            "Prices rose.",
+        ],
+    )
+    check(
+        "They sell apples, pears, etc. at the market.",
+        ["They sell apples, pears, etc. at the market."],
+    )
+
+
 def test_mail_layout() -> None:
     check(
         "Kay Mann 04/26/2001 07:17 AM Will you be providing a version?",

@@ -50,6 +50,8 @@ class LanguageRules:
     abbreviations_anycase: dict[str, int] = field(default_factory=dict)
     sentence_starters: frozenset[str] = frozenset()
     """Words that are capitalised mostly because they open a sentence (``The``, ``He``...)."""
+    final_abbreviations: frozenset[str] = frozenset()
+    """Abbreviations that end the sentence before any capitalised word (``etc.``)."""
     first_person: frozenset[str] = frozenset()
     """Capitalised first-person forms (``I``, ``I'm``): no sentence start after an ellipsis."""
     ellipsis_continuations: frozenset[str] = frozenset()

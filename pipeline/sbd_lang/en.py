@@ -88,6 +88,7 @@ RULES = LanguageRules(
     abbreviations=_CASED,
     abbreviations_anycase=_ANYCASE,
     sentence_starters=SENTENCE_STARTERS,
+    final_abbreviations=frozenset({"etc"}),
     first_person=frozenset({"I", "I'm", "I’m", "I'll", "I’ll", "I'd", "I’d", "I've", "I’ve"}),
     ellipsis_continuations=frozenset({"And", "But", "Or", "Nor", "So", "Yet"}),
     speech_verbs=frozenset(_SPEECH_VERBS.split()),

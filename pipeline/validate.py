@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import polars as pl
 import typer
 
+from pipeline.schema import QUARANTINE_REASONS, QuarantineReason
 from pipeline.stage import load_params, run_cli, timed_stage, write_json
 
 STAGE = "validate"
@@ -28,9 +29,10 @@ STAGE = "validate"
 SUITE_TABLES: dict[str, tuple[str, list[str]]] = {
     "ingested": ("data/interim/ingested.parquet", ["doc_id"]),
     "extracted": ("data/interim/extracted.parquet", ["doc_id"]),
+    "cleaned": ("data/interim/cleaned.parquet", ["doc_id"]),
     "documents": ("data/processed/documents.parquet", ["doc_id"]),
     "sentences": ("data/processed/sentences.parquet", ["sentence_id"]),
-    "quarantine": ("data/processed/quarantine.parquet", ["source_path"]),
+    "quarantine": ("data/processed/quarantine.parquet", ["source_path", "stage"]),
     "accounting": ("data/interim/inventory.parquet", ["source_path"]),
 }
 
@@ -94,39 +96,164 @@ def offsets_slice_back(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.S
     return pl.Series("offsets_slice_back", ok, dtype=pl.Boolean)
 
 
-def with_derived_checks(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Add the cross-column and cross-table facts that GX cannot compute as boolean columns;
-    each suite's meta documents the ones it uses."""
-    out = dict(frames)
-    for name in ("extracted", "documents"):
-        df = frames[name]
-        out[name] = df.with_columns(
-            pl.Series(
-                "domain_matches_url",
-                [domain_consistent(u, d) for u, d in df.select("url", "domain").iter_rows()],
-                dtype=pl.Boolean,
-            ),
-            text_length=pl.col("text").str.len_chars(),
+# The stage that must report each reason; reasons not listed may come from any stage
+# (``timeout`` is per stage; ``duplicate`` is found by bytes at ingest or by text later).
+REASON_STAGES: dict[str, frozenset[str]] = {
+    **{
+        r.value: frozenset({"ingest"})
+        for r in (
+            QuarantineReason.EMPTY,
+            QuarantineReason.BINARY,
+            QuarantineReason.UNDECODABLE,
+            QuarantineReason.CORRUPT_GZIP,
+            QuarantineReason.TOO_LARGE,
+            QuarantineReason.INFLATED_TOO_LARGE,
+            QuarantineReason.UNREADABLE,
         )
-    sentences, documents = frames["sentences"], frames["documents"]
-    out["sentences"] = sentences.with_columns(offsets_slice_back(sentences, documents))
-    inventory, quarantine = frames["accounting"], frames["quarantine"]
+    },
+    **{
+        r.value: frozenset({"extract"})
+        for r in (
+            QuarantineReason.NO_CONTENT,
+            QuarantineReason.TEXT_TOO_LONG,
+            QuarantineReason.EXTRACTION_ERROR,
+        )
+    },
+    QuarantineReason.TOO_SHORT.value: frozenset({"clean"}),
+    QuarantineReason.NO_SENTENCES.value: frozenset({"segment", "corpus"}),
+}
+
+
+def reason_fits_stage(reason: str | None, stage: str | None) -> bool:
+    """False when a reason is reported by a stage that cannot have found it."""
+    if reason is None or stage is None:
+        return False
+    allowed = REASON_STAGES.get(str(reason))
+    return allowed is None or stage in allowed
+
+
+def _text_checks(df: pl.DataFrame) -> pl.DataFrame:
+    """text_length, and for cleaned text: counts that match the text, NFC normal form."""
+    out = df.with_columns(text_length=pl.col("text").str.len_chars().cast(pl.Int64))
+    if "n_chars" in df.columns:
+        out = out.with_columns(
+            n_chars_matches_text=pl.col("n_chars") == pl.col("text_length"),
+            n_paragraphs_matches_text=pl.col("n_paragraphs")
+            == pl.col("text").str.count_matches("\n", literal=True) + 1,
+            text_is_nfc=pl.col("text").str.normalize("NFC") == pl.col("text"),
+        )
+    return out
+
+
+def _domain_checks(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(
+        pl.Series(
+            "domain_matches_url",
+            [domain_consistent(u, d) for u, d in df.select("url", "domain").iter_rows()],
+            dtype=pl.Boolean,
+        )
+    )
+
+
+def sentence_checks(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Derived sentence columns: offsets slice back, text length, order within the document,
+    and in how many documents of the same domain the same sentence text appears (page chrome
+    that slipped through repeats across a site's pages; null when the domain is unknown)."""
+    out = sentences.with_columns(offsets_slice_back(sentences, documents))
+    ordered = pl.int_range(pl.len()).over("doc_id", order_by="sentence_index")
+    previous_end = pl.col("char_end").shift(1).over("doc_id", order_by="sentence_index")
+    return out.with_columns(
+        text_length=pl.col("text").str.len_chars().cast(pl.Int64),
+        follows_previous=(pl.col("sentence_index") == ordered)
+        & (previous_end.is_null() | (pl.col("char_start") >= previous_end)),
+        domain_repeat_docs=pl.when(pl.col("domain").is_not_null()).then(
+            pl.col("doc_id").n_unique().over("domain", "text").cast(pl.Int64)
+        ),
+    )
+
+
+def accounting_checks(
+    inventory: pl.DataFrame, documents: pl.DataFrame, quarantine: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per input path (and per path an output names): outcomes and whether it was kept."""
+    crash = QuarantineReason.EXTRACTION_ERROR.value
     outcomes = pl.concat(
         [
             documents.select("source_path", outcome=pl.lit("kept")),
-            quarantine.select("source_path", outcome=pl.lit("quarantined")),
+            quarantine.select(
+                "source_path",
+                outcome=pl.when(pl.col("reason").cast(pl.String) == crash)
+                .then(pl.lit(crash))
+                .otherwise(pl.lit("quarantined")),
+            ),
         ]
     )
     per_path = outcomes.group_by("source_path").agg(
-        n_outcomes=pl.len(), kept=(pl.col("outcome") == "kept").any().cast(pl.Int8)
+        n_outcomes=pl.len(),
+        kept=(pl.col("outcome") == "kept").any().cast(pl.Int8),
+        crashed=(pl.col("outcome") == crash).any().cast(pl.Int8),
     )
-    out["accounting"] = (
+    return (
         inventory.join(per_path, on="source_path", how="full", coalesce=True)
-        .with_columns(pl.col("n_outcomes").fill_null(0), pl.col("kept").fill_null(0))
+        .with_columns(
+            pl.col("n_outcomes").fill_null(0),
+            pl.col("kept").fill_null(0),
+            pl.col("crashed").fill_null(0),
+        )
         .with_columns(in_inventory=pl.col("source_path").is_in(inventory["source_path"].implode()))
         .sort("source_path")
     )
+
+
+def with_derived_checks(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Add the cross-column and cross-table facts that GX cannot compute as columns; each
+    expectation using one says so in its ``meta.why``. Frames that are absent are skipped."""
+    out = dict(frames)
+    if "ingested" in frames:
+        out["ingested"] = frames["ingested"].with_columns(
+            doc_id_is_hash_prefix=pl.col("source_sha256").str.slice(0, 16) == pl.col("doc_id")
+        )
+    for name in ("extracted", "cleaned", "documents"):
+        if name in frames:
+            out[name] = _text_checks(_domain_checks(frames[name]))
+    documents = frames.get("documents")
+    sentences = frames.get("sentences")
+    if documents is not None and sentences is not None:
+        out["sentences"] = sentence_checks(sentences, documents)
+        per_doc = sentences.group_by("doc_id").agg(n_sentences=pl.len().cast(pl.Int64))
+        out["documents"] = (
+            out["documents"]
+            .join(per_doc, on="doc_id", how="left")
+            .with_columns(pl.col("n_sentences").fill_null(0))
+        )
+    quarantine = frames.get("quarantine")
+    if quarantine is not None:
+        out["quarantine"] = quarantine.with_columns(
+            pl.Series(
+                "reason_fits_stage",
+                [
+                    reason_fits_stage(r, s)
+                    for r, s in quarantine.select(
+                        pl.col("reason").cast(pl.String), "stage"
+                    ).iter_rows()
+                ],
+                dtype=pl.Boolean,
+            )
+        )
+    if "accounting" in frames and documents is not None and quarantine is not None:
+        out["accounting"] = accounting_checks(frames["accounting"], documents, quarantine)
     return out
+
+
+def suite_parameters(params: dict[str, Any], frames: dict[str, pl.DataFrame]) -> dict[str, Any]:
+    """Values the suites refer to as ``{"$PARAMETER": name}``: the validate section of
+    params.yaml, plus facts of this run."""
+    return {
+        **params,
+        "now": datetime.now(UTC).isoformat(),
+        "input_files": frames["accounting"].height,
+        "quarantine_reasons": list(QUARANTINE_REASONS),
+    }
 
 
 def load_suite_json(path: Path) -> dict[str, Any]:
@@ -249,11 +376,7 @@ def main(
     with timed_stage(STAGE) as stats:
         frames = {name: pl.read_parquet(path) for name, (path, _) in SUITE_TABLES.items()}
         frames = with_derived_checks(frames)
-        parameters = {
-            **params,
-            "now": datetime.now(UTC).isoformat(),
-            "input_files": frames["accounting"].height,
-        }
+        parameters = suite_parameters(params, frames)
         failures, summary = run_suites(frames, suites_dir, parameters, docs_dir)
         write_json(summary, summary_out)
         stats.docs_in = stats.docs_out = frames["documents"].height

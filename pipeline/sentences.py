@@ -345,6 +345,7 @@ def _segment_start(extra: list[int], last_cut: int, pos: int) -> int:
 
 
 def _cut_positions(text: str, comp: _Compiled) -> list[int]:
+    """Sorted positions where ``text`` is cut into sentences (before trimming)."""
     rules = comp.rules
     extra = sorted(_structural_cuts(text, comp))
     cuts: list[int] = []

@@ -37,6 +37,7 @@ __all__ = [
     "split_sentences_simple",
     "strip_leading_cta",
     "trim_chrome_edges",
+    "word_count",
     "words_of",
     "wordset",
 ]
@@ -65,7 +66,10 @@ STOP_WORDS: frozenset[str] = wordset(
     de la le les des du un une et est en que qui pour dans par sur pas au aux ce cette il elle
     el los las del y es por con para una lo se su al como más pero sus o da do dos das em um uma
     os não mais ao na no nas nos ser foi der die das und ist den dem ein eine nicht mit sich auf
-    für von zu im auch es sie er il di che è per non si sono gli della nel alla"""
+    für von zu im auch es sie er aber vor bei nach wenn ihre ihr als wie noch nur oder zum zur
+    über unter wird werden hat haben sind dass kann am vom aus durch
+    il di che è per non si sono gli della nel alla les leur ont été sont mais aussi avec comme
+    plus ses son sa lui très entre sans sous"""
     "и в не на что с он как по но это из у за от то так же все она бы был"
 )
 
@@ -137,6 +141,14 @@ _UI_WORDS: dict[str, float] = {
     "whatsapp": 0.5,
     "youtube": 0.4,
     "tiktok": 0.5,
+    # "advertisement" in a few other languages
+    "anzeige": 1.0,
+    "werbung": 1.0,
+    "publicité": 1.0,
+    "publicidad": 1.0,
+    "publicidade": 1.0,
+    "pubblicità": 1.0,
+    "реклама": 1.0,
     "©": 1.0,
 }
 
@@ -181,13 +193,23 @@ _ABBREVIATIONS: frozenset[str] = wordset(
 )
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _QUOTED_RE = re.compile(r"“[^”]*”?|«[^»]*»?|\"[^\"]*\"?")
 
 
 def words_of(text: str) -> list[str]:
     """The words (runs of letters, with inner apostrophes) of ``text``."""
     return _WORD_RE.findall(text)
+
+
+def word_count(text: str, words: list[str] | None = None) -> int:
+    """Number of words of ``text``; CJK characters count one word per two characters."""
+    if words is None:
+        words = words_of(text)
+    cjk = len(_CJK_RE.findall(text))
+    if not cjk:
+        return len(words)
+    return sum(1 for w in words if not _CJK_RE.search(w)) + (cjk + 1) // 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,7 +261,7 @@ def split_sentences_simple(text: str) -> list[str]:
 # chrome scoring
 # --------------------------------------------------------------------------------------------
 
-_TERMINAL_RE = re.compile(r"[.!?…:][\"”’»)\]]*$")
+_TERMINAL_RE = re.compile(r"[.!?…:。！？][\"”’»)\]」』]*$")
 
 
 def _has_reported_speech(sentence: str) -> bool:
@@ -260,7 +282,7 @@ def chrome_score(sentence: str) -> float:
         return 1.0 if sentence.strip() else 0.0
     outside = _QUOTED_RE.sub(" ", sentence)
     low = [w.lower().replace("’", "'") for w in words_of(outside)]
-    n = len(words)
+    n = word_count(sentence, words)
     score = 0.0
     ui = sum(_UI_WORDS.get(w, 0.0) for w in low)
     if "©" in sentence:

@@ -34,6 +34,7 @@ from pipeline.textclean import (
     split_sentences_simple,
     strip_leading_cta,
     trim_chrome_edges,
+    word_count,
     words_of,
     wordset,
 )
@@ -123,7 +124,6 @@ def _chrome_fraction(text: str) -> tuple[float, float]:
     return (chrome / total if total else 1.0), top
 
 
-_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _PUNCT_RE = re.compile(r"[.,;:!?。、，！？]")
 
 
@@ -141,22 +141,13 @@ def _headline_case(words: list[str]) -> int:
     )
 
 
-def _word_count(text: str, words: list[str]) -> int:
-    """Words of ``text``; runs of CJK characters count one word per two characters."""
-    cjk = len(_CJK_RE.findall(text))
-    if not cjk:
-        return len(words)
-    latin = [w for w in words if not _CJK_RE.search(w)]
-    return len(latin) + (cjk + 1) // 2
-
-
 def _features(lines: list[str]) -> list[_Line]:
     counts = Counter(lines)
     seen: set[str] = set()
     out = []
     for line in lines:
         words = words_of(line)
-        n = _word_count(line, words)
+        n = word_count(line, words)
         # short lines met twice are menus and labels; a long one is content rendered twice
         # (responsive layouts), kept at its first occurrence
         repeated = counts[line] > 1 and (n < 15 or line in seen)
@@ -226,7 +217,8 @@ def _score_lines(feats: list[_Line]) -> float:
             f.value = 0.3
         elif f.chrome_frac >= 0.5 and f.max_chrome >= 1.5:
             # long lines half made of calls to action are often product copy: a softer wall
-            f.value = -2.5 if f.words <= 20 or f.chrome_frac >= 0.8 else -1.0
+            # and a lone label ("Advertisement") between paragraphs is no wall
+            f.value = -1.0 if f.words <= 2 or (f.words > 20 and f.chrome_frac < 0.8) else -2.5
         elif f.repeated:
             f.value = -1.0
         elif _is_list_item(f, min_stop):

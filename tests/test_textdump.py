@@ -262,3 +262,59 @@ def test_dump_with_css_comment_and_quoted_tags_is_a_dump() -> None:
 @given(st.text(max_size=300))
 def test_detection_never_raises(text: str) -> None:
     assert isinstance(looks_like_page_dump(text), bool)
+
+
+GERMAN_BODY = [
+    "Der Bundestag hat am Donnerstag nach monatelangem Streit das neue Heizungsgesetz "
+    "beschlossen. Die Koalition setzte sich mit knapper Mehrheit durch.",
+    "Die Opposition kritisierte das Verfahren als überhastet und kündigte an, vor das "
+    "Bundesverfassungsgericht zu ziehen, falls der Bundesrat zustimmt.",
+    "Nach Angaben des Ministeriums sollen Eigentümer künftig Zuschüsse von bis zu siebzig "
+    "Prozent der Kosten erhalten, wenn sie ihre alte Heizung austauschen.",
+    "Verbraucherverbände begrüßten die Förderung, warnten aber vor langen Wartezeiten bei "
+    "Handwerkern und steigenden Preisen für Wärmepumpen.",
+]
+
+GERMAN = "\n".join(
+    [
+        "Startseite",
+        "Politik",
+        "Wirtschaft",
+        "Newsletter abonnieren",
+        "Bundestag beschließt neues Heizungsgesetz",
+        "Von Anna Schmidt",
+        "12. März 2024, 14:05 Uhr",
+        *GERMAN_BODY[:3],
+        "Anzeige",
+        GERMAN_BODY[3],
+        "Mehr zum Thema",
+        "Was das Gesetz für Mieter bedeutet",
+        "Impressum Datenschutz Kontakt",
+    ]
+)
+
+JAPANESE_BODY = [
+    "東京都は12日、子育て世帯を対象とした新たな支援策を発表した。第二子以降の保育料を無償化するほか、"
+    "出産費用の一部を補助する。",
+    "都によると、対象となる世帯は約二十万世帯にのぼる見通しで、必要な予算は年間約四百億円と見込まれている。",
+    "知事は記者会見で「子どもを産み育てやすい東京をつくりたい」と述べた。",
+]
+
+JAPANESE = "\n".join(
+    ["ホーム", "ニュース", "東京都、新たな子育て支援策を発表", "2024年3月12日"]
+    + JAPANESE_BODY
+    + ["関連記事", "利用規約", "お問い合わせ"]
+)
+
+
+@pytest.mark.parametrize(
+    ("dump", "body", "title"),
+    [
+        (GERMAN, GERMAN_BODY, "Bundestag beschließt neues Heizungsgesetz"),
+        (JAPANESE, JAPANESE_BODY, "東京都、新たな子育て支援策を発表"),
+    ],
+)
+def test_other_languages(dump: str, body: list[str], title: str) -> None:
+    result = extract_page_dump(dump)
+    assert result.text == "\n".join(body)
+    assert result.title == title

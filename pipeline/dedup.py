@@ -1,0 +1,187 @@
+"""Exact and near-duplicate documents, and repeated sentences, decided independently of input order.
+
+Corpus order is ``(published, doc_id)`` with undated documents last: ``doc_id`` is a content
+hash, so the order depends on the documents only, never on file names, row order or workers.
+
+* Exact duplicates share the hash of their normalised text (:func:`normalise`).
+* Near duplicates: MinHash signatures (datasketch, fixed seed and permutation scheme) of word
+  shingles of the normalised text, candidate pairs from LSH, accepted when the estimated Jaccard
+  similarity reaches the threshold. Clustering is greedy in corpus order: a text joins the most
+  similar earlier representative (ties: the earliest), or becomes a representative itself. So
+  every member is within the threshold of its representative (no chaining), and the
+  representative is the cluster's earliest document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from datasketch import MinHash, MinHashLSH
+
+HASH_HEX = 16
+MINHASH_SEED = 7
+MINHASH_SCHEME = "affine32"
+
+# dedup_map.method values
+UNIQUE = "unique"  # no duplicate in the corpus
+REPRESENTATIVE = "representative"  # earliest document of a cluster with duplicates
+EXACT = "exact"  # same normalised text as the representative
+NEAR = "near"  # MinHash similarity to the representative >= threshold
+
+
+DEDUP_COLUMNS: dict[str, pl.DataType] = {
+    "doc_id": pl.String(),
+    "text_hash": pl.String(),
+    "cluster_id": pl.String(),
+    "duplicate_of": pl.String(),
+    "similarity": pl.Float64(),
+    "method": pl.String(),
+    "cluster_size": pl.Int64(),
+}
+
+
+@dataclass(frozen=True)
+class NearDupParams:
+    threshold: float
+    num_perm: int
+    shingle_words: int
+
+
+def normalise(column: str) -> pl.Expr:
+    """Comparison key of a text: NFKC, lower case, every run of non-letters/digits one space."""
+    return (
+        pl.col(column)
+        .str.normalize("NFKC")
+        .str.to_lowercase()
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+        .str.strip_chars()
+    )
+
+
+def stable_hash(text: str) -> str:
+    """16 hex digits of BLAKE2b: the same on every machine and Python (unlike ``hash``)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=HASH_HEX // 2).hexdigest()
+
+
+def hash_column(series: pl.Series) -> pl.Series:
+    """:func:`stable_hash` of every value, each distinct value hashed once."""
+    unique = series.unique()
+    table = pl.DataFrame(
+        {"_key": unique, "_hash": [stable_hash(v) for v in unique.to_list()]},
+        schema={"_key": pl.String, "_hash": pl.String},
+    )
+    return (
+        series.to_frame("_key")
+        .join(table, on="_key", how="left", maintain_order="left")["_hash"]
+        .alias(series.name)
+    )
+
+
+def corpus_order(df: pl.DataFrame, *extra: str) -> pl.DataFrame:
+    """Rows in corpus order: published (undated last), doc_id, then ``extra`` columns."""
+    return df.sort(["published", "doc_id", *extra], nulls_last=True)
+
+
+def shingles(key: str, words: int) -> list[bytes]:
+    """Distinct word ``words``-grams of a normalised text (a short text is one shingle)."""
+    tokens = key.split()
+    if len(tokens) <= words:
+        return [" ".join(tokens).encode("utf-8")]
+    grams = {" ".join(tokens[i : i + words]) for i in range(len(tokens) - words + 1)}
+    return [g.encode("utf-8") for g in sorted(grams)]
+
+
+def signatures(keys: Sequence[str], num_perm: int, shingle_words: int) -> npt.NDArray[np.uint64]:
+    """MinHash hash values, one row per normalised text (picklable: runs in worker processes)."""
+    out = np.zeros((len(keys), num_perm), dtype=np.uint64)
+    for i, key in enumerate(keys):
+        mh = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+        mh.update_batch(shingles(key, shingle_words))
+        out[i] = mh.hashvalues
+    return out
+
+
+def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
+    """Estimated Jaccard similarity of two signatures, rounded for stable output."""
+    return round(float(np.count_nonzero(a == b)) / len(a), 4)
+
+
+def cluster(
+    order: list[str], sigs: dict[str, npt.NDArray[np.uint64]], params: NearDupParams
+) -> dict[str, tuple[str, float]]:
+    """Greedy near-duplicate clustering of texts (by text hash) given in corpus order:
+    text hash -> (representative text hash, similarity to it)."""
+    lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
+    rank = {h: i for i, h in enumerate(order)}
+    assigned: dict[str, tuple[str, float]] = {}
+    for h in order:
+        mh = MinHash(
+            num_perm=params.num_perm,
+            seed=MINHASH_SEED,
+            scheme=MINHASH_SCHEME,
+            hashvalues=sigs[h],
+        )
+        best: tuple[float, int, str] | None = None
+        for candidate in lsh.query(mh):
+            similarity = jaccard(sigs[h], sigs[candidate])
+            if similarity < params.threshold:
+                continue
+            key = (-similarity, rank[candidate], candidate)
+            if best is None or key < best:
+                best = key
+        if best is None:
+            assigned[h] = (h, 1.0)
+            lsh.insert(h, mh)  # only representatives are candidates
+        else:
+            assigned[h] = (best[2], -best[0])
+    return assigned
+
+
+def dedup_documents(
+    docs: pl.DataFrame,
+    params: NearDupParams,
+    sigs: dict[str, npt.NDArray[np.uint64]],
+) -> pl.DataFrame:
+    """The dedup map: one row per document of ``docs`` (doc_id, published, text_hash), with
+    ``sigs`` the signature of every distinct text_hash.
+
+    Columns (DEDUP_COLUMNS): cluster_id is the representative's doc_id, duplicate_of the same
+    but null for the representative itself, similarity to the representative, method."""
+    ordered = corpus_order(docs.select("doc_id", "published", "text_hash"))
+    # the earliest document of each distinct text stands for it
+    heads = ordered.unique("text_hash", keep="first", maintain_order=True)
+    head_doc = dict(zip(heads["text_hash"], heads["doc_id"], strict=True))
+    assigned = cluster(heads["text_hash"].to_list(), sigs, params)
+    decided = []
+    for doc_id, text_hash in ordered.select("doc_id", "text_hash").iter_rows():
+        rep_hash, similarity = assigned[text_hash]
+        decided.append((doc_id, text_hash, head_doc[rep_hash], rep_hash, similarity))
+    sizes = Counter(rep for _, _, rep, _, _ in decided)
+    rows = []
+    for doc_id, text_hash, rep, rep_hash, similarity in decided:
+        if doc_id == rep:
+            method = UNIQUE if sizes[rep] == 1 else REPRESENTATIVE
+            rows.append((doc_id, text_hash, rep, None, 1.0, method, sizes[rep]))
+        elif text_hash == rep_hash:
+            rows.append((doc_id, text_hash, rep, rep, 1.0, EXACT, sizes[rep]))
+        else:
+            rows.append((doc_id, text_hash, rep, rep, similarity, NEAR, sizes[rep]))
+    return pl.DataFrame(rows, schema=DEDUP_COLUMNS, orient="row")
+
+
+def duplicate_sentences(sentences: pl.DataFrame) -> pl.Series:
+    """``is_duplicate`` per row of ``sentences`` (needs doc_id, published, sentence_index and
+    sentence_hash): the same normalised sentence occurs earlier in corpus order."""
+    indexed = sentences.select("doc_id", "published", "sentence_index", "sentence_hash")
+    flagged = (
+        corpus_order(indexed.with_row_index("_row"), "sentence_index")
+        .with_columns(is_duplicate=pl.col("sentence_hash").is_first_distinct().not_())
+        .sort("_row")
+    )
+    return flagged["is_duplicate"]

@@ -72,7 +72,8 @@ def extract_document(row: dict[str, Any], max_text_chars: int) -> dict[str, Any]
     out = {k: v for k, v in row.items() if k != "raw_text"}
     out.update(empty_metadata(), extractor=None, text="", reason=None, detail=None)
     try:
-        text, meta, extractor = extract_page(row["raw_text"], row["format"].startswith("text"))
+        is_dump = row["format"].startswith("text")
+        text, meta, extractor = extract_page(row["raw_text"], is_dump, url=row.get("source_url"))
     except Exception as exc:  # any extractor bug must not kill a long run
         out["reason"] = QuarantineReason.EXTRACTION_ERROR
         out["detail"] = f"{type(exc).__name__}: {exc}"[:500]

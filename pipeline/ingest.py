@@ -3,7 +3,10 @@ quarantine row. ``python -m pipeline.ingest --help``."""
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import hashlib
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -17,7 +20,7 @@ import typer
 
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
-from pipeline.schema import QuarantineReason
+from pipeline.schema import PROVENANCE, QuarantineReason
 from pipeline.stage import (
     load_params,
     run_cli,
@@ -25,9 +28,11 @@ from pipeline.stage import (
     timed_stage,
     write_parquet,
 )
+from pipeline.warc import is_warc, iter_records, parse_warc_date
 
 STAGE = "ingest"
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
+PROVENANCE_COLUMNS = tuple(PROVENANCE)
 
 
 def walk_files(root: Path) -> Iterator[Path]:
@@ -40,21 +45,34 @@ def walk_files(root: Path) -> Iterator[Path]:
     yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def _base_row(name: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(PROVENANCE_COLUMNS)
+    row.update(source_path=name, raw_text=None, reason=None, detail=None)
+    return row
+
+
+def decode_payload(
+    row: dict[str, Any], raw: bytes, max_inflated_bytes: int, http_charset: str | None = None
+) -> dict[str, Any]:
+    """Hash and decode raw bytes into ``row`` (the charset of an HTTP header wins, as in
+    browsers, when the bytes decode with it)."""
+    digest = hashlib.sha256(raw).hexdigest()
+    row.update(doc_id=digest[:DOC_ID_HEX], source_sha256=digest, size_bytes=len(raw))
+    decoded = decode_bytes(raw, max_inflated_bytes=max_inflated_bytes)
+    text, encoding = decoded.text, decoded.encoding
+    if text is not None and http_charset and not decoded.format.endswith(".gz"):
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            text, encoding = raw.decode(http_charset), http_charset
+    row.update(format=decoded.format, encoding=encoding, raw_text=text)
+    row.update(reason=decoded.reason, detail=decoded.detail)
+    return row
+
+
 def ingest_file(
     path: Path, root: Path, max_raw_bytes: int, max_inflated_bytes: int
 ) -> dict[str, Any]:
     """One input file -> a row with provenance and either ``raw_text`` or a quarantine reason."""
-    row: dict[str, Any] = {
-        "doc_id": None,
-        "source_path": path.relative_to(root).as_posix(),
-        "source_sha256": None,
-        "size_bytes": None,
-        "format": None,
-        "encoding": None,
-        "raw_text": None,
-        "reason": None,
-        "detail": None,
-    }
+    row = _base_row(path.relative_to(root).as_posix())
     try:
         info = path.stat()
         size = row["size_bytes"] = info.st_size
@@ -72,16 +90,82 @@ def ingest_file(
         row["reason"] = QuarantineReason.UNREADABLE
         row["detail"] = f"{type(exc).__name__}: {exc.strerror or exc}"
         return row
-    digest = hashlib.sha256(raw).hexdigest()
-    row.update(doc_id=digest[:DOC_ID_HEX], source_sha256=digest, size_bytes=len(raw))
-    decoded = decode_bytes(raw, max_inflated_bytes=max_inflated_bytes)
-    row.update(format=decoded.format, encoding=decoded.encoding, raw_text=decoded.text)
-    row.update(reason=decoded.reason, detail=decoded.detail)
-    return row
+    return decode_payload(row, raw, max_inflated_bytes)
 
 
-def ingest_row(row: dict[str, Any], root: str, max_raw: int, max_inflated: int) -> dict[str, Any]:
-    return ingest_file(Path(row["path"]), Path(root), max_raw, max_inflated)
+def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -> dict[str, Any]:
+    """One WARC response record (see :mod:`pipeline.warc`) -> a row like :func:`ingest_file`."""
+    row = _base_row(item["name"])
+    for key in ("source_url", "fetched_at", "warc_record_offset"):
+        row[key] = item.get(key)
+    row["warc_record_id"] = item.get("warc_record_id")
+    row["warc_payload_digest"] = item.get("warc_payload_digest")
+    payload: bytes | None = item.get("payload")
+    if item.get("oversize"):
+        row["size_bytes"] = item["oversize"]
+        row["reason"] = QuarantineReason.TOO_LARGE
+        row["detail"] = f"record over ingest.max_raw_bytes={max_raw_bytes}"
+        return row
+    if item.get("error") or payload is None:
+        row["reason"] = QuarantineReason.MALFORMED_RECORD
+        row["detail"] = item.get("error") or "no payload"
+        return row
+    row["size_bytes"] = len(payload)
+    if len(payload) > max_raw_bytes:
+        row["reason"] = QuarantineReason.TOO_LARGE
+        row["detail"] = f"payload over ingest.max_raw_bytes={max_raw_bytes}"
+        return row
+    if item.get("binary_type"):
+        row.update(doc_id=None, reason=QuarantineReason.BINARY)
+        row["detail"] = f"HTTP Content-Type {item['binary_type']}"
+        return row
+    return decode_payload(row, payload, max_inflated, item.get("http_charset"))
+
+
+def ingest_row(item: dict[str, Any], root: str, max_raw: int, max_inflated: int) -> dict[str, Any]:
+    if "path" in item:
+        row = ingest_file(Path(item["path"]), Path(root), max_raw, max_inflated)
+        row["source_url"], row["fetched_at"] = item.get("source_url"), item.get("fetched_at")
+        return row
+    return ingest_record(item, max_raw, max_inflated)
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """Sidecar for plain page dumps: CSV (header ``path,url,fetched_at``) or JSONL with those
+    keys; paths relative to the input directory."""
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8") as fh:
+            entries = [json.loads(line) for line in fh if line.strip()]
+    else:
+        with path.open(encoding="utf-8", newline="") as fh:
+            entries = list(csv.DictReader(fh))
+    return {
+        str(e["path"]): {
+            "source_url": e.get("url") or None,
+            "fetched_at": parse_warc_date(e.get("fetched_at")),
+        }
+        for e in entries
+    }
+
+
+def input_items(
+    root: Path,
+    max_raw_bytes: int,
+    names: list[str],
+    manifest: dict[str, dict[str, Any]] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every input item under ``root``: a file, or each response record of a WARC file.
+    Appends each item's name to ``names`` (the inventory) as it goes."""
+    manifest = manifest or {}
+    for path in walk_files(root):
+        name = path.relative_to(root).as_posix()
+        if is_warc(path) and path.is_file():
+            for item in iter_records(path, name, max_raw_bytes):
+                names.append(item["name"])
+                yield item
+        else:
+            names.append(name)
+            yield {"name": name, "path": str(path), **manifest.get(name, {})}
 
 
 @dataclass
@@ -119,21 +203,21 @@ def main(
         ),
         engine.max_seconds_per_doc,
     )
+    manifest = read_manifest(Path(params["manifest"])) if params.get("manifest") else None
     with timed_stage(STAGE) as stats:
-        paths = list(walk_files(root))
-        # The inventory lets validation prove kept + quarantined = every input file.
-        names = [p.relative_to(root).as_posix() for p in paths]
-        write_parquet(pl.DataFrame({"source_path": names}), inventory, "inventory")
+        names: list[str] = []
         stream_document_stage(
             STAGE,
             fn,
-            ({"path": str(p)} for p in paths),
+            input_items(root, int(params["max_raw_bytes"]), names, manifest),
             engine,
             stats,
             output=(output, "ingested"),
             quarantine=(None, quarantine),
             settle=FirstPathWins(),
         )
+        # The inventory lets validation prove kept + quarantined = every input item.
+        write_parquet(pl.DataFrame({"source_path": names}), inventory, "inventory")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class QuarantineReason(StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     EXTRACTION_ERROR = "extraction_error"
     TIMEOUT = "timeout"
+    MALFORMED_RECORD = "malformed_record"
     NO_SENTENCES = "no_sentences"
     DUPLICATE = "duplicate"
 
@@ -44,6 +45,7 @@ REASON_DOCS: dict[QuarantineReason, str] = {
     QuarantineReason.TEXT_TOO_LONG: "extracted text over `extract.max_text_chars`",
     QuarantineReason.EXTRACTION_ERROR: "the extractor raised (a bug to report; the run goes on)",
     QuarantineReason.TIMEOUT: "one stage spent over `engine.max_seconds_per_doc` on the document",
+    QuarantineReason.MALFORMED_RECORD: "a WARC record (or the WARC framing at it) cannot be parsed",
     QuarantineReason.NO_SENTENCES: "segmentation produced no sentence",
     QuarantineReason.DUPLICATE: "same raw bytes as an earlier input (by path order)",
 }
@@ -76,6 +78,11 @@ PROVENANCE: dict[str, pl.DataType] = {
     "size_bytes": pl.Int64(),
     "format": pl.String(),
     "encoding": pl.String(),
+    "source_url": pl.String(),
+    "fetched_at": UTC_TIME,
+    "warc_record_offset": pl.Int64(),
+    "warc_record_id": pl.String(),
+    "warc_payload_digest": pl.String(),
 }
 
 METADATA: dict[str, pl.DataType] = {
@@ -191,12 +198,17 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 # What each column means, for the README's schema tables (kept beside the schemas).
 COLUMN_DOCS: dict[str, str] = {
     "doc_id": "first 16 hex digits of the SHA-256 of the raw bytes: stable across runs",
-    "source_path": "path of the input file, relative to `ingest.input_dir`",
+    "source_path": "input file relative to `ingest.input_dir`; `<file>#<offset>` for a WARC record",
     "source_sha256": "SHA-256 of the raw bytes as read (before gunzip)",
     "size_bytes": "raw size on disk",
     "format": "`html` or `text` (a page text dump), with `.gz` when the file was gzip",
     "encoding": "codec the text was decoded with (BOM, declared charset, UTF-8, or detected)",
     "raw_text": "decoded input, stray control characters removed",
+    "source_url": "URL the page was fetched from (WARC-Target-URI, or the ingest manifest)",
+    "fetched_at": "when it was fetched, UTC (WARC-Date, or the ingest manifest)",
+    "warc_record_offset": "byte offset of the WARC response record in its file",
+    "warc_record_id": "WARC-Record-ID of the response record",
+    "warc_payload_digest": "WARC-Payload-Digest of the response record",
     "url": "article URL (JSON-LD, og:url, canonical, or given with the input)",
     "canonical_url": "`<link rel=canonical>` or equivalent",
     "domain": "host of the URL, lower case, without `www.`",

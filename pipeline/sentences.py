@@ -80,6 +80,7 @@ _MULTI_DOT_ABBR = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")
 # Emoticons close the sentence they follow (":)", ";-)", ":P", "<3", "^^").
 _EMOTICON = re.compile(r"[:;=](?:['-]?[)(\]\[DPpOo3/\\|*])(?=\s|$)|<3(?=\s|$)|\^_*\^(?=\s|$)")
 _EMOTICON_START = frozenset(":;=<^")
+_CLOSING_MARKS = "\"'”’»›)]}"
 _CLOSING_QUOTES = frozenset("\"'”’»›")
 # Up to three capitalised words then a lower-case word: "Mr. Smith asked", "Jones said".
 # The attribution must then end within a few words ("Smith asked.", "Smith asked again,").
@@ -509,19 +510,21 @@ def _decide_period(
             return False
         word = nx.group("w") or ""
         return word.lower() not in _TLDS  # "Newsfeed.Com"
+    # The word itself, without brackets or quotes closed before the period: "(5 combined)."
+    bare = tok.rstrip(_CLOSING_MARKS) if tok[-1] in _CLOSING_MARKS else tok
     if ch.islower():
         closers = m.group("c")
         return (
             not (closers and closers[-1] in _QUOTES_BRACKETS)
             and not kind
             and rules.lowercase_sentence_starts
-            and len(tok) >= 2
-            and tok.isalpha()
-            and tok.islower()
-            and tok.isascii()
+            and len(bare) >= 2
+            and bare.isalpha()
+            and bare.islower()
+            and bare.isascii()
         )
     if ch.isdigit():  # "this week. 2005 is ...", but not "hal. 41" (an unknown abbreviation)
-        return not kind and tok.isalpha() and (len(tok) > 3 or tok[0].isupper())
+        return not kind and bare.isalpha() and (len(bare) > 3 or bare[0].isupper())
     word = nx.group("w") or ""
     if not ch.isalpha():
         if nx.end("o") > nx.start("o") and not word:

@@ -467,6 +467,13 @@ def test_dashes_and_plain_words() -> None:
         ],
     )
     check("See hal. 41 of the book.", ["See hal. 41 of the book."])
+    check(
+        "He made 4 tackles (5 combined). 1 pass defended.",
+        [
+            "He made 4 tackles (5 combined).",
+            "1 pass defended.",
+        ],
+    )
     # lower-case continuation after a non-English token is left alone
     check("Нужно 2 ст. л. масла.", ["Нужно 2 ст. л. масла."])
 

@@ -67,7 +67,13 @@ def fetch(
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        fs.get_file(path, str(tmp))
+        try:
+            fs.get_file(path, str(tmp))
+        except FileNotFoundError as err:
+            raise FileNotFoundError(
+                f"{path} at {rev!r} (md5 {md5}) is neither in the DVC cache nor in the remote: "
+                f"`dvc push` it from where it was built, or pass remote= ({err})"
+            ) from err
     finally:
         fs.close()
     got = _md5(tmp)

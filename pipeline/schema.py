@@ -30,6 +30,10 @@ class QuarantineReason(StrEnum):
     MALFORMED_RECORD = "malformed_record"
     NO_SENTENCES = "no_sentences"
     DUPLICATE = "duplicate"
+    DUPLICATE_TEXT = "duplicate_text"
+    NEAR_DUPLICATE = "near_duplicate"
+    LANGUAGE_FILTERED = "language_filtered"
+    BOILERPLATE_ONLY = "boilerplate_only"
 
 
 REASON_DOCS: dict[QuarantineReason, str] = {
@@ -48,6 +52,14 @@ REASON_DOCS: dict[QuarantineReason, str] = {
     QuarantineReason.MALFORMED_RECORD: "a WARC record (or the WARC framing at it) cannot be parsed",
     QuarantineReason.NO_SENTENCES: "segmentation produced no sentence",
     QuarantineReason.DUPLICATE: "same raw bytes as an earlier input (by path order)",
+    QuarantineReason.DUPLICATE_TEXT: (
+        "same normalised text as an earlier document (only with `corpus.drop_duplicates`)"
+    ),
+    QuarantineReason.NEAR_DUPLICATE: (
+        "MinHash-similar to an earlier document (only with `corpus.drop_duplicates`)"
+    ),
+    QuarantineReason.LANGUAGE_FILTERED: "detected language not in `corpus.languages`",
+    QuarantineReason.BOILERPLATE_ONLY: "every sentence was outlet boilerplate",
 }
 
 QUARANTINE_REASONS: tuple[str, ...] = tuple(r.value for r in QuarantineReason)
@@ -141,8 +153,47 @@ SEGMENTED: dict[str, pl.DataType] = {
 }
 
 # corpus -> data/processed/documents.parquet and sentences.parquet: the published corpus.
-DOCUMENTS: dict[str, pl.DataType] = {**CLEANED}
-SENTENCES: dict[str, pl.DataType] = {**SEGMENTED}
+DOCUMENTS: dict[str, pl.DataType] = {
+    **CLEANED,
+    "language_detected": pl.String(),
+    "language_confidence": pl.Float64(),
+    "cluster_id": pl.String(),
+    "duplicate_of": pl.String(),
+    "n_boilerplate_sentences": pl.Int64(),
+}
+SENTENCES: dict[str, pl.DataType] = {
+    **SEGMENTED,
+    "language_detected": pl.String(),
+    "language_confidence": pl.Float64(),
+    "sentence_hash": pl.String(),
+    "is_duplicate": pl.Boolean(),
+}
+
+# corpus -> data/processed/dedup_map.parquet: the duplicate decision for every document.
+DEDUP_MAP: dict[str, pl.DataType] = {
+    "doc_id": pl.String(),
+    "text_hash": pl.String(),
+    "cluster_id": pl.String(),
+    "duplicate_of": pl.String(),
+    "similarity": pl.Float64(),
+    "method": pl.String(),
+    "cluster_size": pl.Int64(),
+    "dropped": pl.Boolean(),
+}
+
+# corpus -> data/processed/boilerplate_map.parquet: every sentence removed as outlet boilerplate.
+BOILERPLATE_MAP: dict[str, pl.DataType] = {
+    "domain": pl.String(),
+    "sentence_hash": pl.String(),
+    "text": pl.String(),
+    "n_documents": pl.Int64(),
+    "n_clusters": pl.Int64(),
+    "n_removed_documents": pl.Int64(),
+    "n_removed_sentences": pl.Int64(),
+    "example_doc_ids": pl.List(pl.String()),
+    "first_published": UTC_TIME,
+    "last_published": UTC_TIME,
+}
 
 # every stage appends its drops -> data/processed/quarantine.parquet
 QUARANTINE: dict[str, pl.DataType] = {
@@ -167,6 +218,8 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "documents": DOCUMENTS,
     "sentences": SENTENCES,
     "quarantine": QUARANTINE,
+    "dedup_map": DEDUP_MAP,
+    "boilerplate_map": BOILERPLATE_MAP,
 }
 
 # Row order of each table. The streamed interim tables keep the input order: documents by
@@ -179,6 +232,8 @@ SORT_KEYS: dict[str, list[str]] = {
     "documents": ["doc_id"],
     "sentences": ["doc_id", "sentence_index"],
     "quarantine": ["source_path", "stage"],
+    "dedup_map": ["cluster_id", "doc_id"],
+    "boilerplate_map": ["domain", "sentence_hash"],
 }
 
 
@@ -225,14 +280,68 @@ COLUMN_DOCS: dict[str, str] = {
     "text": "main text / sentence text; paragraphs separated by a single `\\n`",
     "n_chars": "characters in the cleaned text",
     "n_paragraphs": "paragraphs in the cleaned text",
-    "sentence_id": "`<doc_id>-<sentence_index, 5 digits>`",
-    "sentence_index": "0-based position of the sentence in its document",
+    "sentence_id": (
+        "`<doc_id>-<position as segmented, 5 digits>`: stable, also when outlet boilerplate "
+        "before it is removed (then it differs from `sentence_index`)"
+    ),
+    "sentence_index": (
+        "0-based position of the sentence in its document (0, 1, 2...: renumbered after "
+        "outlet boilerplate is removed)"
+    ),
     "paragraph_index": "0-based paragraph of the sentence",
     "char_start": "offset of the first character in the document's cleaned `text`",
     "char_end": "offset after the last character: `text[char_start:char_end]` is the sentence",
     "stage": "stage that dropped the input",
     "reason": "closed set, see Quarantine reasons",
     "detail": "human-readable explanation (sizes, exception, limit that was hit)",
+    "language_detected": (
+        "language identified from the text (py3langid, ISO 639-1); a sentence under "
+        "`corpus.sentence_langid_min_chars` characters takes its document's"
+    ),
+    "language_confidence": (
+        "probability of `language_detected` (0–1, 4 decimals); null where a sentence took "
+        "its document's language"
+    ),
+    "cluster_id": (
+        "duplicate cluster: `doc_id` of its representative, the earliest member by "
+        "(`published`, `doc_id`), undated last; a unique document's own `doc_id`"
+    ),
+    "duplicate_of": (
+        "`doc_id` of the representative this document duplicates (exactly or nearly); null "
+        "for representatives and unique documents"
+    ),
+    "n_boilerplate_sentences": (
+        "sentences removed from this document as outlet boilerplate (see `boilerplate_map`)"
+    ),
+    "sentence_hash": (
+        "16 hex digits of BLAKE2b of the normalised sentence (NFKC, lower case, runs of "
+        "non-letters/digits as one space)"
+    ),
+    "is_duplicate": (
+        "the same normalised sentence occurs earlier in corpus order (`published`, `doc_id`, "
+        "`sentence_index`; undated last)"
+    ),
+    "text_hash": "16 hex digits of BLAKE2b of the normalised text: equal means exact duplicate",
+    "similarity": (
+        "estimated Jaccard similarity (MinHash of word shingles) to the representative; 1.0 "
+        "for exact duplicates and representatives"
+    ),
+    "method": (
+        "`unique`, `representative` (of a cluster with duplicates), `exact` or `near` "
+        "(similarity >= `corpus.near_duplicate_threshold`)"
+    ),
+    "cluster_size": "documents in the cluster",
+    "dropped": "quarantined as a duplicate (`corpus.drop_duplicates`)",
+    "n_documents": "documents of the domain containing the sentence",
+    "n_clusters": "duplicate clusters of the domain containing it (what the threshold counts)",
+    "n_removed_documents": (
+        "documents it was removed from (those with `corpus.boilerplate_min_documents` "
+        "clusters within `corpus.boilerplate_window_days`)"
+    ),
+    "n_removed_sentences": "sentences removed (a document can repeat it)",
+    "example_doc_ids": "the first (at most 5) documents it was removed from, in corpus order",
+    "first_published": "earliest `published` among the documents it was removed from",
+    "last_published": "latest `published` among the documents it was removed from",
 }
 
 

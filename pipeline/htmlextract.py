@@ -70,6 +70,9 @@ _MIN_SIBLING_SCORE: Final[float] = 3.0
 _GROW_MARGIN: Final[float] = 1.3
 # ... and when the text it adds is not link-heavy (teaser lists are: linked headlines).
 _GROW_LINK_DENSITY: Final[float] = 0.15
+# ... or, whatever its links, when it adds more prose than this multiple of the anchor's own
+# (the anchor was one section or paragraph of a long article, not the article).
+_GROW_PROSE_RATIO: Final[float] = 3.0
 
 _PROTECT_MIN: Final[int] = 1000
 # Big furniture below this share of the body's raw text is not walked (see _walk).
@@ -328,6 +331,7 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
     text_len = [0] * n
     link_len = [0] * n
     balance = [0.0] * n
+    prose = [0.0] * n
     for owner, length, link, score in zip(
         page.block_owner, page.block_len, page.block_link, scores, strict=True
     ):
@@ -336,6 +340,7 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
         text_len[owner] += length
         link_len[owner] += link
         balance[owner] += block_balance(score, length, link, tags[owner])
+        prose[owner] += score
         if score <= 0.0:
             continue
         level = parents[owner] if tags[owner] in PARAGRAPH_TAGS else owner
@@ -351,6 +356,7 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
         text_len[p] += text_len[i]
         link_len[p] += link_len[i]
         balance[p] += balance[i]
+        prose[p] += prose[i]
     final = [0.0] * n
     best, best_score = -1, 0.0
     for i in range(n):
@@ -370,9 +376,9 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
     while level >= 0:
         extra_text = text_len[level] - text_len[best]
         extra_links = link_len[level] - link_len[best]
-        if (
-            balance[level] > _GROW_MARGIN * balance[chosen]
-            and extra_links <= _GROW_LINK_DENSITY * extra_text
+        if balance[level] > _GROW_MARGIN * balance[chosen] and (
+            extra_links <= _GROW_LINK_DENSITY * extra_text
+            or prose[level] - prose[best] > _GROW_PROSE_RATIO * prose[best]
         ):
             chosen = level
         level = parents[level]

@@ -113,7 +113,7 @@ def _chrome_fraction(text: str) -> tuple[float, float]:
     chrome = 0.0
     top = 0.0
     for s in sentences:
-        n = max(1, len(words_of(s)))
+        n = max(1, word_count(s))
         total += n
         score = chrome_score(s)
         top = max(top, score)
@@ -200,9 +200,6 @@ def _is_list_item(line: _Line, min_stop: float) -> bool:
     )
 
 
-LIST_VALUE = 0.0
-
-
 def _score_lines(feats: list[_Line]) -> float:
     """Set each line's value for the densest-run search; returns the stop-ratio floor used."""
     prose = [f for f in feats if f.words >= 10 and f.terminal]
@@ -216,13 +213,13 @@ def _score_lines(feats: list[_Line]) -> float:
         elif _is_near_good(f, min_stop):
             f.value = 0.3
         elif f.chrome_frac >= 0.5 and f.max_chrome >= 1.5:
-            # long lines half made of calls to action are often product copy: a softer wall
-            # and a lone label ("Advertisement") between paragraphs is no wall
+            # a wall between runs, but a softer one for long lines half made of calls to action
+            # (often product copy) and for a lone label ("Advertisement") between paragraphs
             f.value = -1.0 if f.words <= 2 or (f.words > 20 and f.chrome_frac < 0.8) else -2.5
         elif f.repeated:
             f.value = -1.0
         elif _is_list_item(f, min_stop):
-            f.value = LIST_VALUE
+            f.value = 0.0  # neutral: lists inside an article do not break its run
         else:
             f.value = -0.5
     return min_stop
@@ -244,7 +241,7 @@ def _densest_run(values: list[float], lo: int, hi: int) -> tuple[float, int, int
 
 
 def _runs(values: list[float]) -> list[tuple[float, int, int]]:
-    """Disjoint dense runs: in each block the densest one, then recursively left and right of it."""
+    """Disjoint dense runs: the densest one, then recursively the densest left and right of it."""
     out: list[tuple[float, int, int]] = []
     todo = [(0, len(values))]
     while todo:

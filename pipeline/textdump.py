@@ -349,7 +349,7 @@ def _solid(line: _Line, min_stop: float) -> bool:
 def _is_inner(line: _Line) -> bool:
     """A line inside the article's run worth keeping though not prose: list item, table row."""
     return (
-        line.words >= INNER_MIN
+        line.words >= 3
         and not line.repeated
         and not _is_dateline(line)
         and line.max_chrome < 1.5
@@ -358,10 +358,8 @@ def _is_inner(line: _Line) -> bool:
     )
 
 
-INNER_MIN = 3
-
-
 def _is_heading(line: _Line) -> bool:
+    """A short line shaped like a section heading (kept between two paragraphs)."""
     return (
         1 <= line.words <= 15
         and not line.repeated
@@ -378,6 +376,7 @@ def _is_heading(line: _Line) -> bool:
 
 
 def _clean_paragraph(text: str) -> str:
+    """A kept line without glued captions, caption lines and chrome at its edges."""
     glued = split_glued_caption(text)
     while glued is not None:
         text = glued[1]
@@ -388,6 +387,7 @@ def _clean_paragraph(text: str) -> str:
 
 
 def _body(feats: list[_Line], start: int, end: int, min_stop: float) -> list[str]:
+    """The paragraphs of the run: prose, list items, and headings between prose."""
     out: list[str] = []
     for i in range(start, end):
         f = feats[i]

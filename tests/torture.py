@@ -530,7 +530,7 @@ def write_torture_corpus(out_dir: Path | str, *, file_links: bool = False) -> di
     # Declared ISO-8859-1 (read as windows-1252 by browsers), written in UTF-8.
     add(
         "encodings/declared_latin1_is_utf8.html",
-        article_html(MARKET_DE, charset="iso-8859-1").replace("Kleinfeld", "Kleinfeld-Süd", 1),
+        article_html(MARKET_DE, charset="iso-8859-1").replace("Bahnhof", "Südbahnhof"),
         KEPT,
     )
     # UTF-16 without a BOM: every other byte is NUL, which must not read as binary.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -23,7 +24,7 @@ EXAMPLE_DOCS = 5
 
 
 def boilerplate_in_group(
-    occurrences: list[tuple[str, str, datetime | None]],
+    occurrences: Sequence[tuple[str, str, datetime | None]],
     min_documents: int,
     window: timedelta | None,
 ) -> set[str]:

@@ -1,0 +1,247 @@
+"""Exact and near-duplicate documents and repeated sentences: clusters, order independence."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from pipeline import schema
+from pipeline.corpus import Batches, CorpusParams, build_corpus, find_duplicates
+from pipeline.dedup import (
+    NearDupParams,
+    dedup_documents,
+    duplicate_sentences,
+    hash_column,
+    normalise,
+    shingles,
+    signatures,
+)
+from pipeline.sentences import split_sentences
+
+STORY = [
+    "Passenger trains will return to the coastal line between Port Elspeth and Carrow Head on "
+    "Monday, eleven weeks after a landslide buried the track north of Whinny Cove.",
+    "Engineers removed more than 40,000 tonnes of earth and rock from the cutting and drove 300 "
+    "steel piles into the slope, the rail operator Coastway said on Thursday.",
+    "“The cliff above the line is now more stable than it has been for a century,” said the "
+    "chief engineer, Hannah Okafor.",
+    "During the closure, replacement buses carried about 6,000 passengers a day, and journey "
+    "times between the two towns more than doubled at peak hours.",
+    "The first train is due to leave Port Elspeth at 05:42, and the full timetable will run from "
+    "the first day, with two extra evening services in the first week.",
+    "Drainage pipes laid under the new embankment will carry rainwater away from the slope, which "
+    "geologists blamed for the slip after the wettest winter on record.",
+    "The repairs cost £18.5 million, paid from the national resilience fund rather than from "
+    "fares, according to the transport department.",
+    "Sensors installed along a two-mile stretch will alert signallers to any movement of the "
+    "ground, and trains will slow to 20 mph there for the first month.",
+]
+LOCAL_ANGLE = (
+    "In Whinny Cove itself, shops and the primary school said the closure had cut them off, "
+    "with the nearest replacement bus stop a mile and a half up the hill."
+)
+OTHER = [
+    "The library in Northfield will open on Sundays from next month after volunteers offered "
+    "to staff the front desk.",
+    "Opening hours on weekdays stay the same, and the children's reading club moves to "
+    "Saturday mornings.",
+]
+
+
+def cleaned_frame(docs: Sequence[tuple[str, str | None, str | None, str]]) -> pl.DataFrame:
+    """A cleaned-table frame from (doc_id, domain, published date or None, text)."""
+    rows = []
+    for doc_id, domain, day, text in docs:
+        published = datetime.fromisoformat(day).replace(tzinfo=UTC) if day else None
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "source_path": f"{doc_id}.html",
+                "url": f"https://{domain}/{doc_id}" if domain else None,
+                "domain": domain,
+                "published": published,
+                "text": text,
+                "n_chars": len(text),
+                "n_paragraphs": text.count("\n") + 1,
+            }
+        )
+    return pl.DataFrame(rows, schema=schema.CLEANED)
+
+
+def segmented_frame(cleaned: pl.DataFrame) -> pl.DataFrame:
+    """The segmented table of ``cleaned``: one row per sentence of the real segmenter."""
+    rows = []
+    columns = ("doc_id", "text", "url", "domain", "title", "published", "language")
+    for doc in cleaned.select(columns).iter_rows(named=True):
+        text = doc["text"]
+        for index, (start, end) in enumerate(split_sentences(text)):
+            rows.append(
+                {
+                    **doc,
+                    "sentence_id": f"{doc['doc_id']}-{index:05d}",
+                    "sentence_index": index,
+                    "paragraph_index": text.count("\n", 0, start),
+                    "char_start": start,
+                    "char_end": end,
+                    "text": text[start:end],
+                }
+            )
+    return pl.DataFrame(rows, schema=schema.SEGMENTED)
+
+
+def doc_id(n: int) -> str:
+    return f"{n:016x}"
+
+
+def story(*, changed: bool = False, shout: bool = False) -> str:
+    text = "\n".join(LOCAL_ANGLE if changed and i == 3 else s for i, s in enumerate(STORY))
+    return text.upper().replace(",", " ,") if shout else text
+
+
+@pytest.fixture
+def syndicated() -> pl.DataFrame:
+    return cleaned_frame(
+        [
+            (doc_id(9), "riverdalepost.example", "2025-05-08", story()),
+            # the same text, shouted and re-punctuated: an exact duplicate after normalising
+            (doc_id(3), "kestrelbaynews.example", "2025-05-09", story(shout=True)),
+            (doc_id(5), "moorlandecho.example", "2025-05-08", story(changed=True)),
+            (doc_id(1), "northfieldledger.example", "2025-05-01", "\n".join(OTHER)),
+            # undated copy: last in corpus order, so never the representative
+            (doc_id(0), None, None, story()),
+        ]
+    )
+
+
+def test_normalised_hash_ignores_case_punctuation_and_spacing() -> None:
+    texts = pl.Series("t", ["Sign up  to our Newsletter!", "sign up to our newsletter", "Sign-up"])
+    keys = texts.to_frame().select(normalise("t")).to_series()
+    hashes = hash_column(keys).to_list()
+    assert hashes[0] == hashes[1] != hashes[2]
+    assert all(len(h) == 16 for h in hashes)
+
+
+def test_shingles_are_sorted_and_short_texts_are_one_shingle() -> None:
+    assert shingles("a b c", 5) == [b"a b c"]
+    assert shingles("a b c d", 2) == [b"a b", b"b c", b"c d"]
+
+
+def test_syndicated_copies_cluster_with_the_earliest(syndicated: pl.DataFrame) -> None:
+    found = find_duplicates(syndicated, CorpusParams(workers=1), _runner())
+    rows = {r["doc_id"]: r for r in found.iter_rows(named=True)}
+    # docs 9 and 5 share the date: corpus order falls back to doc_id, so doc 5 (the rewrite) leads
+    rep = doc_id(5)
+    assert rows[rep]["method"] == "representative" and rows[rep]["duplicate_of"] is None
+    assert rows[doc_id(9)]["method"] == "near" and rows[doc_id(9)]["duplicate_of"] == rep
+    assert 0.7 <= rows[doc_id(9)]["similarity"] < 1.0
+    # exact copies of doc 9 follow doc 9 into doc 5's cluster, and say how they relate to it
+    for copy in (doc_id(3), doc_id(0)):
+        assert rows[copy]["cluster_id"] == rep
+        assert rows[copy]["text_hash"] == rows[doc_id(9)]["text_hash"]
+        assert rows[copy]["method"] == "near"
+    assert rows[doc_id(1)]["method"] == "unique" and rows[doc_id(1)]["cluster_id"] == doc_id(1)
+    assert rows[rep]["cluster_size"] == 4
+
+
+def test_exact_duplicate_of_the_representative(syndicated: pl.DataFrame) -> None:
+    without_rewrite = syndicated.filter(pl.col("doc_id") != doc_id(5))
+    found = find_duplicates(without_rewrite, CorpusParams(workers=1), _runner())
+    methods = dict(zip(found["doc_id"], found["method"], strict=True))
+    assert methods == {
+        doc_id(9): "representative",
+        doc_id(3): "exact",
+        doc_id(0): "exact",
+        doc_id(1): "unique",
+    }
+    assert found.filter(pl.col("method") == "exact")["similarity"].to_list() == [1.0, 1.0]
+
+
+def test_threshold_above_the_similarity_separates_the_rewrite(syndicated: pl.DataFrame) -> None:
+    strict = find_duplicates(
+        syndicated, CorpusParams(near_duplicate_threshold=0.95, workers=1), _runner()
+    )
+    methods = dict(zip(strict["doc_id"], strict["method"], strict=True))
+    assert methods[doc_id(5)] == "unique"
+    assert methods[doc_id(9)] == "representative"
+
+
+def test_dedup_is_independent_of_row_order(syndicated: pl.DataFrame) -> None:
+    params = CorpusParams(workers=1)
+    expected = find_duplicates(syndicated, params, _runner()).sort("doc_id")
+    rng = random.Random(4)
+    for _ in range(5):
+        order = list(range(syndicated.height))
+        rng.shuffle(order)
+        shuffled = syndicated[order]
+        assert find_duplicates(shuffled, params, _runner()).sort("doc_id").equals(expected)
+
+
+def test_greedy_clusters_do_not_chain() -> None:
+    # b is near a and near c, but c is not near a: c must not join a's cluster through b
+    words = [f"w{i}" for i in range(60)]
+    a = " ".join(words)
+    b = " ".join(words[:50] + [f"x{i}" for i in range(10)])
+    c = " ".join(words[:40] + [f"x{i}" for i in range(20)])
+    keys = {"ha": a, "hb": b, "hc": c}
+    docs = pl.DataFrame(
+        {
+            "doc_id": ["a", "b", "c"],
+            "published": [datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)],
+            "text_hash": ["ha", "hb", "hc"],
+        }
+    )
+    params = NearDupParams(threshold=0.6, num_perm=256, shingle_words=3)
+    sigs = dict(zip(keys, signatures(list(keys.values()), 256, 3), strict=True))
+    found = dedup_documents(docs, params, sigs)
+    clusters = dict(zip(found["doc_id"], found["cluster_id"], strict=True))
+    assert clusters["b"] == "a"
+    assert clusters["c"] == "c"
+
+
+def test_sentence_duplicates_follow_corpus_order() -> None:
+    sentences = pl.DataFrame(
+        {
+            "doc_id": ["b", "a", "a", "c", "b"],
+            "published": [datetime(2024, 1, 1, tzinfo=UTC)] * 2
+            + [datetime(2024, 1, 1, tzinfo=UTC)]
+            + [None, datetime(2024, 1, 1, tzinfo=UTC)],
+            "sentence_index": [0, 0, 1, 0, 1],
+            "sentence_hash": ["x", "x", "y", "y", "x"],
+        }
+    )
+    # order: a0 (x), a1 (y), b0 (x), b1 (x), c0 (y, undated last)
+    assert duplicate_sentences(sentences).to_list() == [True, False, False, True, True]
+
+
+def test_drop_switch_moves_duplicates_to_quarantine(syndicated: pl.DataFrame) -> None:
+    segmented = segmented_frame(syndicated)
+    quarantine = schema.empty(schema.QUARANTINE)
+    flagged = build_corpus(syndicated, segmented, quarantine, CorpusParams(workers=1))
+    assert flagged.documents.height == 5 and flagged.quarantine.height == 0
+    assert flagged.documents.filter(pl.col("duplicate_of").is_not_null()).height == 3
+    dropped = build_corpus(
+        syndicated, segmented, quarantine, CorpusParams(workers=1, drop_duplicates=True)
+    )
+    assert dropped.documents["doc_id"].sort().to_list() == [doc_id(1), doc_id(5)]
+    reasons = dict(zip(dropped.quarantine["doc_id"], dropped.quarantine["reason"], strict=True))
+    assert reasons == {
+        doc_id(9): "near_duplicate",
+        doc_id(3): "near_duplicate",
+        doc_id(0): "near_duplicate",
+    }
+    assert set(dropped.quarantine["stage"]) == {"corpus"}
+    assert dropped.dedup_map.filter("dropped")["doc_id"].sort().to_list() == sorted(reasons)
+    assert set(dropped.sentences["doc_id"]) == {doc_id(1), doc_id(5)}
+    # sentences seen in an earlier document are flagged, the rewrite's own ones are not
+    rewrite = flagged.sentences.filter(pl.col("doc_id") == doc_id(5))
+    assert not rewrite["is_duplicate"].any()
+    copy = flagged.sentences.filter(pl.col("doc_id") == doc_id(9)).sort("sentence_index")
+    assert copy["is_duplicate"].to_list() == [True, True, True, False, True, True, True, True]
+
+
+def _runner() -> Batches:
+    return Batches(workers=1)

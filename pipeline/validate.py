@@ -256,6 +256,19 @@ def suite_parameters(params: dict[str, Any], frames: dict[str, pl.DataFrame]) ->
     }
 
 
+def _with_sample_rows_for_docs(run: Any) -> Any:
+    """The validation result with each failure's sample rows where the Data Docs renderer
+    looks for them. GX renders the id columns of failing rows only from ``unexpected_index_list``,
+    which the COMPLETE result format fills with *every* failing row (unbounded on a large
+    corpus); the SUMMARY format's bounded samples are copied there instead."""
+    for item in run.results:
+        res = item.result
+        if isinstance(res, dict) and res.get("partial_unexpected_index_list"):
+            res["unexpected_index_list"] = list(res["partial_unexpected_index_list"])
+            res["unexpected_list"] = list(res.get("partial_unexpected_list") or [])
+    return run
+
+
 def load_suite_json(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
@@ -271,12 +284,10 @@ def run_suites(
     # Imported here: GX's import is slow and only this stage needs it.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
-    from great_expectations.checkpoint.actions import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    actions: list[Any] = []
     if docs_dir is not None:
         ctx.add_data_docs_site(
             site_name="newscorpus",
@@ -289,7 +300,6 @@ def run_suites(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-        actions.append(UpdateDataDocsAction(name="data_docs", site_names=["newscorpus"]))
     source = ctx.data_sources.add_pandas("newscorpus")
     failures: list[Failure] = []
     summary: dict[str, Any] = {}
@@ -311,7 +321,7 @@ def run_suites(
             gx.Checkpoint(
                 name=f"{name}_checkpoint",
                 validation_definitions=[definition],
-                actions=actions,
+                actions=[],
                 result_format={
                     "result_format": "SUMMARY",
                     "partial_unexpected_count": 5,
@@ -323,6 +333,9 @@ def run_suites(
             batch_parameters={"dataframe": frames[name].to_pandas()},
             expectation_parameters=parameters,
         )
+        if docs_dir is not None:
+            for key, run in result.run_results.items():
+                ctx.validation_results_store.set(key, _with_sample_rows_for_docs(run))
         suite_summary: list[dict[str, Any]] = []
         for run in result.run_results.values():
             for item in run.results:
@@ -363,6 +376,8 @@ def run_suites(
             "success": all(e["success"] for e in suite_summary),
             "expectations": suite_summary,
         }
+    if docs_dir is not None:
+        ctx.build_data_docs(site_names=["newscorpus"])
     return failures, summary
 
 

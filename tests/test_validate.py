@@ -1,0 +1,477 @@
+"""Validation: the derived checks on small frames, and every suite through real Great
+Expectations (no mocks) on a good corpus and on one deliberately broken frame per suite."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+import yaml
+
+from pipeline import schema
+from pipeline.validate import (
+    REASON_STAGES,
+    SUITE_TABLES,
+    Failure,
+    accounting_checks,
+    reason_fits_stage,
+    run_suites,
+    sentence_checks,
+    suite_parameters,
+    with_derived_checks,
+)
+from tests.dvcrepo import ROOT
+
+SUITES = ROOT / "expectations"
+
+# Every sentence names the document number, so no sentence repeats across documents.
+PARAGRAPHS = (
+    "The ferry to Gullholm sailed again on day {i} after four months in dock. "
+    "Captain Ilse Varga said crossing number {i} took fifty minutes.",
+    "Island shop {i} had stocked bread only twice a week during the winter. "
+    "Baker Tomas Ried said delivery round {i} starts again on Monday.",
+    "The harbour board will review timetable {i} in the autumn. "
+    "Passengers can comment on draft {i} at the harbour office until the end of May.",
+)
+
+
+# Every column a document row has in any of the tables (extra columns are dropped by conform).
+DOC_COLUMNS: dict[str, pl.DataType] = {**schema.EXTRACTED, **schema.CLEANED, **schema.DOCUMENTS}
+
+
+def _default(dtype: Any) -> Any:
+    if isinstance(dtype, pl.List):
+        return []
+    return None
+
+
+def _document(i: int, text: str, domain: str = "saltmarsh.example") -> dict[str, Any]:
+    """A row with every column of the cleaned/documents schema."""
+    raw = f"page {i} {text}".encode()
+    digest = hashlib.sha256(raw).hexdigest()
+    row = {c: _default(t) for c, t in DOC_COLUMNS.items()}
+    row.update(
+        doc_id=digest[:16],
+        source_path=f"pages/{i:02d}.html",
+        source_sha256=digest,
+        size_bytes=len(raw),
+        format="html",
+        encoding="utf-8",
+        url=f"https://www.{domain}/news/{i}",
+        domain=domain,
+        title=f"Harbour story {i}",
+        language="en",
+        extractor="html",
+        text=text,
+        n_chars=len(text),
+        n_paragraphs=text.count("\n") + 1,
+    )
+    return row
+
+
+def _sentences(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Sentences of a document text written as 'One. Two.' paragraphs (exact offsets)."""
+    rows: list[dict[str, Any]] = []
+    offset = 0
+    for p_index, paragraph in enumerate(doc["text"].split("\n")):
+        for match in re.finditer(r"[^.]+\.", paragraph):
+            sentence = match.group().strip()
+            start = offset + match.start() + (len(match.group()) - len(match.group().lstrip()))
+            index = len(rows)
+            row = {c: _default(t) for c, t in schema.SENTENCES.items()}
+            row.update(
+                doc_id=doc["doc_id"],
+                sentence_id=f"{doc['doc_id']}-{index:05d}",
+                sentence_index=index,
+                paragraph_index=p_index,
+                char_start=start,
+                char_end=start + len(sentence),
+                text=sentence,
+                url=doc["url"],
+                domain=doc["domain"],
+                title=doc["title"],
+                language="en",
+            )
+            rows.append(row)
+        offset += len(paragraph) + 1
+    return rows
+
+
+@dataclass
+class Corpus:
+    """The frames validate reads, built to pass every suite."""
+
+    frames: dict[str, pl.DataFrame]
+
+    def derived(self) -> dict[str, pl.DataFrame]:
+        return with_derived_checks(self.frames)
+
+
+def good_corpus(n_docs: int = 4) -> Corpus:
+    docs = [
+        _document(i, "\n".join(p.format(i=i) for p in PARAGRAPHS[i % 3 :] + PARAGRAPHS[: i % 3]))
+        for i in range(n_docs)
+    ]
+    all_columns = pl.DataFrame(docs, schema=DOC_COLUMNS)
+    documents = schema.conform(all_columns, schema.DOCUMENTS)
+    sentence_rows = [s for d in docs for s in _sentences(d)]
+    sentences = schema.conform(
+        pl.DataFrame(sentence_rows, schema=schema.SENTENCES), schema.SENTENCES
+    )
+    ingested = documents.select(*schema.PROVENANCE).with_columns(
+        raw_text=pl.lit("<html><body><p>page</p></body></html>")
+    )
+    extracted = schema.conform(all_columns, schema.EXTRACTED)
+    quarantine = schema.conform(
+        pl.DataFrame(
+            [
+                {
+                    "doc_id": None,
+                    "source_path": "pages/zz_logo.html",
+                    "source_sha256": None,
+                    "size_bytes": 120,
+                    "stage": "ingest",
+                    "reason": "binary",
+                    "detail": "binary content (png)",
+                }
+            ],
+            schema=schema.QUARANTINE,
+        ),
+        schema.QUARANTINE,
+    )
+    inventory = pl.DataFrame({"source_path": [*documents["source_path"], "pages/zz_logo.html"]})
+    frames = {
+        "ingested": schema.conform(ingested, schema.INGESTED),
+        "extracted": extracted,
+        "cleaned": schema.conform(all_columns, schema.CLEANED),
+        "documents": documents,
+        "sentences": sentences,
+        "quarantine": quarantine,
+        "accounting": inventory,
+    }
+    assert set(frames) == set(SUITE_TABLES)
+    return Corpus(frames)
+
+
+def _params() -> dict[str, Any]:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))["validate"]
+    assert isinstance(params, dict)
+    return params
+
+
+def _validate(corpus: Corpus, docs_dir: Path | None = None) -> tuple[list[Failure], dict[str, Any]]:
+    frames = corpus.derived()
+    return run_suites(frames, SUITES, suite_parameters(_params(), frames), docs_dir)
+
+
+def _set(df: pl.DataFrame, key: str, value: Any, column: str, new: Any) -> pl.DataFrame:
+    return df.with_columns(
+        pl.when(pl.col(key) == value).then(pl.lit(new)).otherwise(pl.col(column)).alias(column)
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# suite files and parameters
+# ------------------------------------------------------------------------------------------
+
+
+def _parameter_names(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if "$PARAMETER" in value:
+            yield str(value["$PARAMETER"])
+        for v in value.values():
+            yield from _parameter_names(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _parameter_names(v)
+
+
+def test_every_suite_exists_and_every_parameter_is_defined() -> None:
+    frames = good_corpus().derived()
+    parameters = suite_parameters(_params(), frames)
+    for name in SUITE_TABLES:
+        spec = json.loads((SUITES / f"{name}.json").read_text(encoding="utf-8"))
+        assert spec["name"] == name
+        assert spec["expectations"], name
+        missing = set(_parameter_names(spec)) - set(parameters)
+        assert not missing, f"{name}: undefined $PARAMETER {missing}"
+
+
+# ------------------------------------------------------------------------------------------
+# derived checks
+# ------------------------------------------------------------------------------------------
+
+
+def test_reason_fits_stage() -> None:
+    assert reason_fits_stage("binary", "ingest")
+    assert not reason_fits_stage("binary", "extract")
+    assert reason_fits_stage("too_short", "clean")
+    assert not reason_fits_stage("too_short", "ingest")
+    assert not reason_fits_stage(None, "ingest")
+    # reasons without a fixed stage (timeout, duplicate) may come from any stage
+    assert reason_fits_stage("timeout", "segment")
+    assert set(REASON_STAGES) <= set(schema.QUARANTINE_REASONS)
+
+
+def test_text_checks_catch_counts_and_nfc() -> None:
+    corpus = good_corpus(2)
+    docs = corpus.frames["documents"]
+    first = docs["doc_id"][0]
+    broken = _set(docs, "doc_id", first, "text", "Cafe\u0301 on the quay.")
+    derived = with_derived_checks({**corpus.frames, "documents": broken})["documents"]
+    row = derived.filter(pl.col("doc_id") == first).row(0, named=True)
+    assert row["text_is_nfc"] is False
+    assert row["n_chars_matches_text"] is False
+    other = derived.filter(pl.col("doc_id") != first).row(0, named=True)
+    assert other["text_is_nfc"] and other["n_chars_matches_text"]
+    assert other["n_paragraphs_matches_text"] and other["n_sentences"] == 6
+    assert unicodedata.is_normalized("NFC", other["text"])
+
+
+def test_ingested_doc_id_must_be_the_hash_prefix() -> None:
+    corpus = good_corpus(2)
+    ingested = corpus.frames["ingested"]
+    broken = _set(ingested, "doc_id", ingested["doc_id"][1], "doc_id", "ffffffffffffffff")
+    derived = with_derived_checks({**corpus.frames, "ingested": broken})["ingested"]
+    assert derived["doc_id_is_hash_prefix"].to_list() == [True, False]
+
+
+def test_sentence_order_and_overlap() -> None:
+    corpus = good_corpus(1)
+    sentences = corpus.frames["sentences"]
+    assert sentence_checks(sentences, corpus.frames["documents"])["follows_previous"].all()
+    # sentence 2 starts inside sentence 1
+    overlapping = sentences.with_columns(
+        pl.when(pl.col("sentence_index") == 2)
+        .then(pl.col("char_start") - 20)
+        .otherwise(pl.col("char_start"))
+        .alias("char_start")
+    )
+    checks = sentence_checks(overlapping, corpus.frames["documents"])
+    assert checks.filter(~pl.col("follows_previous"))["sentence_index"].to_list() == [2]
+    # an index missing from the count 0, 1, 2...
+    gap = sentences.filter(pl.col("sentence_index") != 1)
+    checks = sentence_checks(gap, corpus.frames["documents"])
+    assert not checks.filter(pl.col("sentence_index") == 2)["follows_previous"][0]
+
+
+def test_sentence_repeated_across_a_domain_is_counted_per_domain() -> None:
+    rows = []
+    for i, domain in enumerate(["a.example", "a.example", "a.example", "b.example", None]):
+        rows.append(
+            {"doc_id": f"{i:016x}", "sentence_index": 0, "char_start": 0, "char_end": 9}
+            | {"text": "Subscribe", "domain": domain}
+        )
+    sentences = pl.DataFrame(rows)
+    documents = pl.DataFrame({"doc_id": [f"{i:016x}" for i in range(5)], "text": ["Subscribe"] * 5})
+    counts = sentence_checks(sentences, documents)["domain_repeat_docs"].to_list()
+    assert counts == [3, 3, 3, 1, None]
+
+
+def test_accounting_outcomes_per_input() -> None:
+    inventory = pl.DataFrame({"source_path": ["a", "b", "c", "d"]})
+    documents = pl.DataFrame({"source_path": ["a", "x"]})
+    quarantine = pl.DataFrame(
+        {"source_path": ["b", "c", "c"], "reason": ["extraction_error", "binary", "empty"]}
+    )
+    acc = accounting_checks(inventory, documents, quarantine)
+    by_path = {r["source_path"]: r for r in acc.iter_rows(named=True)}
+    assert {p: r["n_outcomes"] for p, r in by_path.items()} == {
+        "a": 1,
+        "b": 1,
+        "c": 2,
+        "d": 0,
+        "x": 1,
+    }
+    assert {p for p, r in by_path.items() if r["kept"]} == {"a", "x"}
+    assert {p for p, r in by_path.items() if r["crashed"]} == {"b"}
+    assert {p for p, r in by_path.items() if not r["in_inventory"]} == {"x"}
+
+
+# ------------------------------------------------------------------------------------------
+# run_suites with real Great Expectations
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def good_result() -> tuple[list[Failure], dict[str, Any]]:
+    return _validate(good_corpus())
+
+
+def test_good_corpus_passes_every_suite(good_result: tuple[list[Failure], dict[str, Any]]) -> None:
+    failures, summary = good_result
+    assert not failures, "\n".join(f.describe() for f in failures)
+    assert set(summary) == set(SUITE_TABLES)
+    for name, suite in summary.items():
+        spec = json.loads((SUITES / f"{name}.json").read_text(encoding="utf-8"))
+        assert len(suite["expectations"]) == len(spec["expectations"]), name
+        assert all(e["error"] is None for e in suite["expectations"]), name
+
+
+def broken_corpus() -> tuple[Corpus, dict[str, tuple[str, str | None, str]]]:
+    """One deliberate fault per suite; -> (corpus, suite -> (expectation, column, a value that
+    must appear in the failure's sample values or rows))."""
+    corpus = good_corpus()
+    f = corpus.frames
+    doc_ids = f["documents"]["doc_id"].to_list()
+    expected: dict[str, tuple[str, str | None, str]] = {}
+
+    f["ingested"] = _set(f["ingested"], "doc_id", doc_ids[0], "raw_text", "bad\x00byte")
+    expected["ingested"] = ("expect_column_values_to_not_match_regex", "raw_text", doc_ids[0])
+
+    f["extracted"] = _set(f["extracted"], "doc_id", doc_ids[1], "domain", "elsewhere.example")
+    expected["extracted"] = ("expect_column_values_to_be_in_set", "domain_matches_url", doc_ids[1])
+
+    f["cleaned"] = _set(f["cleaned"], "doc_id", doc_ids[2], "n_chars", 3)
+    expected["cleaned"] = ("expect_column_values_to_be_in_set", "n_chars_matches_text", doc_ids[2])
+
+    # a kept document whose sentences are missing from sentences.parquet
+    lost = doc_ids[3]
+    f["sentences"] = f["sentences"].filter(pl.col("doc_id") != lost)
+    expected["documents"] = ("expect_column_values_to_be_between", "n_sentences", lost)
+
+    victim = f["sentences"]["sentence_id"][1]
+    f["sentences"] = _set(f["sentences"], "sentence_id", victim, "text", "<b>Breaking</b> news")
+    expected["sentences"] = ("expect_column_values_to_be_in_set", "offsets_slice_back", victim)
+
+    f["quarantine"] = f["quarantine"].with_columns(stage=pl.lit("segment"))
+    expected["quarantine"] = (
+        "expect_column_values_to_be_in_set",
+        "reason_fits_stage",
+        "pages/zz_logo.html",
+    )
+
+    f["accounting"] = pl.concat([f["accounting"], pl.DataFrame({"source_path": ["lost.html"]})])
+    expected["accounting"] = ("expect_column_values_to_be_in_set", "n_outcomes", "lost.html")
+    assert set(expected) == set(SUITE_TABLES)
+    return corpus, expected
+
+
+def _failure_for(
+    failures: list[Failure], suite: str, expectation: str, column: str | None
+) -> Failure:
+    found = [
+        f
+        for f in failures
+        if f.suite == suite and f.expectation == expectation and f.column == column
+    ]
+    assert found, f"no failure {suite}/{expectation}/{column} in:\n" + "\n".join(
+        f.describe() for f in failures
+    )
+    return found[0]
+
+
+def test_one_broken_frame_per_suite_fails_with_sample_rows(tmp_path: Path) -> None:
+    corpus, expected = broken_corpus()
+    docs = tmp_path / "data_docs"
+    failures, summary = _validate(corpus, docs)
+    assert {f.suite for f in failures} == set(SUITE_TABLES)
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in docs.rglob("*.html"))
+    for suite, (expectation, column, needle) in expected.items():
+        assert summary[suite]["success"] is False
+        failure = _failure_for(failures, suite, expectation, column)
+        shown = failure.describe()
+        assert f"FAILED {suite}: {expectation} on column '{column}'" in shown
+        assert "unexpected count: " in shown and "sample rows: " in shown
+        assert needle in shown, shown
+        # the Data Docs show the failing rows by their id columns too
+        assert needle in pages, f"{suite}: {needle} not in the Data Docs"
+    assert (docs / "index.html").is_file()
+
+
+def test_corpus_level_gates() -> None:
+    """Chrome repeated across a domain's documents, shredded sentences, too few kept files
+    and extractor crashes fail the corpus-level expectations."""
+    corpus = good_corpus(7)
+    f = corpus.frames
+    # every document ends with the same chrome paragraph
+    chrome = "Sign up for the Saltmarsh morning newsletter today."
+    docs = (
+        f["documents"]
+        .with_columns(
+            text=pl.col("text") + pl.lit("\n" + chrome),
+        )
+        .with_columns(
+            n_chars=pl.col("text").str.len_chars().cast(pl.Int64),
+            n_paragraphs=pl.col("n_paragraphs") + 1,
+        )
+    )
+    f["documents"] = f["cleaned"] = docs
+    f["extracted"] = docs
+    rows = [s for d in docs.iter_rows(named=True) for s in _sentences(d)]
+    f["sentences"] = pl.DataFrame(rows, schema=schema.SENTENCES)
+    # many more inputs than kept documents, and crashes among them
+    dropped = [f"pages/junk_{i:03d}.html" for i in range(40)]
+    f["accounting"] = pl.DataFrame({"source_path": [*docs["source_path"], *dropped]})
+    f["quarantine"] = pl.DataFrame(
+        [
+            {
+                "doc_id": None,
+                "source_path": p,
+                "source_sha256": None,
+                "size_bytes": 10,
+                "stage": "extract" if i < 3 else "ingest",
+                "reason": "extraction_error" if i < 3 else "empty",
+                "detail": "x",
+            }
+            for i, p in enumerate(dropped)
+        ],
+        schema=schema.QUARANTINE,
+    )
+    failures, _ = _validate(corpus)
+    repeat = _failure_for(
+        failures, "sentences", "expect_column_values_to_be_between", "domain_repeat_docs"
+    )
+    chrome_ids = set(f["sentences"].filter(pl.col("text") == chrome)["sentence_id"])
+    assert repeat.unexpected_count == len(chrome_ids) == 7
+    assert repeat.sample_rows and {r["sentence_id"] for r in repeat.sample_rows} <= chrome_ids
+    kept = _failure_for(failures, "accounting", "expect_column_mean_to_be_between", "kept")
+    assert kept.observed == pytest.approx(7 / 47)
+    crashed = _failure_for(failures, "accounting", "expect_column_mean_to_be_between", "crashed")
+    assert crashed.observed == pytest.approx(3 / 47)
+
+
+def test_sentence_length_distribution_gates() -> None:
+    corpus = good_corpus()
+    f = corpus.frames
+    # a segmenter that shreds: every word its own "sentence"
+    rows = []
+    for doc in f["documents"].iter_rows(named=True):
+        for index, match in enumerate(re.finditer(r"\S+", doc["text"])):
+            row = {c: _default(t) for c, t in schema.SENTENCES.items()}
+            row.update(
+                doc_id=doc["doc_id"],
+                sentence_id=f"{doc['doc_id']}-{index:05d}",
+                sentence_index=index,
+                paragraph_index=doc["text"].count("\n", 0, match.start()),
+                char_start=match.start(),
+                char_end=match.end(),
+                text=match.group(),
+                url=doc["url"],
+                domain=doc["domain"],
+                title=doc["title"],
+                language="en",
+            )
+            rows.append(row)
+    f["sentences"] = pl.DataFrame(rows, schema=schema.SENTENCES)
+    failures, _ = _validate(corpus)
+    median = _failure_for(
+        failures, "sentences", "expect_column_median_to_be_between", "text_length"
+    )
+    assert median.observed is not None and median.observed < _params()["sentence_chars_median_min"]
+    short = [
+        fl
+        for fl in failures
+        if fl.suite == "sentences"
+        and fl.column == "text_length"
+        and fl.expectation == "expect_column_values_to_be_between"
+    ]
+    assert short and short[0].sample_rows, "p10 gate did not fail with sample rows"

@@ -134,6 +134,7 @@ def _plausible(text: str) -> bool:
 
 # Bytes that are not UTF-8, after surrogateescape decoding: U+DC80..U+DCFF stand for 0x80..0xFF.
 _ESCAPED = re.compile("[\udc80-\udcff]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 # windows-1252 leaves five bytes undefined; they stay U+FFFD.
 _CP1252_OF_ESCAPE = {
     0xDC00 + b: bytes([b]).decode("cp1252", errors="replace") for b in range(0x80, 0x100)
@@ -155,7 +156,8 @@ def mostly_utf8(raw: bytes) -> str | None:
     page is UTF-8 and each stray byte is read as windows-1252 (the usual source of such bytes)."""
     text = raw.decode("utf-8", errors="surrogateescape")
     stray = len(_ESCAPED.findall(text))
-    valid_high = sum(1 for b in raw if b >= 0x80) - stray  # bytes of valid multi-byte chars
+    high = len(raw) - len(raw.translate(None, _HIGH_BYTES))
+    valid_high = high - stray  # bytes of valid multi-byte characters
     if stray == 0 or valid_high < 2 * stray:
         return None
     return text.translate(_CP1252_OF_ESCAPE)

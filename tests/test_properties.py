@@ -3,6 +3,7 @@ exception on arbitrary Unicode or bytes. Bounded so the file runs in well under 
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -214,3 +215,27 @@ def test_extract_page_dump_never_raises(text: str) -> None:
     dump = extract_page_dump(text)
     assert isinstance(dump.text, str)
     assert dump.title is None or isinstance(dump.title, str)
+
+
+# ------------------------------------------------------------------------------------------
+# found by benchmarks.fuzz
+# ------------------------------------------------------------------------------------------
+
+MALFORMED_CANONICAL = (
+    '<html><head><link rel="canonical" href="http://[::1"></head>'
+    "<body><p>The ferry sailed again on Thursday.</p></body></html>"
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason=(
+        "pipeline.metadata._pick_canonical calls urljoin(url, href), which raises "
+        "ValueError('Invalid IPv6 URL') on href 'http://[::1' when a base url is given "
+        "(extract_document passes the input's source_url): the page becomes extraction_error"
+    ),
+)
+def test_malformed_canonical_href_with_a_base_url_does_not_raise() -> None:
+    meta = extract_metadata(MALFORMED_CANONICAL, url="https://www.example.org/news/1")
+    assert meta["canonical_url"] is None or meta["canonical_url"].startswith("https://")

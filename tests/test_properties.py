@@ -239,3 +239,18 @@ MALFORMED_CANONICAL = (
 def test_malformed_canonical_href_with_a_base_url_does_not_raise() -> None:
     meta = extract_metadata(MALFORMED_CANONICAL, url="https://www.example.org/news/1")
     assert meta["canonical_url"] is None or meta["canonical_url"].startswith("https://")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "pipeline.textclean._CONTROL_RE deletes U+200C ZERO WIDTH NON-JOINER and U+200D ZERO "
+        "WIDTH JOINER: Persian words lose their mandatory non-joiner (می‌خواهم -> میخواهم), "
+        "Indic conjuncts and emoji ZWJ sequences (👩‍👩‍👧 -> 👩👩👧) change"
+    ),
+)
+def test_clean_text_keeps_joiners_that_carry_meaning() -> None:
+    persian = "من می\u200cخواهم به بازار بروم و نان تازه بخرم."
+    family = "The family emoji 👩\u200d👩\u200d👧 appeared in the council newsletter."
+    assert clean_text(persian) == persian
+    assert clean_text(family) == family

@@ -180,9 +180,11 @@ def build_card(
     front: dict[str, Any] = {
         "pretty_name": name,
         "license": license_id,
+        # Hugging Face asks for a name when the license is "other": the texts keep their
+        # publishers' terms (see the License section).
+        **({"license_name": "publishers-terms"} if license_id == "other" else {}),
         "language": languages,
         "size_categories": [_size_category(sentences.height)],
-        "task_categories": ["text-generation", "text-classification"],
         "tags": ["news", "sentences", "web-pages", "dvc"],
         "configs": [
             {"config_name": t, "data_files": str(p), **({"default": True} if i == 0 else {})}

@@ -253,3 +253,26 @@ def test_data_docs_validation_page_draws_its_tables_offline(
 def test_pipeline_data_docs_are_offline_as_written(versions: Versions, browser: Browser) -> None:
     site = versions.repo / "reports/data_docs"
     assert index_rows(browser, site) == len(suites(versions))
+
+
+def test_rewrite_points_cdn_tags_at_the_vendored_copies() -> None:
+    from pipeline.offline_docs import CDN, rewrite_page
+
+    html = (
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>\n'
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js"'
+        ' integrity="sha384-x" crossorigin="anonymous"></script>\n'
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark'
+        '@1.1.0/dist/css/bootstrap-prefers-dark.css">\n'
+        '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/'
+        'logo-long.png?d=1">\n<a href="https://greatexpectations.io">GX</a>\n'
+    )
+    out = rewrite_page(html, "../../")
+    assert '<script src="../../static/vendor/jquery-3.7.1/jquery.min.js"></script>' in out
+    assert '<script src="../../static/vendor/popper.js-1.12.9/popper.min.js"></script>' in out
+    assert "bootstrap-prefers-dark" not in out and "integrity" not in out
+    assert '<img src="../../static/images/logo-long.png">' in out
+    assert external_resources(out) == []
+    vendor = Path(__file__).resolve().parents[1] / "reports/templates/vendor"
+    for asset in CDN.values():
+        assert asset.startswith("vega:") or (vendor / asset).is_file(), asset

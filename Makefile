@@ -25,7 +25,7 @@ $(UV):
 
 # The stamp is newer than the lock file once the environment matches it exactly.
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --compile-bytecode
+	$(UV) sync --locked --inexact --compile-bytecode
 	@rm -f $(VENV)/.synced-bench
 	@touch $@
 

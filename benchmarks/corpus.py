@@ -10,6 +10,7 @@ import gzip
 import io
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,7 +72,11 @@ def write_warc(path: Path, records: list[tuple[str, datetime, bytes]]) -> None:
                 "response",
                 payload=io.BytesIO(html),
                 http_headers=headers,
-                warc_headers_dict={"WARC-Date": fetched.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                warc_headers_dict={
+                    "WARC-Date": fetched.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    # Derived, not random, so the same records give the same WARC bytes.
+                    "WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}>",
+                },
             )
             writer.write_record(record)
 

@@ -14,6 +14,7 @@ from pipeline import schema
 from pipeline.engine import EngineConfig
 from pipeline.schema import QuarantineReason
 from pipeline.stage import (
+    code_fingerprint,
     load_params,
     quarantine_rows,
     run_cli,
@@ -84,6 +85,7 @@ def main(
             stats,
             output=(output, "cleaned"),
             quarantine=(quarantine_in, quarantine_out),
+            fingerprint=code_fingerprint(params),
         )
 
 

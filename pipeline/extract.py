@@ -17,9 +17,16 @@ import typer
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
 from pipeline.htmlextract import extract_main_text
-from pipeline.metadata import empty_metadata, extract_html_metadata
+from pipeline.metadata import domain_of, empty_metadata, extract_html_metadata
 from pipeline.schema import QuarantineReason
-from pipeline.stage import load_params, run_cli, stream_document_stage, stream_rows, timed_stage
+from pipeline.stage import (
+    code_fingerprint,
+    load_params,
+    run_cli,
+    stream_document_stage,
+    stream_rows,
+    timed_stage,
+)
 from pipeline.textdump import extract_page_dump, looks_like_page_dump
 
 STAGE = "extract"
@@ -38,32 +45,41 @@ def _utc(value: Any) -> datetime | None:
     return aware.astimezone(UTC)
 
 
+def dump_metadata(title: str | None, url: str | None) -> dict[str, Any]:
+    """A page text dump has no markup: its metadata is the headline and the URL it came with."""
+    meta = empty_metadata()
+    if title:
+        meta["title"], meta["title_source"] = title, "dump"
+    if url:
+        meta["url"], meta["url_source"] = url, "input"
+        meta["domain"], meta["domain_source"] = domain_of(url), "url"
+    return meta
+
+
 def extract_page(
-    page: str, is_dump: bool, url: str | None = None, want_text: bool = True
+    page: str, is_dump: bool, url: str | None = None
 ) -> tuple[str, dict[str, Any], str]:
     """(main text, metadata, extractor name) of one decoded page."""
     if is_dump:
         dump = extract_page_dump(page)
-        meta = empty_metadata()
-        if dump.title:
-            meta["title"], meta["title_source"] = dump.title, "dump"
-        if url:
-            meta["url"], meta["url_source"] = url, "input"
-        return dump.text, meta, "dump"
-    meta = extract_html_metadata(page, url=url)
-    return (extract_main_text(page) if want_text else ""), meta, "html"
+        return dump.text, dump_metadata(dump.title, url), "dump"
+    return extract_main_text(page), extract_html_metadata(page, url=url), "html"
 
 
 def extract_text(raw: str | bytes) -> str:
-    """Article body of a page, paragraphs separated by "\\n"."""
+    """Article body of a page, paragraphs separated by "\\n" (the benchmark entry point)."""
     page = _as_text(raw)
-    return extract_page(page, looks_like_page_dump(page))[0]
+    if looks_like_page_dump(page):
+        return extract_page_dump(page).text
+    return extract_main_text(page)
 
 
 def extract_metadata(raw: str | bytes, url: str | None = None) -> dict[str, Any]:
     """Metadata of a page (see :data:`pipeline.schema.METADATA_FIELDS`)."""
     page = _as_text(raw)
-    return extract_page(page, looks_like_page_dump(page), url=url, want_text=False)[1]
+    if looks_like_page_dump(page):
+        return dump_metadata(extract_page_dump(page).title, url)
+    return extract_html_metadata(page, url=url)
 
 
 def extract_document(row: dict[str, Any], max_text_chars: int) -> dict[str, Any]:
@@ -110,6 +126,7 @@ def main(
             stats,
             output=(output, "extracted"),
             quarantine=(quarantine_in, quarantine_out),
+            fingerprint=code_fingerprint(params),
         )
 
 

@@ -1339,7 +1339,8 @@ def _pick_language(
     return None
 
 
-def _domain(url: str | None) -> str | None:
+def domain_of(url: str | None) -> str | None:
+    """Host of ``url``, lower case, without "www." (None when there is none)."""
     if not url:
         return None
     try:
@@ -1469,9 +1470,9 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
 
     put("canonical_url", _pick_canonical(tree, tags, url))
     if url:
-        put("domain", (_domain(url), "url"))
+        put("domain", (domain_of(url), "url"))
     elif meta["canonical_url"]:  # its source: where the canonical address was found
-        put("domain", (_domain(meta["canonical_url"]), meta["canonical_url_source"]))
+        put("domain", (domain_of(meta["canonical_url"]), meta["canonical_url_source"]))
     put("site_name", _site_name(tags, ld))
     site_names = [s for s in (meta["site_name"], meta["domain"]) if s]
     if meta["domain"]:

@@ -48,13 +48,17 @@ def bounded_spans(text: str, spans: list[tuple[int, int]], max_chars: int) -> li
     return out
 
 
-def sentence_rows(doc: dict[str, Any], max_chars: int) -> list[dict[str, Any]]:
-    """Sentences of one document, with sentence and paragraph indexes."""
+def sentence_rows(
+    doc: dict[str, Any], max_chars: int, default_language: str = "en"
+) -> list[dict[str, Any]]:
+    """Sentences of one document, with sentence and paragraph indexes. The page's declared
+    language picks the segmenter's rules; a language without rules splits conservatively."""
     text: str = doc["text"]
+    spans = split_sentences(text, doc.get("language") or default_language)
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
     shared = {c: doc[c] for c in DOC_COLUMNS}
     rows = []
-    for index, (start, end) in enumerate(bounded_spans(text, split_sentences(text), max_chars)):
+    for index, (start, end) in enumerate(bounded_spans(text, spans, max_chars)):
         rows.append(
             {
                 "doc_id": doc["doc_id"],
@@ -75,9 +79,13 @@ class SegmentBatch:
     """Batch function for the engine: each document row comes back with its sentences."""
 
     max_chars: int
+    default_language: str = "en"
 
     def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**doc, "sentences": sentence_rows(doc, self.max_chars)} for doc in docs]
+        return [
+            {**doc, "sentences": sentence_rows(doc, self.max_chars, self.default_language)}
+            for doc in docs
+        ]
 
 
 def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
@@ -96,7 +104,7 @@ def main(
     engine = EngineConfig.from_params(load_params("engine"))
     columns = ["doc_id", "source_path", "source_sha256", "size_bytes", "text", *DOC_COLUMNS]
     docs = ({c: row[c] for c in columns} for row in stream_rows(input))
-    fn = SegmentBatch(int(params["max_sentence_chars"]))
+    fn = SegmentBatch(int(params["max_sentence_chars"]), str(params["language"]))
     with timed_stage(STAGE) as stats:
         dropped: list[dict[str, Any]] = []
         with ParquetSink(output, "segmented") as sink:

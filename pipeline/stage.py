@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -51,7 +52,7 @@ def write_parquet(df: pl.DataFrame, path: Path, table: str) -> None:
     df.write_parquet(
         tmp,
         compression="zstd",
-        compression_level=9,
+        compression_level=3,
         statistics=True,
         row_group_size=PARQUET_ROW_GROUP,
     )
@@ -62,7 +63,7 @@ class ParquetSink:
     """Append rows to a Parquet file in fixed-size row groups, so the bytes do not depend on how
     the rows arrived (batch size, worker count); the file appears atomically on close."""
 
-    def __init__(self, path: Path, table: str) -> None:
+    def __init__(self, path: Path, table: str, fingerprint: str | None = None) -> None:
         self.path = path
         self.table = table
         self.declared = schema.TABLES[table]
@@ -72,8 +73,10 @@ class ParquetSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = atomic_path(path)
         arrow_schema = schema.empty(self.declared).to_arrow().schema
+        if fingerprint is not None:
+            arrow_schema = arrow_schema.with_metadata({FINGERPRINT_KEY: fingerprint})
         self.writer = pq.ParquetWriter(
-            self.tmp, arrow_schema, compression="zstd", compression_level=9
+            self.tmp, arrow_schema, compression="zstd", compression_level=3
         )
 
     def write(self, rows: list[dict[str, Any]]) -> None:
@@ -103,6 +106,55 @@ class ParquetSink:
         else:
             self.writer.close()
             self.tmp.unlink(missing_ok=True)
+
+
+FINGERPRINT_KEY = b"newscorpus.fingerprint"
+MEMO_KEY = "__memo__"  # stands in for a row whose result is reused from the previous run
+
+
+def code_fingerprint(params: dict[str, Any]) -> str:
+    """What a stage's rows depend on besides their input: its params and the pipeline's code.
+    Any change to either invalidates every reused row."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+class PreviousRun:
+    """Rows of the previous output of a stage, walked in step with the new input (both are in
+    ``source_path`` order), so an unchanged document is reused without holding the table."""
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.rows: Iterator[dict[str, Any]] = iter(())
+        self.current: dict[str, Any] | None = None
+        if path.exists():
+            metadata = pq.read_schema(path).metadata or {}
+            if metadata.get(FINGERPRINT_KEY) == fingerprint.encode():
+                self.rows = stream_rows(path)
+        self.current = next(self.rows, None)
+
+    def lookup(self, source_path: str, doc_id: str) -> dict[str, Any] | None:
+        while self.current is not None and self.current["source_path"] < source_path:
+            self.current = next(self.rows, None)
+        hit = self.current
+        if hit is not None and hit["source_path"] == source_path and hit["doc_id"] == doc_id:
+            return hit
+        return None
+
+
+@dataclass(frozen=True)
+class SkipReused:
+    """Wraps a batch function so rows reused from the previous run pass through untouched."""
+
+    fn: BatchFunction
+
+    def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        todo = [row for row in rows if MEMO_KEY not in row]
+        done = iter(self.fn(todo) if todo else [])
+        return [row if MEMO_KEY in row else next(done) for row in rows]
 
 
 def stream_rows(path: Path, batch_rows: int = 256) -> Iterator[dict[str, Any]]:
@@ -189,22 +241,41 @@ def stream_document_stage(
     output: tuple[Path, str],
     quarantine: tuple[Path | None, Path],
     settle: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    fingerprint: str | None = None,
 ) -> None:
     """Run ``fn`` over ``rows`` on the engine: rows without a ``reason`` stream into the
     ``output`` (path, table); the others join the previous quarantine (``quarantine`` is
-    (previous path or None, new path)). One output row per input row, in input order."""
+    (previous path or None, new path)). One output row per input row, in input order.
+
+    With a ``fingerprint``, kept rows of the previous output made with the same fingerprint are
+    reused for unchanged documents (an incremental run), and the new output records it."""
+    path, table = output
+    previous = PreviousRun(path, fingerprint) if fingerprint else None
+    held: dict[int, dict[str, Any]] = {}
+
+    def tagged() -> Iterator[dict[str, Any]]:
+        for number, row in enumerate(rows):
+            hit = previous.lookup(row["source_path"], row["doc_id"]) if previous else None
+            if hit is None:
+                yield row
+            else:
+                held[number] = hit
+                yield {MEMO_KEY: number}
+
     dropped: list[dict[str, Any]] = []
-    with ParquetSink(*output) as sink:
-        for batch in map_batches(fn, rows, engine):
-            done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in batch]
+    with ParquetSink(path, table, fingerprint) as sink:
+        for batch in map_batches(SkipReused(fn), tagged(), engine):
+            done = [held.pop(r[MEMO_KEY]) if MEMO_KEY in r else r for r in batch]
+            done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in done]
             if settle is not None:
                 done = [settle(r) for r in done]
-            sink.write([r for r in done if r["reason"] is None])
-            dropped += [{**r, "stage": stage} for r in done if r["reason"] is not None]
+            sink.write([r for r in done if r.get("reason") is None])
+            dropped += [{**r, "stage": stage} for r in done if r.get("reason") is not None]
             stats.docs_in += len(done)
+            stats.extra["reused"] = stats.extra.get("reused", 0) + sum(MEMO_KEY in r for r in batch)
     new_quarantine = quarantine_rows(dropped)
     previous_path, quarantine_out = quarantine
-    previous = pl.read_parquet(previous_path) if previous_path else schema.empty(schema.QUARANTINE)
-    write_parquet(merge_quarantine(previous, new_quarantine), quarantine_out, "quarantine")
+    before = pl.read_parquet(previous_path) if previous_path else schema.empty(schema.QUARANTINE)
+    write_parquet(merge_quarantine(before, new_quarantine), quarantine_out, "quarantine")
     stats.docs_out = sink.rows_written
     stats.count_drops(new_quarantine)

@@ -47,7 +47,13 @@ def project_files() -> list[str]:
         text=True,
         check=True,
     ).stdout.splitlines()
-    return [f for f in listed if (ROOT / f).is_file()]
+    # Pipeline outputs never belong to a clone, even when not (yet) git-ignored.
+    outputs = ("data/interim/", "data/processed/", "reports/")
+    return [
+        f
+        for f in listed
+        if (ROOT / f).is_file() and not (f.startswith(outputs) and f.endswith(".parquet"))
+    ]
 
 
 def make_repo(dest: Path) -> Path:

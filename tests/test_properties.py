@@ -3,6 +3,8 @@ exception on arbitrary Unicode or bytes. Bounded so the file runs in well under 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -11,7 +13,7 @@ from pipeline.decoding import decode_bytes
 from pipeline.extract import extract_metadata, extract_text
 from pipeline.segment import bounded_spans
 from pipeline.sentences import split_sentences
-from pipeline.textclean import clean_text
+from pipeline.textclean import clean_text, is_code_residue
 from pipeline.textdump import extract_page_dump
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -254,3 +256,19 @@ def test_clean_text_keeps_joiners_that_carry_meaning() -> None:
     family = "The family emoji 👩\u200d👩\u200d👧 appeared in the council newsletter."
     assert clean_text(persian) == persian
     assert clean_text(family) == family
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "pipeline.textclean._CSS_RULE_RE backtracks quadratically on a '{' never closed: "
+        "is_code_residue (used by looks_like_page_dump, extract_page_dump and clean_text) takes "
+        "0.15 s on a 12 KB CSS line, 0.5 s on 24 KB, 2 s on 48 KB: minutes at a few hundred KB "
+        "(found by benchmarks.fuzz)"
+    ),
+)
+def test_unterminated_css_line_is_linear_time() -> None:
+    line = "body { margin: 0; font-family: " + "serif;" * 10_000  # 60 KB, no closing brace
+    start = time.perf_counter()
+    assert is_code_residue(line)
+    assert time.perf_counter() - start < 0.5

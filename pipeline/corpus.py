@@ -68,7 +68,7 @@ class CorpusParams:
 
     languages: tuple[str, ...] = ()
     sentence_langid_min_chars: int = 40
-    near_duplicate_threshold: float = 0.8
+    near_duplicate_threshold: float = 0.6
     minhash_permutations: int = 128
     shingle_words: int = 5
     drop_duplicates: bool = False

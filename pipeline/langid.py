@@ -29,6 +29,8 @@ CONFIDENCE_DECIMALS = 4
 DOCUMENT_SAMPLE_CHARS = 5000
 # Strings per numpy batch (similar lengths together, so padding stays small).
 BATCH = 512
+# (feature, language) weights gathered at once when scoring: bounds memory (~30 MB)
+SCORE_BLOCK = 50_000
 
 
 def encode(text: str) -> bytes:
@@ -84,13 +86,21 @@ class LanguageDetector:
         keys, counts = np.unique(rows * n_features + feats, return_counts=True)
         key_rows, key_feats = keys // n_features, keys % n_features
         scores = np.zeros((len(encoded), self.ptc.shape[1]), dtype=np.float32)
-        if keys.size:
-            weighted = self.ptc[key_feats]
-            weighted *= np.log1p(counts.astype(np.float32))[:, None]
-            # keys are sorted, so each row's features are contiguous: sum them per row
-            starts = np.flatnonzero(np.r_[True, key_rows[1:] != key_rows[:-1]])
-            present = key_rows[starts]
-            scores[present] = np.add.reduceat(weighted, starts, axis=0) + self.pc
+        # keys are sorted, so each row's features are contiguous: sum them per row, a slice of
+        # rows at a time so the gathered (features x languages) block stays small
+        starts = np.flatnonzero(np.r_[True, key_rows[1:] != key_rows[:-1]]) if keys.size else keys
+        bounds = [*starts.tolist(), keys.size]
+        first = 0
+        while first < len(starts):
+            last = first + 1
+            while last < len(starts) and bounds[last + 1] - bounds[first] <= SCORE_BLOCK:
+                last += 1
+            lo, hi = bounds[first], bounds[last]
+            weighted = self.ptc[key_feats[lo:hi]]
+            weighted *= np.log1p(counts[lo:hi].astype(np.float32))[:, None]
+            present = key_rows[starts[first:last]]
+            scores[present] = np.add.reduceat(weighted, starts[first:last] - lo, axis=0) + self.pc
+            first = last
         return scores  # featureless rows stay 0.0: uniform after the softmax, as py3langid
 
     def detect(self, texts: Sequence[str]) -> list[tuple[str, float]]:

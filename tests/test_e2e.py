@@ -96,8 +96,9 @@ def test_second_repro_has_nothing_to_do(built_repo: Path) -> None:
 def test_forced_reruns_are_byte_identical(built_repo: Path, tmp_path: Path) -> None:
     repo = copy_repo(built_repo, tmp_path / "forced")
     before = digests(repo, OUTPUTS)
-    dvc(repo, "repro", "-f")
-    assert digests(repo, OUTPUTS) == before
+    # Without the persisted rows of the last run, every document is computed again.
+    for path in (repo / "data" / "interim").glob("*.parquet"):
+        path.unlink()
     dvc(repo, "repro", "-f")
     assert digests(repo, OUTPUTS) == before
 

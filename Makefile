@@ -12,12 +12,15 @@ export GX_ANALYTICS_ENABLED := False
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help env bench-env repro test lint format bench bench-extract bench-sbd clean-env
+.PHONY: help env bench-env repro test lint format bench bench-extract bench-sbd bench-pipeline \
+	bench-data fuzz clean-env
 
 help:
 	@echo "make repro   create the pinned environment and run dvc repro on the bundled sample"
 	@echo "make test    the whole test suite in the same environment (lint: make lint)"
-	@echo "make bench   benchmarks beside peers -> reports/bench/"
+	@echo "make bench   benchmarks beside peers -> reports/bench/ (bench-extract, bench-sbd,"
+	@echo "             bench-pipeline; bench-data N=... builds a synthetic corpus)"
+	@echo "make fuzz    bounded-time fuzzing (SECONDS_FUZZ=120)"
 
 $(UV):
 	python3 -m venv .uv
@@ -52,13 +55,28 @@ format: env
 	$(BIN)/ruff format pipeline tests benchmarks
 	$(BIN)/ruff check --fix pipeline tests benchmarks
 
-bench: bench-extract bench-sbd
+N ?= 1000
+SECONDS_FUZZ ?= 120
+
+bench: bench-extract bench-sbd bench-pipeline
 
 bench-extract: bench-env
 	$(BIN)/python -m benchmarks.extraction
 
 bench-sbd: bench-env
 	$(BIN)/python -m benchmarks.sbd
+
+bench-pipeline: bench-env
+	$(BIN)/python -m benchmarks.pipeline
+
+# A synthetic corpus of N pages as HTML files and as WARC (make bench-data N=10000).
+bench-data: env
+	$(BIN)/python -m benchmarks.corpus $(N) data/bench/html-$(N)
+	$(BIN)/python -m benchmarks.corpus $(N) data/bench/warc-$(N) --warc
+
+# Bounded-time fuzzing of extraction, cleaning and segmentation (not part of make test).
+fuzz: env
+	$(BIN)/python -m benchmarks.fuzz --seconds $(SECONDS_FUZZ)
 
 clean-env:
 	rm -rf .uv $(VENV)

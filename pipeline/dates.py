@@ -26,18 +26,18 @@ MAX_CHARS = 200
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
-        "january jan januar janvier enero janeiro gennaio januari jänner",
-        "february feb februar février fevrier febrero fevereiro febbraio februari",
-        "march mar märz maerz mars marzo março maart",
-        "april apr avril abril aprile",
-        "may mai mayo maio maggio mei",
-        "june jun juni juin junio junho giugno",
-        "july jul juli juillet julio julho luglio",
-        "august aug août aout agosto augustus",
+        "january jan januar janvier enero janeiro gennaio januari jänner janv ene gen",
+        "february feb februar février fevrier febrero fevereiro febbraio februari févr fevr fev",
+        "march mar märz maerz mars marzo março maart mär",
+        "april apr avril abril aprile avr abr",
+        "may mai mayo maio maggio mei mag",
+        "june jun juni juin junio junho giugno giu",
+        "july jul juli juillet julio julho luglio juil lug",
+        "august aug août aout agosto augustus ago",
         "september sep sept septembre septiembre setembro settembre",
-        "october oct oktober octobre octubre outubro ottobre okt",
+        "october oct oktober octobre octubre outubro ottobre okt ott",
         "november nov novembre noviembre novembro",
-        "december dec dezember décembre decembre diciembre dezembro dicembre dez",
+        "december dec dezember décembre decembre diciembre dezembro dicembre dez déc dic",
     ),
     start=1,
 ):
@@ -247,6 +247,37 @@ def is_plausible(dt: datetime, now: datetime | None = None) -> bool:
     """True when ``dt`` (timezone-aware) is not before :data:`MIN_YEAR` and not after ``now``."""
     now = now or datetime.now(UTC)
     return dt.year >= MIN_YEAR and dt <= now
+
+
+def read_ambiguous(
+    s: str, hint: datetime, *, now: datetime | None = None
+) -> tuple[datetime, int, int] | None:
+    """An ambiguous numeric date in ``s`` ("03/01/2017": March 1 or 3 January?) read the one way
+    that falls on the calendar day of ``hint`` (the machine-readable value given with it, as in
+    ``<time datetime="2017-03-01">03/01/2017</time>``): (value at midnight in ``hint``'s zone,
+    start and end of the date in ``s``).
+
+    None when ``s`` holds no such date, when it can be read without help, or when neither
+    reading is ``hint``'s day: a hint never overrides what the page shows.
+    """
+    try:
+        text = s[:MAX_CHARS] if isinstance(s, str) else ""
+        m = _NUMERIC.search(text)
+        if m is None or find_date(text, timestamps=False) is not None:
+            return None
+        if any(p.search(text) is not None for p in (_ISO, _MDY, _DMY)):
+            return None  # another form decides what the text says
+        a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+        day = hint.date()
+        if year != day.year or {a, b} != {day.month, day.day}:
+            return None
+        zone = hint.tzinfo if isinstance(hint.tzinfo, timezone) else None
+        dt = _build(year, day.month, day.day, tz=zone)
+        if dt is None or not is_plausible(dt, now):
+            return None
+        return dt, m.start(), m.end()
+    except Exception:  # total, like the other entry points
+        return None
 
 
 def parse_date(s: str, *, now: datetime | None = None) -> datetime | None:

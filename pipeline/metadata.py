@@ -23,10 +23,14 @@ Conventions:
   offset (a value without one is UTC); dates before 1990 or in the future are dropped (see
   :mod:`pipeline.dates`). Evidence is taken strongest first: JSON-LD, specific ``<meta>``,
   marked ``<time>`` elements, the URL, the byline under the headline, labelled dates, embedded
-  page data, generic ``date`` metas. A modification date is never used as the publication date,
-  and loose evidence is dropped when it contradicts the rest (an unlabelled date equal to the
-  update date, a month other than the URL's, several different dates in a list). A site's home
-  page gets no publication date.
+  page data, generic ``date`` metas. A machine-readable modification date (``dateModified``,
+  ``article:modified_time``) is never used as the publication date. Only when the page declares
+  no publication date anywhere and its one date, shown right under (or over) the headline, is
+  labelled "Updated ...", is that shown date the publication date: the date the page gives
+  itself. Loose evidence is dropped when it contradicts the rest (an unlabelled date equal to
+  the update date away from the byline, a month other than the URL's, several different dates
+  in a list). A site's home page gets no publication date. Relative dates ("2 days ago") are
+  never resolved.
 * ``language`` is the lower-case primary subtag only ("en" for "en-GB", "en_US", "EN"), so that
   documents group by language whatever the regional variant.
 * ``authors`` are person names; an organisation, a team or "Staff" is kept only when no person
@@ -48,12 +52,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from html import escape as html_escape
 from html import unescape as html_unescape
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from pipeline.dates import find_date, looks_like_date, parse_date
+from pipeline.dates import find_date, looks_like_date, parse_date, read_ambiguous
 from pipeline.schema import METADATA_FIELDS
 
 # --------------------------------------------------------------------------------------------
@@ -879,8 +883,29 @@ _SEGMENTS_AFTER = 30  # and after it
 _MAX_SEGMENT = 90  # longer segments are running text, whose dates are about other things
 
 
+# A <time> element with a machine-readable value and a short shown text.
+_TIME_TAG = re.compile(
+    r"(<time\b[^>]*?\bdatetime\s*=\s*[\"']([^\"'<>]{8,40})[\"'][^>]*>)([^<]{6,60})(</time)",
+    re.IGNORECASE,
+)
+
+
+def _read_time_tag(m: re.Match[str]) -> str:
+    """The ``<time>`` tag with an ambiguous shown date ("03/01/2017") rewritten in ISO form when
+    its ``datetime`` value settles which reading the page means; else unchanged."""
+    hint = parse_date(m.group(2))
+    read = read_ambiguous(m.group(3), hint) if hint is not None else None
+    if read is None:
+        return m.group(0)
+    dt, start, end = read
+    shown = m.group(3)
+    return f"{m.group(1)}{shown[:start]}{dt.date().isoformat()}{shown[end:]}{m.group(4)}"
+
+
 def _segments(fragment: str) -> list[str]:
     fragment = _SCRIPT_STYLE.sub(" ", fragment)
+    if "<time" in fragment or "<TIME" in fragment:
+        fragment = _TIME_TAG.sub(_read_time_tag, fragment)
     out: list[str] = []
     for piece in _TAG.split(fragment):
         if piece.isspace() or not piece:
@@ -961,28 +986,59 @@ def _headline_position(html: str, heading_index: int | None, title: str | None) 
 
 
 _BYLINE_SEGMENTS = 8  # segments right after the headline that make its byline
+_SHOWN_NEAR = 4  # segments from the headline within which a date is the one shown under it
+# A news-agency dateline opening the lead paragraph: "RAJSHAHI, Dec 20, 2025 (BSS) - ..."
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'’ \-]{1,30}(?:, [A-Z][A-Za-z.]{1,15})?,\s+(?P<date>[^\-–—:]{6,40}?)"
+    r"\s*[\-–—:]\s"
+)
 
 
-def _text_dates(
-    area: _BylineArea, near_before: int = 4, near_after: int = 20
-) -> tuple[datetime | None, bool, datetime | None]:
-    """(published, whether it was labelled so, modified) written in the byline area.
+class _TextDates(NamedTuple):
+    """Dates written around the headline (see :func:`_text_dates`)."""
 
-    A date in a segment is classed by the label before it ("Published", "Updated", "Event:"...).
-    Without a "published" label, the unlabelled date nearest the headline (after it on a tie)
-    counts, if it stands within ``near_before`` segments before or ``near_after`` after it;
-    an unreadable date there ("03/05/2024") or a list of many dates (events, posts) gives None.
+    published: datetime | None
+    labelled: bool  # the published date stands after a "Published"/"Posted" label
+    modified: datetime | None
+    near: bool  # the published date stands right under (or over) the headline
+    shown_update: datetime | None  # an update date shown under the headline, the only day there
+
+
+def _text_dates(area: _BylineArea, near_before: int = 4, near_after: int = 20) -> _TextDates:
+    """Publication and update dates written in the byline area.
+
+    A date in a segment is classed by the label before it ("Published", "Updated", "Event:"...);
+    the headline itself is no label. Without a "published" label, the unlabelled date nearest
+    the headline (after it on a tie) counts, if it stands within ``near_before`` segments before
+    or ``near_after`` after it; an unreadable date there ("03/05/2024") or a list of many dates
+    (events, posts) gives None. A "published" label beyond the byline (a book's "Released:")
+    gives way to an unlabelled date in it. A dateline opening the lead paragraph counts as an
+    unlabelled date. ``shown_update`` is an update date within :data:`_SHOWN_NEAR` segments of
+    the headline when no other day is written in the byline.
     """
     segments = area.before + area.after
     n_before = len(area.before)
     published: datetime | None = None
+    published_at = (0, 0)
     modified: datetime | None = None
     # ((distance from the headline, 0 after / 1 before), date or None when unreadable)
     unlabelled: list[tuple[tuple[int, int], datetime | None]] = []
+    updates_near: list[datetime] = []
+    byline_days: set[object] = set()  # days written in the byline (None: an unreadable date)
+    dateline_seen = False
     previous = ""
     for i, seg in enumerate(segments):
+        distance = (n_before - i, 1) if i < n_before else (i - n_before, 0)
+        in_byline = distance[0] <= (near_before if distance[1] else _BYLINE_SEGMENTS)
         if len(seg) > _MAX_SEGMENT:
             previous = ""
+            if i > n_before and in_byline and not dateline_seen:  # "RAJSHAHI, Dec 20, 2025 -"
+                m = _DATELINE.match(seg)
+                found = find_date(m.group("date"), timestamps=False) if m else None
+                if found is not None and found[1] == 0:
+                    dateline_seen = True
+                    unlabelled.append((distance, found[0]))
+                    byline_days.add(found[0].date())
             continue
         found = find_date(seg, timestamps=False) if _DIGIT.search(seg) else None
         dt: datetime | None = None
@@ -990,31 +1046,57 @@ def _text_dates(
         if found is not None:
             dt, start = found
         elif not _DIGIT.search(seg) or not looks_like_date(seg):
-            previous = seg if len(seg) <= 40 else ""
+            previous = seg if len(seg) <= 40 and i != n_before else ""
             continue
         # else "03/05/2024": a date stands here, but which one is unknown (dt stays None)
         label = f"{previous} {seg[:start]}"
         previous = ""
         if _UPDATE_WORDS.search(label):
             modified = modified or dt
+            if dt is not None and distance[0] <= (near_before if distance[1] else _SHOWN_NEAR):
+                updates_near.append(dt)
         elif _OTHER_DATE_WORDS.search(label):
             continue
         elif _PUBLISH_WORDS.search(label):
-            published = published or dt
+            if published is None:
+                published, published_at = dt, distance
             if dt is None:
+                if in_byline:
+                    byline_days.add(None)
                 break  # the publication date is there but unreadable: no guessing
         elif i < n_before:
-            distance = n_before - i
-            if distance <= near_before:
-                unlabelled.append(((distance, 1), dt))
-        elif i - n_before <= near_after:
-            unlabelled.append(((i - n_before, 0), dt))
-    if published is not None:
-        return published, True, modified
-    if not unlabelled or len({d.date() for _, d in unlabelled if d is not None}) > 2:
-        return None, False, modified  # nothing, or a list of dated items (events, posts)
+            if distance[0] <= near_before:
+                unlabelled.append((distance, dt))
+        elif distance[0] <= near_after:
+            unlabelled.append((distance, dt))
+        if in_byline:
+            byline_days.add(dt.date() if dt is not None else None)
+    shown_update: datetime | None = None
+    if updates_near and byline_days == {updates_near[0].date()}:
+        shown_update = updates_near[0]
     # the unlabelled date nearest the headline (after it on a tie): the byline's
-    return min(unlabelled, key=lambda item: item[0])[1], False, modified
+    nearest = min(unlabelled, key=lambda item: item[0]) if unlabelled else None
+    # a list of dated items (events, posts) on the nearest date's side of the headline, or on
+    # either side for a date over it, is no byline
+    side = [d for at, d in unlabelled if nearest is not None and (nearest[0][1] or not at[1])]
+    if len({d.date() for d in side if d is not None}) > 2:
+        nearest = None
+    if published is not None and not (
+        published_at[1] == 0
+        and published_at[0] > _BYLINE_SEGMENTS
+        and nearest is not None
+        and nearest[1] is not None
+        and nearest[0][0] <= (near_before if nearest[0][1] else _BYLINE_SEGMENTS)
+    ):
+        return _TextDates(published, True, modified, _is_near(published_at), shown_update)
+    if nearest is None:
+        return _TextDates(None, False, modified, False, shown_update)
+    return _TextDates(nearest[1], False, modified, _is_near(nearest[0]), shown_update)
+
+
+def _is_near(distance: tuple[int, int]) -> bool:
+    """Whether a (distance, before) position is in the byline right under or over the headline."""
+    return distance[0] <= (_SHOWN_NEAR if distance[1] else _BYLINE_SEGMENTS)
 
 
 def _date_from_jsonld(ld: _JsonLd, key: str) -> datetime | None:
@@ -1176,16 +1258,18 @@ def _pick_dates(
         dt = _url_date(url)
         if dt is not None:
             published = (dt, "url")
-    if published is None and area is not None:
-        tp, labelled, tm = _text_dates(area)
-        if tp is not None:
-            published, weak = (tp, "text"), not labelled
-        if modified is None and tm is not None:
-            modified = (tm, "text")
+    texts = _text_dates(area) if area is not None else None
+    near_text = False  # the publication date is the one written right under the headline
+    if published is None and texts is not None:
+        if texts.published is not None:
+            published, weak = (texts.published, "text"), not texts.labelled
+            near_text = texts.near
+        if modified is None and texts.modified is not None:
+            modified = (texts.modified, "text")
     elif area is not None and published is not None:
         # An earlier day in the byline under the headline is the original publication date of a
         # page republished or migrated since: its structured dates were reset.
-        tp, _labelled, _tm = _text_dates(area, near_before=0, near_after=_BYLINE_SEGMENTS)
+        tp = _text_dates(area, near_before=0, near_after=_BYLINE_SEGMENTS).published
         if tp is not None and (published[0].date() - tp.date()).days >= 2:
             published = (tp, "text")  # (one day apart is a matter of time zones)
     if published is None:
@@ -1198,14 +1282,38 @@ def _pick_dates(
             published = (dt, "jsonld")
     if published is None and not ld.index_page:
         published, weak = _first_meta_date(meta, _GENERIC_DATE_META), True
+    declared = _declares_published(tree, meta, ld)
+    shown_update = texts.shown_update if texts is not None else None
+    if published is None and shown_update is not None and not declared and not ld.index_page:
+        # The page's only date, shown under the headline as "Updated ...", with no publication
+        # date declared anywhere: the date the page gives itself, the one readers cite.
+        published, weak = (shown_update, "text"), False
     if published is not None and ld.article is None and _is_site_root(url):
         published = None  # a site's home page is an index, not a publication
     if published is not None and (weak or published[1] in ("time", "text")):
         if not _agrees_with_url(published[0], url):
             published = None
-        elif weak and modified is not None and published[0].date() == modified[0].date():
-            published = None  # an unlabelled date equal to the update date is the update date
+        elif (
+            weak
+            and modified is not None
+            and published[0].date() == modified[0].date()
+            and (declared or not near_text)
+        ):
+            # an unlabelled date equal to the update date is the update date, unless it is the
+            # date shown under the headline of a page declaring no publication date
+            published = None
     return published, modified
+
+
+def _declares_published(tree: LexborHTMLParser, meta: dict[str, list[str]], ld: _JsonLd) -> bool:
+    """Whether the page declares a publication date in machine-readable form anywhere (JSON-LD
+    of any object, a publication-date ``<meta>``, ``itemprop="datePublished"``), readable or not."""
+    for obj in ld.objects:
+        if any(isinstance(v, str) and v.strip() for v in _as_list(obj.get("datePublished"))):
+            return True
+    if any(meta.get(key) for key in _PUBLISHED_META):
+        return True
+    return tree.css_first('[itemprop="datePublished"]') is not None
 
 
 _DATE_LABELS = (

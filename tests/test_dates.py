@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dates import MIN_YEAR, find_date, looks_like_date, parse_date
+from pipeline.dates import MIN_YEAR, find_date, looks_like_date, parse_date, read_ambiguous
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -132,3 +132,57 @@ def test_iso_round_trip(dt: datetime) -> None:
 def test_timestamps_can_be_excluded_for_visible_text() -> None:
     assert find_date("1709600000", now=NOW) is not None
     assert find_date("1709600000", now=NOW, timestamps=False) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("04-ago-2021 5:11:10", datetime(2021, 8, 4, 5, 11, 10, tzinfo=UTC)),  # Spanish
+        ("12 ene 2024", datetime(2024, 1, 12, tzinfo=UTC)),
+        ("5 dic. 2023", datetime(2023, 12, 5, tzinfo=UTC)),
+        ("5 févr. 2024", datetime(2024, 2, 5, tzinfo=UTC)),  # French
+        ("3 juil. 2024", datetime(2024, 7, 3, tzinfo=UTC)),
+        ("7 mag 2024", datetime(2024, 5, 7, tzinfo=UTC)),  # Italian
+        ("9 ott 2024", datetime(2024, 10, 9, tzinfo=UTC)),
+    ],
+)
+def test_abbreviated_month_names_of_other_languages(text: str, expected: datetime) -> None:
+    assert parse_date(text, now=NOW) == expected
+
+
+def test_relative_dates_are_not_resolved() -> None:
+    for text in ("2 days ago", "Updated 3 hours ago", "a week ago", "ago 2021"):
+        assert parse_date(text, now=NOW) is None
+
+
+def test_read_ambiguous_takes_the_reading_of_the_hint() -> None:
+    hint = datetime(2017, 3, 1, 12, tzinfo=UTC)
+    read = read_ambiguous("03/01/2017", hint, now=NOW)
+    assert read is not None
+    assert read[0] == datetime(2017, 3, 1, tzinfo=UTC)
+    assert "03/01/2017"[read[1] : read[2]] == "03/01/2017"
+    # the other reading, with a time after it and words before
+    text = "on 01/03/2017 7:38 PM"
+    read = read_ambiguous(text, hint, now=NOW)
+    assert read is not None and read[0].date().isoformat() == "2017-03-01"
+    assert text[read[1] : read[2]] == "01/03/2017"
+    # the hint's zone is kept, so the day stays the hint's day
+    zone = timezone(timedelta(hours=-5))
+    read = read_ambiguous("03/01/2017", datetime(2017, 3, 1, 22, tzinfo=zone), now=NOW)
+    assert read is not None and read[0] == datetime(2017, 3, 1, tzinfo=zone)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "03/04/2017",  # neither reading is the hint's day
+        "03/01/2016",  # another year
+        "13/03/2017",  # readable without help: the hint has no say
+        "March 1, 2017",
+        "no date",
+        "",
+    ],
+)
+def test_read_ambiguous_never_overrides_the_page(text: str) -> None:
+    assert read_ambiguous(text, datetime(2017, 3, 1, tzinfo=UTC), now=NOW) is None
+    assert read_ambiguous(None, datetime(2017, 3, 1, tzinfo=UTC)) is None  # type: ignore[arg-type]

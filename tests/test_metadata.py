@@ -140,11 +140,78 @@ def test_modified_date_never_becomes_published() -> None:
     assert meta["published"] == datetime(2020, 4, 1, tzinfo=UTC)
     assert meta["modified"] == datetime(2024, 9, 10, tzinfo=UTC)
 
+    # a machine-readable update date alone is no publication date
     only_modified = '<meta property="article:modified_time" content="2024-09-10T10:00:00Z">'
-    body = "<h1>Garden tips</h1><p>Updated September 10, 2024</p><p>Plant in spring.</p>"
+    body = "<h1>Garden tips</h1><p>Plant in spring.</p>"
     meta = extract_html_metadata(page(only_modified, body))
     assert meta["published"] is None
     assert meta["modified"] == datetime(2024, 9, 10, 10, tzinfo=UTC)
+    # nor is a visible update date when the page declares a publication date elsewhere (here
+    # on the WebPage object beside the article), even one we do not use
+    webpage = jsonld(
+        {
+            "@graph": [
+                {"@type": "WebPage", "datePublished": "12/08/2021"},
+                {"@type": "Article", "headline": "Garden tips"},
+            ]
+        }
+    )
+    body = "<h1>Garden tips</h1><p>Updated September 10, 2024</p><p>Plant in spring.</p>"
+    meta = extract_html_metadata(page(only_modified + webpage, body))
+    assert meta["published"] is None
+    assert meta["modified"] == datetime(2024, 9, 10, 10, tzinfo=UTC)
+
+
+def test_an_update_date_shown_alone_under_the_headline_is_the_pages_date() -> None:
+    only_modified = '<meta property="article:modified_time" content="2024-09-10T10:00:00Z">'
+    body = (
+        "<h1>Garden tips</h1><p>By Ann Lee</p><p>Updated September 10, 2024</p>"
+        "<p>Plant in spring.</p>"
+    )
+    meta = extract_html_metadata(page(only_modified, body))
+    assert meta["published"] == datetime(2024, 9, 10, tzinfo=UTC)
+    assert meta["published_source"] == "text"
+    assert meta["modified"] == datetime(2024, 9, 10, 10, tzinfo=UTC)
+    # also over the headline, and without any machine-readable date
+    body = "<p>Last updated:</p><p>Dec 12, 2025</p><h1>Garden tips</h1><p>Plant in spring.</p>"
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] == datetime(2025, 12, 12, tzinfo=UTC)
+    assert meta["modified"] == datetime(2025, 12, 12, tzinfo=UTC)
+
+
+def test_an_update_date_is_no_publication_date_beside_another_date_or_far_down() -> None:
+    # another day written in the byline: which one the page is dated by is unclear
+    body = (
+        "<h1>Garden tips</h1><p>Updated September 10, 2024</p><p>Dec 1, 2019</p>"
+        "<p>Plant in spring.</p>"
+    )
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] == datetime(2019, 12, 1, tzinfo=UTC)  # the unlabelled one
+    body = (
+        "<h1>Garden tips</h1><p>Updated September 10, 2024</p><p>First published</p>"
+        "<p>03/05/2019</p><p>Plant in spring.</p>"
+    )
+    assert extract_html_metadata(page(body=body))["published"] is None
+    # not right under the headline: a subtitle, credits, photo captions come first
+    credits = "".join(f"<p>Credit {i}</p>" for i in range(5))
+    body = f"<h1>Garden tips</h1>{credits}<p>Updated September 10, 2024</p><p>Plant.</p>"
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] is None
+    assert meta["modified"] == datetime(2024, 9, 10, tzinfo=UTC)
+    # a listing page gets none either
+    index = jsonld({"@type": "CollectionPage", "name": "Garden tips"})
+    body = "<h1>Garden tips</h1><p>Updated September 10, 2024</p><p>Plant in spring.</p>"
+    assert extract_html_metadata(page(index, body))["published"] is None
+
+
+def test_unlabelled_byline_date_equal_to_the_update_date() -> None:
+    head = '<meta property="og:updated_time" content="2025-07-27T00:28:47-07:00">'
+    body = "<h1>Oral care</h1><p>West Dental</p><p>July 27, 2025</p><p>Brush twice.</p>"
+    meta = extract_html_metadata(page(head, body))
+    assert meta["published"] == datetime(2025, 7, 27, tzinfo=UTC)
+    # with a publication date declared (unreadable here) it stays the update date
+    declared = '<meta property="article:published_time" content="last week">'
+    assert extract_html_metadata(page(head + declared, body))["published"] is None
 
 
 def test_title_suffix_and_prefix_stripping() -> None:
@@ -359,8 +426,10 @@ def test_time_elements_take_their_nearest_label() -> None:
         "<span>Updated April 10, 2025</span></time>"
     )
     meta = extract_html_metadata(page(body=body))
-    assert meta["published"] is None
     assert meta["modified"] == datetime(2025, 4, 10, 6, tzinfo=UTC)
+    # (the only date shown under the headline: the page's date, see below)
+    assert meta["published"] == datetime(2025, 4, 10, tzinfo=UTC)
+    assert meta["published_source"] == "text"
 
 
 def test_written_by_anywhere_when_consistent() -> None:
@@ -399,3 +468,66 @@ def test_a_list_of_dated_items_under_the_headline_gives_no_date() -> None:
     items = "".join(f"<li>Talk {d}</li><li>March {d}, 2026</li>" for d in (16, 17, 18, 19))
     body = f"<h1>Conferences in 2026</h1><ul>{items}</ul>"
     assert extract_html_metadata(page(body=body))["published"] is None
+
+
+def test_the_headline_is_no_label_for_the_date_under_it() -> None:
+    # "through" labels validity periods ("valid through May 1"), but here it is a headline word
+    body = "<h1>Understanding mathematics through Lean</h1><p>December 15, 2025</p><p>Text.</p>"
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] == datetime(2025, 12, 15, tzinfo=UTC)
+    assert meta["published_source"] == "text"
+
+
+def test_time_element_settles_an_ambiguous_shown_date() -> None:
+    news = "".join(
+        f"<li><a href='/n{i}'>News {i}</a></li><li><time datetime='{iso}'>{d}</time></li>"
+        for i, (d, iso) in enumerate(
+            (
+                ("12/17/2025", "2025-12-17"),
+                ("12/16/2025", "2025-12-16"),
+                ("12/04/2025", "2025-12-04"),
+            )
+        )
+    )
+    body = (
+        f"<ul>{news}</ul><h1>Consulting firm or carrier?</h1>"
+        "<div class='meta'><time datetime='2017-03-01T12:00:00Z'>03/01/2017</time></div>"
+        "<p>by Agatha Caleo</p><p>Text.</p>"
+    )
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] == datetime(2017, 3, 1, tzinfo=UTC)
+    assert meta["published_source"] == "text"
+    # a machine value matching neither reading settles nothing
+    body = body.replace("2017-03-01T12", "2017-03-02T12")
+    assert extract_html_metadata(page(body=body))["published"] is None
+
+
+def test_dateline_of_the_lead_paragraph() -> None:
+    lead = (
+        "RAJSHAHI, Dec 20, 2025 (BSS) - Homestead gardening has been contributing to making "
+        "rural communities more self-reliant across the region."
+    )
+    body = f"<h1>Gardens feed villages</h1><p>By</p><p>Md Haque</p><p>{lead}</p><p>More.</p>"
+    meta = extract_html_metadata(page(body=body))
+    assert meta["published"] == datetime(2025, 12, 20, tzinfo=UTC)
+    # a date inside running text is no dateline
+    lead = (
+        "Homestead gardening grew fast after Dec 20, 2025 - the day the new programme started "
+        "in the villages of the region."
+    )
+    body = f"<h1>Gardens feed villages</h1><p>{lead}</p><p>More.</p>"
+    assert extract_html_metadata(page(body=body))["published"] is None
+
+
+def test_a_labelled_date_beyond_the_byline_gives_way_to_the_bylines() -> None:
+    book = "".join(f"<p>Note {i}</p>" for i in range(8))
+    body = (
+        "<h1>Book Beat: gothic romance</h1><p>by</p><p>Amanda</p>"
+        "<p>· Dec 20, 2025 at 3:00 am ·</p>"
+        f"{book}<p>Released:</p><p>June 17, 2025 by Tor Books</p>"
+    )
+    meta = extract_html_metadata(page(body=body), "https://ex.com/2025/12/book-beat/")
+    assert meta["published"] == datetime(2025, 12, 20, 3, tzinfo=UTC)
+    # right in the byline the label wins
+    body = "<h1>Book Beat</h1><p>Released:</p><p>June 17, 2025</p><p>Dec 20, 2025</p>"
+    assert extract_html_metadata(page(body=body))["published"] == datetime(2025, 6, 17, tzinfo=UTC)

@@ -1258,7 +1258,7 @@ def _pick_dates(
         dt = _url_date(url)
         if dt is not None:
             published = (dt, "url")
-    texts = _text_dates(area) if area is not None else None
+    texts = _text_dates(area) if area is not None and published is None else None
     near_text = False  # the publication date is the one written right under the headline
     if published is None and texts is not None:
         if texts.published is not None:
@@ -1282,11 +1282,15 @@ def _pick_dates(
             published = (dt, "jsonld")
     if published is None and not ld.index_page:
         published, weak = _first_meta_date(meta, _GENERIC_DATE_META), True
-    declared = _declares_published(tree, meta, ld)
     shown_update = texts.shown_update if texts is not None else None
-    if published is None and shown_update is not None and not declared and not ld.index_page:
-        # The page's only date, shown under the headline as "Updated ...", with no publication
-        # date declared anywhere: the date the page gives itself, the one readers cite.
+    # The page's only date, shown under the headline as "Updated ...", with no publication date
+    # declared anywhere: the date the page gives itself, the one readers cite.
+    if (
+        published is None
+        and shown_update is not None
+        and not ld.index_page
+        and not _declares_published(tree, meta, ld)
+    ):
         published, weak = (shown_update, "text"), False
     if published is not None and ld.article is None and _is_site_root(url):
         published = None  # a site's home page is an index, not a publication
@@ -1297,7 +1301,7 @@ def _pick_dates(
             weak
             and modified is not None
             and published[0].date() == modified[0].date()
-            and (declared or not near_text)
+            and (not near_text or _declares_published(tree, meta, ld))
         ):
             # an unlabelled date equal to the update date is the update date, unless it is the
             # date shown under the headline of a page declaring no publication date

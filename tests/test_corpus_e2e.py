@@ -141,6 +141,8 @@ def test_corpus_quality_end_to_end(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     roles = write_pages(repo / INPUT, "p_")
     set_param(repo, "ingest", "input_dir", INPUT)
+    # a handful of pages: the document stages run in-process (no worker pool to start)
+    set_param(repo, "engine", "name", "serial")
     proc = dvc(repo, "repro")
     assert "corpus" in stages_run(proc) and "validate" in stages_run(proc)
     out = read_outputs(repo)

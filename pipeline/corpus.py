@@ -199,7 +199,12 @@ def build_corpus(
     runner: Batches | None = None,
 ) -> Corpus:
     """The published tables and the audit maps, from the cleaned documents and sentences."""
-    runner = runner or Batches(params.workers, params.batch_size)
+    if runner is None:
+        own = Batches(params.workers, params.batch_size)
+        try:
+            return build_corpus(cleaned, segmented, quarantine, params, own)
+        finally:
+            own.close()
     docs = detect_documents(cleaned.sort("doc_id"), runner)
     docs, off_language = filter_languages(docs, params.languages)
 

@@ -839,6 +839,19 @@ _PUBLISHED_META = (
     "original-publish-date",
     "article.published",
     "article_date_original",
+    "article:first_published_time",
+    "article-published_time",
+    "og:publish_date",
+    "og:pubdate",
+    "og:datepublished",
+    "pub_date",
+    "published_at",
+    "published-time",
+    "publisheddate",
+    "date-pub",
+    "cxenseparse:publishtime",
+    "shareaholic:article_published_time",
+    "dcsext.articlefirstpublished",
 )
 # Generic "date" fields: a page's date of some kind (often the last change), weakest evidence.
 _GENERIC_DATE_META = ("date", "dc.date", "dcterms.date")
@@ -852,6 +865,16 @@ _MODIFIED_META = (
     "last-modified",
     "lastmod",
     "revised",
+    "og:modified_time",
+    "og:article:modified_time",
+    "article.updated",
+    "article_date_updated",
+    "updated_time",
+    "updated-date",
+    "modified-date",
+    "modified-time",
+    "shareaholic:article_modified_time",
+    "updated",
 )
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)([/\-_]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
 _URL_DATE_MONTH_NAME = re.compile(r"/((?:19|20)\d\d)/([a-z]{3,9})/([0-3]?\d)(?:/|$)", re.I)

@@ -531,3 +531,20 @@ def test_a_labelled_date_beyond_the_byline_gives_way_to_the_bylines() -> None:
     # right in the byline the label wins
     body = "<h1>Book Beat</h1><p>Released:</p><p>June 17, 2025</p><p>Dec 20, 2025</p>"
     assert extract_html_metadata(page(body=body))["published"] == datetime(2025, 6, 17, tzinfo=UTC)
+
+
+def test_less_common_date_meta_conventions() -> None:
+    for key in (
+        "og:pubdate",
+        "pub_date",
+        "cxenseParse:publishtime",
+        "article:first_published_time",
+    ):
+        head = f'<meta name="{key}" content="2019-11-19T21:57:01Z">'
+        meta = extract_html_metadata(page(head, "<h1>Markets</h1>"))
+        assert meta["published"] == datetime(2019, 11, 19, 21, 57, 1, tzinfo=UTC), key
+    for key in ("og:article:modified_time", "article.updated", "updated-date"):
+        head = f'<meta property="{key}" content="2019-11-20T08:00:00Z">'
+        meta = extract_html_metadata(page(head, "<h1>Markets</h1>"))
+        assert meta["published"] is None, key
+        assert meta["modified"] == datetime(2019, 11, 20, 8, tzinfo=UTC), key

@@ -352,9 +352,15 @@ def _type_name(dtype: Any) -> str:
         return f"datetime[{dtype.time_unit}, {dtype.time_zone}]"
     if isinstance(dtype, pl.Enum):
         return "enum"
-    return {pl.String: "str", pl.Int64: "int64", pl.Int32: "int32", pl.Int8: "int8"}.get(
-        type(dtype), str(dtype)
-    )
+    names = {
+        pl.String: "str",
+        pl.Int64: "int64",
+        pl.Int32: "int32",
+        pl.Int8: "int8",
+        pl.Float64: "float64",
+        pl.Boolean: "bool",
+    }
+    return names.get(type(dtype), str(dtype))
 
 
 def schema_markdown(table: str) -> str:

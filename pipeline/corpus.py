@@ -309,12 +309,15 @@ def main(
     params = CorpusParams.from_params(load_params(STAGE))
     runner = Batches(params.workers, params.batch_size)
     with timed_stage(STAGE) as stats:
-        cleaned_df = pl.read_parquet(cleaned)
+        quarantined = pl.read_parquet(quarantine_in)
+        # A document the segment stage quarantined (a timeout) has no sentences: leave it out.
+        lost = quarantined.filter(pl.col("stage") == "segment")["doc_id"].implode()
+        cleaned_df = pl.read_parquet(cleaned).filter(~pl.col("doc_id").is_in(lost))
         try:
             corpus = build_corpus(
                 cleaned_df,
                 pl.read_parquet(segmented),
-                pl.read_parquet(quarantine_in),
+                quarantined,
                 params,
                 runner,
             )

@@ -1495,7 +1495,10 @@ def _pick_canonical(
         if "canonical" in (node.attributes.get("rel") or "").lower().split():
             href = _clean(node.attributes.get("href"))
             if href:
-                resolved = urljoin(url, href) if url else href
+                try:
+                    resolved = urljoin(url, href) if url else href
+                except ValueError:  # e.g. an unclosed IPv6 host: "http://[::1"
+                    continue
                 if resolved.startswith(("http://", "https://")):
                     return resolved, "html"
     hit = _first(meta, "og:url")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,18 +29,23 @@ from pipeline.stage import (
 
 STAGE = "segment"
 DOC_COLUMNS = ("url", "domain", "title", "published", "language")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def bounded_spans(text: str, spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
     """Cut any span longer than ``max_chars`` at its last whitespace before the limit, so a run-on
-    "sentence" (a table, a list without punctuation) stays within the validated length bound."""
+    "sentence" (a table, a list without punctuation) stays within the validated length bound.
+    Every piece stays trimmed."""
     out: list[tuple[int, int]] = []
     for start, end in spans:
         while end - start > max_chars:
-            cut = text.rfind(" ", start + 1, start + max_chars)
-            if cut <= start:
-                cut = start + max_chars
-            out.append((start, cut))
+            window = text[start + 1 : start + max_chars + 1]
+            gaps = [m.start() for m in _WHITESPACE.finditer(window)]
+            cut = start + 1 + gaps[-1] if gaps else start + max_chars
+            piece_end = cut
+            while piece_end > start and text[piece_end - 1].isspace():
+                piece_end -= 1
+            out.append((start, piece_end))
             start = cut
             while start < end and text[start].isspace():
                 start += 1

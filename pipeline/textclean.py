@@ -436,10 +436,12 @@ def is_caption(paragraph: str) -> bool:
 # residue and spacing
 # --------------------------------------------------------------------------------------------
 
-_CSS_RULE_RE = re.compile(r"[\w\-\]\)*]\s*\{[^{}]*[:;][^{}]*\}")
+# The first run stops at the first ":" or ";", so an unclosed "{" costs linear time, not quadratic.
+_CSS_RULE_RE = re.compile(r"[\w\-\]\)*]\s*\{[^{}:;]*[:;][^{}]*\}")
+# "\b" before the assignment pattern: started inside a long word it would backtrack quadratically.
 _JS_RE = re.compile(
     r"\bfunction\s*\(|=>|\bvar\s+\w+\s*=|\bwindow\.\w|\bdocument\.\w|\breturn\s*[!(]|\breturn\s+\w+\s*;|"
-    r"\w+\s*=\s*\w+\s*\|\||\)\s*\{|\};|!important|@media|@font-face|@import|@keyframes"
+    r"\b\w+\s*=\s*\w+\s*\|\||\)\s*\{|\};|!important|@media|@font-face|@import|@keyframes"
 )
 
 
@@ -511,7 +513,9 @@ def trim_chrome_edges(paragraph: str) -> str:
 
 
 _WS_RE = re.compile(r"[^\S\n]+")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+# Zero-width joiner and non-joiner (U+200D, U+200C) carry meaning in Persian, Indic scripts
+# and emoji sequences, so they stay.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2060\ufeff]")
 
 
 def _paragraphs(text: str) -> Iterator[str]:

@@ -245,11 +245,6 @@ def test_data_docs_validation_page_draws_its_tables_offline(
     assert (image.min(axis=2) < 128).sum() > 10_000, "text and tables drawn"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/validate.py does not call pipeline.offline_docs.make_offline(docs_dir) "
-    "yet: GX's own pages load jQuery/bootstrap-table from CDNs, so the index table is empty",
-)
 def test_pipeline_data_docs_are_offline_as_written(versions: Versions, browser: Browser) -> None:
     site = versions.repo / "reports/data_docs"
     assert index_rows(browser, site) == len(suites(versions))

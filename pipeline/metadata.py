@@ -1474,6 +1474,9 @@ def _pick_language(
     return None
 
 
+_HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+
+
 def domain_of(url: str | None) -> str | None:
     """Host of ``url``, lower case, without "www." (None when there is none)."""
     if not url:
@@ -1485,7 +1488,9 @@ def domain_of(url: str | None) -> str | None:
     if not host:
         return None
     host = host.lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    host = host[4:] if host.startswith("www.") else host
+    # Relative or mangled URLs yield "hosts" like "my-blog" or "a.com%2fpath": no domain at all.
+    return host if _HOSTNAME.fullmatch(host) else None
 
 
 def _pick_canonical(

@@ -158,9 +158,18 @@ def _domain_checks(df: pl.DataFrame) -> pl.DataFrame:
 
 def sentence_checks(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """Derived sentence columns: offsets slice back, text length, order within the document,
-    and in how many documents of the same domain the same sentence text appears (page chrome
-    that slipped through repeats across a site's pages; null when the domain is unknown)."""
+    and in how many documents (duplicate clusters) of the same domain the same sentence text
+    appears (page chrome that slipped through repeats across a site's pages; null when the
+    domain is unknown)."""
     out = sentences.with_columns(offsets_slice_back(sentences, documents))
+    # A story republished (a duplicate cluster) repeats its own sentences: count clusters.
+    if "cluster_id" in documents.columns:
+        clusters = documents.select(
+            "doc_id", _cluster=pl.col("cluster_id").fill_null(pl.col("doc_id"))
+        )
+        out = out.join(clusters, on="doc_id", how="left", maintain_order="left")
+    else:
+        out = out.with_columns(_cluster=pl.col("doc_id"))
     ordered = pl.int_range(pl.len()).over("doc_id", order_by="sentence_index")
     previous_end = pl.col("char_end").shift(1).over("doc_id", order_by="sentence_index")
     return out.with_columns(
@@ -168,9 +177,9 @@ def sentence_checks(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.Data
         follows_previous=(pl.col("sentence_index") == ordered)
         & (previous_end.is_null() | (pl.col("char_start") >= previous_end)),
         domain_repeat_docs=pl.when(pl.col("domain").is_not_null()).then(
-            pl.col("doc_id").n_unique().over("domain", "text").cast(pl.Int64)
+            pl.col("_cluster").n_unique().over("domain", "text").cast(pl.Int64)
         ),
-    )
+    ).drop("_cluster")
 
 
 def accounting_checks(

@@ -1494,7 +1494,7 @@ def domain_of(url: str | None) -> str | None:
 
 
 def _pick_canonical(
-    tree: LexborHTMLParser, meta: dict[str, list[str]], url: str | None
+    tree: LexborHTMLParser, meta: dict[str, list[str]], ld: _JsonLd, url: str | None
 ) -> tuple[str, str] | None:
     for node in tree.css("link[rel]"):
         if "canonical" in (node.attributes.get("rel") or "").lower().split():
@@ -1509,6 +1509,13 @@ def _pick_canonical(
     hit = _first(meta, "og:url")
     if hit and hit[0].startswith(("http://", "https://")):
         return hit[0], "og"
+    for obj in ld.content_objects():
+        for key in ("url", "mainEntityOfPage", "@id"):
+            value = obj.get(key)
+            value = value.get("@id") if isinstance(value, dict) else value
+            # An "@id" fragment ("...#article") names the node, not a page.
+            if isinstance(value, str) and value.startswith(("http://", "https://")):
+                return value.split("#", 1)[0], "jsonld"
     return None
 
 
@@ -1611,7 +1618,9 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     tags = _collect_meta(tree)
     ld = _JsonLd(tree)
 
-    put("canonical_url", _pick_canonical(tree, tags, url))
+    put("canonical_url", _pick_canonical(tree, tags, ld, url))
+    if not url and meta["canonical_url"]:
+        put("url", (meta["canonical_url"], meta["canonical_url_source"]))
     if url:
         put("domain", (domain_of(url), "url"))
     elif meta["canonical_url"]:  # its source: where the canonical address was found

@@ -24,6 +24,8 @@ import numpy.typing as npt
 import polars as pl
 from datasketch import MinHash, MinHashLSH
 
+from pipeline import schema
+
 HASH_HEX = 16
 MINHASH_SEED = 7
 MINHASH_SCHEME = "affine32"  # datasketch's LSH gets our 32-bit signatures in this scheme
@@ -40,14 +42,10 @@ EXACT = "exact"  # same normalised text as the representative
 NEAR = "near"  # MinHash similarity to the representative >= threshold
 
 
+# The decision columns of the dedup map; whether a duplicate was dropped is added by the corpus
+# stage (drop switch in params).
 DEDUP_COLUMNS: dict[str, pl.DataType] = {
-    "doc_id": pl.String(),
-    "text_hash": pl.String(),
-    "cluster_id": pl.String(),
-    "duplicate_of": pl.String(),
-    "similarity": pl.Float64(),
-    "method": pl.String(),
-    "cluster_size": pl.Int64(),
+    name: dtype for name, dtype in schema.DEDUP_MAP.items() if name != "dropped"
 }
 
 

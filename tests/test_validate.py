@@ -325,7 +325,11 @@ def broken_corpus() -> tuple[Corpus, dict[str, tuple[str, str | None, str]]]:
     expected: dict[str, tuple[str, str | None, str]] = {}
 
     f["ingested"] = _set(f["ingested"], "doc_id", doc_ids[0], "raw_text", "bad\x00byte")
-    expected["ingested"] = ("expect_column_values_to_not_match_regex", "raw_text", doc_ids[0])
+    expected["ingested"] = (
+        "expect_column_values_to_be_in_set",
+        "raw_text_has_controls",
+        doc_ids[0],
+    )
 
     f["extracted"] = _set(f["extracted"], "doc_id", doc_ids[1], "domain", "elsewhere.example")
     expected["extracted"] = ("expect_column_values_to_be_in_set", "domain_matches_url", doc_ids[1])

@@ -66,8 +66,9 @@ bench-extract: bench-env
 bench-sbd: bench-env
 	$(BIN)/python -m benchmarks.sbd
 
+# End-to-end docs/s, MB/s per core, peak RSS per stage. SIZES=1000,10000 CONFIGS=local2 reruns parts.
 bench-pipeline: bench-env
-	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/python -m benchmarks.end_to_end $(if $(SIZES),--sizes $(SIZES)) $(if $(CONFIGS),--configs $(CONFIGS))
 
 # A synthetic corpus of N pages as HTML files and as WARC (make bench-data N=10000).
 bench-data: env

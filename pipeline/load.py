@@ -13,7 +13,6 @@ named by its MD5, so a revision is fetched once and then scanned like a local fi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from pipeline.card import md5_file
 
 TABLES: dict[str, str] = {
     "documents": "data/processed/documents.parquet",
@@ -35,14 +36,6 @@ def default_cache_dir() -> Path:
     """``$NEWSCORPUS_CACHE`` or ``<tmp>/newscorpus-load``: fetched revisions, named by MD5."""
     env = os.environ.get("NEWSCORPUS_CACHE")
     return Path(env) if env else Path(tempfile.gettempdir()) / "newscorpus-load"
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch(
@@ -76,7 +69,7 @@ def fetch(
             ) from err
     finally:
         fs.close()
-    got = _md5(tmp)
+    got = md5_file(tmp)
     if got != md5:
         tmp.unlink(missing_ok=True)
         raise OSError(f"{path} at {rev!r}: fetched MD5 {got}, dvc.lock says {md5}")

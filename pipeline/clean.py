@@ -14,12 +14,12 @@ from pipeline import schema
 from pipeline.engine import EngineConfig
 from pipeline.schema import QuarantineReason
 from pipeline.stage import (
+    ParquetSource,
     code_fingerprint,
     load_params,
     quarantine_rows,
     run_cli,
     stream_document_stage,
-    stream_rows,
     timed_stage,
 )
 from pipeline.textclean import clean_text
@@ -80,7 +80,7 @@ def main(
         stream_document_stage(
             STAGE,
             CleanBatch(int(params["min_chars"])),
-            stream_rows(input),
+            ParquetSource(input),
             engine,
             stats,
             output=(output, "cleaned"),

@@ -102,8 +102,24 @@ def _hard_limit(cfg: EngineConfig) -> float | None:
     return cfg.max_seconds_per_doc * 2 + 5 if cfg.max_seconds_per_doc > 0 else None
 
 
+Explode = Callable[[Row], list[Row]]  # an item standing for several documents -> their rows
+Weigh = Callable[[Row], int]  # how many documents an item stands for
+
+
+def _one_item(row: Row) -> list[Row]:
+    return [row]
+
+
+def _one_document(row: Row) -> int:
+    return 1
+
+
 def _local(
-    fn: BatchFunction, batches: Iterable[list[Row]], cfg: EngineConfig
+    fn: BatchFunction,
+    batches: Iterable[list[Row]],
+    cfg: EngineConfig,
+    explode: Explode = _one_item,
+    weigh: Weigh = _one_document,
 ) -> Iterator[list[Row]]:
     from pebble import ProcessPool
 
@@ -122,10 +138,10 @@ def _local(
                 return result
             except FutureTimeout:
                 # Retry one document at a time so only the stuck one is lost.
-                return [_alone(pool, fn, row, hard) for row in batch]
+                return [_alone(pool, fn, row, hard) for item in batch for row in explode(item)]
 
         for batch in batches:
-            timeout = hard * len(batch) if hard else None
+            timeout = hard * sum(weigh(item) for item in batch) if hard else None
             pending.append((batch, pool.schedule(fn, args=(batch,), timeout=timeout)))
             while len(pending) >= window:
                 yield collect()
@@ -193,11 +209,21 @@ def _ray_window(ray: Any, task: _RayTask, window: list[list[Row]]) -> Iterator[l
         yield rows
 
 
-def map_batches(fn: BatchFunction, rows: Iterable[Row], cfg: EngineConfig) -> Iterator[list[Row]]:
-    """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order."""
+def map_batches(
+    fn: BatchFunction,
+    rows: Iterable[Row],
+    cfg: EngineConfig,
+    explode: Explode = _one_item,
+    weigh: Weigh = _one_document,
+) -> Iterator[list[Row]]:
+    """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order.
+
+    An item may stand for several documents (e.g. "rows 0-63 of this Parquet file", read by
+    the worker): ``weigh`` says how many, for the hard time limit, and ``explode`` gives its
+    documents' rows, for the one-at-a-time retry after a hard timeout."""
     batches = batched(rows, cfg.batch_size)
     if cfg.name == "local":
-        return _local(fn, batches, cfg)
+        return _local(fn, batches, cfg, explode, weigh)
     if cfg.name == "ray":
         return _ray(fn, batches, cfg)
     if cfg.name == "serial":

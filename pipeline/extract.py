@@ -20,11 +20,11 @@ from pipeline.htmlextract import extract_main_text
 from pipeline.metadata import domain_of, empty_metadata, extract_html_metadata
 from pipeline.schema import QuarantineReason
 from pipeline.stage import (
+    ParquetSource,
     code_fingerprint,
     load_params,
     run_cli,
     stream_document_stage,
-    stream_rows,
     timed_stage,
 )
 from pipeline.textdump import extract_page_dump, looks_like_page_dump
@@ -121,7 +121,7 @@ def main(
         stream_document_stage(
             STAGE,
             fn,
-            stream_rows(input),
+            ParquetSource(input),
             engine,
             stats,
             output=(output, "extracted"),

@@ -30,8 +30,9 @@ PARQUET_ROW_GROUP = 50_000
 FAST_CODEC_TABLES = frozenset({"ingested", "extracted", "cleaned", "segmented"})
 # Page-sized text: dictionary pages and min/max statistics of it cost time and help no reader.
 BULK_TEXT_COLUMNS = frozenset({"raw_text", "text"})
-# Streamed tables hold whole pages per row: small row groups keep the write buffer bounded.
-STREAM_ROW_GROUP: dict[str, int] = {"ingested": 256, "extracted": 512, "cleaned": 512}
+# Streamed tables hold whole pages per row: small row groups keep the write buffer bounded, and
+# a row group is the next stage's task (read by one worker: ~12 MB of 186 KB pages).
+STREAM_ROW_GROUP: dict[str, int] = {"ingested": 64, "extracted": 256, "cleaned": 256}
 DEFAULT_STREAM_ROW_GROUP = 20_000
 PARAMS_FILE = Path("params.yaml")
 STATS_DIR = Path("reports/stages")

@@ -124,11 +124,15 @@ def declared_encoding(raw: bytes) -> str | None:
     return None
 
 
+# Replacement characters and C0 controls other than tab, newline, form feed, carriage return.
+_IMPLAUSIBLE = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _plausible(text: str) -> bool:
     if not text.strip():
         return False
     sample = text[:_SNIFF]
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    bad = len(_IMPLAUSIBLE.findall(sample))
     return bad / max(len(sample), 1) < 0.02
 
 
@@ -263,7 +267,8 @@ def decode_bytes(raw: bytes, max_inflated_bytes: int = 64 << 20) -> Decoded:
         return _fail("unknown" + container, QuarantineReason.UNDECODABLE, "no encoding fits")
     # NUL and other C0 controls are invalid in HTML and text; drop the stray ones.
     # A regex scan is ~50x faster than str.translate on pages that hold no controls at all.
-    text = _CONTROLS.sub(_control_replacement, text)
+    if not (codec and _ascii_compatible(codec)) or _has_control_bytes(raw):
+        text = _CONTROLS.sub(_control_replacement, text)
     if not text.strip():
         return _fail("text" + container, QuarantineReason.EMPTY, "only whitespace after decoding")
     fmt = ("text" if looks_like_page_dump(text) else "html") + container
@@ -271,6 +276,13 @@ def decode_bytes(raw: bytes, max_inflated_bytes: int = 64 << 20) -> Decoded:
 
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_BYTE_VALUES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
+
+def _has_control_bytes(raw: bytes) -> bool:
+    """In an ASCII-compatible encoding a C0 control character is its own byte: counting the
+    bytes is ~10x cheaper than scanning the decoded text."""
+    return len(raw.translate(None, _CONTROL_BYTE_VALUES)) != len(raw)
 
 
 def _control_replacement(match: re.Match[str]) -> str:

@@ -61,8 +61,11 @@ def boilerplate_in_group(
 def find_boilerplate(
     sentences: pl.DataFrame, min_documents: int, window_days: float | None
 ) -> pl.DataFrame:
-    """The (doc_id, sentence_hash) pairs to remove. ``sentences`` needs doc_id, cluster_id,
-    domain, published and sentence_hash."""
+    """The (domain, sentence_hash, doc_id) triples to remove. ``sentences`` needs doc_id,
+    cluster_id, domain, published and sentence_hash (any comparable type: a hex string, or the
+    integer the corpus stage spills); the result keeps the input's column types. Every
+    (domain, sentence_hash) is decided on its own occurrences, so the sentences can be cut into
+    parts by sentence_hash and each part decided alone."""
     window = None if window_days is None else timedelta(days=window_days)
     occurrences = (
         sentences.filter(pl.col("domain").is_not_null())
@@ -82,22 +85,23 @@ def find_boilerplate(
         .group_by("domain", "sentence_hash", maintain_order=True)
         .agg("doc_id", "cluster_id", "published")
     )
-    removed: list[tuple[str, str, str]] = []
+    removed: list[tuple[object, object, str]] = []
     for domain, sentence_hash, docs, clusters, times in grouped.iter_rows():
         hits = boilerplate_in_group(
             list(zip(docs, clusters, times, strict=True)), min_documents, window
         )
         removed.extend((domain, sentence_hash, d) for d in sorted(hits))
-    return pl.DataFrame(
-        removed,
-        schema={"domain": pl.String, "sentence_hash": pl.String, "doc_id": pl.String},
-        orient="row",
-    )
+    columns = {name: occurrences.schema[name] for name in ("domain", "sentence_hash", "doc_id")}
+    return pl.DataFrame(removed, schema=columns, orient="row")
 
 
 def boilerplate_map(sentences: pl.DataFrame, removed: pl.DataFrame) -> pl.DataFrame:
     """One row per (domain, sentence_hash) removed somewhere: how often the outlet used it,
-    where it was removed, an example text and the first removed documents in corpus order."""
+    where it was removed, an example text and the first removed documents in corpus order.
+
+    ``sentences`` needs doc_id, cluster_id, domain, published, sentence_index and sentence_hash;
+    without a ``text`` column the example is left null and ``first_doc_id``/``first_index`` say
+    which sentence it is (the corpus stage fills it in when it reads the texts)."""
     flagged = sentences.join(removed, on=["domain", "sentence_hash", "doc_id"], how="semi").sort(
         ["published", "doc_id", "sentence_index"], nulls_last=True
     )
@@ -110,13 +114,16 @@ def boilerplate_map(sentences: pl.DataFrame, removed: pl.DataFrame) -> pl.DataFr
             n_clusters=pl.col("cluster_id").n_unique().cast(pl.Int64),
         )
     )
+    text = pl.col("text").first() if "text" in sentences.columns else pl.lit(None, pl.String)
     per_key = flagged.group_by("domain", "sentence_hash", maintain_order=True).agg(
-        text=pl.col("text").first(),
+        text=text,
         n_removed_documents=pl.col("doc_id").n_unique().cast(pl.Int64),
         n_removed_sentences=pl.len().cast(pl.Int64),
         example_doc_ids=pl.col("doc_id").unique(maintain_order=True).head(EXAMPLE_DOCS),
         first_published=pl.col("published").min(),
         last_published=pl.col("published").max(),
+        first_doc_id=pl.col("doc_id").first(),
+        first_index=pl.col("sentence_index").first(),
     )
     return per_key.join(in_domain, on=["domain", "sentence_hash"], how="left").sort(
         "domain", "sentence_hash"

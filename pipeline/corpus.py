@@ -20,25 +20,39 @@ document at a time in the earlier stages), in this order:
    ones take their document's), and ``is_duplicate`` for sentences seen earlier in corpus order.
 
 Every decision depends on the documents alone (ordered by ``published``, ``doc_id``), never on
-file names, row order or ``corpus.workers``: work is cut into batches of a fixed size and the
-results are put back in batch order.
+file names, row order, batch size or worker count.
+
+Memory stays bounded whatever the corpus size: no table is read whole and no text is held
+longer than one batch. The work runs in passes:
+
+* documents, on the engine (:func:`pipeline.engine.map_batches`): language, normalised-text hash
+  and MinHash signature per document; only these facts stay in memory (no text);
+* duplicate clustering from the facts (LSH band group-bys, then the greedy assignment);
+* sentences, on the engine: sentence hash and, for long ones, language. The enriched rows are
+  spilled to temporary files, cut by ``doc_id`` range (for the sorted output) and, as a few
+  bytes per sentence, by sentence-hash prefix (for the corpus-wide counts);
+* boilerplate and ``is_duplicate``, one hash part at a time (a sentence's every occurrence is in
+  one part);
+* output: each ``doc_id`` range is read, finished, sorted and appended, so the files come out
+  sorted, in fixed row groups, byte-identical for any batch size and worker count.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import math
 import os
+import tempfile
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import typer
 
 from pipeline import schema
@@ -52,14 +66,26 @@ from pipeline.dedup import (
     hash_column,
     normalise,
     signatures,
+    stable_hash,
 )
-from pipeline.langid import detect_chunk, document_sample, needs_detection, sentence_language
-from pipeline.stage import load_params, run_cli, timed_stage, write_parquet
+from pipeline.engine import EngineConfig, Row, map_batches
+from pipeline.langid import detect_chunk, document_sample
+from pipeline.stage import atomic_path, load_params, run_cli, timed_stage, write_parquet
 
 STAGE = "corpus"
 
-T = TypeVar("T")
-R = TypeVar("R")
+# Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
+OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
+# Uncompressed bytes of input per doc_id range (a range is read whole when the output is
+# written), and sentences per hash part (decided whole for boilerplate and is_duplicate).
+RANGE_BYTES = 48 * 2**20
+HASH_PART_ROWS = 1_000_000
+# Sentences the driver collects from the engine before it spills them to the parts.
+SPILL_ROWS = 100_000
+READ_ROWS = 20_000
+DOC_READ_ROWS = 256
+SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+MAX_RANGES = 512
 
 
 @dataclass(frozen=True)
@@ -74,8 +100,6 @@ class CorpusParams:
     drop_duplicates: bool = False
     boilerplate_min_documents: int = 5
     boilerplate_window_days: float | None = 30.0
-    workers: int = 0
-    batch_size: int = 2000
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> CorpusParams:
@@ -92,43 +116,673 @@ class CorpusParams:
             self.near_duplicate_threshold, self.minhash_permutations, self.shingle_words
         )
 
+    def keeps(self, language: str) -> bool:
+        return not self.languages or language in self.languages
 
-@dataclass
-class Batches:
-    """Apply a function to fixed-size batches of items, in-process or on a process pool; the
-    results come back in item order either way, so outputs never depend on ``workers``."""
 
-    workers: int = 0
-    batch_size: int = 2000
-    seconds: dict[str, float] = field(default_factory=dict)
-    _pool: ProcessPoolExecutor | None = None
+# ---------------------------------------------------------------------------------------------
+# Work done on the engine (picklable batch functions)
 
-    def map(self, name: str, fn: Callable[[list[T]], Sequence[R]], items: list[T]) -> list[R]:
-        start = time.perf_counter()
-        batches = [items[i : i + self.batch_size] for i in range(0, len(items), self.batch_size)]
-        n_workers = self.workers if self.workers > 0 else os.cpu_count() or 1
-        out: list[R] = []
-        if n_workers > 1 and len(batches) > 1:
-            if self._pool is None:
-                # spawn, not fork: Polars' thread pool does not survive a fork
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=context)
-            for result in self._pool.map(fn, batches):
-                out.extend(result)
-        else:
-            for batch in batches:
-                out.extend(fn(batch))
-        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+def normalised_keys(texts: list[str]) -> list[str]:
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    return frame.select(normalise("text")).to_series().to_list()
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """Per document: detected language, hash of the normalised text and, when the language is
+    kept, the MinHash signature (uint32 bytes): everything the corpus decisions need of a text."""
+
+    params: CorpusParams
+
+    def __call__(self, rows: list[Row]) -> list[Row]:
+        texts = [row["text"] for row in rows]
+        found = detect_chunk([document_sample(t) for t in texts])
+        keys = normalised_keys(texts)
+        kept = [i for i, (language, _) in enumerate(found) if self.params.keeps(language)]
+        sigs = signatures(
+            [keys[i] for i in kept], self.params.minhash_permutations, self.params.shingle_words
+        ).astype(np.uint32)
+        signature: dict[int, bytes] = {i: sigs[k].tobytes() for k, i in enumerate(kept)}
+        return [
+            {
+                "doc_id": row["doc_id"],
+                "text_hash": stable_hash(key),
+                "language_detected": language,
+                "language_confidence": confidence,
+                "signature": signature.get(i),
+            }
+            for i, (row, key, (language, confidence)) in enumerate(
+                zip(rows, keys, found, strict=True)
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class SentenceFacts:
+    """Per sentence of a document: hash of the normalised sentence and, for sentences of at
+    least ``min_chars`` characters of a document whose language is kept, language."""
+
+    min_chars: int
+
+    def __call__(self, rows: list[Row]) -> list[Row]:
+        texts = [t for row in rows for t in row["texts"]]
+        hashes = hash_column(pl.Series("key", normalised_keys(texts), pl.String)).to_list()
+        wanted = [
+            i
+            for i, (row, text) in enumerate((row, text) for row in rows for text in row["texts"])
+            if row["detect"] and len(text) >= self.min_chars
+        ]
+        detected = dict(zip(wanted, detect_chunk([texts[i] for i in wanted]), strict=True))
+        out: list[Row] = []
+        start = 0
+        for row in rows:
+            span = range(start, start + len(row["texts"]))
+            out.append(
+                {
+                    "seq": row["seq"],
+                    "hashes": hashes[span.start : span.stop],
+                    "languages": [detected[i][0] if i in detected else None for i in span],
+                    "confidences": [detected[i][1] if i in detected else None for i in span],
+                }
+            )
+            start = span.stop
         return out
 
+
+# ---------------------------------------------------------------------------------------------
+# Temporary parts
+
+
+class Spill:
+    """Frames appended to numbered temporary Arrow IPC streams (lz4), read back one at a time."""
+
+    def __init__(self, directory: Path, name: str, columns: dict[str, pl.DataType]) -> None:
+        self.directory = directory
+        self.name = name
+        self.columns = columns
+        self.arrow_schema = schema.empty(columns).to_arrow().schema
+        self.writers: dict[int, tuple[Any, Any]] = {}
+
+    def path(self, part: int) -> Path:
+        return self.directory / f"{self.name}-{part:05d}.arrows"
+
+    def write(self, frame: pl.DataFrame, part_column: str) -> None:
+        for (part,), piece in frame.partition_by(part_column, as_dict=True).items():
+            number = int(part)
+            if number not in self.writers:
+                sink = pa.OSFile(str(self.path(number)), "wb")
+                writer = pa.ipc.new_stream(sink, self.arrow_schema, options=SPILL_OPTIONS)
+                self.writers[number] = (sink, writer)
+            table = piece.select(list(self.columns)).cast(self.columns).to_arrow()  # type: ignore[arg-type]
+            self.writers[number][1].write_table(table.cast(self.arrow_schema))
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        for part in list(self.writers):
+            self.close_part(part)
+
+    def read(self, part: int) -> pl.DataFrame:
+        self.close_part(part)
+        if not self.path(part).exists():
+            return schema.empty(self.columns)
+        with pa.OSFile(str(self.path(part)), "rb") as source:
+            table = pa.ipc.open_stream(source).read_all()
+        self.path(part).unlink()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def close_part(self, part: int) -> None:
+        if part in self.writers:
+            sink, writer = self.writers.pop(part)
+            writer.close()
+            sink.close()
 
 
-def _signature_rows(keys: list[str], num_perm: int, shingle_words: int) -> list[Any]:
-    return list(signatures(keys, num_perm, shingle_words))
+class FrameSink:
+    """Append sorted frames to a Parquet file in row groups of a fixed size, so its bytes do not
+    depend on how the frames were cut; the file appears atomically on close."""
+
+    def __init__(self, path: Path, table: str) -> None:
+        self.path = path
+        self.declared = schema.TABLES[table]
+        self.rows_per_group = OUTPUT_ROW_GROUP[table]
+        self.arrow_schema = schema.empty(self.declared).to_arrow().schema
+        self.buffer: list[pl.DataFrame] = []
+        self.buffered = 0
+        self.rows_written = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = atomic_path(path)
+        self.writer = pq.ParquetWriter(
+            self.tmp, self.arrow_schema, compression="zstd", compression_level=3
+        )
+
+    def write(self, frame: pl.DataFrame) -> None:
+        self.buffer.append(schema.conform(frame, self.declared))
+        self.buffered += frame.height
+        while self.buffered >= self.rows_per_group:
+            whole = pl.concat(self.buffer)
+            self._flush(whole.head(self.rows_per_group))
+            rest = whole.slice(self.rows_per_group)
+            self.buffer, self.buffered = [rest], rest.height
+
+    def _flush(self, frame: pl.DataFrame) -> None:
+        table = frame.to_arrow().cast(self.arrow_schema)
+        self.writer.write_table(table, row_group_size=self.rows_per_group)
+        self.rows_written += frame.height
+
+    def close(self) -> None:
+        if self.buffered or self.rows_written == 0:
+            self._flush(pl.concat(self.buffer) if self.buffer else schema.empty(self.declared))
+            self.buffer, self.buffered = [], 0
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def uncompressed_bytes(path: Path) -> int:
+    meta = pq.ParquetFile(path).metadata
+    return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+
+
+def n_ranges(total_bytes: int) -> int:
+    return max(1, min(MAX_RANGES, math.ceil(total_bytes / RANGE_BYTES)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The passes
+
+
+@dataclass
+class Inputs:
+    cleaned: Path
+    segmented: Path
+    quarantine: Path
+
+
+@dataclass
+class Outputs:
+    documents: Path
+    sentences: Path
+    quarantine: Path
+    dedup_map: Path
+    boilerplate_map: Path
+
+
+@dataclass
+class Result:
+    counts: dict[str, int]
+    docs_in: int
+    docs_out: int
+    sentences: int
+    quarantine: pl.DataFrame
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+DOC_META = ["doc_id", "source_path", "source_sha256", "size_bytes", "domain", "published"]
+SPILLED_SENTENCE: dict[str, pl.DataType] = {
+    **schema.SEGMENTED,
+    "sentence_hash": pl.String(),
+    "language_detected": pl.String(),
+    "language_confidence": pl.Float64(),
+    "doc_idx": pl.UInt32(),
+}
+HASHED_SENTENCE: dict[str, pl.DataType] = {
+    "hash": pl.UInt64(),
+    "doc_idx": pl.UInt32(),
+    "sentence_index": pl.Int32(),
+}
+
+
+def document_facts(
+    cleaned: Path, lost: set[str], params: CorpusParams, engine: EngineConfig
+) -> tuple[pl.DataFrame, npt.NDArray[np.uint32]]:
+    """Facts of every document (no text), sorted by doc_id with ``doc_idx`` its position, and
+    the signature matrix (row ``sig_row`` of a document; zeros where the language is dropped)."""
+    source = pq.ParquetFile(cleaned)
+    sigs = np.zeros((source.metadata.num_rows, params.minhash_permutations), dtype=np.uint32)
+
+    def rows() -> Iterator[Row]:
+        for batch in source.iter_batches(batch_size=DOC_READ_ROWS, columns=["doc_id", "text"]):
+            for doc_id, text in zip(
+                batch.column("doc_id").to_pylist(), batch.column("text").to_pylist(), strict=True
+            ):
+                if doc_id not in lost:
+                    yield {"doc_id": doc_id, "text": text}
+
+    columns: dict[str, list[Any]] = {
+        k: [] for k in ("doc_id", "text_hash", "language_detected", "language_confidence")
+    }
+    for batch in map_batches(DocumentFacts(params), rows(), engine):
+        for row in batch:
+            if row["signature"] is not None:
+                sigs[len(columns["doc_id"])] = np.frombuffer(row["signature"], dtype=np.uint32)
+            for name, values in columns.items():
+                values.append(row[name])
+    facts = pl.DataFrame(
+        columns,
+        schema={
+            "doc_id": pl.String,
+            "text_hash": pl.String,
+            "language_detected": pl.String,
+            "language_confidence": pl.Float64,
+        },
+    ).with_row_index("sig_row")
+    meta = pl.read_parquet(cleaned, columns=DOC_META)
+    facts = (
+        facts.join(meta, on="doc_id", how="left")
+        .sort("doc_id")
+        .with_row_index("doc_idx")
+        .with_columns(pl.col("doc_idx").cast(pl.UInt32), pl.col("sig_row").cast(pl.Int64))
+    )
+    if facts["doc_id"].n_unique() != facts.height:
+        raise ValueError(f"{cleaned} holds a doc_id twice")
+    return facts, sigs
+
+
+def _quarantine(docs: pl.DataFrame, reason: schema.QuarantineReason) -> pl.DataFrame:
+    """Quarantine rows for ``docs`` (which carry a ``detail`` column)."""
+    return schema.conform(
+        docs.with_columns(stage=pl.lit(STAGE), reason=pl.lit(reason.value)), schema.QUARANTINE
+    )
+
+
+def language_filtered(facts: pl.DataFrame, languages: tuple[str, ...]) -> pl.DataFrame:
+    if not languages:
+        return schema.empty(schema.QUARANTINE)
+    dropped = facts.filter(~pl.col("language_detected").is_in(list(languages))).with_columns(
+        detail=pl.format(
+            "detected {} ({}); corpus.languages = {}",
+            "language_detected",
+            "language_confidence",
+            pl.lit(", ".join(languages)),
+        )
+    )
+    return _quarantine(dropped, schema.QuarantineReason.LANGUAGE_FILTERED)
+
+
+@dataclass
+class SentenceParts:
+    """The sentences, enriched and spilled: by doc_id range and by hash prefix."""
+
+    by_range: Spill
+    by_hash: Spill
+    n_ranges: int
+    hash_bits: int
+    per_doc: npt.NDArray[np.int64]  # sentences of each document (by doc_idx)
+
+
+def spill_sentences(
+    segmented: Path,
+    facts: pl.DataFrame,
+    params: CorpusParams,
+    engine: EngineConfig,
+    workdir: Path,
+) -> SentenceParts:
+    """Stream the sentences through :class:`SentenceFacts` on the engine and spill them."""
+    source = pq.ParquetFile(segmented)
+    ranges = n_ranges(uncompressed_bytes(segmented))
+    hash_parts = max(1, math.ceil(source.metadata.num_rows / HASH_PART_ROWS))
+    bits = max(0, math.ceil(math.log2(hash_parts)))
+    n_docs = max(1, facts.height)
+    kept = pl.col("language_detected").is_in(list(params.languages)) if params.languages else True
+    doc_index = facts.select("doc_id", "doc_idx", detect=pl.lit(True) & kept)
+    parts = SentenceParts(
+        Spill(workdir, "sentences", SPILLED_SENTENCE),
+        Spill(workdir, "hashes", HASHED_SENTENCE),
+        ranges,
+        bits,
+        np.zeros(facts.height, dtype=np.int64),
+    )
+    pending: dict[int, pl.DataFrame] = {}
+
+    def rows() -> Iterator[Row]:
+        seq = 0
+        for batch in source.iter_batches(batch_size=READ_ROWS):
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            frame = schema.conform(frame, schema.SEGMENTED).join(
+                doc_index, on="doc_id", how="inner", maintain_order="left"
+            )
+            for doc in frame.partition_by("doc_idx", maintain_order=True):
+                seq += 1
+                pending[seq] = doc
+                yield {"seq": seq, "texts": doc["text"].to_list(), "detect": doc["detect"][0]}
+
+    done: list[pl.DataFrame] = []
+    held = 0
+
+    def spill() -> None:
+        nonlocal done, held
+        if not done:
+            return
+        frame = pl.concat(done)
+        done, held = [], 0
+        frame = frame.with_columns(
+            _range=(pl.col("doc_idx").cast(pl.Int64) * ranges // n_docs).cast(pl.UInt32),
+            hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64),
+        )
+        parts.by_range.write(frame, "_range")
+        part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
+        parts.by_hash.write(frame.with_columns(_part=part), "_part")
+        counts = frame["doc_idx"].value_counts()
+        np.add.at(parts.per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy())
+
+    for batch in map_batches(SentenceFacts(params.sentence_langid_min_chars), rows(), engine):
+        for result in batch:
+            doc = pending.pop(result["seq"])
+            done.append(
+                doc.with_columns(
+                    sentence_hash=pl.Series(result["hashes"], dtype=pl.String),
+                    language_detected=pl.Series(result["languages"], dtype=pl.String),
+                    language_confidence=pl.Series(result["confidences"], dtype=pl.Float64),
+                )
+            )
+            held += doc.height
+        if held >= SPILL_ROWS:
+            spill()
+    spill()
+    parts.by_range.close()
+    parts.by_hash.close()
+    return parts
+
+
+@dataclass
+class SentenceDecisions:
+    removed: pl.DataFrame  # (doc_idx, hash) of boilerplate sentences
+    duplicates: pl.DataFrame  # (doc_idx, sentence_index) of sentences seen earlier
+    boilerplate_map: pl.DataFrame
+    removed_per_doc: npt.NDArray[np.int64]
+    n_removed_keys: int
+
+
+def decide_sentences(
+    parts: SentenceParts,
+    facts: pl.DataFrame,
+    examined: pl.Series,
+    kept_before_boilerplate: pl.Series,
+    params: CorpusParams,
+) -> SentenceDecisions:
+    """Boilerplate (for the documents ``examined``: after the language filter) and
+    ``is_duplicate`` (among ``kept_before_boilerplate``, after the removals), one hash part at
+    a time: every occurrence of a sentence hash lies in one part."""
+    doc_info = facts.select("doc_idx", "doc_id", "domain", "cluster_id", "published")
+    removed_parts, duplicate_parts, map_parts = [], [], []
+    removed_per_doc = np.zeros(facts.height, dtype=np.int64)
+    n_keys = 0
+    for part in range(2**parts.hash_bits):
+        hashed = parts.by_hash.read(part)
+        if hashed.is_empty():
+            continue
+        sentences = (
+            hashed.filter(pl.col("doc_idx").is_in(examined.implode()))
+            .join(doc_info, on="doc_idx", how="inner")
+            .rename({"hash": "sentence_hash"})
+        )
+        removed = find_boilerplate(
+            sentences, params.boilerplate_min_documents, params.boilerplate_window_days
+        )
+        n_keys += removed.height
+        map_parts.append(boilerplate_map(sentences, removed))
+        removed_sentences = sentences.join(
+            removed, on=["domain", "sentence_hash", "doc_id"], how="semi"
+        ).select("doc_idx", hash="sentence_hash")
+        counts = removed_sentences["doc_idx"].value_counts()
+        np.add.at(removed_per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy())
+        removed_keys = removed_sentences.unique()
+        removed_parts.append(removed_keys)
+        remaining = (
+            hashed.filter(pl.col("doc_idx").is_in(kept_before_boilerplate.implode()))
+            .join(removed_keys, on=["doc_idx", "hash"], how="anti")
+            .join(doc_info.select("doc_idx", "published"), on="doc_idx")
+        )
+        # doc_idx sorts as doc_id does
+        is_duplicate = duplicate_sentences(
+            remaining.rename({"doc_idx": "doc_id", "hash": "sentence_hash"})
+        )
+        flagged = remaining.filter(is_duplicate).select("doc_idx", "sentence_index")
+        duplicate_parts.append(flagged)
+    empty_removed = schema.empty({"doc_idx": pl.UInt32(), "hash": pl.UInt64()})
+    empty_flags = schema.empty({"doc_idx": pl.UInt32(), "sentence_index": pl.Int32()})
+    return SentenceDecisions(
+        removed=pl.concat([empty_removed, *removed_parts]),
+        duplicates=pl.concat([empty_flags, *duplicate_parts]).with_columns(is_duplicate=True),
+        boilerplate_map=pl.concat(map_parts) if map_parts else pl.DataFrame(),
+        removed_per_doc=removed_per_doc,
+        n_removed_keys=n_keys,
+    )
+
+
+def run_corpus(
+    inputs: Inputs,
+    outputs: Outputs,
+    params: CorpusParams,
+    engine: EngineConfig,
+    workdir: Path,
+) -> Result:
+    """The published tables and the audit maps, written to ``outputs``."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = seconds.get(name, 0.0) + now - clock
+        clock = now
+
+    quarantined = pl.read_parquet(inputs.quarantine)
+    # A document the segment stage quarantined (a timeout) has no sentences: leave it out.
+    lost = set(quarantined.filter(pl.col("stage") == "segment")["doc_id"].to_list())
+    facts, sigs = document_facts(inputs.cleaned, lost, params, engine)
+    lap("documents")
+
+    off_language = language_filtered(facts, params.languages)
+    language_kept = facts.filter(~pl.col("doc_id").is_in(off_language["doc_id"].implode()))
+    found = dedup_documents(language_kept, params.near, sigs)
+    del sigs
+    facts = facts.join(
+        found.select("doc_id", "cluster_id", "duplicate_of"), on="doc_id", how="left"
+    )
+    lap("clustering")
+
+    parts = spill_sentences(inputs.segmented, facts, params, engine, workdir)
+    lap("sentences")
+
+    examined = language_kept.select("doc_id").join(facts, on="doc_id")["doc_idx"]
+    losers = found.filter(pl.col("duplicate_of").is_not_null())
+    dropped_duplicates = (
+        losers["doc_id"] if params.drop_duplicates else pl.Series([], dtype=pl.String)
+    )
+    kept_ids = facts.filter(
+        pl.col("doc_idx").is_in(examined.implode()),
+        ~pl.col("doc_id").is_in(dropped_duplicates.implode()),
+    )["doc_idx"]
+    decisions = decide_sentences(parts, facts, examined, kept_ids, params)
+    lap("boilerplate")
+
+    n_before = parts.per_doc
+    n_removed = decisions.removed_per_doc
+    facts = facts.with_columns(
+        n_before=pl.Series(n_before[facts["doc_idx"].to_numpy()]),
+        n_boilerplate_sentences=pl.Series(n_removed[facts["doc_idx"].to_numpy()]),
+    )
+    only_boilerplate = (pl.col("n_boilerplate_sentences") > 0) & (
+        pl.col("n_before") == pl.col("n_boilerplate_sentences")
+    )
+    language_ok = pl.col("doc_idx").is_in(examined.implode())
+    boilerplate_only = _quarantine(
+        facts.filter(language_ok, only_boilerplate).with_columns(
+            detail=pl.format("all {} sentences are outlet boilerplate", "n_before")
+        ),
+        schema.QuarantineReason.BOILERPLATE_ONLY,
+    )
+    after_boilerplate = facts.filter(language_ok, ~only_boilerplate)
+
+    dropped_ids: list[str] = []
+    duplicates = schema.empty(schema.QUARANTINE)
+    if params.drop_duplicates:
+        chosen_losers = losers.filter(pl.col("doc_id").is_in(after_boilerplate["doc_id"].implode()))
+        dropped_ids = chosen_losers["doc_id"].to_list()
+        pieces = []
+        for method, reason, what in (
+            (EXACT, schema.QuarantineReason.DUPLICATE_TEXT, "same normalised text as {}"),
+            (NEAR, schema.QuarantineReason.NEAR_DUPLICATE, "near duplicate of {} (similarity {})"),
+        ):
+            chosen = after_boilerplate.join(
+                chosen_losers.filter(pl.col("method") == method).select("doc_id", "similarity"),
+                on="doc_id",
+            )
+            args = ["duplicate_of"] if method == EXACT else ["duplicate_of", "similarity"]
+            pieces.append(_quarantine(chosen.with_columns(detail=pl.format(what, *args)), reason))
+        duplicates = pl.concat(pieces)
+    final = after_boilerplate.filter(~pl.col("doc_id").is_in(dropped_ids))
+    dedup_map = found.with_columns(dropped=pl.col("doc_id").is_in(dropped_ids))
+
+    written = write_outputs(inputs, outputs, facts, final, parts, decisions, workdir)
+    lap("write")
+
+    quarantine = pl.concat(
+        [schema.conform(quarantined, schema.QUARANTINE), off_language, boilerplate_only, duplicates]
+    )
+    write_parquet(quarantine, outputs.quarantine, "quarantine")
+    write_parquet(dedup_map, outputs.dedup_map, "dedup_map")
+    counts = {
+        "language_filtered": off_language.height,
+        "exact_duplicates": found.filter(pl.col("method") == EXACT).height,
+        "near_duplicates": found.filter(pl.col("method") == NEAR).height,
+        "duplicates_dropped": len(dropped_ids),
+        "boilerplate_sentences_removed": decisions.n_removed_keys,
+        "boilerplate_only": boilerplate_only.height,
+        "sentences_identified": written["identified"],
+        "duplicate_sentences": written["duplicates"],
+    }
+    return Result(
+        counts=counts,
+        docs_in=facts.height,
+        docs_out=final.height,
+        sentences=written["sentences"],
+        quarantine=quarantine,
+        seconds=seconds,
+    )
+
+
+def write_outputs(
+    inputs: Inputs,
+    outputs: Outputs,
+    facts: pl.DataFrame,
+    final: pl.DataFrame,
+    parts: SentenceParts,
+    decisions: SentenceDecisions,
+    workdir: Path,
+) -> dict[str, int]:
+    """documents.parquet and sentences.parquet, one doc_id range at a time (sorted, fixed row
+    groups), and boilerplate_map.parquet with its example texts."""
+    n_docs = max(1, facts.height)
+    doc_ranges = n_ranges(uncompressed_bytes(inputs.cleaned))
+    doc_columns = facts.select(
+        "doc_id",
+        "doc_idx",
+        "language_detected",
+        "language_confidence",
+        "cluster_id",
+        "duplicate_of",
+        "n_boilerplate_sentences",
+    ).filter(pl.col("doc_idx").is_in(final["doc_idx"].implode()))
+    # the documents, cut by doc_id range while read in input order
+    documents = Spill(workdir, "documents", {**schema.CLEANED, "doc_idx": pl.UInt32()})
+    source = pq.ParquetFile(inputs.cleaned)
+    for batch in source.iter_batches(batch_size=DOC_READ_ROWS):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        frame = schema.conform(frame, schema.CLEANED).join(
+            doc_columns.select("doc_id", "doc_idx"), on="doc_id", how="inner"
+        )
+        documents.write(
+            frame.with_columns(
+                _range=(pl.col("doc_idx").cast(pl.Int64) * doc_ranges // n_docs).cast(pl.UInt32)
+            ),
+            "_range",
+        )
+    documents.close()
+    sink = FrameSink(outputs.documents, "documents")
+    try:
+        for part in range(doc_ranges):
+            frame = documents.read(part).join(doc_columns.drop("doc_idx"), on="doc_id", how="inner")
+            sink.write(frame.sort("doc_id"))
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
+
+    bmap = decisions.boilerplate_map
+    # where each removed sentence's example text is: the first removed occurrence
+    examples = (
+        bmap.select("domain", "sentence_hash", doc_id="first_doc_id", sentence_index="first_index")
+        .join(facts.select("doc_id", "doc_idx"), on="doc_id")
+        .select("doc_idx", "sentence_index", "domain", _key="sentence_hash")
+        if bmap.height
+        else None
+    )
+    texts: list[pl.DataFrame] = []
+    doc_language = facts.select("doc_idx", doc_language="language_detected")
+    kept = final.select("doc_idx")
+    written = {"sentences": 0, "identified": 0, "duplicates": 0}
+    sink = FrameSink(outputs.sentences, "sentences")
+    try:
+        for part in range(parts.n_ranges):
+            frame = parts.by_range.read(part)
+            if examples is not None:
+                texts.append(
+                    frame.select("doc_idx", "sentence_index", "text").join(
+                        examples, on=["doc_idx", "sentence_index"]
+                    )
+                )
+            frame = (
+                frame.join(kept, on="doc_idx", how="semi")
+                .with_columns(hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64))
+                .join(decisions.removed, on=["doc_idx", "hash"], how="anti")
+                .join(decisions.duplicates, on=["doc_idx", "sentence_index"], how="left")
+                .join(doc_language, on="doc_idx", how="left")
+                .sort("doc_idx", "sentence_index")
+                .with_columns(
+                    language_detected=pl.coalesce("language_detected", "doc_language"),
+                    is_duplicate=pl.col("is_duplicate").fill_null(False),
+                    # positions 0, 1, 2... again after removals; sentence_id keeps the segmented
+                    sentence_index=(pl.int_range(pl.len()).over("doc_idx")).cast(pl.Int32),
+                )
+            )
+            written["sentences"] += frame.height
+            written["identified"] += int(frame["language_confidence"].is_not_null().sum())
+            written["duplicates"] += int(frame["is_duplicate"].sum())
+            sink.write(frame)
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
+
+    if bmap.height:
+        example_texts = pl.concat(texts).select("domain", "text", sentence_hash="_key")
+        bmap = (
+            bmap.drop("text")
+            .join(example_texts, on=["domain", "sentence_hash"], how="left")
+            .with_columns(
+                sentence_hash=pl.col("sentence_hash").map_elements(
+                    lambda h: f"{h:016x}", return_dtype=pl.String
+                )
+            )
+        )
+    else:
+        bmap = schema.empty(schema.BOILERPLATE_MAP)
+    write_parquet(bmap, outputs.boilerplate_map, "boilerplate_map")
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Frames in, frames out (tests, notebooks): the same passes, on temporary files
 
 
 @dataclass
@@ -141,54 +795,7 @@ class Corpus:
     counts: dict[str, int]
 
 
-def _quarantine(docs: pl.DataFrame, reason: schema.QuarantineReason) -> pl.DataFrame:
-    """Quarantine rows for ``docs`` (which carry a ``detail`` column)."""
-    return schema.conform(
-        docs.with_columns(stage=pl.lit(STAGE), reason=pl.lit(reason.value)), schema.QUARANTINE
-    )
-
-
-def detect_documents(docs: pl.DataFrame, runner: Batches) -> pl.DataFrame:
-    samples = [document_sample(t) for t in docs["text"].to_list()]
-    found = runner.map("langid_documents", detect_chunk, samples)
-    return docs.with_columns(
-        language_detected=pl.Series([lang for lang, _ in found], dtype=pl.String),
-        language_confidence=pl.Series([conf for _, conf in found], dtype=pl.Float64),
-    )
-
-
-def filter_languages(
-    docs: pl.DataFrame, languages: tuple[str, ...]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(kept, quarantined) by detected language; no languages keeps everything."""
-    if not languages:
-        return docs, schema.empty(schema.QUARANTINE)
-    keep = pl.col("language_detected").is_in(list(languages))
-    dropped = docs.filter(~keep).with_columns(
-        detail=pl.format(
-            "detected {} ({}); corpus.languages = {}",
-            "language_detected",
-            "language_confidence",
-            pl.lit(", ".join(languages)),
-        )
-    )
-    return docs.filter(keep), _quarantine(dropped, schema.QuarantineReason.LANGUAGE_FILTERED)
-
-
-def find_duplicates(docs: pl.DataFrame, params: CorpusParams, runner: Batches) -> pl.DataFrame:
-    """The dedup map of ``docs`` (without the ``dropped`` column)."""
-    keyed = docs.select("doc_id", "published", key=normalise("text"))
-    keyed = keyed.with_columns(text_hash=hash_column(keyed["key"]))
-    distinct = keyed.unique("text_hash").sort("text_hash")
-    compute = partial(
-        _signature_rows, num_perm=params.minhash_permutations, shingle_words=params.shingle_words
-    )
-    rows: list[npt.NDArray[np.uint64]] = runner.map("minhash", compute, distinct["key"].to_list())
-    sigs = dict(zip(distinct["text_hash"].to_list(), rows, strict=True))
-    start = time.perf_counter()
-    found = dedup_documents(keyed, params.near, sigs)
-    runner.seconds["clustering"] = time.perf_counter() - start
-    return found
+SERIAL = EngineConfig(name="serial")
 
 
 def build_corpus(
@@ -196,104 +803,35 @@ def build_corpus(
     segmented: pl.DataFrame,
     quarantine: pl.DataFrame,
     params: CorpusParams,
-    runner: Batches | None = None,
+    engine: EngineConfig = SERIAL,
 ) -> Corpus:
-    """The published tables and the audit maps, from the cleaned documents and sentences."""
-    if runner is None:
-        own = Batches(params.workers, params.batch_size)
-        try:
-            return build_corpus(cleaned, segmented, quarantine, params, own)
-        finally:
-            own.close()
-    docs = detect_documents(cleaned.sort("doc_id"), runner)
-    docs, off_language = filter_languages(docs, params.languages)
+    """:func:`run_corpus` on frames: written to a temporary directory, run, read back."""
+    with tempfile.TemporaryDirectory(prefix="corpus-") as tmp:
+        root = Path(tmp)
+        inputs = Inputs(root / "cleaned.parquet", root / "segmented.parquet", root / "q.parquet")
+        cleaned.write_parquet(inputs.cleaned)
+        segmented.write_parquet(inputs.segmented)
+        quarantine.write_parquet(inputs.quarantine)
+        names = ("documents", "sentences", "quarantine", "dedup_map", "boilerplate_map")
+        outputs = Outputs(*(root / "out" / f"{n}.parquet" for n in names))
+        work = root / "work"
+        work.mkdir()
+        result = run_corpus(inputs, outputs, params, engine, work)
+        frames = {n: pl.read_parquet(getattr(outputs, n)) for n in names}
+        return Corpus(**frames, counts=result.counts)
 
-    found = find_duplicates(docs, params, runner)
-    docs = docs.join(found.select("doc_id", "cluster_id", "duplicate_of"), on="doc_id")
 
-    doc_info = docs.select("doc_id", "cluster_id", doc_language="language_detected")
-    sentences = segmented.join(doc_info, on="doc_id", how="inner", maintain_order="left")
-    sentences = sentences.with_columns(
-        sentence_hash=hash_column(sentences.select(normalise("text")).to_series())
+def find_duplicates(docs: pl.DataFrame, params: CorpusParams) -> pl.DataFrame:
+    """The dedup map of ``docs`` (doc_id, published, text), in-process (without ``dropped``)."""
+    rows = [{"doc_id": d, "text": t} for d, t in docs.select("doc_id", "text").iter_rows()]
+    # every document's signature, whatever its language: this is the duplicate decision alone
+    facts = DocumentFacts(replace(params, languages=()))(rows)
+    sigs = np.stack([np.frombuffer(f["signature"], dtype=np.uint32) for f in facts])
+    keyed = docs.select("doc_id", "published").with_columns(
+        text_hash=pl.Series([f["text_hash"] for f in facts], dtype=pl.String),
+        sig_row=pl.int_range(pl.len(), dtype=pl.Int64),
     )
-    removed = find_boilerplate(
-        sentences, params.boilerplate_min_documents, params.boilerplate_window_days
-    )
-    bmap = boilerplate_map(sentences, removed)
-    n_sentences = sentences.group_by("doc_id").len("n_before")
-    sentences = sentences.join(removed, on=["domain", "sentence_hash", "doc_id"], how="anti")
-    per_doc = n_sentences.join(
-        sentences.group_by("doc_id").len("n_after"), on="doc_id", how="left"
-    ).with_columns(pl.col("n_after").fill_null(0))
-    docs = docs.join(per_doc, on="doc_id", how="left").with_columns(
-        n_boilerplate_sentences=(pl.col("n_before") - pl.col("n_after")).fill_null(0)
-    )
-    only_boilerplate = (pl.col("n_boilerplate_sentences") > 0) & (pl.col("n_after") == 0)
-    boilerplate_only = _quarantine(
-        docs.filter(only_boilerplate).with_columns(
-            detail=pl.format("all {} sentences are outlet boilerplate", "n_before")
-        ),
-        schema.QuarantineReason.BOILERPLATE_ONLY,
-    )
-    docs = docs.filter(~only_boilerplate)
-
-    dropped_ids: list[str] = []
-    duplicates = schema.empty(schema.QUARANTINE)
-    if params.drop_duplicates:
-        losers = found.filter(
-            pl.col("duplicate_of").is_not_null(), pl.col("doc_id").is_in(docs["doc_id"].implode())
-        )
-        dropped_ids = losers["doc_id"].to_list()
-        parts = []
-        for method, reason, what in (
-            (EXACT, schema.QuarantineReason.DUPLICATE_TEXT, "same normalised text as {}"),
-            (NEAR, schema.QuarantineReason.NEAR_DUPLICATE, "near duplicate of {} (similarity {})"),
-        ):
-            chosen = docs.join(
-                losers.filter(pl.col("method") == method).select("doc_id", "similarity"),
-                on="doc_id",
-            )
-            args = ["duplicate_of"] if method == EXACT else ["duplicate_of", "similarity"]
-            parts.append(_quarantine(chosen.with_columns(detail=pl.format(what, *args)), reason))
-        duplicates = pl.concat(parts)
-        docs = docs.filter(~pl.col("doc_id").is_in(dropped_ids))
-    dedup_map = found.with_columns(dropped=pl.col("doc_id").is_in(dropped_ids))
-
-    sentences = sentences.join(docs.select("doc_id"), on="doc_id", how="semi")
-    long_texts = sentences.filter(needs_detection(params.sentence_langid_min_chars))["text"]
-    detected = runner.map("langid_sentences", detect_chunk, long_texts.to_list())
-    sentences = sentence_language(sentences, detected, params.sentence_langid_min_chars)
-    sentences = sentences.with_columns(is_duplicate=duplicate_sentences(sentences))
-    # positions 0, 1, 2... again after removals; sentence_id keeps the segmented position
-    sentences = sentences.with_columns(
-        sentence_index=pl.col("sentence_index").rank("ordinal").over("doc_id").cast(pl.Int32) - 1
-    )
-
-    counts = {
-        "language_filtered": off_language.height,
-        "exact_duplicates": found.filter(pl.col("method") == EXACT).height,
-        "near_duplicates": found.filter(pl.col("method") == NEAR).height,
-        "duplicates_dropped": len(dropped_ids),
-        "boilerplate_sentences_removed": removed.height,
-        "boilerplate_only": boilerplate_only.height,
-        "sentences_identified": long_texts.len(),
-        "duplicate_sentences": int(sentences["is_duplicate"].sum()),
-    }
-    return Corpus(
-        documents=schema.conform(docs, schema.DOCUMENTS),
-        sentences=schema.conform(sentences, schema.SENTENCES),
-        quarantine=pl.concat(
-            [
-                schema.conform(quarantine, schema.QUARANTINE),
-                off_language,
-                boilerplate_only,
-                duplicates,
-            ]
-        ),
-        dedup_map=schema.conform(dedup_map, schema.DEDUP_MAP),
-        boilerplate_map=schema.conform(bmap, schema.BOILERPLATE_MAP),
-        counts=counts,
-    )
+    return dedup_documents(keyed, params.near, sigs)
 
 
 def main(
@@ -307,32 +845,22 @@ def main(
     boilerplate_map_out: Path = typer.Option(Path("data/processed/boilerplate_map.parquet")),
 ) -> None:
     params = CorpusParams.from_params(load_params(STAGE))
-    runner = Batches(params.workers, params.batch_size)
-    with timed_stage(STAGE) as stats:
-        quarantined = pl.read_parquet(quarantine_in)
-        # A document the segment stage quarantined (a timeout) has no sentences: leave it out.
-        lost = quarantined.filter(pl.col("stage") == "segment")["doc_id"].implode()
-        cleaned_df = pl.read_parquet(cleaned).filter(~pl.col("doc_id").is_in(lost))
-        try:
-            corpus = build_corpus(
-                cleaned_df,
-                pl.read_parquet(segmented),
-                quarantined,
-                params,
-                runner,
-            )
-        finally:
-            runner.close()
-        write_parquet(corpus.documents, documents_out, "documents")
-        write_parquet(corpus.sentences, sentences_out, "sentences")
-        write_parquet(corpus.quarantine, quarantine_out, "quarantine")
-        write_parquet(corpus.dedup_map, dedup_map_out, "dedup_map")
-        write_parquet(corpus.boilerplate_map, boilerplate_map_out, "boilerplate_map")
-        stats.docs_in, stats.docs_out = cleaned_df.height, corpus.documents.height
-        stats.extra["sentences"] = corpus.sentences.height
-        stats.extra.update(corpus.counts)
-        stats.count_drops(corpus.quarantine.filter(pl.col("stage") == STAGE))
-        for step, seconds in sorted(runner.seconds.items()):
+    engine = EngineConfig.from_params(load_params("engine"))
+    inputs = Inputs(cleaned, segmented, quarantine_in)
+    outputs = Outputs(
+        documents_out, sentences_out, quarantine_out, dedup_map_out, boilerplate_map_out
+    )
+    documents_out.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        timed_stage(STAGE) as stats,
+        tempfile.TemporaryDirectory(prefix=".corpus-", dir=documents_out.parent) as work,
+    ):
+        result = run_corpus(inputs, outputs, params, engine, Path(work))
+        stats.docs_in, stats.docs_out = result.docs_in, result.docs_out
+        stats.extra["sentences"] = result.sentences
+        stats.extra.update(result.counts)
+        stats.count_drops(result.quarantine.filter(pl.col("stage") == STAGE))
+        for step, seconds in sorted(result.seconds.items()):
             stats.extra[f"ms_{step}"] = round(seconds * 1000)
 
 

@@ -5,7 +5,8 @@ hash, so the order depends on the documents only, never on file names, row order
 
 * Exact duplicates share the hash of their normalised text (:func:`normalise`).
 * Near duplicates: MinHash signatures (our numpy implementation, fixed hash functions) of word
-  shingles of the normalised text, candidate pairs from datasketch's LSH index, accepted when
+  shingles of the normalised text; candidate pairs are those sharing an LSH band (the bands
+  datasketch's ``MinHashLSH`` chooses), found with group-bys over the signatures, accepted when
   the estimated Jaccard similarity reaches the threshold. Clustering is greedy in corpus order:
   a text joins the most similar earlier representative (ties: the earliest), or becomes a
   representative itself. So every member is within the threshold of its representative (no
@@ -15,20 +16,18 @@ hash, so the order depends on the documents only, never on file names, row order
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from pipeline import schema
 
 HASH_HEX = 16
 MINHASH_SEED = 7
-MINHASH_SCHEME = "affine32"  # datasketch's LSH gets our 32-bit signatures in this scheme
 # LSH bands chosen to weigh missed pairs 9x more than extra candidates (every candidate is
 # verified against the threshold): at threshold 0.6, a pair at 0.6 is found 87% of the time,
 # at 0.68 98% (equal weights: 40% and 71%).
@@ -147,67 +146,119 @@ def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
     return round(float(np.count_nonzero(a == b)) / len(a), 4)
 
 
-def cluster(
-    order: list[str], sigs: dict[str, npt.NDArray[np.uint64]], params: NearDupParams
-) -> dict[str, tuple[str, float]]:
-    """Greedy near-duplicate clustering of texts (by text hash) given in corpus order:
-    text hash -> (representative text hash, similarity to it)."""
+def lsh_bands(params: NearDupParams) -> tuple[int, int]:
+    """(bands, rows per band) that datasketch's ``MinHashLSH`` picks for these params and
+    :data:`LSH_WEIGHTS`: two signatures are candidates when one band is equal."""
     lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm, weights=LSH_WEIGHTS)
-    rank = {h: i for i, h in enumerate(order)}
-    assigned: dict[str, tuple[str, float]] = {}
-    for h in order:
-        mh = MinHash(
-            num_perm=params.num_perm,
-            seed=MINHASH_SEED,
-            scheme=MINHASH_SCHEME,
-            hashvalues=sigs[h],
-        )
-        best: tuple[float, int, str] | None = None
-        for candidate in lsh.query(mh):
-            similarity = jaccard(sigs[h], sigs[candidate])
-            if similarity < params.threshold:
-                continue
-            key = (-similarity, rank[candidate], candidate)
-            if best is None or key < best:
-                best = key
-        if best is None:
-            assigned[h] = (h, 1.0)
-            lsh.insert(h, mh)  # only representatives are candidates
-        else:
-            assigned[h] = (best[2], -best[0])
-    return assigned
+    return int(lsh.b), int(lsh.r)
+
+
+# candidate pairs whose signatures are compared at once (bounds the memory of the comparison)
+PAIR_BLOCK = 20_000
+
+
+def candidate_pairs(
+    sigs: npt.NDArray[np.uint32], params: NearDupParams
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(earlier, later, similarity) for every pair of rows of ``sigs`` that share an LSH band
+    and reach the threshold: the pairs datasketch's index would return and the threshold keep."""
+    n = sigs.shape[0]
+    bands, rows = lsh_bands(params)
+    found: list[npt.NDArray[np.int64]] = []
+    for band in range(bands):
+        block = np.ascontiguousarray(sigs[:, band * rows : (band + 1) * rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        _, group = np.unique(keys, return_inverse=True)
+        order = np.argsort(group, kind="stable")
+        grouped = group[order]
+        bounds = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1], True])
+        shared = np.flatnonzero(np.diff(bounds) >= 2)  # band values held by several texts
+        for lo, hi in zip(bounds[shared].tolist(), bounds[shared + 1].tolist(), strict=True):
+            members = np.sort(order[lo:hi])
+            first, second = np.triu_indices(len(members), k=1)
+            found.append(members[first] * n + members[second])
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float64)
+    pairs = np.unique(np.concatenate(found))
+    earlier, later = pairs // n, pairs % n
+    similarity = np.zeros(len(pairs), dtype=np.float64)
+    for lo in range(0, len(pairs), PAIR_BLOCK):
+        hi = lo + PAIR_BLOCK
+        equal = np.count_nonzero(sigs[earlier[lo:hi]] == sigs[later[lo:hi]], axis=1)
+        similarity[lo:hi] = np.round(equal / sigs.shape[1], 4)
+    keep = similarity >= params.threshold
+    return earlier[keep], later[keep], similarity[keep]
+
+
+def cluster(
+    sigs: npt.NDArray[np.uint32], params: NearDupParams
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Greedy near-duplicate clustering of texts whose signatures are the rows of ``sigs``, in
+    corpus order: (row of each text's representative, similarity to it).
+
+    A text joins the most similar earlier representative among its LSH candidates that reach
+    the threshold (ties: the earliest), or becomes a representative itself."""
+    n = sigs.shape[0]
+    representative = np.arange(n, dtype=np.int64)
+    similarity = np.ones(n, dtype=np.float64)
+    candidates: dict[int, list[tuple[float, int]]] = {}
+    for earlier, later, pair_similarity in zip(*candidate_pairs(sigs, params), strict=True):
+        candidates.setdefault(int(later), []).append((-float(pair_similarity), int(earlier)))
+    is_representative = np.ones(n, dtype=bool)
+    for text in sorted(candidates):
+        # every candidate comes earlier in corpus order, so whether it leads is already final
+        leaders = [c for c in candidates[text] if is_representative[c[1]]]
+        if leaders:
+            negative_similarity, leader = min(leaders)  # most similar, then earliest
+            representative[text] = leader
+            similarity[text] = -negative_similarity
+            is_representative[text] = False
+    return representative, similarity
 
 
 def dedup_documents(
-    docs: pl.DataFrame,
-    params: NearDupParams,
-    sigs: dict[str, npt.NDArray[np.uint64]],
+    docs: pl.DataFrame, params: NearDupParams, sigs: npt.NDArray[np.uint32]
 ) -> pl.DataFrame:
-    """The dedup map: one row per document of ``docs`` (doc_id, published, text_hash), with
-    ``sigs`` the signature of every distinct text_hash.
+    """The dedup map: one row per document of ``docs`` (doc_id, published, text_hash, sig_row),
+    ``sig_row`` being the row of ``sigs`` holding the signature of the document's text.
 
     Columns (DEDUP_COLUMNS): cluster_id is the representative's doc_id, duplicate_of the same
     but null for the representative itself, similarity to the representative, method."""
-    ordered = corpus_order(docs.select("doc_id", "published", "text_hash"))
+    ordered = corpus_order(docs.select("doc_id", "published", "text_hash", "sig_row"))
     # the earliest document of each distinct text stands for it
     heads = ordered.unique("text_hash", keep="first", maintain_order=True)
-    head_doc = dict(zip(heads["text_hash"], heads["doc_id"], strict=True))
-    assigned = cluster(heads["text_hash"].to_list(), sigs, params)
-    decided = []
-    for doc_id, text_hash in ordered.select("doc_id", "text_hash").iter_rows():
-        rep_hash, similarity = assigned[text_hash]
-        decided.append((doc_id, text_hash, head_doc[rep_hash], rep_hash, similarity))
-    sizes = Counter(rep for _, _, rep, _, _ in decided)
-    rows = []
-    for doc_id, text_hash, rep, rep_hash, similarity in decided:
-        if doc_id == rep:
-            method = UNIQUE if sizes[rep] == 1 else REPRESENTATIVE
-            rows.append((doc_id, text_hash, rep, None, 1.0, method, sizes[rep]))
-        elif text_hash == rep_hash:
-            rows.append((doc_id, text_hash, rep, rep, 1.0, EXACT, sizes[rep]))
-        else:
-            rows.append((doc_id, text_hash, rep, rep, similarity, NEAR, sizes[rep]))
-    return pl.DataFrame(rows, schema=DEDUP_COLUMNS, orient="row")
+    rep, similarity = cluster(sigs[heads["sig_row"].to_numpy()], params)
+    head_hash, head_doc = heads["text_hash"], heads["doc_id"]
+    assigned = pl.DataFrame(
+        {
+            "text_hash": head_hash,
+            "rep_hash": head_hash.gather(rep),
+            "cluster_id": head_doc.gather(rep),
+            "_similarity": similarity,
+        }
+    )
+    decided = ordered.select("doc_id", "text_hash").join(
+        assigned, on="text_hash", how="left", maintain_order="left"
+    )
+    is_rep = pl.col("doc_id") == pl.col("cluster_id")
+    exact = pl.col("text_hash") == pl.col("rep_hash")
+    size = pl.len().over("cluster_id")
+    return decided.select(
+        "doc_id",
+        "text_hash",
+        "cluster_id",
+        duplicate_of=pl.when(is_rep).then(None).otherwise(pl.col("cluster_id")),
+        similarity=pl.when(is_rep | exact).then(1.0).otherwise(pl.col("_similarity")),
+        method=pl.when(is_rep & (size == 1))
+        .then(pl.lit(UNIQUE))
+        .when(is_rep)
+        .then(pl.lit(REPRESENTATIVE))
+        .when(exact)
+        .then(pl.lit(EXACT))
+        .otherwise(pl.lit(NEAR)),
+        cluster_size=size.cast(pl.Int64),
+    ).cast(DEDUP_COLUMNS)  # type: ignore[arg-type]
 
 
 def duplicate_sentences(sentences: pl.DataFrame) -> pl.Series:

@@ -79,7 +79,7 @@ def outlet_pages() -> pl.DataFrame:
 def test_chrome_on_one_outlet_is_removed_and_kept_elsewhere() -> None:
     cleaned = outlet_pages()
     corpus = build_corpus(
-        cleaned, segmented_frame(cleaned), schema.empty(schema.QUARANTINE), CorpusParams(workers=1)
+        cleaned, segmented_frame(cleaned), schema.empty(schema.QUARANTINE), CorpusParams()
     )
     sentences = corpus.sentences
     bugle = sentences.filter(pl.col("domain") == "riversidebugle.example")
@@ -124,7 +124,7 @@ def test_renumbered_index_after_a_removed_sentence_in_the_middle() -> None:
     ]
     cleaned = cleaned_frame(docs)
     corpus = build_corpus(
-        cleaned, segmented_frame(cleaned), schema.empty(schema.QUARANTINE), CorpusParams(workers=1)
+        cleaned, segmented_frame(cleaned), schema.empty(schema.QUARANTINE), CorpusParams()
     )
     one = corpus.sentences.filter(pl.col("doc_id") == doc_id(0)).sort("sentence_index")
     assert one["sentence_index"].to_list() == [0, 1]

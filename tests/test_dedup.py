@@ -6,11 +6,12 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import numpy as np
 import polars as pl
 import pytest
 
 from pipeline import schema
-from pipeline.corpus import Batches, CorpusParams, build_corpus, find_duplicates
+from pipeline.corpus import CorpusParams, build_corpus, find_duplicates
 from pipeline.dedup import (
     NearDupParams,
     dedup_documents,
@@ -146,7 +147,7 @@ def test_signatures_estimate_jaccard() -> None:
 
 
 def test_syndicated_copies_cluster_with_the_earliest(syndicated: pl.DataFrame) -> None:
-    found = find_duplicates(syndicated, CorpusParams(workers=1), _runner())
+    found = find_duplicates(syndicated, CorpusParams())
     rows = {r["doc_id"]: r for r in found.iter_rows(named=True)}
     # docs 9 and 5 share the date: corpus order falls back to doc_id, so doc 5 (the rewrite) leads
     rep = doc_id(5)
@@ -164,7 +165,7 @@ def test_syndicated_copies_cluster_with_the_earliest(syndicated: pl.DataFrame) -
 
 def test_exact_duplicate_of_the_representative(syndicated: pl.DataFrame) -> None:
     without_rewrite = syndicated.filter(pl.col("doc_id") != doc_id(5))
-    found = find_duplicates(without_rewrite, CorpusParams(workers=1), _runner())
+    found = find_duplicates(without_rewrite, CorpusParams())
     methods = dict(zip(found["doc_id"], found["method"], strict=True))
     assert methods == {
         doc_id(9): "representative",
@@ -176,23 +177,21 @@ def test_exact_duplicate_of_the_representative(syndicated: pl.DataFrame) -> None
 
 
 def test_threshold_above_the_similarity_separates_the_rewrite(syndicated: pl.DataFrame) -> None:
-    strict = find_duplicates(
-        syndicated, CorpusParams(near_duplicate_threshold=0.95, workers=1), _runner()
-    )
+    strict = find_duplicates(syndicated, CorpusParams(near_duplicate_threshold=0.95))
     methods = dict(zip(strict["doc_id"], strict["method"], strict=True))
     assert methods[doc_id(5)] == "unique"
     assert methods[doc_id(9)] == "representative"
 
 
 def test_dedup_is_independent_of_row_order(syndicated: pl.DataFrame) -> None:
-    params = CorpusParams(workers=1)
-    expected = find_duplicates(syndicated, params, _runner()).sort("doc_id")
+    params = CorpusParams()
+    expected = find_duplicates(syndicated, params).sort("doc_id")
     rng = random.Random(4)
     for _ in range(5):
         order = list(range(syndicated.height))
         rng.shuffle(order)
         shuffled = syndicated[order]
-        assert find_duplicates(shuffled, params, _runner()).sort("doc_id").equals(expected)
+        assert find_duplicates(shuffled, params).sort("doc_id").equals(expected)
 
 
 def test_greedy_clusters_do_not_chain() -> None:
@@ -206,11 +205,12 @@ def test_greedy_clusters_do_not_chain() -> None:
         {
             "doc_id": ["a", "b", "c"],
             "published": [datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)],
-            "text_hash": ["ha", "hb", "hc"],
+            "text_hash": list(keys),
+            "sig_row": [0, 1, 2],
         }
     )
     params = NearDupParams(threshold=0.6, num_perm=256, shingle_words=3)
-    sigs = dict(zip(keys, signatures(list(keys.values()), 256, 3), strict=True))
+    sigs = signatures(list(keys.values()), 256, 3).astype(np.uint32)
     found = dedup_documents(docs, params, sigs)
     clusters = dict(zip(found["doc_id"], found["cluster_id"], strict=True))
     assert clusters["b"] == "a"
@@ -235,12 +235,10 @@ def test_sentence_duplicates_follow_corpus_order() -> None:
 def test_drop_switch_moves_duplicates_to_quarantine(syndicated: pl.DataFrame) -> None:
     segmented = segmented_frame(syndicated)
     quarantine = schema.empty(schema.QUARANTINE)
-    flagged = build_corpus(syndicated, segmented, quarantine, CorpusParams(workers=1))
+    flagged = build_corpus(syndicated, segmented, quarantine, CorpusParams())
     assert flagged.documents.height == 5 and flagged.quarantine.height == 0
     assert flagged.documents.filter(pl.col("duplicate_of").is_not_null()).height == 3
-    dropped = build_corpus(
-        syndicated, segmented, quarantine, CorpusParams(workers=1, drop_duplicates=True)
-    )
+    dropped = build_corpus(syndicated, segmented, quarantine, CorpusParams(drop_duplicates=True))
     assert dropped.documents["doc_id"].sort().to_list() == [doc_id(1), doc_id(5)]
     reasons = dict(zip(dropped.quarantine["doc_id"], dropped.quarantine["reason"], strict=True))
     assert reasons == {
@@ -256,7 +254,3 @@ def test_drop_switch_moves_duplicates_to_quarantine(syndicated: pl.DataFrame) ->
     assert not rewrite["is_duplicate"].any()
     copy = flagged.sentences.filter(pl.col("doc_id") == doc_id(9)).sort("sentence_index")
     assert copy["is_duplicate"].to_list() == [True, True, True, False, True, True, True, True]
-
-
-def _runner() -> Batches:
-    return Batches(workers=1)

@@ -90,10 +90,10 @@ def test_language_filter_quarantines_other_languages() -> None:
     )
     segmented = segmented_frame(cleaned)
     empty_q = schema.empty(schema.QUARANTINE)
-    kept_all = build_corpus(cleaned, segmented, empty_q, CorpusParams(workers=1))
+    kept_all = build_corpus(cleaned, segmented, empty_q, CorpusParams())
     assert kept_all.documents["language_detected"].to_list() == ["en", "fr"]
     assert kept_all.quarantine.height == 0
-    only_en = build_corpus(cleaned, segmented, empty_q, CorpusParams(languages=("en",), workers=1))
+    only_en = build_corpus(cleaned, segmented, empty_q, CorpusParams(languages=("en",)))
     assert only_en.documents["doc_id"].to_list() == ["a" * 16]
     assert set(only_en.sentences["doc_id"]) == {"a" * 16}
     row = only_en.quarantine.row(0, named=True)

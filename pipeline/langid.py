@@ -47,10 +47,12 @@ class LanguageDetector:
         lid = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self.labels: list[str] = list(lid.nb_classes)
         self.alias_pairs: list[tuple[int, int]] = list(lid._alias_pairs)
-        self.nextmove = np.asarray(lid.tk_nextmove, dtype=np.int64)
+        # the two big tables keep the model's own compact types (uint32 states: 39 MB; float16
+        # weights: 28 MB), widened only where gathered: every worker process holds them
+        self.nextmove = np.asarray(lid.tk_nextmove)
         self.rowbase = np.asarray(lid._rowbase, dtype=np.int64)
         self.output = np.asarray(lid.tk_output, dtype=np.int64)
-        self.ptc = np.asarray(lid.nb_ptc, dtype=np.float32)
+        self.ptc = np.asarray(lid.nb_ptc)
         self.pc = np.asarray(lid.nb_pc, dtype=np.float32)
 
     def _features(self, encoded: list[bytes]) -> tuple[npt.NDArray[np.int64], ...]:
@@ -67,7 +69,9 @@ class LanguageDetector:
         for pos in range(width):
             while active and lengths[active - 1] <= pos:
                 active -= 1
-            current = self.nextmove[self.rowbase[state[:active]] + matrix[:active, pos]]
+            current = self.nextmove[self.rowbase[state[:active]] + matrix[:active, pos]].astype(
+                np.int64
+            )
             state[:active] = current
             out = self.output[current]
             hit = np.flatnonzero(out >= 0)
@@ -96,7 +100,7 @@ class LanguageDetector:
             while last < len(starts) and bounds[last + 1] - bounds[first] <= SCORE_BLOCK:
                 last += 1
             lo, hi = bounds[first], bounds[last]
-            weighted = self.ptc[key_feats[lo:hi]]
+            weighted = self.ptc[key_feats[lo:hi]].astype(np.float32)
             weighted *= np.log1p(counts[lo:hi].astype(np.float32))[:, None]
             present = key_rows[starts[first:last]]
             scores[present] = np.add.reduceat(weighted, starts[first:last] - lo, axis=0) + self.pc

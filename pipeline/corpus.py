@@ -44,7 +44,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +76,28 @@ STAGE = "corpus"
 
 # Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
 OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
-# Uncompressed bytes of input per doc_id range (a range is read whole when the output is
-# written), and sentences per hash part (decided whole for boilerplate and is_duplicate).
-RANGE_BYTES = 48 * 2**20
-HASH_PART_ROWS = 1_000_000
-# Sentences the driver collects from the engine before it spills them to the parts.
-SPILL_ROWS = 100_000
 READ_ROWS = 20_000
 DOC_READ_ROWS = 256
 SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 MAX_RANGES = 512
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """How the work is cut so memory stays bounded; the outputs never depend on it."""
+
+    # uncompressed input bytes per doc_id range (a range is read whole to write the outputs)
+    range_bytes: int = 16 * 2**20
+    # sentences per hash part (decided whole for boilerplate and is_duplicate)
+    hash_part_rows: int = 500_000
+    # sentences the driver collects from the engine before spilling them
+    spill_rows: int = 50_000
+
+    def ranges(self, path: Path) -> int:
+        return max(1, min(MAX_RANGES, math.ceil(uncompressed_bytes(path) / self.range_bytes)))
+
+    def hash_bits(self, rows: int) -> int:
+        return max(0, math.ceil(math.log2(max(1, math.ceil(rows / self.hash_part_rows)))))
 
 
 @dataclass(frozen=True)
@@ -131,31 +143,28 @@ def normalised_keys(texts: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class DocumentFacts:
-    """Per document: detected language, hash of the normalised text and, when the language is
-    kept, the MinHash signature (uint32 bytes): everything the corpus decisions need of a text."""
+    """Per document: detected language and, for rows marked ``sign`` (the first document of
+    each distinct normalised text), the MinHash signature as uint32 bytes."""
 
-    params: CorpusParams
+    num_perm: int
+    shingle_words: int
 
     def __call__(self, rows: list[Row]) -> list[Row]:
         texts = [row["text"] for row in rows]
         found = detect_chunk([document_sample(t) for t in texts])
-        keys = normalised_keys(texts)
-        kept = [i for i, (language, _) in enumerate(found) if self.params.keeps(language)]
-        sigs = signatures(
-            [keys[i] for i in kept], self.params.minhash_permutations, self.params.shingle_words
-        ).astype(np.uint32)
-        signature: dict[int, bytes] = {i: sigs[k].tobytes() for k, i in enumerate(kept)}
+        signed = [i for i, row in enumerate(rows) if row["sign"]]
+        keys = normalised_keys([texts[i] for i in signed])
+        sigs = signatures(keys, self.num_perm, self.shingle_words).astype(np.uint32)
+        signature = {i: sigs[k].tobytes() for k, i in enumerate(signed)}
         return [
             {
                 "doc_id": row["doc_id"],
-                "text_hash": stable_hash(key),
                 "language_detected": language,
                 "language_confidence": confidence,
                 "signature": signature.get(i),
+                "sig_row": row.get("sig_row"),
             }
-            for i, (row, key, (language, confidence)) in enumerate(
-                zip(rows, keys, found, strict=True)
-            )
+            for i, (row, (language, confidence)) in enumerate(zip(rows, found, strict=True))
         ]
 
 
@@ -289,10 +298,6 @@ def uncompressed_bytes(path: Path) -> int:
     return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
 
 
-def n_ranges(total_bytes: int) -> int:
-    return max(1, min(MAX_RANGES, math.ceil(total_bytes / RANGE_BYTES)))
-
-
 # ---------------------------------------------------------------------------------------------
 # The passes
 
@@ -342,42 +347,55 @@ def document_facts(
     cleaned: Path, lost: set[str], params: CorpusParams, engine: EngineConfig
 ) -> tuple[pl.DataFrame, npt.NDArray[np.uint32]]:
     """Facts of every document (no text), sorted by doc_id with ``doc_idx`` its position, and
-    the signature matrix (row ``sig_row`` of a document; zeros where the language is dropped)."""
+    the signature matrix (row ``sig_row``: one per distinct normalised text)."""
     source = pq.ParquetFile(cleaned)
     sigs = np.zeros((source.metadata.num_rows, params.minhash_permutations), dtype=np.uint32)
+    sig_row: dict[str, int] = {}  # text hash -> its signature's row
+    text_hashes: dict[str, str] = {}  # doc_id -> text hash
 
     def rows() -> Iterator[Row]:
         for batch in source.iter_batches(batch_size=DOC_READ_ROWS, columns=["doc_id", "text"]):
-            for doc_id, text in zip(
-                batch.column("doc_id").to_pylist(), batch.column("text").to_pylist(), strict=True
-            ):
-                if doc_id not in lost:
-                    yield {"doc_id": doc_id, "text": text}
+            ids, texts = batch.column("doc_id").to_pylist(), batch.column("text").to_pylist()
+            # hashed here, so a text repeated across the corpus is signed only once
+            for doc_id, text, key in zip(ids, texts, normalised_keys(texts), strict=True):
+                if doc_id in lost:
+                    continue
+                text_hash = stable_hash(key)
+                text_hashes[doc_id] = text_hash
+                sign = text_hash not in sig_row
+                if sign:
+                    sig_row[text_hash] = len(sig_row)
+                yield {"doc_id": doc_id, "text": text, "sign": sign, "sig_row": sig_row[text_hash]}
 
     columns: dict[str, list[Any]] = {
-        k: [] for k in ("doc_id", "text_hash", "language_detected", "language_confidence")
+        k: [] for k in ("doc_id", "language_detected", "language_confidence")
     }
-    for batch in map_batches(DocumentFacts(params), rows(), engine):
+    task = DocumentFacts(params.minhash_permutations, params.shingle_words)
+    for batch in map_batches(task, rows(), engine):
         for row in batch:
             if row["signature"] is not None:
-                sigs[len(columns["doc_id"])] = np.frombuffer(row["signature"], dtype=np.uint32)
+                sigs[row["sig_row"]] = np.frombuffer(row["signature"], dtype=np.uint32)
             for name, values in columns.items():
                 values.append(row[name])
     facts = pl.DataFrame(
         columns,
         schema={
             "doc_id": pl.String,
-            "text_hash": pl.String,
             "language_detected": pl.String,
             "language_confidence": pl.Float64,
         },
-    ).with_row_index("sig_row")
+    ).with_columns(
+        text_hash=pl.col("doc_id").replace_strict(text_hashes, return_dtype=pl.String),
+    )
+    facts = facts.with_columns(
+        sig_row=pl.col("text_hash").replace_strict(sig_row, return_dtype=pl.Int64)
+    )
     meta = pl.read_parquet(cleaned, columns=DOC_META)
     facts = (
         facts.join(meta, on="doc_id", how="left")
         .sort("doc_id")
         .with_row_index("doc_idx")
-        .with_columns(pl.col("doc_idx").cast(pl.UInt32), pl.col("sig_row").cast(pl.Int64))
+        .with_columns(pl.col("doc_idx").cast(pl.UInt32))
     )
     if facts["doc_id"].n_unique() != facts.height:
         raise ValueError(f"{cleaned} holds a doc_id twice")
@@ -422,12 +440,12 @@ def spill_sentences(
     params: CorpusParams,
     engine: EngineConfig,
     workdir: Path,
+    partitioning: Partitioning,
 ) -> SentenceParts:
     """Stream the sentences through :class:`SentenceFacts` on the engine and spill them."""
     source = pq.ParquetFile(segmented)
-    ranges = n_ranges(uncompressed_bytes(segmented))
-    hash_parts = max(1, math.ceil(source.metadata.num_rows / HASH_PART_ROWS))
-    bits = max(0, math.ceil(math.log2(hash_parts)))
+    ranges = partitioning.ranges(segmented)
+    bits = partitioning.hash_bits(source.metadata.num_rows)
     n_docs = max(1, facts.height)
     kept = pl.col("language_detected").is_in(list(params.languages)) if params.languages else True
     doc_index = facts.select("doc_id", "doc_idx", detect=pl.lit(True) & kept)
@@ -483,7 +501,7 @@ def spill_sentences(
                 )
             )
             held += doc.height
-        if held >= SPILL_ROWS:
+        if held >= partitioning.spill_rows:
             spill()
     spill()
     parts.by_range.close()
@@ -493,11 +511,15 @@ def spill_sentences(
 
 @dataclass
 class SentenceDecisions:
-    removed: pl.DataFrame  # (doc_idx, hash) of boilerplate sentences
-    duplicates: pl.DataFrame  # (doc_idx, sentence_index) of sentences seen earlier
+    removed: Spill  # (doc_idx, hash) of boilerplate sentences, by doc_id range
+    duplicates: Spill  # (doc_idx, sentence_index) of sentences seen earlier, by doc_id range
     boilerplate_map: pl.DataFrame
     removed_per_doc: npt.NDArray[np.int64]
     n_removed_keys: int
+
+
+REMOVED: dict[str, pl.DataType] = {"doc_idx": pl.UInt32(), "hash": pl.UInt64()}
+FLAGGED: dict[str, pl.DataType] = {"doc_idx": pl.UInt32(), "sentence_index": pl.Int32()}
 
 
 def decide_sentences(
@@ -506,14 +528,36 @@ def decide_sentences(
     examined: pl.Series,
     kept_before_boilerplate: pl.Series,
     params: CorpusParams,
+    workdir: Path,
 ) -> SentenceDecisions:
     """Boilerplate (for the documents ``examined``: after the language filter) and
     ``is_duplicate`` (among ``kept_before_boilerplate``, after the removals), one hash part at
-    a time: every occurrence of a sentence hash lies in one part."""
-    doc_info = facts.select("doc_idx", "doc_id", "domain", "cluster_id", "published")
-    removed_parts, duplicate_parts, map_parts = [], [], []
-    removed_per_doc = np.zeros(facts.height, dtype=np.int64)
-    n_keys = 0
+    a time: every occurrence of a sentence hash lies in one part.
+
+    Documents, clusters and domains are numbered here (doc_idx sorts as doc_id does), so a
+    sentence occurrence is a few integers; the boilerplate map gets its names back at the end."""
+    domains = facts.select("domain").unique().drop_nulls().sort("domain").with_row_index("_id")
+    numbered = facts.join(domains, on="domain", how="left", maintain_order="left")
+    cluster_idx = facts.select(cluster_id="doc_id", _cluster="doc_idx")
+    numbered = numbered.join(cluster_idx, on="cluster_id", how="left", maintain_order="left")
+    doc_info = numbered.select(
+        "doc_idx",
+        "published",
+        doc_id="doc_idx",
+        domain="_id",
+        cluster_id="_cluster",
+    )
+    decisions = SentenceDecisions(
+        Spill(workdir, "removed", REMOVED),
+        Spill(workdir, "flagged", FLAGGED),
+        pl.DataFrame(),
+        np.zeros(facts.height, dtype=np.int64),
+        0,
+    )
+    to_range = (pl.col("doc_idx").cast(pl.Int64) * parts.n_ranges // max(1, facts.height)).cast(
+        pl.UInt32
+    )
+    map_parts = []
     for part in range(2**parts.hash_bits):
         hashed = parts.by_hash.read(part)
         if hashed.is_empty():
@@ -526,15 +570,18 @@ def decide_sentences(
         removed = find_boilerplate(
             sentences, params.boilerplate_min_documents, params.boilerplate_window_days
         )
-        n_keys += removed.height
-        map_parts.append(boilerplate_map(sentences, removed))
+        decisions.n_removed_keys += removed.height
+        if removed.height:
+            map_parts.append(boilerplate_map(sentences, removed))
         removed_sentences = sentences.join(
             removed, on=["domain", "sentence_hash", "doc_id"], how="semi"
         ).select("doc_idx", hash="sentence_hash")
         counts = removed_sentences["doc_idx"].value_counts()
-        np.add.at(removed_per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy())
+        np.add.at(
+            decisions.removed_per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy()
+        )
         removed_keys = removed_sentences.unique()
-        removed_parts.append(removed_keys)
+        decisions.removed.write(removed_keys.with_columns(_range=to_range), "_range")
         remaining = (
             hashed.filter(pl.col("doc_idx").is_in(kept_before_boilerplate.implode()))
             .join(removed_keys, on=["doc_idx", "hash"], how="anti")
@@ -545,16 +592,29 @@ def decide_sentences(
             remaining.rename({"doc_idx": "doc_id", "hash": "sentence_hash"})
         )
         flagged = remaining.filter(is_duplicate).select("doc_idx", "sentence_index")
-        duplicate_parts.append(flagged)
-    empty_removed = schema.empty({"doc_idx": pl.UInt32(), "hash": pl.UInt64()})
-    empty_flags = schema.empty({"doc_idx": pl.UInt32(), "sentence_index": pl.Int32()})
-    return SentenceDecisions(
-        removed=pl.concat([empty_removed, *removed_parts]),
-        duplicates=pl.concat([empty_flags, *duplicate_parts]).with_columns(is_duplicate=True),
-        boilerplate_map=pl.concat(map_parts) if map_parts else pl.DataFrame(),
-        removed_per_doc=removed_per_doc,
-        n_removed_keys=n_keys,
-    )
+        decisions.duplicates.write(flagged.with_columns(_range=to_range), "_range")
+    decisions.removed.close()
+    decisions.duplicates.close()
+    if map_parts:
+        # names back: domain, doc_id, 16 hex digits of the sentence hash
+        doc_ids = facts["doc_id"]
+        decisions.boilerplate_map = (
+            pl.concat(map_parts)
+            .join(domains.rename({"_id": "domain", "domain": "_name"}), on="domain", how="left")
+            .with_columns(
+                domain=pl.col("_name"),
+                example_doc_ids=pl.col("example_doc_ids").list.eval(
+                    pl.element().replace_strict(
+                        pl.Series(range(len(doc_ids)), dtype=pl.UInt32), doc_ids
+                    )
+                ),
+                first_doc_id=pl.col("first_doc_id").replace_strict(
+                    pl.Series(range(len(doc_ids)), dtype=pl.UInt32), doc_ids
+                ),
+            )
+            .drop("_name")
+        )
+    return decisions
 
 
 def run_corpus(
@@ -563,6 +623,7 @@ def run_corpus(
     params: CorpusParams,
     engine: EngineConfig,
     workdir: Path,
+    partitioning: Partitioning = Partitioning(),
 ) -> Result:
     """The published tables and the audit maps, written to ``outputs``."""
     seconds: dict[str, float] = {}
@@ -589,7 +650,7 @@ def run_corpus(
     )
     lap("clustering")
 
-    parts = spill_sentences(inputs.segmented, facts, params, engine, workdir)
+    parts = spill_sentences(inputs.segmented, facts, params, engine, workdir, partitioning)
     lap("sentences")
 
     examined = language_kept.select("doc_id").join(facts, on="doc_id")["doc_idx"]
@@ -601,7 +662,7 @@ def run_corpus(
         pl.col("doc_idx").is_in(examined.implode()),
         ~pl.col("doc_id").is_in(dropped_duplicates.implode()),
     )["doc_idx"]
-    decisions = decide_sentences(parts, facts, examined, kept_ids, params)
+    decisions = decide_sentences(parts, facts, examined, kept_ids, params, workdir)
     lap("boilerplate")
 
     n_before = parts.per_doc
@@ -642,7 +703,7 @@ def run_corpus(
     final = after_boilerplate.filter(~pl.col("doc_id").is_in(dropped_ids))
     dedup_map = found.with_columns(dropped=pl.col("doc_id").is_in(dropped_ids))
 
-    written = write_outputs(inputs, outputs, facts, final, parts, decisions, workdir)
+    written = write_outputs(inputs, outputs, facts, final, parts, decisions, workdir, partitioning)
     lap("write")
 
     quarantine = pl.concat(
@@ -678,11 +739,12 @@ def write_outputs(
     parts: SentenceParts,
     decisions: SentenceDecisions,
     workdir: Path,
+    partitioning: Partitioning,
 ) -> dict[str, int]:
     """documents.parquet and sentences.parquet, one doc_id range at a time (sorted, fixed row
     groups), and boilerplate_map.parquet with its example texts."""
     n_docs = max(1, facts.height)
-    doc_ranges = n_ranges(uncompressed_bytes(inputs.cleaned))
+    doc_ranges = partitioning.ranges(inputs.cleaned)
     doc_columns = facts.select(
         "doc_id",
         "doc_idx",
@@ -744,8 +806,12 @@ def write_outputs(
             frame = (
                 frame.join(kept, on="doc_idx", how="semi")
                 .with_columns(hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64))
-                .join(decisions.removed, on=["doc_idx", "hash"], how="anti")
-                .join(decisions.duplicates, on=["doc_idx", "sentence_index"], how="left")
+                .join(decisions.removed.read(part), on=["doc_idx", "hash"], how="anti")
+                .join(
+                    decisions.duplicates.read(part).with_columns(is_duplicate=True),
+                    on=["doc_idx", "sentence_index"],
+                    how="left",
+                )
                 .join(doc_language, on="doc_idx", how="left")
                 .sort("doc_idx", "sentence_index")
                 .with_columns(
@@ -804,6 +870,7 @@ def build_corpus(
     quarantine: pl.DataFrame,
     params: CorpusParams,
     engine: EngineConfig = SERIAL,
+    partitioning: Partitioning = Partitioning(),
 ) -> Corpus:
     """:func:`run_corpus` on frames: written to a temporary directory, run, read back."""
     with tempfile.TemporaryDirectory(prefix="corpus-") as tmp:
@@ -816,19 +883,21 @@ def build_corpus(
         outputs = Outputs(*(root / "out" / f"{n}.parquet" for n in names))
         work = root / "work"
         work.mkdir()
-        result = run_corpus(inputs, outputs, params, engine, work)
+        result = run_corpus(inputs, outputs, params, engine, work, partitioning)
         frames = {n: pl.read_parquet(getattr(outputs, n)) for n in names}
         return Corpus(**frames, counts=result.counts)
 
 
 def find_duplicates(docs: pl.DataFrame, params: CorpusParams) -> pl.DataFrame:
     """The dedup map of ``docs`` (doc_id, published, text), in-process (without ``dropped``)."""
-    rows = [{"doc_id": d, "text": t} for d, t in docs.select("doc_id", "text").iter_rows()]
-    # every document's signature, whatever its language: this is the duplicate decision alone
-    facts = DocumentFacts(replace(params, languages=()))(rows)
+    rows = [
+        {"doc_id": d, "text": t, "sign": True} for d, t in docs.select("doc_id", "text").iter_rows()
+    ]
+    facts = DocumentFacts(params.minhash_permutations, params.shingle_words)(rows)
     sigs = np.stack([np.frombuffer(f["signature"], dtype=np.uint32) for f in facts])
+    keys = normalised_keys(docs["text"].to_list())
     keyed = docs.select("doc_id", "published").with_columns(
-        text_hash=pl.Series([f["text_hash"] for f in facts], dtype=pl.String),
+        text_hash=pl.Series([stable_hash(k) for k in keys], dtype=pl.String),
         sig_row=pl.int_range(pl.len(), dtype=pl.Int64),
     )
     return dedup_documents(keyed, params.near, sigs)

@@ -198,8 +198,9 @@ def test_corpus_quality_end_to_end(tmp_path: Path) -> None:
     # renamed inputs (another input order), two workers, small batches: the same corpus
     for name in roles:
         (repo / INPUT / name).rename(repo / INPUT / f"zz_{name[::-1]}")
-    set_param(repo, "corpus", "workers", 2)
-    set_param(repo, "corpus", "batch_size", 3)
+    set_param(repo, "engine", "name", "local")
+    set_param(repo, "engine", "workers", 2)
+    set_param(repo, "engine", "batch_size", 3)
     set_param(repo, "corpus", "languages", "[en]")
     dvc(repo, "repro", "corpus")
     again = read_outputs(repo)

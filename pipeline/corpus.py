@@ -68,7 +68,7 @@ from pipeline.dedup import (
     signatures,
     stable_hash,
 )
-from pipeline.engine import EngineConfig, Row, map_batches
+from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches
 from pipeline.langid import detect_chunk, document_sample
 from pipeline.stage import atomic_path, load_params, run_cli, timed_stage, write_parquet
 
@@ -200,6 +200,16 @@ class SentenceFacts:
         return out
 
 
+def finished(rows: list[Row]) -> list[Row]:
+    """The engine's results, unless one overran its time limit: a corpus-wide decision cannot
+    leave a document out, so the stage stops and says where."""
+    for row in rows:
+        if TIMEOUT_KEY in row:
+            what = row.get("doc_id") or f"the sentences of document {row.get('doc_id_of', '?')}"
+            raise RuntimeError(f"corpus: {what} took over {row[TIMEOUT_KEY]} s on the engine")
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------
 # Temporary parts
 
@@ -293,6 +303,17 @@ class FrameSink:
         self.tmp.unlink(missing_ok=True)
 
 
+def read_batches(
+    path: Path, rows: int, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The rows of a Parquet file, one row group read at a time (the stages write theirs in
+    fixed, small row groups). Not ``ParquetFile.iter_batches``: measured with pyarrow 26, it
+    keeps about 4 KB per row read allocated (230 MB after 60,000 cleaned documents)."""
+    source = pq.ParquetFile(path)
+    for group in range(source.num_row_groups):
+        yield from source.read_row_group(group, columns=columns).to_batches(max_chunksize=rows)
+
+
 def uncompressed_bytes(path: Path) -> int:
     meta = pq.ParquetFile(path).metadata
     return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
@@ -354,7 +375,7 @@ def document_facts(
     text_hashes: dict[str, str] = {}  # doc_id -> text hash
 
     def rows() -> Iterator[Row]:
-        for batch in source.iter_batches(batch_size=DOC_READ_ROWS, columns=["doc_id", "text"]):
+        for batch in read_batches(cleaned, DOC_READ_ROWS, ["doc_id", "text"]):
             ids, texts = batch.column("doc_id").to_pylist(), batch.column("text").to_pylist()
             # hashed here, so a text repeated across the corpus is signed only once
             for doc_id, text, key in zip(ids, texts, normalised_keys(texts), strict=True):
@@ -372,7 +393,7 @@ def document_facts(
     }
     task = DocumentFacts(params.minhash_permutations, params.shingle_words)
     for batch in map_batches(task, rows(), engine):
-        for row in batch:
+        for row in finished(batch):
             if row["signature"] is not None:
                 sigs[row["sig_row"]] = np.frombuffer(row["signature"], dtype=np.uint32)
             for name, values in columns.items():
@@ -460,7 +481,7 @@ def spill_sentences(
 
     def rows() -> Iterator[Row]:
         seq = 0
-        for batch in source.iter_batches(batch_size=READ_ROWS):
+        for batch in read_batches(segmented, READ_ROWS):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
             frame = schema.conform(frame, schema.SEGMENTED).join(
@@ -469,7 +490,12 @@ def spill_sentences(
             for doc in frame.partition_by("doc_idx", maintain_order=True):
                 seq += 1
                 pending[seq] = doc
-                yield {"seq": seq, "texts": doc["text"].to_list(), "detect": doc["detect"][0]}
+                yield {
+                    "seq": seq,
+                    "doc_id_of": doc["doc_id"][0],
+                    "texts": doc["text"].to_list(),
+                    "detect": doc["detect"][0],
+                }
 
     done: list[pl.DataFrame] = []
     held = 0
@@ -491,7 +517,7 @@ def spill_sentences(
         np.add.at(parts.per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy())
 
     for batch in map_batches(SentenceFacts(params.sentence_langid_min_chars), rows(), engine):
-        for result in batch:
+        for result in finished(batch):
             doc = pending.pop(result["seq"])
             done.append(
                 doc.with_columns(
@@ -756,8 +782,7 @@ def write_outputs(
     ).filter(pl.col("doc_idx").is_in(final["doc_idx"].implode()))
     # the documents, cut by doc_id range while read in input order
     documents = Spill(workdir, "documents", {**schema.CLEANED, "doc_idx": pl.UInt32()})
-    source = pq.ParquetFile(inputs.cleaned)
-    for batch in source.iter_batches(batch_size=DOC_READ_ROWS):
+    for batch in read_batches(inputs.cleaned, DOC_READ_ROWS):
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         frame = schema.conform(frame, schema.CLEANED).join(

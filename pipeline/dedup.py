@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from datasketch import MinHashLSH
 
 from pipeline import schema
 
@@ -149,6 +148,9 @@ def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
 def lsh_bands(params: NearDupParams) -> tuple[int, int]:
     """(bands, rows per band) that datasketch's ``MinHashLSH`` picks for these params and
     :data:`LSH_WEIGHTS`: two signatures are candidates when one band is equal."""
+    # imported here: it brings scipy (0.6 s, 45 MB), which the worker processes never need
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm, weights=LSH_WEIGHTS)
     return int(lsh.b), int(lsh.r)
 

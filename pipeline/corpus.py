@@ -306,12 +306,11 @@ class FrameSink:
 def read_batches(
     path: Path, rows: int, columns: list[str] | None = None
 ) -> Iterator[pa.RecordBatch]:
-    """The rows of a Parquet file, one row group read at a time (the stages write theirs in
-    fixed, small row groups). Not ``ParquetFile.iter_batches``: measured with pyarrow 26, it
-    keeps about 4 KB per row read allocated (230 MB after 60,000 cleaned documents)."""
-    source = pq.ParquetFile(path)
-    for group in range(source.num_row_groups):
-        yield from source.read_row_group(group, columns=columns).to_batches(max_chunksize=rows)
+    """The rows of a Parquet file, a batch at a time. ``pre_buffer=False``: by default pyarrow
+    reads ahead and keeps every row group's compressed bytes (measured: 230 MB held after 60,000
+    cleaned documents, 1 MB without)."""
+    source = pq.ParquetFile(path, pre_buffer=False)
+    yield from source.iter_batches(batch_size=rows, columns=columns)
 
 
 def uncompressed_bytes(path: Path) -> int:

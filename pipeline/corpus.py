@@ -476,6 +476,7 @@ def spill_sentences(
         bits,
         np.zeros(facts.height, dtype=np.int64),
     )
+    # the sentences of the documents on the engine, by task number (a document's run of rows)
     pending: dict[int, pl.DataFrame] = {}
 
     def rows() -> Iterator[Row]:
@@ -486,14 +487,18 @@ def spill_sentences(
             frame = schema.conform(frame, schema.SEGMENTED).join(
                 doc_index, on="doc_id", how="inner", maintain_order="left"
             )
-            for doc in frame.partition_by("doc_idx", maintain_order=True):
+            # runs of one document (a document may continue in the next batch: two runs)
+            doc_idx = frame["doc_idx"].to_numpy()
+            starts = np.flatnonzero(np.r_[True, doc_idx[1:] != doc_idx[:-1]]).tolist()
+            texts, detect = frame["text"].to_list(), frame["detect"].to_list()
+            for lo, hi in zip(starts, [*starts[1:], frame.height], strict=True):
                 seq += 1
-                pending[seq] = doc
+                pending[seq] = frame.slice(lo, hi - lo)
                 yield {
                     "seq": seq,
-                    "doc_id_of": doc["doc_id"][0],
-                    "texts": doc["text"].to_list(),
-                    "detect": doc["detect"][0],
+                    "doc_id_of": frame["doc_id"][lo],
+                    "texts": texts[lo:hi],
+                    "detect": detect[lo],
                 }
 
     done: list[pl.DataFrame] = []
@@ -516,16 +521,21 @@ def spill_sentences(
         np.add.at(parts.per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy())
 
     for batch in map_batches(SentenceFacts(params.sentence_langid_min_chars), rows(), engine):
-        for result in finished(batch):
-            doc = pending.pop(result["seq"])
-            done.append(
-                doc.with_columns(
-                    sentence_hash=pl.Series(result["hashes"], dtype=pl.String),
-                    language_detected=pl.Series(result["languages"], dtype=pl.String),
-                    language_confidence=pl.Series(result["confidences"], dtype=pl.Float64),
-                )
+        results = finished(batch)
+        # one frame per engine task, not per document: a polars call costs ~1 ms
+        sentences = pl.concat([pending.pop(result["seq"]) for result in results])
+        done.append(
+            sentences.with_columns(
+                sentence_hash=pl.Series([h for r in results for h in r["hashes"]], dtype=pl.String),
+                language_detected=pl.Series(
+                    [x for r in results for x in r["languages"]], dtype=pl.String
+                ),
+                language_confidence=pl.Series(
+                    [x for r in results for x in r["confidences"]], dtype=pl.Float64
+                ),
             )
-            held += doc.height
+        )
+        held += sentences.height
         if held >= partitioning.spill_rows:
             spill()
     spill()

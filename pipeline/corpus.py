@@ -143,17 +143,17 @@ def normalised_keys(texts: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class DocumentFacts:
-    """Per document: detected language and, for rows marked ``sign`` (the first document of
-    each distinct normalised text), the MinHash signature as uint32 bytes."""
+    """Per document: detected language (from its ``sample``) and, for rows carrying a ``key``
+    (the normalised text of the first document of each distinct text), the MinHash signature as
+    uint32 bytes. The driver sends only the sample and that key: a whole text never travels."""
 
     num_perm: int
     shingle_words: int
 
     def __call__(self, rows: list[Row]) -> list[Row]:
-        texts = [row["text"] for row in rows]
-        found = detect_chunk([document_sample(t) for t in texts])
-        signed = [i for i, row in enumerate(rows) if row["sign"]]
-        keys = normalised_keys([texts[i] for i in signed])
+        found = detect_chunk([row["sample"] for row in rows])
+        signed = [i for i, row in enumerate(rows) if row["key"] is not None]
+        keys = [rows[i]["key"] for i in signed]
         sigs = signatures(keys, self.num_perm, self.shingle_words).astype(np.uint32)
         signature = {i: sigs[k].tobytes() for k, i in enumerate(signed)}
         return [
@@ -385,7 +385,12 @@ def document_facts(
                 sign = text_hash not in sig_row
                 if sign:
                     sig_row[text_hash] = len(sig_row)
-                yield {"doc_id": doc_id, "text": text, "sign": sign, "sig_row": sig_row[text_hash]}
+                yield {
+                    "doc_id": doc_id,
+                    "sample": document_sample(text),
+                    "key": key if sign else None,
+                    "sig_row": sig_row[text_hash],
+                }
 
     columns: dict[str, list[Any]] = {
         k: [] for k in ("doc_id", "language_detected", "language_confidence")
@@ -924,12 +929,13 @@ def build_corpus(
 
 def find_duplicates(docs: pl.DataFrame, params: CorpusParams) -> pl.DataFrame:
     """The dedup map of ``docs`` (doc_id, published, text), in-process (without ``dropped``)."""
+    keys = normalised_keys(docs["text"].to_list())
     rows = [
-        {"doc_id": d, "text": t, "sign": True} for d, t in docs.select("doc_id", "text").iter_rows()
+        {"doc_id": d, "sample": document_sample(t), "key": k}
+        for (d, t), k in zip(docs.select("doc_id", "text").iter_rows(), keys, strict=True)
     ]
     facts = DocumentFacts(params.minhash_permutations, params.shingle_words)(rows)
     sigs = np.stack([np.frombuffer(f["signature"], dtype=np.uint32) for f in facts])
-    keys = normalised_keys(docs["text"].to_list())
     keyed = docs.select("doc_id", "published").with_columns(
         text_hash=pl.Series([stable_hash(k) for k in keys], dtype=pl.String),
         sig_row=pl.int_range(pl.len(), dtype=pl.Int64),

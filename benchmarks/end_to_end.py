@@ -12,8 +12,8 @@ sample's few-KB pages (its few distinct pages trip ``validate.max_sentence_repea
 
 For each size x configuration a fresh git repo is made with :func:`tests.dvcrepo.make_repo`
 (from the working tree: the commit and uncommitted ``pipeline/`` files are recorded),
-``ingest.input_dir`` and the ``engine:`` section are set (``corpus.workers`` follows the worker
-count, so "1 worker" means one core's worth of processes everywhere), and ``dvc repro`` runs
+``ingest.input_dir`` and the ``engine:`` section are set (every stage that fans out uses it, so
+"1 worker" means one core's worth of processes everywhere), and ``dvc repro`` runs
 while a monitor polls its process tree every ``--poll`` seconds. Every process is attributed to
 the stage whose ``python -m pipeline.<stage>`` driver it descends from (pebble/ProcessPool
 workers, Ray's raylet, GCS and workers included); anything else (dvc itself, git) is ``dvc``.
@@ -474,7 +474,6 @@ def run_pipeline(
     set_param(repo, "ingest", "input_dir", str(corpus_dir(n, pool)))
     set_param(repo, "engine", "name", engine)
     set_param(repo, "engine", "workers", workers)
-    set_param(repo, "corpus", "workers", workers)
     commit(repo, f"bench {config} {n}")
     log_path = repo / "bench-dvc-repro.log"
     dvc = str(Path(sys.executable).parent / "dvc")

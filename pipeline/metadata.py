@@ -29,7 +29,10 @@ Conventions:
   labelled "Updated ...", is that shown date the publication date: the date the page gives
   itself. Loose evidence is dropped when it contradicts the rest (an unlabelled date equal to
   the update date away from the byline, a month other than the URL's, several different dates
-  in a list). A site's home page gets no publication date. Relative dates ("2 days ago") are
+  in a list). Strong evidence that contradicts itself gives no publication date at all: JSON-LD
+  and a publication ``<meta>`` naming days more than one apart, a later day shown under the
+  headline that is not the update date either, a ``<time>`` showing another day than its
+  ``datetime`` value. A site's home page gets no publication date. Relative dates ("2 days ago") are
   never resolved.
 * ``language`` is the lower-case primary subtag only ("en" for "en-GB", "en_US", "EN"), so that
   documents group by language whatever the regional variant.
@@ -913,11 +916,24 @@ _TIME_TAG = re.compile(
 )
 
 
+# Written in place of a shown date that its own ``datetime`` value contradicts: still a date to
+# the byline rules (so nothing else nearby is taken for it), but one nobody can read.
+_CONTRADICTED_DATE = "00/00/2000"
+
+
 def _read_time_tag(m: re.Match[str]) -> str:
     """The ``<time>`` tag with an ambiguous shown date ("03/01/2017") rewritten in ISO form when
-    its ``datetime`` value settles which reading the page means; else unchanged."""
+    its ``datetime`` value settles which reading the page means; a shown date on another day
+    than the ``datetime`` value (more than a time zone apart) made unreadable; else unchanged."""
     hint = parse_date(m.group(2))
-    read = read_ambiguous(m.group(3), hint) if hint is not None else None
+    if hint is None:
+        return m.group(0)
+    shown_date = find_date(m.group(3), timestamps=False)
+    if shown_date is not None:
+        if abs((shown_date[0].date() - hint.date()).days) < 2:
+            return m.group(0)
+        return f"{m.group(1)}{_CONTRADICTED_DATE}{m.group(4)}"
+    read = read_ambiguous(m.group(3), hint)
     if read is None:
         return m.group(0)
     dt, start, end = read
@@ -1170,8 +1186,11 @@ def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, bool, datet
         if dt is None:
             continue
         shown = _clean(node.text(deep=True))
-        if shown and find_date(shown, timestamps=False) is None and _MONTH_YEAR.search(shown):
+        shown_date = find_date(shown, timestamps=False) if shown else None
+        if shown and shown_date is None and _MONTH_YEAR.search(shown):
             continue  # the page shows a month only ("April 2025"): the day is filler
+        if shown_date is not None and abs((shown_date[0].date() - dt.date()).days) >= 2:
+            continue  # it shows another day than its value says: neither can be trusted
         kind = "publish" if "pubdate" in attrs else _time_kind(node, shown)
         if kind == "update":
             update_marked.append(dt)
@@ -1269,7 +1288,12 @@ def _pick_dates(
     mdt = _date_from_jsonld(ld, "dateModified")
     if mdt is not None:
         modified = (mdt, "jsonld")
-    published = published or _first_meta_date(meta, _PUBLISHED_META)
+    declared = _first_meta_date(meta, _PUBLISHED_META)
+    if published is not None and declared is not None and _days_apart(published, declared) >= 2:
+        # the article's JSON-LD and the page's publication <meta> name different days: one of
+        # them is a reset or a draft date, and nothing says which; a wrong date is worse than none
+        return None, modified or _first_meta_date(meta, _MODIFIED_META)
+    published = published or declared
     modified = modified or _first_meta_date(meta, _MODIFIED_META)
     if published is None:
         tp, marked, tm = _time_elements(tree)
@@ -1295,6 +1319,14 @@ def _pick_dates(
         tp = _text_dates(area, near_before=0, near_after=_BYLINE_SEGMENTS).published
         if tp is not None and (published[0].date() - tp.date()).days >= 2:
             published = (tp, "text")  # (one day apart is a matter of time zones)
+        elif (
+            tp is not None
+            and (tp.date() - published[0].date()).days >= 2
+            and (modified is None or _days_apart(modified, (tp, "text")) >= 2)
+        ):
+            # a later day shown under the headline that is not the update date either: the page
+            # contradicts its declared publication date, and nothing says which is right
+            return None, modified
     if published is None:
         dt = _labelled_date(page)
         if dt is not None:
@@ -1330,6 +1362,11 @@ def _pick_dates(
             # date shown under the headline of a page declaring no publication date
             published = None
     return published, modified
+
+
+def _days_apart(a: tuple[datetime, str], b: tuple[datetime, str]) -> int:
+    """Calendar days between two dated findings, each on its own page-local day."""
+    return abs((a[0].date() - b[0].date()).days)
 
 
 def _declares_published(tree: LexborHTMLParser, meta: dict[str, list[str]], ld: _JsonLd) -> bool:

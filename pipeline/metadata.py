@@ -1631,10 +1631,13 @@ def _description(meta: dict[str, list[str]], ld: _JsonLd) -> tuple[str, str] | N
 _TEXT_FIELDS = ("title", "description", "site_name", "section")
 
 
-def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
+def extract_html_metadata(
+    html: str, url: str | None = None, tree: LexborHTMLParser | None = None
+) -> dict[str, Any]:
     """Metadata of the page: keys are METADATA_FIELDS plus ``<field>_source`` for each.
 
-    ``published``/``modified`` are timezone-aware ``datetime`` objects (or None).
+    ``published``/``modified`` are timezone-aware ``datetime`` objects (or None). ``tree`` is
+    ``html`` already parsed (shared with the text extractor; it is only read).
     """
     meta = empty_metadata()
 
@@ -1651,7 +1654,8 @@ def extract_html_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     url = _clean(url) or None
     if url:
         put("url", (url, "input"))
-    tree = LexborHTMLParser(html or "")
+    if tree is None:
+        tree = LexborHTMLParser(html or "")
     tags = _collect_meta(tree)
     ld = _JsonLd(tree)
 

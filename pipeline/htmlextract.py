@@ -90,12 +90,12 @@ _HIDDEN_STYLE: Final[re.Pattern[str]] = re.compile(
 )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _token_furniture(token: str) -> int:
     return furniture_level(token)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def _furniture(name: str) -> int:
     """:func:`furniture_level` of a class/id string, cached per name and per class token
     (utility-class frameworks make whole names unique, but their tokens repeat)."""

@@ -53,6 +53,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from html import escape as html_escape
 from html import unescape as html_unescape
 from typing import Any, NamedTuple
@@ -63,19 +64,19 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from pipeline.dates import find_date, looks_like_date, parse_date, read_ambiguous
 from pipeline.schema import METADATA_FIELDS
 
+
 # --------------------------------------------------------------------------------------------
 # small text helpers
 # --------------------------------------------------------------------------------------------
-_WS = re.compile(r"\s+")
-
-
 def _clean(s: object) -> str:
-    """Whitespace collapsed, stripped; "" for a non-string."""
+    """Whitespace (any Unicode space, no-break space included) collapsed, stripped; "" for a
+    non-string."""
     if not isinstance(s, str):
         return ""
-    return _WS.sub(" ", s.replace("\u00a0", " ")).strip()
+    return " ".join(s.split())
 
 
+@lru_cache(maxsize=8192)  # the same titles and names are compared many times per page
 def _key(s: str) -> str:
     """Comparison form of a title or name: NFKC, case-folded, only letters and digits."""
     return _NON_WORD.sub("", unicodedata.normalize("NFKC", s).casefold())

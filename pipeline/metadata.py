@@ -992,11 +992,22 @@ class _PageText:
         self._lower: tuple[str, int] | None = None
 
     def lower_body(self) -> tuple[str, int]:
-        """(lower-cased text from ``<body>`` on, its offset in ``html``)."""
+        """(text from ``<body>`` on with its ASCII letters lower-cased, its offset in ``html``).
+
+        Only ASCII letters: every character stays at its offset (``str.lower`` turns "İ" into
+        two characters, shifting everything after it), and it is about 4x faster than
+        ``str.lower`` on pages with any non-ASCII character. Labels are matched lower-case, so a
+        label written in capitals with non-ASCII letters ("VERÖFFENTLICHT") is not found."""
         if self._lower is None:
             body = _BODY_TAG.search(self.html, 0, _MAX_SCAN)
             offset = body.start() if body is not None else 0
-            self._lower = (self.html[offset:_MAX_SCAN].lower(), offset)
+            text = self.html[offset:_MAX_SCAN]
+            if text.isascii():
+                lowered = text.lower()
+            else:  # bytes.lower() changes only ASCII letters; UTF-8 keeps the rest intact
+                raw = text.encode("utf-8", "surrogatepass")
+                lowered = raw.lower().decode("utf-8", "surrogatepass")
+            self._lower = (lowered, offset)
         return self._lower
 
 

@@ -591,3 +591,15 @@ def test_a_time_element_showing_another_day_than_its_value_gives_no_date() -> No
     meta = extract_html_metadata(page(body=body.format("December 20, 2024")))
     assert meta["published"] is not None
     assert meta["published"].date() == datetime(2024, 12, 20).date()
+
+
+def test_labels_found_after_characters_that_lower_case_into_two() -> None:
+    # "İ".lower() is two characters: a label's place must not shift by them
+    filler = "<p>The line runs along the coast and stops in every town on its way.</p>" * 60
+    body = (
+        "<h1>İzmir İstanbul İzmit: a Turkish rail line</h1><p>İİİİİİİİ İİİİİİİİ</p>"
+        f"{filler}<p>Written by Jane Doe</p><p>Published March 5, 2024</p>"
+    )
+    meta = extract_html_metadata(page(body=body))
+    assert meta["authors"] == ["Jane Doe"]
+    assert meta["published"] == datetime(2024, 3, 5, tzinfo=UTC)

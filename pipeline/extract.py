@@ -16,7 +16,7 @@ import typer
 
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
-from pipeline.htmlextract import extract_main_text
+from pipeline.htmlextract import extract_main_text, parse_html
 from pipeline.metadata import domain_of, empty_metadata, extract_html_metadata
 from pipeline.schema import QuarantineReason
 from pipeline.stage import (
@@ -63,7 +63,12 @@ def extract_page(
     if is_dump:
         dump = extract_page_dump(page)
         return dump.text, dump_metadata(dump.title, url), "dump"
-    return extract_main_text(page), extract_html_metadata(page, url=url), "html"
+    tree = parse_html(page)  # parsed once for both extractors
+    return (
+        extract_main_text(page, tree),
+        extract_html_metadata(page, url=url, tree=tree),
+        "html",
+    )
 
 
 def extract_text(raw: str | bytes) -> str:

@@ -9,6 +9,7 @@ statistics); nothing is tied to a particular site.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 
@@ -209,6 +210,7 @@ def is_boilerplate_name(name: str) -> bool:
     return furniture_level(name) > 0
 
 
+@lru_cache(maxsize=8192)  # names repeat within a page and across a site's pages
 def container_name_weight(name: str) -> float:
     """Multiplier for a candidate container from its class and id (1.0 = neutral)."""
     if not name:

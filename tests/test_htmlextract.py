@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline.htmlextract import extract_main_text
+from pipeline.htmlextract import extract_main_text, parse_html
 from pipeline.htmlscore import (
     block_score,
     container_name_weight,
@@ -262,3 +262,12 @@ def test_is_listing() -> None:
     assert not is_listing(teasers=0, text_blocks=10, longest_paragraph=120)
     assert not is_listing(teasers=10, text_blocks=10, longest_paragraph=900)
     assert is_listing(teasers=0, text_blocks=0, longest_paragraph=10)
+
+
+def test_a_tree_parsed_once_for_text_and_metadata_gives_the_same_text() -> None:
+    html = page(paragraphs(), before="<nav><a href='/'>Home</a></nav>")
+    tree = parse_html(html)
+    assert extract_main_text(html, tree) == extract_main_text(html)
+    assert extract_main_text(html, tree).split("\n") == PARAS
+    # the tree is only read: a second use gives the same again
+    assert extract_main_text(html, tree).split("\n") == PARAS

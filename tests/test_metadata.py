@@ -548,3 +548,58 @@ def test_less_common_date_meta_conventions() -> None:
         meta = extract_html_metadata(page(head, "<h1>Markets</h1>"))
         assert meta["published"] is None, key
         assert meta["modified"] == datetime(2019, 11, 20, 8, tzinfo=UTC), key
+
+
+def test_publication_dates_declared_on_different_days_give_no_date() -> None:
+    article = {"@type": "Article", "headline": "Tax tools", "datePublished": "2025-11-29T12:00:00Z"}
+    og = '<meta property="article:published_time" content="2025-08-08T00:00:00-04:00">'
+    meta = extract_html_metadata(page(jsonld(article) + og, "<h1>Tax tools</h1><p>Text.</p>"))
+    assert meta["published"] is None
+    # the declared modification date is still reported as such
+    article["dateModified"] = "2025-12-01T09:00:00Z"
+    meta = extract_html_metadata(page(jsonld(article) + og, "<h1>Tax tools</h1><p>Text.</p>"))
+    assert meta["published"] is None
+    assert meta["modified"] == datetime(2025, 12, 1, 9, tzinfo=UTC)
+    # one day apart is a time-zone matter: JSON-LD stays
+    og = og.replace("2025-08-08T00:00:00-04:00", "2025-11-28T22:00:00-04:00")
+    meta = extract_html_metadata(page(jsonld(article) + og, "<h1>Tax tools</h1><p>Text.</p>"))
+    assert meta["published"] == datetime(2025, 11, 29, 12, tzinfo=UTC)
+
+
+def test_a_later_day_under_the_headline_contradicts_the_declared_date() -> None:
+    og = (
+        '<meta property="article:published_time" content="2013-03-11T11:11:07-07:00">'
+        '<meta property="article:modified_time" content="2026-02-18T07:49:16-08:00">'
+    )
+    body = "<h1>Nine food myths</h1><p>March 20, 2023 | Wellness</p><p>Text.</p>"
+    assert extract_html_metadata(page(og, body))["published"] is None
+    # the update date shown under the headline contradicts nothing
+    shown_update = body.replace("March 20, 2023", "February 18, 2026")
+    meta = extract_html_metadata(page(og, shown_update))
+    pacific = timezone(-timedelta(hours=7))
+    assert meta["published"] == datetime(2013, 3, 11, 11, 11, 7, tzinfo=pacific)
+    # nor does the same day shown under the headline
+    same_day = body.replace("March 20, 2023", "March 11, 2013")
+    assert extract_html_metadata(page(og, same_day))["published_source"] == "og"
+
+
+def test_a_time_element_showing_another_day_than_its_value_gives_no_date() -> None:
+    body = (
+        "<h1>Get that tech stack</h1><div><time datetime='2024-12-20'>{}</time></div><p>Text.</p>"
+    )
+    assert extract_html_metadata(page(body=body.format("August 28, 2024")))["published"] is None
+    meta = extract_html_metadata(page(body=body.format("December 20, 2024")))
+    assert meta["published"] is not None
+    assert meta["published"].date() == datetime(2024, 12, 20).date()
+
+
+def test_labels_found_after_characters_that_lower_case_into_two() -> None:
+    # "İ".lower() is two characters: a label's place must not shift by them
+    filler = "<p>The line runs along the coast and stops in every town on its way.</p>" * 60
+    body = (
+        "<h1>İzmir İstanbul İzmit: a Turkish rail line</h1><p>İİİİİİİİ İİİİİİİİ</p>"
+        f"{filler}<p>Written by Jane Doe</p><p>Published March 5, 2024</p>"
+    )
+    meta = extract_html_metadata(page(body=body))
+    assert meta["authors"] == ["Jane Doe"]
+    assert meta["published"] == datetime(2024, 3, 5, tzinfo=UTC)

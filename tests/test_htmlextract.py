@@ -199,26 +199,26 @@ def test_non_str_input_gives_empty_string() -> None:
 
 def test_deep_nesting_fast() -> None:
     html = "<html><body>" + "<div>" * 10_000 + paragraphs() + "</div>" * 10_000 + "</body></html>"
-    start = time.perf_counter()
+    start = time.process_time()  # CPU seconds: a guard against blow-ups, robust to load
     out = extract_main_text(html)
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
     assert out.split("\n") == PARAS
 
 
 def test_many_siblings_fast() -> None:
     html = "<html><body><article>" + paragraphs(PARAS * 25_000) + "</article></body></html>"
-    start = time.perf_counter()
+    start = time.process_time()
     out = extract_main_text(html)
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
     assert out.count("\n") >= 99_999
 
 
 def test_big_page_fast() -> None:
     filler = "<div class='x'><span>menu item</span></div>" * 20_000
     html = page(paragraphs(), before=filler) + "<!-- " + "z" * 10_000_000 + " -->"
-    start = time.perf_counter()
+    start = time.process_time()
     out = extract_main_text(html)
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
     assert PARAS[0] in out
 
 

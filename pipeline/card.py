@@ -30,7 +30,7 @@ import polars as pl
 import typer
 import yaml
 
-from pipeline.plots import UNKNOWN, length_stats
+from pipeline.plots import UNKNOWN, CorpusSummary, count_by, length_stats
 from pipeline.stage import PARAMS_FILE, run_cli
 
 PUBLISHED: dict[str, Path] = {
@@ -107,17 +107,11 @@ def _sort_unknown_last(df: pl.DataFrame, key: str, *, by_count: str | None = Non
     return df.sort([pl.col(key) == UNKNOWN, by_count, key], descending=[False, True, False])
 
 
-def breakdown(documents: pl.DataFrame, sentences: pl.DataFrame, column: str) -> pl.DataFrame:
+def breakdown(summary: CorpusSummary, column: str) -> pl.DataFrame:
     """Documents, sentences and characters per value of ``column`` (``year`` for published)."""
-    if column == "year":
-        doc_key = pl.col("published").dt.year().cast(pl.String).fill_null(UNKNOWN)
-        sent_key = doc_key
-    else:
-        doc_key = sent_key = _label(column)
-    docs = documents.group_by(doc_key.alias(column)).agg(
-        documents=pl.len(), characters=pl.col("n_chars").sum()
-    )
-    sents = sentences.group_by(sent_key.alias(column)).agg(sentences=pl.len())
+    key = _label(column)
+    docs = summary.documents.group_by(key).agg(pl.col("documents", "characters").sum())
+    sents = count_by(summary.sentences, key, "sentences")
     table = docs.join(sents, on=column, how="full", coalesce=True).select(
         column,
         pl.col("documents").fill_null(0),
@@ -160,9 +154,7 @@ def validation_summary(path: Path) -> tuple[int, int] | None:
 
 
 def build_card(
-    documents: pl.DataFrame,
-    sentences: pl.DataFrame,
-    quarantine: pl.DataFrame,
+    summary: CorpusSummary,
     *,
     params: dict[str, Any],
     stages: list[tuple[str, str]],
@@ -175,16 +167,21 @@ def build_card(
     name = str(own.get("dataset_name", "newscorpus"))
     license_id = str(own.get("license", DEFAULT_LICENSE))
     print_fp, md5s = fingerprint(files)
-    n_inputs = documents.height + quarantine.height
-    languages = sorted({v for v in documents["language"].drop_nulls().to_list()})
+    heights = {
+        "documents": summary.n_documents,
+        "sentences": summary.n_sentences,
+        "quarantine": summary.n_quarantined,
+    }
+    n_documents, n_sentences, n_quarantined = heights.values()
+    n_inputs = n_documents + n_quarantined
     front: dict[str, Any] = {
         "pretty_name": name,
         "license": license_id,
         # Hugging Face asks for a name when the license is "other": the texts keep their
         # publishers' terms (see the License section).
         **({"license_name": "publishers-terms"} if license_id == "other" else {}),
-        "language": languages,
-        "size_categories": [_size_category(sentences.height)],
+        "language": summary.languages,
+        "size_categories": [_size_category(n_sentences)],
         "tags": ["news", "sentences", "web-pages", "dvc"],
         "configs": [
             {"config_name": t, "data_files": str(p), **({"default": True} if i == 0 else {})}
@@ -192,30 +189,26 @@ def build_card(
         ],
         "newscorpus": {
             "inputs": n_inputs,
-            "documents": documents.height,
-            "sentences": sentences.height,
-            "quarantined": quarantine.height,
+            "documents": n_documents,
+            "sentences": n_sentences,
+            "quarantined": n_quarantined,
             "fingerprint": f"sha256:{print_fp}",
             "git_commit": git.get("commit"),
             "uncommitted_changes": git.get("uncommitted_changes"),
         },
     }
-    doc_lengths = documents.select(
-        mean=pl.col("n_chars").mean(),
-        median=pl.col("n_chars").median(),
-        min=pl.col("n_chars").min(),
-        max=pl.col("n_chars").max(),
-    ).row(0, named=True)
-    sl = length_stats(sentences)
-    dated = int(documents["published"].is_not_null().sum())
-    span = documents.select(first=pl.col("published").min(), last=pl.col("published").max()).row(
-        0, named=True
-    )
+    doc_lengths = {
+        "mean": summary.document_lengths.mean(),
+        "median": summary.document_lengths.quantile_linear(0.5),
+        "min": summary.document_lengths.min(),
+        "max": summary.document_lengths.max(),
+    }
+    sl = length_stats(summary.sentence_lengths)
+    dated = summary.n_dated
+    first_published, last_published = summary.published_span()
     ingest = params.get("ingest", {}) or {}
-    quarantine_table = (
-        quarantine.group_by(pl.col("reason").cast(pl.String).alias("reason"), pl.col("stage"))
-        .len("inputs")
-        .sort(["inputs", "reason", "stage"], descending=[True, False, False])
+    quarantine_table = summary.quarantine.sort(
+        ["inputs", "reason", "stage"], descending=[True, False, False]
     )
 
     out: list[str] = ["---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).strip()]
@@ -226,20 +219,15 @@ def build_card(
         "",
         "## What it is",
         "",
-        f"A sentence-level corpus of news articles: {documents.height} documents split into "
-        f"{sentences.height} sentences with exact character offsets into the cleaned text, "
+        f"A sentence-level corpus of news articles: {n_documents} documents split into "
+        f"{n_sentences} sentences with exact character offsets into the cleaned text, "
         "and rich page metadata (URL, domain, title, authors, dates, language). Every input "
-        f"file is accounted for: {documents.height} kept + {quarantine.height} quarantined = "
+        f"file is accounted for: {n_documents} kept + {n_quarantined} quarantined = "
         f"{n_inputs} inputs.",
         "",
         "| file | rows | md5 (as in dvc.lock) |",
         "|---|---|---|",
     ]
-    heights = {
-        "documents": documents.height,
-        "sentences": sentences.height,
-        "quarantine": quarantine.height,
-    }
     for table, path in sorted(files.items()):
         out.append(f"| `{path}` | {heights.get(table, '')} | `{md5s[str(path)]}` |")
     out += [
@@ -250,7 +238,7 @@ def build_card(
         "",
         f"Raw news web pages (HTML, gzip, page text dumps) under `{ingest.get('input_dir')}` "
         f"(`ingest.input_dir`): {n_inputs} files, from "
-        f"{documents['domain'].drop_nulls().n_unique()} known domains.",
+        f"{len(summary.domains)} known domains.",
         "",
         "## How it was built",
         "",
@@ -280,21 +268,21 @@ def build_card(
         "",
         "### By domain",
         "",
-        markdown_table(breakdown(documents, sentences, "domain")),
+        markdown_table(breakdown(summary, "domain")),
         "",
         "### By language",
         "",
-        markdown_table(breakdown(documents, sentences, "language")),
+        markdown_table(breakdown(summary, "language")),
         "",
         "### By year of publication (UTC)",
         "",
-        markdown_table(breakdown(documents, sentences, "year")),
+        markdown_table(breakdown(summary, "year")),
         "",
     ]
-    first = span["first"].astimezone(UTC).date().isoformat() if span["first"] else UNKNOWN
-    last = span["last"].astimezone(UTC).date().isoformat() if span["last"] else UNKNOWN
+    first = first_published.astimezone(UTC).date().isoformat() if first_published else UNKNOWN
+    last = last_published.astimezone(UTC).date().isoformat() if last_published else UNKNOWN
     out += [
-        f"{dated} of {documents.height} documents have a publication date ({first} to {last}).",
+        f"{dated} of {n_documents} documents have a publication date ({first} to {last}).",
         "",
     ]
     out += [
@@ -313,7 +301,7 @@ def build_card(
         "Inputs that were not kept, by reason and the stage that dropped them "
         "(`data/processed/quarantine.parquet`; reasons are documented in README.md).",
         "",
-        markdown_table(quarantine_table) if quarantine.height else "None.",
+        markdown_table(quarantine_table) if n_quarantined else "None.",
         "",
         "## Known limitations",
         "",
@@ -352,20 +340,18 @@ def build_card(
 
 
 def write_card(
-    frames: dict[str, pl.DataFrame] | None = None,
+    summary: CorpusSummary | None = None,
     *,
     output: Path = CARD,
     files: dict[str, Path] = PUBLISHED,
     dvc_yaml: Path = Path("dvc.yaml"),
     validation: Path = Path("reports/validation.json"),
 ) -> Path:
-    """Build the card from the published files (or ``frames`` already read from them)."""
-    frames = frames or {t: pl.read_parquet(p) for t, p in files.items()}
+    """Build the card from the published files (or their ``summary`` already computed)."""
+    summary = summary or CorpusSummary.of_files(files)
     params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8")) or {}
     text = build_card(
-        frames["documents"],
-        frames["sentences"],
-        frames["quarantine"],
+        summary,
         params=params,
         stages=stage_list(dvc_yaml),
         files=files,

@@ -11,9 +11,17 @@ tarballs (``npm pack vega@5 vega-lite@5 vega-embed@6``); see reports/templates/V
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
+import math
 import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +33,7 @@ from pipeline.schema import QUARANTINE_REASONS
 PLOTS_DIR = Path("reports/plots")
 TEMPLATE = Path("reports/templates/plots.html")
 UNKNOWN = "(unknown)"
+TABLES = ("documents", "sentences", "quarantine")
 
 # (npm package, file inside the tarball) in load order: vega-embed needs the other two.
 VENDORED: tuple[tuple[str, str], ...] = (
@@ -34,79 +43,254 @@ VENDORED: tuple[tuple[str, str], ...] = (
 )
 
 
-def length_histogram(sentences: pl.DataFrame, bin_chars: int) -> list[dict[str, Any]]:
-    """Sentences per length bin ``[chars_from, chars_from + bin_chars)``, empty bins included."""
-    if bin_chars < 1:
-        raise ValueError("report.length_bin_chars must be >= 1")
-    lengths = sentences.select(pl.col("text").str.len_chars().alias("n"))
-    if lengths.height == 0:
-        return []
-    counts = (
-        lengths.group_by((pl.col("n") // bin_chars * bin_chars).alias("chars_from"))
-        .len("sentences")
-        .sort("chars_from")
-    )
-    found = dict(counts.iter_rows())
-    top = int(counts["chars_from"].max())  # type: ignore[arg-type]
-    return [
-        {
-            "chars_from": start,
-            "chars_to": start + bin_chars - 1,
-            "sentences": int(found.get(start, 0)),
-        }
-        for start in range(0, top + 1, bin_chars)
-    ]
+Frame = pl.DataFrame | pl.LazyFrame
 
 
-def length_stats(sentences: pl.DataFrame) -> dict[str, float]:
-    """Sentence length in characters: mean, quantiles and max (0 for an empty corpus)."""
-    n = pl.col("text").str.len_chars()
-    row = sentences.select(
-        mean=n.mean(),
-        p05=n.quantile(0.05, "nearest"),
-        median=n.median(),
-        p95=n.quantile(0.95, "nearest"),
-        min=n.min(),
-        max=n.max(),
-    ).row(0, named=True)
-    return {k: round(float(v), 2) if v is not None else 0.0 for k, v in row.items()}
+def _lazy(frame: Frame) -> pl.LazyFrame:
+    return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+
+
+def _streamed(query: pl.LazyFrame) -> pl.DataFrame:
+    """Run an aggregation on the streaming engine: the Parquet is read a morsel at a time and
+    only the small result is held, whatever the corpus size."""
+    return query.collect(engine="streaming")
 
 
 def _label(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).fill_null(UNKNOWN)
 
 
-def documents_per_domain(documents: pl.DataFrame) -> list[dict[str, Any]]:
-    """Documents per domain, most documents first (ties by name); no domain is ``(unknown)``."""
-    counts = documents.group_by(_label("domain").alias("domain")).len("documents")
+@dataclass(frozen=True)
+class LengthDistribution:
+    """How many values there are of each length (sorted by length, nulls left out). Quantiles
+    come from the cumulative counts, exactly as Polars computes them on the whole column, in
+    memory bounded by the number of distinct lengths instead of the number of rows."""
+
+    lengths: tuple[int, ...]
+    counts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, frame: Frame, length: pl.Expr) -> LengthDistribution:
+        table = _streamed(
+            _lazy(frame)
+            .select(length.alias("n"))
+            .drop_nulls("n")
+            .group_by("n")
+            .agg(count=pl.len())
+            .sort("n")
+        )
+        return cls(tuple(table["n"].to_list()), tuple(table["count"].to_list()))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @cached_property
+    def _cumulative(self) -> list[int]:
+        return list(itertools.accumulate(self.counts))
+
+    def _at(self, index: int) -> int:
+        """The value at 0-based ``index`` of the sorted column."""
+        return self.lengths[bisect.bisect_right(self._cumulative, index)]
+
+    def mean(self) -> float | None:
+        if not self.total:
+            return None
+        return sum(n * c for n, c in zip(self.lengths, self.counts, strict=True)) / self.total
+
+    def quantile_nearest(self, q: float) -> int | None:
+        """Polars' ``quantile(q, "nearest")``: the value at ``(n - 1) * q`` rounded half up."""
+        if not self.total:
+            return None
+        position = (self.total - 1) * q
+        index = math.floor(position)
+        return self._at(index + 1 if position - index >= 0.5 else index)
+
+    def quantile_linear(self, q: float) -> float | None:
+        """Polars' ``quantile(q, "linear")`` (``median`` is q = 0.5): interpolated between the
+        two values around ``(n - 1) * q``."""
+        if not self.total:
+            return None
+        position = (self.total - 1) * q
+        lower = math.floor(position)
+        low, high = self._at(lower), self._at(math.ceil(position))
+        return low + (high - low) * (position - lower) if high != low else float(low)
+
+    def min(self) -> int | None:
+        return self.lengths[0] if self.lengths else None
+
+    def max(self) -> int | None:
+        return self.lengths[-1] if self.lengths else None
+
+
+def sentence_lengths(sentences: Frame) -> LengthDistribution:
+    """Sentences per length in characters (``text`` read a morsel at a time, never held)."""
+    return LengthDistribution.of(sentences, pl.col("text").str.len_chars())
+
+
+def length_histogram(lengths: LengthDistribution, bin_chars: int) -> list[dict[str, Any]]:
+    """Sentences per length bin ``[chars_from, chars_from + bin_chars)``, empty bins included."""
+    if bin_chars < 1:
+        raise ValueError("report.length_bin_chars must be >= 1")
+    if not lengths.lengths:
+        return []
+    found: Counter[int] = Counter()
+    for n, count in zip(lengths.lengths, lengths.counts, strict=True):
+        found[n // bin_chars * bin_chars] += count
+    return [
+        {"chars_from": start, "chars_to": start + bin_chars - 1, "sentences": found[start]}
+        for start in range(0, max(found) + 1, bin_chars)
+    ]
+
+
+def length_stats(lengths: LengthDistribution) -> dict[str, float]:
+    """Sentence length in characters: mean, quantiles and max (0 for an empty corpus)."""
+    row = {
+        "mean": lengths.mean(),
+        "p05": lengths.quantile_nearest(0.05),
+        "median": lengths.quantile_linear(0.5),
+        "p95": lengths.quantile_nearest(0.95),
+        "min": lengths.min(),
+        "max": lengths.max(),
+    }
+    return {k: round(float(v), 2) if v is not None else 0.0 for k, v in row.items()}
+
+
+def document_keys(documents: Frame) -> pl.DataFrame:
+    """Documents and characters per (domain, language, publication year and month), with the
+    first and last publication time of each group: every per-document count of the report
+    comes from this table, whose size follows the number of groups, not of documents."""
+    published = pl.col("published")
+    return _streamed(
+        _lazy(documents)
+        .select("domain", "language", "published", "n_chars")
+        .group_by(
+            "domain",
+            "language",
+            published.dt.year().alias("year"),
+            published.dt.strftime("%Y-%m").alias("month"),
+        )
+        .agg(
+            documents=pl.len(),
+            characters=pl.col("n_chars").sum(),
+            first=published.min(),
+            last=published.max(),
+        )
+    )
+
+
+def sentence_keys(sentences: Frame) -> pl.DataFrame:
+    """Sentences per (domain, language, publication year) of their document."""
+    return _streamed(
+        _lazy(sentences)
+        .select("domain", "language", "published")
+        .group_by("domain", "language", pl.col("published").dt.year().alias("year"))
+        .agg(sentences=pl.len())
+    )
+
+
+def quarantine_keys(quarantine: Frame) -> pl.DataFrame:
+    """Quarantined inputs per (reason, stage)."""
+    return _streamed(
+        _lazy(quarantine)
+        .select(pl.col("reason").cast(pl.String), "stage")
+        .group_by("reason", "stage")
+        .agg(inputs=pl.len())
+    )
+
+
+def count_by(table: pl.DataFrame, key: pl.Expr, count: str) -> pl.DataFrame:
+    """Sum of ``count`` per value of ``key`` (an expression named after its column)."""
+    return table.group_by(key).agg(pl.col(count).sum())
+
+
+def documents_per_domain(keys: pl.DataFrame) -> list[dict[str, Any]]:
+    """Documents per domain, most documents first (ties by name); no domain is ``(unknown)``.
+    ``keys`` is a ``document_keys`` table."""
+    counts = count_by(keys, _label("domain"), "documents")
     return counts.sort(["documents", "domain"], descending=[True, False]).to_dicts()
 
 
-def documents_per_month(documents: pl.DataFrame) -> list[dict[str, Any]]:
+def documents_per_month(keys: pl.DataFrame) -> list[dict[str, Any]]:
     """Documents per publication month (``YYYY-MM``, UTC) in time order; undated last."""
-    month = pl.col("published").dt.strftime("%Y-%m").fill_null(UNKNOWN).alias("month")
-    counts = documents.group_by(month).len("documents")
+    counts = count_by(keys, pl.col("month").fill_null(UNKNOWN), "documents")
     return counts.sort(pl.col("month") == UNKNOWN, "month").to_dicts()
 
 
-def quarantine_per_reason(quarantine: pl.DataFrame) -> list[dict[str, Any]]:
-    """Quarantined inputs for every reason of the closed set (zeros too, so revisions align)."""
-    found = dict(quarantine.group_by(pl.col("reason").cast(pl.String)).len().iter_rows())
+def quarantine_per_reason(keys: pl.DataFrame) -> list[dict[str, Any]]:
+    """Quarantined inputs for every reason of the closed set (zeros too, so revisions align).
+    ``keys`` is a ``quarantine_keys`` table."""
+    found = dict(count_by(keys, pl.col("reason"), "inputs").iter_rows())
     return [{"reason": r, "documents": int(found.get(r, 0))} for r in QUARANTINE_REASONS]
 
 
-def plot_tables(
-    documents: pl.DataFrame,
-    sentences: pl.DataFrame,
-    quarantine: pl.DataFrame,
-    bin_chars: int,
-) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class CorpusSummary:
+    """Everything the metrics, plots and dataset card say about the published tables, from
+    streamed aggregations: its size follows the number of domains, languages, months and
+    distinct lengths, never the number of documents or sentences."""
+
+    documents: pl.DataFrame  # document_keys
+    sentences: pl.DataFrame  # sentence_keys
+    quarantine: pl.DataFrame  # quarantine_keys
+    sentence_lengths: LengthDistribution
+    document_lengths: LengthDistribution  # n_chars
+
+    @classmethod
+    def scan(cls, documents: Frame, sentences: Frame, quarantine: Frame) -> CorpusSummary:
+        return cls(
+            documents=document_keys(documents),
+            sentences=sentence_keys(sentences),
+            quarantine=quarantine_keys(quarantine),
+            sentence_lengths=sentence_lengths(sentences),
+            document_lengths=LengthDistribution.of(documents, pl.col("n_chars")),
+        )
+
+    @classmethod
+    def of_files(cls, files: Mapping[str, Path]) -> CorpusSummary:
+        return cls.scan(*(pl.scan_parquet(files[t]) for t in TABLES))
+
+    @property
+    def n_documents(self) -> int:
+        return int(self.documents["documents"].sum())
+
+    @property
+    def n_sentences(self) -> int:
+        return int(self.sentences["sentences"].sum())
+
+    @property
+    def n_quarantined(self) -> int:
+        return int(self.quarantine["inputs"].sum())
+
+    @property
+    def n_dated(self) -> int:
+        return int(self.documents.filter(pl.col("year").is_not_null())["documents"].sum())
+
+    @property
+    def n_characters(self) -> int:
+        return int(self.documents["characters"].sum())
+
+    @property
+    def domains(self) -> list[str]:
+        return sorted(self.documents["domain"].drop_nulls().unique().to_list())
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.documents["language"].drop_nulls().unique().to_list())
+
+    def published_span(self) -> tuple[datetime | None, datetime | None]:
+        """First and last publication time (``None`` when no document is dated)."""
+        first, last = self.documents.select(pl.col("first").min(), pl.col("last").max()).row(0)
+        return first, last
+
+
+def plot_tables(summary: CorpusSummary, bin_chars: int) -> dict[str, list[dict[str, Any]]]:
     """File stem -> rows, one entry per plot declared in dvc.yaml."""
     return {
-        "sentence_length": length_histogram(sentences, bin_chars),
-        "documents_per_domain": documents_per_domain(documents),
-        "documents_per_month": documents_per_month(documents),
-        "quarantine_reasons": quarantine_per_reason(quarantine),
+        "sentence_length": length_histogram(summary.sentence_lengths, bin_chars),
+        "documents_per_domain": documents_per_domain(summary.documents),
+        "documents_per_month": documents_per_month(summary.documents),
+        "quarantine_reasons": quarantine_per_reason(summary.quarantine),
     }
 
 

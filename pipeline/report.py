@@ -12,46 +12,58 @@ import polars as pl
 import typer
 
 from pipeline.card import CARD, write_card
-from pipeline.plots import PLOTS_DIR, UNKNOWN, length_stats, plot_tables, write_plot
+from pipeline.plots import (
+    PLOTS_DIR,
+    UNKNOWN,
+    CorpusSummary,
+    Frame,
+    count_by,
+    length_stats,
+    plot_tables,
+    write_plot,
+)
 from pipeline.stage import STATS_DIR, load_params, run_cli, write_json
 
 STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
 DEFAULT_BIN_CHARS = 25
 
 
-def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+def _counts(table: pl.DataFrame, column: str, count: str) -> dict[str, int]:
     label = pl.col(column).cast(pl.String).fill_null(UNKNOWN)
-    return {str(k): int(n) for k, n in frame.group_by(label).len().sort(column).iter_rows()}
+    return {str(k): int(n) for k, n in count_by(table, label, count).sort(column).iter_rows()}
 
 
 def corpus_metrics(
-    inventory: pl.DataFrame,
-    documents: pl.DataFrame,
-    sentences: pl.DataFrame,
-    quarantine: pl.DataFrame,
+    inventory: Frame, documents: Frame, sentences: Frame, quarantine: Frame
 ) -> dict[str, Any]:
     """Counts a researcher cites: inputs, kept, quarantined by reason and stage, sentences."""
-    lengths = length_stats(sentences)
+    return summary_metrics(inventory, CorpusSummary.scan(documents, sentences, quarantine))
+
+
+def summary_metrics(inventory: Frame, summary: CorpusSummary) -> dict[str, Any]:
+    """``corpus_metrics`` from the published tables' summary (and the inventory, only counted)."""
+    lengths = length_stats(summary.sentence_lengths)
+    n_inputs = inventory.lazy().select(pl.len()).collect(engine="streaming").item()
     return {
         "documents": {
-            "input": inventory.height,
-            "kept": documents.height,
-            "quarantined": quarantine.height,
-            "quarantined_by_reason": _counts(quarantine, "reason"),
-            "quarantined_by_stage": _counts(quarantine, "stage"),
-            "by_language": _counts(documents, "language"),
-            "dated": int(documents["published"].is_not_null().sum()),
+            "input": int(n_inputs),
+            "kept": summary.n_documents,
+            "quarantined": summary.n_quarantined,
+            "quarantined_by_reason": _counts(summary.quarantine, "reason", "inputs"),
+            "quarantined_by_stage": _counts(summary.quarantine, "stage", "inputs"),
+            "by_language": _counts(summary.documents, "language", "documents"),
+            "dated": summary.n_dated,
         },
         "sentences": {
-            "count": sentences.height,
+            "count": summary.n_sentences,
             "mean_chars": lengths["mean"],
             "median_chars": lengths["median"],
             "p05_chars": lengths["p05"],
             "p95_chars": lengths["p95"],
             "max_chars": lengths["max"],
         },
-        "characters": int(documents["n_chars"].sum()),
-        "domains": documents["domain"].drop_nulls().n_unique(),
+        "characters": summary.n_characters,
+        "domains": len(summary.domains),
     }
 
 
@@ -65,12 +77,9 @@ def main(
     card: Path = typer.Option(CARD),
 ) -> None:
     params = load_params("report")
-    frames = {
-        "documents": pl.read_parquet(documents),
-        "sentences": pl.read_parquet(sentences),
-        "quarantine": pl.read_parquet(quarantine),
-    }
-    metrics = corpus_metrics(pl.read_parquet(inventory), **frames)
+    files = {"documents": documents, "sentences": sentences, "quarantine": quarantine}
+    summary = CorpusSummary.of_files(files)
+    metrics = summary_metrics(pl.scan_parquet(inventory), summary)
     stage_stats = {
         stage: json.loads((STATS_DIR / f"{stage}.json").read_text(encoding="utf-8"))
         for stage in STAGES
@@ -82,13 +91,9 @@ def main(
     metrics["seconds_total"] = round(sum(s["seconds"] for s in stage_stats.values()), 3)
     write_json(metrics, output)
     bin_chars = int(params.get("length_bin_chars", DEFAULT_BIN_CHARS))
-    for name, rows in plot_tables(**frames, bin_chars=bin_chars).items():
+    for name, rows in plot_tables(summary, bin_chars=bin_chars).items():
         write_plot(rows, plots_dir / f"{name}.json")
-    write_card(
-        frames,
-        output=card,
-        files={"documents": documents, "sentences": sentences, "quarantine": quarantine},
-    )
+    write_card(summary, output=card, files=files)
     print(json.dumps(metrics["documents"], sort_keys=True))
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,15 @@ import polars as pl
 import pytest
 
 from pipeline.plots import (
+    LengthDistribution,
+    document_keys,
     documents_per_domain,
     documents_per_month,
     length_histogram,
+    length_stats,
+    quarantine_keys,
     quarantine_per_reason,
+    sentence_lengths,
 )
 from pipeline.schema import QUARANTINE_REASONS
 from tests.dvcrepo import dvc
@@ -43,16 +49,16 @@ def _plot(repo: Path, name: str) -> list[dict[str, Any]]:
 
 def test_histogram_has_empty_bins_and_right_edges() -> None:
     sentences = pl.DataFrame({"text": ["a" * 3, "b" * 9, "c" * 10, "d" * 31]})
-    rows = length_histogram(sentences, 10)
+    rows = length_histogram(sentence_lengths(sentences), 10)
     assert rows == [
         {"chars_from": 0, "chars_to": 9, "sentences": 2},
         {"chars_from": 10, "chars_to": 19, "sentences": 1},
         {"chars_from": 20, "chars_to": 29, "sentences": 0},
         {"chars_from": 30, "chars_to": 39, "sentences": 1},
     ]
-    assert length_histogram(sentences.head(0), 10) == []
+    assert length_histogram(sentence_lengths(sentences.head(0)), 10) == []
     with pytest.raises(ValueError):
-        length_histogram(sentences, 0)
+        length_histogram(sentence_lengths(sentences), 0)
 
 
 def test_domain_month_and_reason_tables_keep_unknowns_and_zeros() -> None:
@@ -60,34 +66,61 @@ def test_domain_month_and_reason_tables_keep_unknowns_and_zeros() -> None:
     documents = pl.DataFrame(
         {
             "domain": ["b.example", None, "a.example", "b.example"],
+            "language": ["en", "en", None, "fr"],
             "published": [
                 datetime(2024, 3, 31, 23, 0, tzinfo=utc),
                 None,
                 datetime(2023, 1, 1, tzinfo=utc),
                 datetime(2024, 3, 1, tzinfo=utc),
             ],
+            "n_chars": [10, 20, 30, 40],
         }
     )
-    assert documents_per_domain(documents) == [
+    keys = document_keys(documents)
+    assert documents_per_domain(keys) == [
         {"domain": "b.example", "documents": 2},
         {"domain": "(unknown)", "documents": 1},
         {"domain": "a.example", "documents": 1},
     ]
-    assert documents_per_month(documents) == [
+    assert documents_per_month(keys) == [
         {"month": "2023-01", "documents": 1},
         {"month": "2024-03", "documents": 2},
         {"month": "(unknown)", "documents": 1},
     ]
     quarantine = pl.DataFrame(
-        {"reason": ["empty", "binary", "empty"]},
-        schema={"reason": pl.Enum(list(QUARANTINE_REASONS))},
+        {"reason": ["empty", "binary", "empty"], "stage": ["ingest"] * 3},
+        schema={"reason": pl.Enum(list(QUARANTINE_REASONS)), "stage": pl.String},
     )
-    rows = quarantine_per_reason(quarantine)
+    rows = quarantine_per_reason(quarantine_keys(quarantine))
     assert [r["reason"] for r in rows] == list(QUARANTINE_REASONS)
     assert {r["reason"]: r["documents"] for r in rows if r["documents"]} == {
         "empty": 2,
         "binary": 1,
     }
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_length_distribution_gives_polars_own_statistics(seed: int) -> None:
+    """Quantiles from the per-length counts equal Polars' on the whole column: odd and even
+    sizes, ties, a single value, quantile positions that fall exactly half-way."""
+    rng = random.Random(seed)
+    size = rng.choice([1, 2, 3, 4, 5, 20, 21, 101, rng.randint(1, 3000)])
+    spread = rng.choice([1, 3, 50, 5000])
+    column = pl.Series("n", [rng.randint(0, spread) for _ in range(size)], dtype=pl.Int64)
+    lengths = LengthDistribution.of(column.to_frame(), pl.col("n"))
+    assert lengths.total == size
+    for q in (0.05, 0.25, 0.5, 0.75, 0.95, rng.random()):
+        assert lengths.quantile_nearest(q) == column.quantile(q, "nearest"), q
+        assert lengths.quantile_linear(q) == column.quantile(q, "linear"), q
+    assert lengths.quantile_linear(0.5) == column.median()
+    assert lengths.mean() == column.mean()
+    assert (lengths.min(), lengths.max()) == (column.min(), column.max())
+
+
+def test_length_stats_of_an_empty_corpus_are_zeros() -> None:
+    empty = sentence_lengths(pl.DataFrame({"text": []}, schema={"text": pl.String}))
+    assert empty.total == 0
+    assert set(length_stats(empty).values()) == {0.0}
 
 
 # --- the real pipeline ------------------------------------------------------------------------

@@ -84,15 +84,16 @@ def sentence_rows(
 
 @dataclass(frozen=True)
 class SegmentBatch:
-    """Batch function for the engine: each document row comes back with its sentences."""
+    """Batch function for the engine: the sentences of each document, in order. Only them: the
+    document itself would travel back to the driver for nothing (a document that overruns its
+    time budget comes back from the engine as its input row)."""
 
     max_chars: int
     default_language: str = "en"
 
     def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [
-            {**doc, "sentences": sentence_rows(doc, self.max_chars, self.default_language)}
-            for doc in docs
+            {"sentences": sentence_rows(doc, self.max_chars, self.default_language)} for doc in docs
         ]
 
 

@@ -595,7 +595,7 @@ def derived_chunks(
 def _sentence_chunks(
     source: Source, columns: list[str], documents: Source, facts: CorpusFacts, rows: int
 ) -> Iterator[pl.DataFrame]:
-    texts = DocumentTexts(documents, max(rows // 20, 64))
+    texts = DocumentTexts(documents, max(rows // 20, 1))
     previous: tuple[Any, ...] | None = None
     for chunk in _whole_documents(_read_batches(source, columns, rows)):
         ids = chunk["doc_id"].drop_nulls()

@@ -186,10 +186,10 @@ def sources_of(frames: dict[str, pl.DataFrame]) -> dict[str, Source]:
 
 
 def _validate(
-    corpus: Corpus, docs_dir: Path | None = None, **chunking: int
+    corpus: Corpus, docs_dir: Path | None = None, *, chunks: dict[str, int] | None = None
 ) -> tuple[list[Failure], dict[str, Any]]:
     return validate_tables(
-        sources_of(corpus.frames), SUITES, {**_params(), **chunking}, docs_dir, SERIAL
+        sources_of(corpus.frames), SUITES, {**_params(), **(chunks or {})}, docs_dir, SERIAL
     )
 
 
@@ -522,7 +522,7 @@ def test_tiny_chunks_give_the_same_results_as_one_chunk() -> None:
     """Every suite, chunked or not: the same successes, counts and sample rows."""
     corpus, _ = broken_corpus()
     whole_failures, whole = _validate(corpus)
-    chunked_failures, chunked = _validate(corpus, **TINY)
+    chunked_failures, chunked = _validate(corpus, chunks=TINY)
     assert _summary_counts(chunked) == _summary_counts(whole)
     assert {n: s["rows"] for n, s in chunked.items()} == {n: s["rows"] for n, s in whole.items()}
     assert [f.describe() for f in chunked_failures] == [f.describe() for f in whole_failures]
@@ -537,7 +537,7 @@ def test_a_failure_in_a_later_chunk_is_caught(tmp_path: Path) -> None:
     victim = f["sentences"].filter(pl.col("doc_id") == last)["sentence_id"][-1]
     f["sentences"] = _set(f["sentences"], "sentence_id", victim, "text", "<b>Breaking</b> news")
     docs = tmp_path / "data_docs"
-    failures, summary = _validate(corpus, docs, **TINY)
+    failures, summary = _validate(corpus, docs, chunks=TINY)
     counted = _failure_for(
         failures, "documents", "expect_column_values_to_be_in_set", "n_chars_matches_text"
     )
@@ -564,7 +564,7 @@ def test_a_duplicate_id_split_across_chunks_is_caught() -> None:
     sentences = f["sentences"].sort("doc_id", "sentence_index")
     first_sentence, last_sentence = sentences["sentence_id"][0], sentences["sentence_id"][-1]
     f["sentences"] = _set(sentences, "sentence_id", last_sentence, "sentence_id", first_sentence)
-    failures, _ = _validate(corpus, **TINY)
+    failures, _ = _validate(corpus, chunks=TINY)
     dup = _failure_for(failures, "cleaned", "expect_column_values_to_be_in_set", "doc_id_is_unique")
     assert dup.unexpected_count == 2
     assert {r["doc_id"] for r in dup.sample_rows} == {first}
@@ -588,7 +588,7 @@ def test_mostly_applies_to_the_whole_table_not_to_each_chunk() -> None:
             .otherwise(pl.col("text"))
         )
     chunks = {"chunk_rows": 300, "chunk_documents": 40}  # three chunks per table
-    _, summary = _validate(corpus, **chunks)
+    _, summary = _validate(corpus, chunks=chunks)
     html = [
         e
         for e in summary["documents"]["expectations"]
@@ -603,7 +603,7 @@ def test_mostly_applies_to_the_whole_table_not_to_each_chunk() -> None:
         .then(pl.col("text").str.replace(r"\.", ". <br>"))
         .otherwise(pl.col("text"))
     )
-    failures, _ = _validate(corpus, **chunks)
+    failures, _ = _validate(corpus, chunks=chunks)
     html_failure = _failure_for(
         failures, "documents", "expect_column_values_to_not_match_regex", "text"
     )
@@ -617,11 +617,11 @@ def test_parquet_tables_on_worker_processes_match_in_process(tmp_path: Path) -> 
     paths: dict[str, Source] = {}
     for name, frame in sources_of(corpus.frames).items():
         assert isinstance(frame, pl.DataFrame)
-        paths[name] = tmp_path / f"{name}.parquet"
-        frame.write_parquet(paths[name], row_group_size=3)
+        path = paths[name] = tmp_path / f"{name}.parquet"
+        frame.write_parquet(path, row_group_size=3)
     params = {**_params(), **TINY}
     pool = EngineConfig(name="local", workers=2)
     failures, summary = validate_tables(paths, SUITES, params, None, pool)
-    serial_failures, serial = _validate(corpus, **TINY)
+    serial_failures, serial = _validate(corpus, chunks=TINY)
     assert _summary_counts(summary) == _summary_counts(serial)
     assert [f.describe() for f in failures] == [f.describe() for f in serial_failures]

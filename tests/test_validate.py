@@ -17,15 +17,17 @@ import pytest
 import yaml
 
 from pipeline import schema
+from pipeline.engine import EngineConfig
 from pipeline.validate import (
     REASON_STAGES,
     SUITE_TABLES,
     Failure,
+    Source,
     accounting_checks,
     reason_fits_stage,
-    run_suites,
     sentence_checks,
     suite_parameters,
+    validate_tables,
     with_derived_checks,
 )
 from tests.dvcrepo import ROOT
@@ -167,9 +169,28 @@ def _params() -> dict[str, Any]:
     return params
 
 
-def _validate(corpus: Corpus, docs_dir: Path | None = None) -> tuple[list[Failure], dict[str, Any]]:
-    frames = corpus.derived()
-    return run_suites(frames, SUITES, suite_parameters(_params(), frames), docs_dir)
+SERIAL = EngineConfig(name="serial")
+
+
+def sources_of(frames: dict[str, pl.DataFrame]) -> dict[str, Source]:
+    """The tables validate reads, sorted as the stages write them."""
+    sources: dict[str, Source] = {
+        name: frame.sort(schema.SORT_KEYS[name], nulls_last=True)
+        if name in schema.SORT_KEYS
+        else frame
+        for name, frame in frames.items()
+        if name != "accounting"
+    }
+    sources["inventory"] = frames["accounting"]
+    return sources
+
+
+def _validate(
+    corpus: Corpus, docs_dir: Path | None = None, *, chunks: dict[str, int] | None = None
+) -> tuple[list[Failure], dict[str, Any]]:
+    return validate_tables(
+        sources_of(corpus.frames), SUITES, {**_params(), **(chunks or {})}, docs_dir, SERIAL
+    )
 
 
 def _set(df: pl.DataFrame, key: str, value: Any, column: str, new: Any) -> pl.DataFrame:
@@ -195,8 +216,7 @@ def _parameter_names(value: Any) -> Iterator[str]:
 
 
 def test_every_suite_exists_and_every_parameter_is_defined() -> None:
-    frames = good_corpus().derived()
-    parameters = suite_parameters(_params(), frames)
+    parameters = suite_parameters(_params(), input_files=5)
     for name in SUITE_TABLES:
         spec = json.loads((SUITES / f"{name}.json").read_text(encoding="utf-8"))
         assert spec["name"] == name
@@ -479,3 +499,129 @@ def test_sentence_length_distribution_gates() -> None:
         and fl.expectation == "expect_column_values_to_be_between"
     ]
     assert short and short[0].sample_rows, "p10 gate did not fail with sample rows"
+
+
+# ------------------------------------------------------------------------------------------
+# chunked validation: what one chunk cannot see, and results added up over chunks
+# ------------------------------------------------------------------------------------------
+
+TINY = {"chunk_rows": 7, "chunk_documents": 2}  # several chunks per table, even here
+
+
+def _summary_counts(summary: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        name: [
+            (e["expectation"], e["column"], e["success"], e["unexpected_count"])
+            for e in suite["expectations"]
+        ]
+        for name, suite in summary.items()
+    }
+
+
+def test_tiny_chunks_give_the_same_results_as_one_chunk() -> None:
+    """Every suite, chunked or not: the same successes, counts and sample rows."""
+    corpus, _ = broken_corpus()
+    whole_failures, whole = _validate(corpus)
+    chunked_failures, chunked = _validate(corpus, chunks=TINY)
+    assert _summary_counts(chunked) == _summary_counts(whole)
+    assert {n: s["rows"] for n, s in chunked.items()} == {n: s["rows"] for n, s in whole.items()}
+    assert [f.describe() for f in chunked_failures] == [f.describe() for f in whole_failures]
+
+
+def test_a_failure_in_a_later_chunk_is_caught(tmp_path: Path) -> None:
+    corpus = good_corpus(9)
+    f = corpus.frames
+    # the last document in doc_id order, so its rows are in the last chunk of every table
+    last = f["documents"]["doc_id"].sort()[-1]
+    f["documents"] = _set(f["documents"], "doc_id", last, "n_chars", 3)
+    victim = f["sentences"].filter(pl.col("doc_id") == last)["sentence_id"][-1]
+    f["sentences"] = _set(f["sentences"], "sentence_id", victim, "text", "<b>Breaking</b> news")
+    docs = tmp_path / "data_docs"
+    failures, summary = _validate(corpus, docs, chunks=TINY)
+    counted = _failure_for(
+        failures, "documents", "expect_column_values_to_be_in_set", "n_chars_matches_text"
+    )
+    assert counted.unexpected_count == 1
+    assert counted.sample_rows == [{"doc_id": last}]
+    offsets = _failure_for(
+        failures, "sentences", "expect_column_values_to_be_in_set", "offsets_slice_back"
+    )
+    assert offsets.unexpected_count == 1 and offsets.sample_rows == [{"sentence_id": victim}]
+    assert summary["sentences"]["rows"] == f["sentences"].height
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in docs.rglob("*.html"))
+    assert victim in pages and last in pages
+    # one validation result per suite, however many chunks
+    assert len(list((docs / "validations").rglob("*.html"))) == len(SUITE_TABLES)
+
+
+def test_a_duplicate_id_split_across_chunks_is_caught() -> None:
+    corpus = good_corpus(9)
+    f = corpus.frames
+    cleaned = f["cleaned"].sort("source_path")
+    first, last = cleaned["doc_id"][0], cleaned["doc_id"][-1]
+    # the last row (last chunk) takes the first row's (first chunk's) doc_id
+    f["cleaned"] = _set(cleaned, "doc_id", last, "doc_id", first)
+    sentences = f["sentences"].sort("doc_id", "sentence_index")
+    first_sentence, last_sentence = sentences["sentence_id"][0], sentences["sentence_id"][-1]
+    f["sentences"] = _set(sentences, "sentence_id", last_sentence, "sentence_id", first_sentence)
+    failures, _ = _validate(corpus, chunks=TINY)
+    dup = _failure_for(failures, "cleaned", "expect_column_values_to_be_in_set", "doc_id_is_unique")
+    assert dup.unexpected_count == 2
+    assert {r["doc_id"] for r in dup.sample_rows} == {first}
+    dup = _failure_for(
+        failures, "sentences", "expect_column_values_to_be_in_set", "sentence_id_is_unique"
+    )
+    assert dup.unexpected_count == 2
+    assert {r["sentence_id"] for r in dup.sample_rows} == {first_sentence}
+
+
+def test_mostly_applies_to_the_whole_table_not_to_each_chunk() -> None:
+    """One document of 120 with a tag is within `mostly: 0.99`, although its chunk of two is
+    not; a second one per 100 is not."""
+    corpus = good_corpus(120)
+    f = corpus.frames
+    tagged = f["documents"]["doc_id"].sort()[-1]
+    for name in ("cleaned", "documents"):
+        f[name] = f[name].with_columns(
+            text=pl.when(pl.col("doc_id") == tagged)
+            .then(pl.col("text").str.replace(r"\.", ". <br>"))
+            .otherwise(pl.col("text"))
+        )
+    chunks = {"chunk_rows": 300, "chunk_documents": 40}  # three chunks per table
+    _, summary = _validate(corpus, chunks=chunks)
+    html = [
+        e
+        for e in summary["documents"]["expectations"]
+        if e["expectation"] == "expect_column_values_to_not_match_regex"
+        and e["column"] == "text"
+        and e["unexpected_count"]
+    ]
+    assert [(e["success"], e["unexpected_count"]) for e in html] == [(True, 1)]
+    second = f["documents"]["doc_id"].sort()[0]
+    f["documents"] = f["documents"].with_columns(
+        text=pl.when(pl.col("doc_id") == second)
+        .then(pl.col("text").str.replace(r"\.", ". <br>"))
+        .otherwise(pl.col("text"))
+    )
+    failures, _ = _validate(corpus, chunks=chunks)
+    html_failure = _failure_for(
+        failures, "documents", "expect_column_values_to_not_match_regex", "text"
+    )
+    assert html_failure.unexpected_count == 2
+
+
+def test_parquet_tables_on_worker_processes_match_in_process(tmp_path: Path) -> None:
+    """The stage's path: Parquet files read in chunks, GX on a process pool (two workers);
+    the same results as in-process on frames."""
+    corpus, _ = broken_corpus()
+    paths: dict[str, Source] = {}
+    for name, frame in sources_of(corpus.frames).items():
+        assert isinstance(frame, pl.DataFrame)
+        path = paths[name] = tmp_path / f"{name}.parquet"
+        frame.write_parquet(path, row_group_size=3)
+    params = {**_params(), **TINY}
+    pool = EngineConfig(name="local", workers=2)
+    failures, summary = validate_tables(paths, SUITES, params, None, pool)
+    serial_failures, serial = _validate(corpus, chunks=TINY)
+    assert _summary_counts(summary) == _summary_counts(serial)
+    assert [f.describe() for f in failures] == [f.describe() for f in serial_failures]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow.parquet as pq
 import typer
 
 from pipeline import schema
@@ -24,6 +22,7 @@ from pipeline.stage import (
     merge_quarantine,
     quarantine_rows,
     run_cli,
+    stream_rows,
     timed_stage,
     write_parquet,
 )
@@ -109,19 +108,6 @@ def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema.SEGMENTED) if rows else schema.empty(schema.SEGMENTED)
 
 
-def read_columns(
-    path: Path, columns: Sequence[str], batch_rows: int = 256
-) -> Iterator[dict[str, Any]]:
-    """Rows of ``columns`` of a Parquet file, read a batch at a time, in memory that does not
-    grow with the file. ``pre_buffer=False``: with pyarrow's default the reader keeps the
-    column chunks it pre-read for every row group until it is closed, so a pass over the file
-    grows the process by about the file's compressed size (+370 MB over the 430 MB
-    cleaned.parquet of 100,000 documents)."""
-    with pq.ParquetFile(path, pre_buffer=False) as reader:
-        for batch in reader.iter_batches(batch_size=batch_rows, columns=list(columns)):
-            yield from batch.to_pylist()
-
-
 def quarantined(row: dict[str, Any]) -> dict[str, Any]:
     """The quarantine row of a document that overran its time budget: only the quarantine
     columns, so the text and sentences are not held until the stage ends."""
@@ -137,7 +123,7 @@ def main(
 ) -> None:
     params = load_params(STAGE)
     engine = EngineConfig.from_params(load_params("engine"))
-    docs = read_columns(input, INPUT_COLUMNS)
+    docs = stream_rows(input, columns=INPUT_COLUMNS)
     fn = SegmentBatch(int(params["max_sentence_chars"]), str(params["language"]))
     with timed_stage(STAGE) as stats:
         dropped: list[dict[str, Any]] = []

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 
 from pipeline import schema
 from pipeline.engine import TIMEOUT_KEY
-from pipeline.segment import INPUT_COLUMNS, quarantined, read_columns
+from pipeline.segment import INPUT_COLUMNS, quarantined
+from pipeline.stage import stream_rows
 
 ROW_GROUPS = 400
 ROWS_PER_GROUP = 16
@@ -36,22 +37,22 @@ def _incompressible_file(path: Path) -> int:
     return path.stat().st_size
 
 
-def test_read_columns_gives_every_row_of_the_chosen_columns(tmp_path: Path) -> None:
+def test_stream_rows_gives_every_row_of_the_chosen_columns(tmp_path: Path) -> None:
     path = tmp_path / "docs.parquet"
     _incompressible_file(path)
-    rows = list(read_columns(path, ["doc_id", "text"], batch_rows=50))
+    rows = list(stream_rows(path, batch_rows=50, columns=["doc_id", "text"]))
     expected = pl.read_parquet(path, columns=["doc_id", "text"]).to_dicts()
     assert rows == expected
 
 
-def test_read_columns_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+def test_stream_rows_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     """pyarrow's default reader (pre_buffer) keeps every row group it pre-read until it is
     closed: a pass over the file then holds about the file's compressed size."""
     path = tmp_path / "docs.parquet"
     size = _incompressible_file(path)
     before = pa.total_allocated_bytes()
     peak = 0
-    for _ in read_columns(path, ["doc_id", "text"], batch_rows=ROWS_PER_GROUP):
+    for _ in stream_rows(path, batch_rows=ROWS_PER_GROUP, columns=["doc_id", "text"]):
         peak = max(peak, pa.total_allocated_bytes() - before)
     assert peak < size / 10, (peak, size)
 

@@ -30,8 +30,8 @@ STAGE = "clean"
 def clean_frame(extracted: pl.DataFrame, min_chars: int) -> pl.DataFrame:
     """Cleaned text with its counts; ``reason``/``detail`` set where the text is too short."""
     cleaned = extracted.with_columns(
+        # clean_text normalises to NFC itself
         pl.col("text")
-        .str.normalize("NFC")
         .map_elements(clean_text, return_dtype=pl.String, skip_nulls=True)
         .fill_null("")
     ).with_columns(

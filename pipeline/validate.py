@@ -22,8 +22,10 @@ import copy
 import dataclasses
 import json
 import logging
+import math
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -196,41 +198,114 @@ def offsets_slice_back(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.S
     )
 
 
-def domain_repeats(sentences: pl.LazyFrame, documents: pl.LazyFrame) -> pl.DataFrame:
+# Rows whose 64-bit hashes are grouped at once. A group_by over hashes holds one entry (with
+# ``n_unique``: one hash set) per distinct hash, i.e. per sentence: on larger tables the
+# (hash, value) pairs are spilled to a temporary Parquet file and grouped one hash part at a
+# time, so the driver's memory is that of one part. 1k/10k corpora stay one part.
+HASH_PART_ROWS = 2_000_000
+# Sentences read at a time for the facts. Polars' streaming engine held far more than this
+# when the texts were read (~1.2 GB at 100k documents for one filter over them).
+FACT_READ_ROWS = 50_000
+
+
+def hash_parts(rows: int) -> int:
+    return max(1, math.ceil(rows / HASH_PART_ROWS))
+
+
+def _row_count(source: Source) -> int:
+    if isinstance(source, pl.DataFrame):
+        return source.height
+    return int(pq.ParquetFile(source).metadata.num_rows)
+
+
+def repeated_keys(
+    pairs: Iterable[pl.DataFrame], rows: int, count: pl.Expr, parts: int | None = None
+) -> pl.DataFrame:
+    """The ``_key`` (UInt64) values of the ``pairs`` frames whose group's ``count`` is over 1,
+    in no particular order. ``rows`` (an upper bound of the pairs) sets the number of hash
+    parts; a part holds every pair of its keys, so the keys found never depend on it."""
+    parts = hash_parts(rows) if parts is None else parts
+
+    def repeated(frame: pl.LazyFrame) -> pl.DataFrame:
+        return (
+            frame.group_by("_key")
+            .agg(_n=count)
+            .filter(pl.col("_n") > 1)
+            .select("_key")
+            .collect(engine="streaming")
+        )
+
+    if parts == 1:
+        return repeated(pl.concat(list(pairs), how="vertical_relaxed").lazy())
+    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-") as tmp:
+        spilled = Path(tmp) / "pairs.parquet"
+        writer: pq.ParquetWriter | None = None
+        for frame in pairs:
+            table = frame.to_arrow()
+            writer = writer or pq.ParquetWriter(spilled, table.schema)
+            writer.write_table(table)
+        if writer is None:
+            return pl.DataFrame(schema={"_key": pl.UInt64})
+        writer.close()
+        found = [
+            repeated(pl.scan_parquet(spilled).filter(pl.col("_key") % parts == part))
+            for part in range(parts)
+        ]
+    return pl.concat(found)
+
+
+def domain_repeats(sentences: Source, documents: Source) -> pl.DataFrame:
     """(domain, text, domain_repeat_docs) for every sentence text found in more than one
     duplicate cluster of its domain (a republished story repeats its own sentences, so clusters
     are counted, not documents); any other sentence with a domain is in exactly one.
 
-    Streams: candidates are found on 64-bit hashes of (domain, text) and of the cluster, and
-    only the candidates' rows are counted exactly on their texts."""
-    if "cluster_id" in documents.collect_schema().names():
+    Reads the sentences in batches twice: candidates are found on 64-bit hashes of (domain,
+    text) and of the cluster (``repeated_keys``), and only the candidates' rows are counted
+    exactly on their texts."""
+    docs = _scan(documents)
+    if "cluster_id" in docs.collect_schema().names():
         cluster = pl.coalesce("cluster_id", "doc_id")
     else:
         cluster = pl.col("doc_id")
-    clusters = documents.select("doc_id", _cluster=cluster).unique("doc_id", keep="first")
-    rows = (
-        sentences.select("doc_id", "domain", "text")
-        .filter(pl.col("domain").is_not_null())
-        .join(clusters, on="doc_id", how="left")
-        .with_columns(
-            _cluster=pl.coalesce("_cluster", "doc_id"),
-            _key=pl.struct("domain", "text").hash(),
-        )
-    )
-    candidates = (
-        rows.group_by("_key")
-        .agg(_n=pl.col("_cluster").hash().n_unique())
-        .filter(pl.col("_n") > 1)
-        .select("_key")
+    clusters = (
+        docs.select("doc_id", _cluster=cluster)
+        .unique("doc_id", keep="first")
         .collect(engine="streaming")
     )
+
+    def keyed() -> Iterator[pl.DataFrame]:
+        for batch in _read_batches(sentences, ["doc_id", "domain", "text"], FACT_READ_ROWS):
+            yield batch.filter(pl.col("domain").is_not_null()).with_columns(
+                _key=pl.struct("domain", "text").hash()
+            )
+
+    def with_cluster(frame: pl.DataFrame) -> pl.DataFrame:
+        joined = frame.join(clusters, on="doc_id", how="left", maintain_order="left")
+        return joined.with_columns(_cluster=pl.coalesce("_cluster", "doc_id"))
+
+    candidates = repeated_keys(
+        (
+            with_cluster(batch.select("doc_id", "_key")).select(
+                "_key", _value=pl.col("_cluster").hash()
+            )
+            for batch in keyed()
+        ),
+        _row_count(sentences),
+        pl.col("_value").n_unique(),
+    )
+    keys = candidates["_key"].implode()
+    # Copied through Arrow: a filtered string column still points into the whole batch's
+    # text buffers, which would keep every batch alive.
+    rows = [
+        _frame(with_cluster(batch.filter(pl.col("_key").is_in(keys))).to_arrow())
+        for batch in keyed()
+    ]
     return (
-        rows.join(candidates.lazy(), on="_key", how="semi")
+        pl.concat(rows, how="vertical_relaxed")
         .group_by("domain", "text")
         .agg(domain_repeat_docs=pl.col("_cluster").n_unique().cast(pl.Int64))
         .filter(pl.col("domain_repeat_docs") > 1)
         .sort("domain", "text")
-        .collect(engine="streaming")
     )
 
 
@@ -243,7 +318,7 @@ def sentence_checks(
     that slipped through repeats across a site's pages; null when the domain is unknown).
     ``repeats`` (from ``domain_repeats``) is computed from these frames when not given."""
     if repeats is None:
-        repeats = domain_repeats(sentences.lazy(), documents.lazy())
+        repeats = domain_repeats(sentences, documents)
     ordered = pl.int_range(pl.len()).over("doc_id", order_by="sentence_index")
     previous_end = pl.col("char_end").shift(1).over("doc_id", order_by="sentence_index")
     return (
@@ -465,19 +540,21 @@ def _in_key_order(
 
 def duplicated_values(source: Source, column: str) -> pl.Series:
     """The non-null values of ``column`` occurring more than once in the whole table: grouped
-    on 64-bit hashes first (flat memory), then exactly on the few candidate values."""
-    values = _scan(source).select(column).filter(pl.col(column).is_not_null())
-    candidates = (
-        values.group_by(_hash=pl.col(column).hash())
-        .agg(_n=pl.len())
-        .filter(pl.col("_n") > 1)
-        .select("_hash")
-        .collect(engine="streaming")
+    on 64-bit hashes first (bounded memory, see ``repeated_keys``), then exactly on the few
+    candidate values."""
+    candidates = repeated_keys(
+        (
+            batch.filter(pl.col(column).is_not_null()).select(_key=pl.col(column).hash())
+            for batch in _read_batches(source, [column], FACT_READ_ROWS)
+        ),
+        _row_count(source),
+        pl.len(),
     )
+    values = _scan(source).select(column).filter(pl.col(column).is_not_null())
     if candidates.height == 0:
         return pl.Series(column, [], dtype=values.collect_schema()[column])
     return (
-        values.filter(pl.col(column).hash().is_in(candidates["_hash"].implode()))
+        values.filter(pl.col(column).hash().is_in(candidates["_key"].implode()))
         .group_by(column)
         .agg(_n=pl.len())
         .filter(pl.col("_n") > 1)
@@ -528,7 +605,10 @@ def corpus_facts(sources: dict[str, Source], unique_columns: dict[str, list[str]
         sentences_per_document=sentences.group_by("doc_id")
         .agg(n_sentences=pl.len().cast(pl.Int64))
         .collect(engine="streaming"),
-        repeats=domain_repeats(sentences, documents),
+        repeats=domain_repeats(
+            sources.get("sentences", pl.DataFrame(schema=_SENTENCE_KEYS)),
+            sources.get("documents", pl.DataFrame(schema=_DOC_KEYS)),
+        ),
         accounting=accounting,
         input_files=inventory_paths.height,
     )

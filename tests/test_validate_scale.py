@@ -3,12 +3,23 @@ one hash part at a time (as on large corpora), from Parquet files and from frame
 
 from __future__ import annotations
 
+import json
+import re
+import sys
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import validate
+from tests.dvcrepo import ROOT
+
+SUITES = ROOT / "expectations"
 
 
 def _tables(tmp_path: Path) -> tuple[Path, Path]:
@@ -68,3 +79,109 @@ def test_repeated_keys_over_parts() -> None:
         assert sorted(found["_key"].to_list()) == [2, 3]
         counted = validate.repeated_keys(pairs, 7, pl.len(), parts=parts)
         assert sorted(counted["_key"].to_list()) == [2, 3]
+
+
+# ------------------------------------------------------------------------------------------
+# every suite regex runs on pyarrow's RE2 (pandas otherwise falls back to Python's `re`,
+# one call per value) with the meaning Python's `re` gives it
+# ------------------------------------------------------------------------------------------
+
+SUITE_REGEXES = sorted(
+    {
+        str(e["kwargs"]["regex"])
+        for path in sorted(SUITES.glob("*.json"))
+        for e in json.loads(path.read_text(encoding="utf-8"))["expectations"]
+        if "regex" in e["kwargs"]
+    }
+)
+_SPACES = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+_NOT_LF = _SPACES.replace("\n", "")  # line breaks: MULTILINE
+HOSTILE = [
+    "",
+    "plain words",
+    " leading",
+    "trailing ",
+    "two  spaces",
+    "tab\tinside",
+    "ünïcödé wörds ñ",
+    "日本語のテキスト",
+    *(f"a{c}b" for c in _NOT_LF),
+    *(f"{c}edge{c}" for c in _NOT_LF),
+    *(f"a{c}{c}b" for c in _NOT_LF),
+    "<b>bold</b>",
+    "<B>loud</B>",
+    "<div\u00a0class=x>",
+    "<span\u2003id=y>",
+    "<p\x0b>",
+    "<ſpan>",  # long s: case-folds to s under (?i) in both engines
+    "<\u212aeep>",  # Kelvin sign
+    "<bé>",
+    ".menu {",
+    ".menü {",
+    "#nav\u00a0{",
+    "a { color: red; }",
+    "@media\u2009(max-width: 1px)",
+    "function () {",
+    "function\u00a0(a) {",
+    "éfunction () {",
+    "_function () {",
+    "document.write(",
+    "xwindow.open(",
+    "var x = [",
+    "var\u3000x\u2028=\u2029{",
+    "var café = {",
+    "0123456789abcdef",
+    "0123456789abcdef-00001",
+    "0123456789ABCDEF",
+    "https://example.org/",
+    "en-us",
+    "news.example.org",
+]
+MULTILINE = ["para one\npara two", "para\n\u00a0\npara", "ends\n", "\nstarts", "x\n \n"]
+
+
+def _python(pattern: str, values: list[str]) -> list[bool]:
+    return [re.search(pattern, v) is not None for v in values]
+
+
+def _pyarrow(pattern: str, values: list[str]) -> list[bool]:
+    return [bool(v) for v in pc.match_substring_regex(pa.array(values), pattern).to_pylist()]
+
+
+@pytest.mark.parametrize("pattern", SUITE_REGEXES)
+def test_suite_regex_runs_on_pyarrow_with_pythons_meaning(pattern: str) -> None:
+    data = pd.Series(HOSTILE, dtype="str").array
+    assert not data._needs_python_regex(pattern), "pandas would run this regex with `re`"
+    assert _pyarrow(pattern, HOSTILE) == _python(pattern, HOSTILE)
+    # Where pandas still prefers `re` (``$`` on text with line breaks) its meaning is Python's
+    # anyway; elsewhere pyarrow's must be the same.
+    texts = pd.Series(MULTILINE, dtype="str").array
+    if not texts._needs_python_regex(pattern):
+        assert _pyarrow(pattern, MULTILINE) == _python(pattern, MULTILINE)
+
+
+TOKENS = [
+    *"<>{};:()=.#/[_9é$@\n\t ",
+    *_SPACES,
+    "</",
+    "b",
+    "span",
+    "ſpan",
+    "color",
+    "@media",
+    "function",
+    "var",
+    "document",
+    "window",
+    "x",
+    "  ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TOKENS), max_size=12).map("".join), min_size=1))
+def test_suite_regexes_agree_on_random_text(values: list[str]) -> None:
+    data = pd.Series(values, dtype="str").array
+    for pattern in SUITE_REGEXES:
+        if not data._needs_python_regex(pattern):
+            assert _pyarrow(pattern, values) == _python(pattern, values), pattern

@@ -1164,6 +1164,23 @@ def table_sources(root: Path = Path(".")) -> dict[str, Source]:
     }
 
 
+def _smallest_ints(frame: pl.DataFrame) -> pl.DataFrame:
+    """Integer columns in the smallest signed type holding their values: the whole-table
+    columns (a sentence length per sentence) are held for the whole table, then copied to a
+    worker and into pandas. Medians and means are computed in floats, so they do not change."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer() and frame.height:
+            low, high = frame.select(
+                pl.col(name).min().alias("lo"), pl.col(name).max().alias("hi")
+            ).row(0)
+            for small, bits in ((pl.Int8, 8), (pl.Int16, 16), (pl.Int32, 32)):
+                if low is None or -(2 ** (bits - 1)) <= low <= high < 2 ** (bits - 1):
+                    casts.append(pl.col(name).cast(small))
+                    break
+    return frame.with_columns(casts) if casts else frame
+
+
 def validate_tables(
     sources: dict[str, Source],
     suites_dir: Path,
@@ -1194,7 +1211,7 @@ def validate_tables(
                 if whole_part:
                     present = [c for c in whole_columns if c in chunk.columns]
                     narrow.append(
-                        chunk.select(present)
+                        _smallest_ints(chunk.select(present))
                         if present
                         else chunk.select(pl.lit(0, pl.Int8).alias(_ROW_MARKER))
                     )

@@ -146,7 +146,8 @@ def reason_fits_stage(reason: str | None, stage: str | None) -> bool:
 
 
 def _text_checks(df: pl.DataFrame) -> pl.DataFrame:
-    """text_length, and for cleaned text: counts that match the text, NFC normal form."""
+    """text_length, and for cleaned text: counts that match the text, NFC normal form, the
+    last character."""
     out = df.with_columns(text_length=pl.col("text").str.len_chars().cast(pl.Int64))
     if "n_chars" in df.columns:
         out = out.with_columns(
@@ -154,6 +155,8 @@ def _text_checks(df: pl.DataFrame) -> pl.DataFrame:
             n_paragraphs_matches_text=pl.col("n_paragraphs")
             == pl.col("text").str.count_matches("\n", literal=True) + 1,
             text_is_nfc=pl.col("text").str.normalize("NFC") == pl.col("text"),
+            # for the trailing-whitespace check: no ``$`` on multi-line text (see the suites)
+            text_last_char=pl.col("text").str.slice(-1),
         )
     return out
 

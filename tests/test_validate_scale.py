@@ -185,3 +185,15 @@ def test_suite_regexes_agree_on_random_text(values: list[str]) -> None:
     for pattern in SUITE_REGEXES:
         if not data._needs_python_regex(pattern):
             assert _pyarrow(pattern, values) == _python(pattern, values), pattern
+
+
+def test_trailing_whitespace_is_checked_on_the_last_character() -> None:
+    """``\\s$`` on a text (pandas would run it with ``re``: line breaks) means the same as
+    the whitespace class on the derived last character (run on RE2)."""
+    suite = json.loads((SUITES / "cleaned.json").read_text(encoding="utf-8"))
+    (check,) = [e for e in suite["expectations"] if e["kwargs"].get("column") == "text_last_char"]
+    texts = [*HOSTILE, *MULTILINE, "ends in nbsp\u00a0", "line\nbreak\u2029"]
+    frame = pl.DataFrame({"text": texts, "n_chars": 0, "n_paragraphs": 1})
+    last = validate._text_checks(frame)["text_last_char"].to_list()
+    assert _python(check["kwargs"]["regex"], last) == _python(r"\s$", texts)
+    assert not pd.Series(last, dtype="str").array._needs_python_regex(check["kwargs"]["regex"])

@@ -414,7 +414,7 @@ DOCUMENT_TABLES = frozenset({"ingested", "extracted", "cleaned", "documents"})
 # Raw pages are reduced to their facts this many rows at a time (~200 KB each).
 RAW_READ_ROWS = 64
 DEFAULT_CHUNK_ROWS = 50_000
-DEFAULT_CHUNK_DOCUMENTS = 1_000  # GX's string checks copy texts into Python objects
+DEFAULT_CHUNK_DOCUMENTS = 2_000  # see params.yaml: CPU per chunk vs a worker's memory
 
 
 def _scan(source: Source) -> pl.LazyFrame:

@@ -8,7 +8,8 @@ Memory stays flat in the corpus size: every table is read in chunks (``validate.
 rows, ``validate.chunk_documents`` for tables holding a document's text per row). Polars adds
 the derived columns to each chunk; facts that one chunk cannot see (uniqueness over the whole
 table, sentences per document, a sentence repeated across a domain, accounting) are computed
-first by streaming Polars queries and joined in. Great Expectations judges every chunk, in
+first, reading the tables in batches and grouping 64-bit hashes one hash part at a time on large
+corpora (``repeated_keys``), and joined in. Great Expectations judges every chunk, in
 worker processes (``engine:`` params), and the per-chunk results are added up per expectation:
 success over all rows (``mostly`` on the summed counts), counts summed, the first sample rows in
 chunk order. Expectations that are not row by row (median, mean, row count) run once on the

@@ -8,7 +8,8 @@ Memory stays flat in the corpus size: every table is read in chunks (``validate.
 rows, ``validate.chunk_documents`` for tables holding a document's text per row). Polars adds
 the derived columns to each chunk; facts that one chunk cannot see (uniqueness over the whole
 table, sentences per document, a sentence repeated across a domain, accounting) are computed
-first by streaming Polars queries and joined in. Great Expectations judges every chunk, in
+first, reading the tables in batches and grouping 64-bit hashes one hash part at a time on large
+corpora (``repeated_keys``), and joined in. Great Expectations judges every chunk, in
 worker processes (``engine:`` params), and the per-chunk results are added up per expectation:
 success over all rows (``mostly`` on the summed counts), counts summed, the first sample rows in
 chunk order. Expectations that are not row by row (median, mean, row count) run once on the
@@ -22,8 +23,10 @@ import copy
 import dataclasses
 import json
 import logging
+import math
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -144,7 +147,8 @@ def reason_fits_stage(reason: str | None, stage: str | None) -> bool:
 
 
 def _text_checks(df: pl.DataFrame) -> pl.DataFrame:
-    """text_length, and for cleaned text: counts that match the text, NFC normal form."""
+    """text_length, and for cleaned text: counts that match the text, NFC normal form, the
+    last character."""
     out = df.with_columns(text_length=pl.col("text").str.len_chars().cast(pl.Int64))
     if "n_chars" in df.columns:
         out = out.with_columns(
@@ -152,6 +156,8 @@ def _text_checks(df: pl.DataFrame) -> pl.DataFrame:
             n_paragraphs_matches_text=pl.col("n_paragraphs")
             == pl.col("text").str.count_matches("\n", literal=True) + 1,
             text_is_nfc=pl.col("text").str.normalize("NFC") == pl.col("text"),
+            # for the trailing-whitespace check: no ``$`` on multi-line text (see the suites)
+            text_last_char=pl.col("text").str.slice(-1),
         )
     return out
 
@@ -196,41 +202,114 @@ def offsets_slice_back(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.S
     )
 
 
-def domain_repeats(sentences: pl.LazyFrame, documents: pl.LazyFrame) -> pl.DataFrame:
+# Rows whose 64-bit hashes are grouped at once. A group_by over hashes holds one entry (with
+# ``n_unique``: one hash set) per distinct hash, i.e. per sentence: on larger tables the
+# (hash, value) pairs are spilled to a temporary Parquet file and grouped one hash part at a
+# time, so the driver's memory is that of one part. 1k/10k corpora stay one part.
+HASH_PART_ROWS = 2_000_000
+# Sentences read at a time for the facts. Polars' streaming engine held far more than this
+# when the texts were read (~1.2 GB at 100k documents for one filter over them).
+FACT_READ_ROWS = 50_000
+
+
+def hash_parts(rows: int) -> int:
+    return max(1, math.ceil(rows / HASH_PART_ROWS))
+
+
+def _row_count(source: Source) -> int:
+    if isinstance(source, pl.DataFrame):
+        return source.height
+    return int(pq.ParquetFile(source).metadata.num_rows)
+
+
+def repeated_keys(
+    pairs: Iterable[pl.DataFrame], rows: int, count: pl.Expr, parts: int | None = None
+) -> pl.DataFrame:
+    """The ``_key`` (UInt64) values of the ``pairs`` frames whose group's ``count`` is over 1,
+    in no particular order. ``rows`` (an upper bound of the pairs) sets the number of hash
+    parts; a part holds every pair of its keys, so the keys found never depend on it."""
+    parts = hash_parts(rows) if parts is None else parts
+
+    def repeated(frame: pl.LazyFrame) -> pl.DataFrame:
+        return (
+            frame.group_by("_key")
+            .agg(_n=count)
+            .filter(pl.col("_n") > 1)
+            .select("_key")
+            .collect(engine="streaming")
+        )
+
+    if parts == 1:
+        return repeated(pl.concat(list(pairs), how="vertical_relaxed").lazy())
+    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-") as tmp:
+        spilled = Path(tmp) / "pairs.parquet"
+        writer: pq.ParquetWriter | None = None
+        for frame in pairs:
+            table = frame.to_arrow()
+            writer = writer or pq.ParquetWriter(spilled, table.schema)
+            writer.write_table(table)
+        if writer is None:
+            return pl.DataFrame(schema={"_key": pl.UInt64})
+        writer.close()
+        found = [
+            repeated(pl.scan_parquet(spilled).filter(pl.col("_key") % parts == part))
+            for part in range(parts)
+        ]
+    return pl.concat(found)
+
+
+def domain_repeats(sentences: Source, documents: Source) -> pl.DataFrame:
     """(domain, text, domain_repeat_docs) for every sentence text found in more than one
     duplicate cluster of its domain (a republished story repeats its own sentences, so clusters
     are counted, not documents); any other sentence with a domain is in exactly one.
 
-    Streams: candidates are found on 64-bit hashes of (domain, text) and of the cluster, and
-    only the candidates' rows are counted exactly on their texts."""
-    if "cluster_id" in documents.collect_schema().names():
+    Reads the sentences in batches twice: candidates are found on 64-bit hashes of (domain,
+    text) and of the cluster (``repeated_keys``), and only the candidates' rows are counted
+    exactly on their texts."""
+    docs = _scan(documents)
+    if "cluster_id" in docs.collect_schema().names():
         cluster = pl.coalesce("cluster_id", "doc_id")
     else:
         cluster = pl.col("doc_id")
-    clusters = documents.select("doc_id", _cluster=cluster).unique("doc_id", keep="first")
-    rows = (
-        sentences.select("doc_id", "domain", "text")
-        .filter(pl.col("domain").is_not_null())
-        .join(clusters, on="doc_id", how="left")
-        .with_columns(
-            _cluster=pl.coalesce("_cluster", "doc_id"),
-            _key=pl.struct("domain", "text").hash(),
-        )
-    )
-    candidates = (
-        rows.group_by("_key")
-        .agg(_n=pl.col("_cluster").hash().n_unique())
-        .filter(pl.col("_n") > 1)
-        .select("_key")
+    clusters = (
+        docs.select("doc_id", _cluster=cluster)
+        .unique("doc_id", keep="first")
         .collect(engine="streaming")
     )
+
+    def keyed() -> Iterator[pl.DataFrame]:
+        for batch in _read_batches(sentences, ["doc_id", "domain", "text"], FACT_READ_ROWS):
+            yield batch.filter(pl.col("domain").is_not_null()).with_columns(
+                _key=pl.struct("domain", "text").hash()
+            )
+
+    def with_cluster(frame: pl.DataFrame) -> pl.DataFrame:
+        joined = frame.join(clusters, on="doc_id", how="left", maintain_order="left")
+        return joined.with_columns(_cluster=pl.coalesce("_cluster", "doc_id"))
+
+    candidates = repeated_keys(
+        (
+            with_cluster(batch.select("doc_id", "_key")).select(
+                "_key", _value=pl.col("_cluster").hash()
+            )
+            for batch in keyed()
+        ),
+        _row_count(sentences),
+        pl.col("_value").n_unique(),
+    )
+    keys = candidates["_key"].implode()
+    # Copied through Arrow: a filtered string column still points into the whole batch's
+    # text buffers, which would keep every batch alive.
+    rows = [
+        _frame(with_cluster(batch.filter(pl.col("_key").is_in(keys))).to_arrow())
+        for batch in keyed()
+    ]
     return (
-        rows.join(candidates.lazy(), on="_key", how="semi")
+        pl.concat(rows, how="vertical_relaxed")
         .group_by("domain", "text")
         .agg(domain_repeat_docs=pl.col("_cluster").n_unique().cast(pl.Int64))
         .filter(pl.col("domain_repeat_docs") > 1)
         .sort("domain", "text")
-        .collect(engine="streaming")
     )
 
 
@@ -243,7 +322,7 @@ def sentence_checks(
     that slipped through repeats across a site's pages; null when the domain is unknown).
     ``repeats`` (from ``domain_repeats``) is computed from these frames when not given."""
     if repeats is None:
-        repeats = domain_repeats(sentences.lazy(), documents.lazy())
+        repeats = domain_repeats(sentences, documents)
     ordered = pl.int_range(pl.len()).over("doc_id", order_by="sentence_index")
     previous_end = pl.col("char_end").shift(1).over("doc_id", order_by="sentence_index")
     return (
@@ -336,7 +415,7 @@ DOCUMENT_TABLES = frozenset({"ingested", "extracted", "cleaned", "documents"})
 # Raw pages are reduced to their facts this many rows at a time (~200 KB each).
 RAW_READ_ROWS = 64
 DEFAULT_CHUNK_ROWS = 50_000
-DEFAULT_CHUNK_DOCUMENTS = 1_000  # GX's string checks copy texts into Python objects
+DEFAULT_CHUNK_DOCUMENTS = 2_000  # see params.yaml: CPU per chunk vs a worker's memory
 
 
 def _scan(source: Source) -> pl.LazyFrame:
@@ -465,19 +544,21 @@ def _in_key_order(
 
 def duplicated_values(source: Source, column: str) -> pl.Series:
     """The non-null values of ``column`` occurring more than once in the whole table: grouped
-    on 64-bit hashes first (flat memory), then exactly on the few candidate values."""
-    values = _scan(source).select(column).filter(pl.col(column).is_not_null())
-    candidates = (
-        values.group_by(_hash=pl.col(column).hash())
-        .agg(_n=pl.len())
-        .filter(pl.col("_n") > 1)
-        .select("_hash")
-        .collect(engine="streaming")
+    on 64-bit hashes first (bounded memory, see ``repeated_keys``), then exactly on the few
+    candidate values."""
+    candidates = repeated_keys(
+        (
+            batch.filter(pl.col(column).is_not_null()).select(_key=pl.col(column).hash())
+            for batch in _read_batches(source, [column], FACT_READ_ROWS)
+        ),
+        _row_count(source),
+        pl.len(),
     )
+    values = _scan(source).select(column).filter(pl.col(column).is_not_null())
     if candidates.height == 0:
         return pl.Series(column, [], dtype=values.collect_schema()[column])
     return (
-        values.filter(pl.col(column).hash().is_in(candidates["_hash"].implode()))
+        values.filter(pl.col(column).hash().is_in(candidates["_key"].implode()))
         .group_by(column)
         .agg(_n=pl.len())
         .filter(pl.col("_n") > 1)
@@ -528,7 +609,10 @@ def corpus_facts(sources: dict[str, Source], unique_columns: dict[str, list[str]
         sentences_per_document=sentences.group_by("doc_id")
         .agg(n_sentences=pl.len().cast(pl.Int64))
         .collect(engine="streaming"),
-        repeats=domain_repeats(sentences, documents),
+        repeats=domain_repeats(
+            sources.get("sentences", pl.DataFrame(schema=_SENTENCE_KEYS)),
+            sources.get("documents", pl.DataFrame(schema=_DOC_KEYS)),
+        ),
         accounting=accounting,
         input_files=inventory_paths.height,
     )
@@ -741,29 +825,40 @@ def _gx_context() -> Any:
     return ctx
 
 
-# One context per process, and one checkpoint per suite part, made on first use.
+# One context per process, and one batch definition per suite part, made on first use.
 _WORKER: dict[str, Any] = {}
 
 
-def _checkpoint(spec: dict[str, Any], id_columns: list[str]) -> tuple[dict[str, int], Any]:
-    """(expectation id -> position in the suite file, checkpoint) for a suite part."""
+@dataclass(frozen=True)
+class _SuitePart:
+    positions: dict[str, int]  # GX's expectation id -> position in the suite file
+    suite: Any  # gx.ExpectationSuite
+    batch_definition: Any
+    result_format: dict[str, Any]
+
+
+def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
+    """The GX objects a suite part is validated with, made once per process."""
     import great_expectations as gx
 
     if "ctx" not in _WORKER:
+        from great_expectations.execution_engine import pandas_execution_engine
+
+        # GX fingerprints every batch (md5 over pandas' row hashes) for the result's meta only,
+        # and skips it itself above this many bytes: never here. It cost CPU on every chunk and,
+        # on the 11.5M sentence lengths of a 100k corpus, +437 MB in the worker.
+        pandas_execution_engine.HASH_THRESHOLD = 0
         _WORKER["ctx"] = _gx_context()
         _WORKER["source"] = _WORKER["ctx"].data_sources.add_pandas("newscorpus")
-        _WORKER["checkpoints"] = {}
+        _WORKER["parts"] = {}
     key = json.dumps([spec, id_columns], sort_keys=True, default=str)
-    checkpoints: dict[str, tuple[dict[str, int], Any]] = _WORKER["checkpoints"]
-    if key not in checkpoints:
-        ctx, name = _WORKER["ctx"], f"{spec['name']}#{len(checkpoints)}"
+    parts: dict[str, _SuitePart] = _WORKER["parts"]
+    if key not in parts:
+        ctx, name = _WORKER["ctx"], f"{spec['name']}#{len(parts)}"
         # Suite names are unique per process (a context may outlive one validation).
         suite = ctx.suites.add(_gx_suite(gx, {**spec, "name": name}))
         batch = (
             _WORKER["source"].add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
-        )
-        definition = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite)
         )
         result_format: dict[str, Any] = {
             "result_format": "SUMMARY",
@@ -773,35 +868,44 @@ def _checkpoint(spec: dict[str, Any], id_columns: list[str]) -> tuple[dict[str, 
             result_format["unexpected_index_column_names"] = id_columns
         # GX gives the expectations ids of its own; results come back in no particular order.
         positions = {str(e.id): i for i, e in enumerate(suite.expectations)}
-        checkpoints[key] = (
-            positions,
-            ctx.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"{name}_checkpoint",
-                    validation_definitions=[definition],
-                    actions=[],
-                    result_format=result_format,
-                )
-            ),
-        )
-    return checkpoints[key]
+        parts[key] = _SuitePart(positions, suite, batch, result_format)
+    return parts[key]
 
 
 def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run in a worker: each task's frame through its suite part; -> the validation result as
     plain JSON data (the driver then needs no GX import to add results up), and the suite
-    file's expectation id of each result."""
+    file's expectation id of each result.
+
+    GX's Validator is called directly, not through a Checkpoint: ``ValidationDefinition.run``
+    keeps every result in the context's in-memory results store (a worker's memory grew with
+    the number of chunks it validated), and its freshness checks cost CPU on every chunk. The
+    result's meta gets what that run would add."""
+    from great_expectations.constants import DATAFRAME_REPLACEMENT_STR
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.validator.v1_validator import Validator
+
     out = []
     for task in tasks:
-        positions, checkpoint = _checkpoint(task["suite"], task["id_columns"])
+        part = _suite_part(task["suite"], task["id_columns"])
         frame: pl.DataFrame = task["frame"]
-        result = checkpoint.run(
+        validator = Validator(
+            batch_definition=part.batch_definition,
             batch_parameters={"dataframe": frame.to_pandas()},
-            expectation_parameters=task["parameters"],
+            result_format=part.result_format,
         )
-        ((key, run),) = result.run_results.items()
+        # Any: GX's result types are only partly annotated
+        run: Any = validator.validate_expectation_suite(part.suite, task["parameters"])
+        run_id = RunIdentifier(run_time=datetime.now(UTC))
+        run.meta.update(
+            run_id=run_id,
+            validation_time=run_id.run_time,
+            batch_parameters={"dataframe": DATAFRAME_REPLACEMENT_STR},
+        )
         expectations = task["suite"]["expectations"]
-        ids = [expectations[positions[str(i.expectation_config.id)]]["id"] for i in run.results]
+        ids = [
+            expectations[part.positions[str(i.expectation_config.id)]]["id"] for i in run.results
+        ]
         out.append(
             {
                 "table": task["table"],
@@ -809,9 +913,9 @@ def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "run": run.to_json_dict(),
                 "ids": ids,
                 "key": {
-                    "run_name": key.run_id.run_name,
-                    "run_time": key.run_id.run_time.isoformat(),
-                    "batch_identifier": key.batch_identifier,
+                    "run_name": run_id.run_name,
+                    "run_time": run_id.run_time.isoformat(),
+                    "batch_identifier": validator.active_batch_id,
                 },
             }
         )
@@ -1070,6 +1174,23 @@ def table_sources(root: Path = Path(".")) -> dict[str, Source]:
     }
 
 
+def _smallest_ints(frame: pl.DataFrame) -> pl.DataFrame:
+    """Integer columns in the smallest signed type holding their values: the whole-table
+    columns (a sentence length per sentence) are held for the whole table, then copied to a
+    worker and into pandas. Medians and means are computed in floats, so they do not change."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer() and frame.height:
+            low, high = frame.select(
+                pl.col(name).min().alias("lo"), pl.col(name).max().alias("hi")
+            ).row(0)
+            for small, bits in ((pl.Int8, 8), (pl.Int16, 16), (pl.Int32, 32)):
+                if low is None or -(2 ** (bits - 1)) <= low <= high < 2 ** (bits - 1):
+                    casts.append(pl.col(name).cast(small))
+                    break
+    return frame.with_columns(casts) if casts else frame
+
+
 def validate_tables(
     sources: dict[str, Source],
     suites_dir: Path,
@@ -1100,7 +1221,7 @@ def validate_tables(
                 if whole_part:
                     present = [c for c in whole_columns if c in chunk.columns]
                     narrow.append(
-                        chunk.select(present)
+                        _smallest_ints(chunk.select(present))
                         if present
                         else chunk.select(pl.lit(0, pl.Int8).alias(_ROW_MARKER))
                     )

@@ -39,6 +39,7 @@ longer than one batch. The work runs in passes:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import tempfile
@@ -151,7 +152,10 @@ class DocumentFacts:
     shingle_words: int
 
     def __call__(self, rows: list[Row]) -> list[Row]:
-        found = detect_chunk([row["sample"] for row in rows])
+        # a row without a sample repeats an earlier document's: the driver copies its language
+        sampled = [row["sample"] for row in rows if row["sample"] is not None]
+        detected = iter(detect_chunk(sampled))
+        found = [next(detected) if row["sample"] is not None else (None, None) for row in rows]
         signed = [i for i, row in enumerate(rows) if row["key"] is not None]
         keys = [rows[i]["key"] for i in signed]
         sigs = signatures(keys, self.num_perm, self.shingle_words).astype(np.uint32)
@@ -372,6 +376,10 @@ def document_facts(
     sigs = np.zeros((source.metadata.num_rows, params.minhash_permutations), dtype=np.uint32)
     sig_row: dict[str, int] = {}  # text hash -> its signature's row
     text_hashes: dict[str, str] = {}  # doc_id -> text hash
+    # 64 bits of a sample's hash -> the row of the first document with it: a repeated sample
+    # (a duplicate document) is identified once
+    sample_row: dict[int, int] = {}
+    sample_rows: list[int] = []  # per document sent, the row its language comes from
 
     def rows() -> Iterator[Row]:
         for batch in read_batches(cleaned, DOC_READ_ROWS, ["doc_id", "text"]):
@@ -385,9 +393,13 @@ def document_facts(
                 sign = text_hash not in sig_row
                 if sign:
                     sig_row[text_hash] = len(sig_row)
+                sample = document_sample(text)
+                digest = hashlib.blake2b(sample.encode("utf-8", "surrogatepass"), digest_size=8)
+                first = sample_row.setdefault(int.from_bytes(digest.digest()), len(sample_rows))
+                sample_rows.append(first)
                 yield {
                     "doc_id": doc_id,
-                    "sample": document_sample(text),
+                    "sample": sample if first == len(sample_rows) - 1 else None,
                     "key": key if sign else None,
                     "sig_row": sig_row[text_hash],
                 }
@@ -400,8 +412,14 @@ def document_facts(
         for row in finished(batch):
             if row["signature"] is not None:
                 sigs[row["sig_row"]] = np.frombuffer(row["signature"], dtype=np.uint32)
+            if row["language_detected"] is None:
+                first = sample_rows[len(columns["doc_id"])]
+                row["language_detected"] = columns["language_detected"][first]
+                row["language_confidence"] = columns["language_confidence"][first]
             for name, values in columns.items():
                 values.append(row[name])
+    sample_row.clear()
+    sample_rows.clear()
     facts = pl.DataFrame(
         columns,
         schema={

@@ -38,6 +38,9 @@ SCORE_BLOCK = 8_192
 # chrome, syndicated articles) and a text's result depends on the text alone. Only texts up to
 # CACHE_MAX_CHARS (sentences, not document samples) are kept: about 20 MB when full.
 CACHE_ENTRIES = 2**16
+# Byte positions whose DFA states are held before their outputs are looked up (with BATCH
+# strings: 1 MB)
+STATE_BLOCK = 256
 CACHE_MAX_CHARS = 2_000
 
 
@@ -60,37 +63,53 @@ class LanguageDetector:
         # rows on every call was a third of the stage's CPU, and float16 -> float32 is exact
         self.nextmove = np.asarray(lid.tk_nextmove)
         self.rowbase = np.asarray(lid._rowbase, dtype=np.int64)
-        self.output = np.asarray(lid.tk_output, dtype=np.int64)
+        # outputs by state, and a sentinel state past the end that outputs nothing
+        self.output_ext = np.append(np.asarray(lid.tk_output, dtype=np.int32), np.int32(-1))
+        self.sentinel = np.uint32(self.output_ext.size - 1)
         self.ptc = np.asarray(lid.nb_ptc).astype(np.float32)
         self.pc = np.asarray(lid.nb_pc, dtype=np.float32)
         self.cache: dict[str, tuple[str, float]] = {}
 
     def _features(self, encoded: list[bytes]) -> tuple[npt.NDArray[np.int64], ...]:
         """(row, feature) of every DFA output, for strings sorted by decreasing length."""
-        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
-        width = int(lengths[0]) if len(encoded) else 0
+        lengths = [len(b) for b in encoded]
+        width = lengths[0] if encoded else 0
         # one byte position per row, so each step reads a contiguous run
         matrix = np.zeros((max(width, 1), len(encoded)), dtype=np.uint8)
         for i, b in enumerate(encoded):
             matrix[: len(b), i] = np.frombuffer(b, dtype=np.uint8)
-        state = np.zeros(len(encoded), dtype=np.uint32)
+        # The states of STATE_BLOCK positions are kept and their outputs looked up at once:
+        # per position only the two gathers of the DFA step run (numpy calls on short rows
+        # cost more than their work). Strings already ended hold the sentinel state.
+        states = np.empty((STATE_BLOCK, len(encoded)), dtype=np.uint32)
         rows: list[npt.NDArray[np.int64]] = []
-        feats: list[npt.NDArray[np.int64]] = []
+        feats: list[npt.NDArray[np.int32]] = []
+
+        def emit(n: int) -> None:
+            out = self.output_ext[states[:n]]
+            at, row = np.nonzero(out >= 0)
+            if row.size:
+                rows.append(row)
+                feats.append(out[at, row])
+
+        state = np.zeros(len(encoded), dtype=np.uint32)
         active = len(encoded)
         for pos in range(width):
             while active and lengths[active - 1] <= pos:
                 active -= 1
-            current = self.nextmove[self.rowbase[state[:active]] + matrix[pos, :active]]
-            state[:active] = current
-            out = self.output[current]
-            hit = np.flatnonzero(out >= 0)
-            if hit.size:
-                rows.append(hit)
-                feats.append(out[hit])
+            step = pos % STATE_BLOCK
+            if step == 0:
+                if pos:
+                    emit(STATE_BLOCK)
+                states.fill(self.sentinel)
+            state = self.nextmove[self.rowbase[state[:active]] + matrix[pos, :active]]
+            states[step, :active] = state
+        if width:
+            emit((width - 1) % STATE_BLOCK + 1)
         if not rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        return np.concatenate(rows), np.concatenate(feats)
+        return np.concatenate(rows), np.concatenate(feats).astype(np.int64)
 
     def _scores(self, encoded: list[bytes]) -> npt.NDArray[np.float32]:
         """Raw naive Bayes scores (rows in the order of ``encoded``, sorted by length)."""

@@ -39,6 +39,7 @@ longer than one batch. The work runs in passes:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -46,6 +47,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +73,22 @@ from pipeline.dedup import (
 )
 from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches
 from pipeline.langid import detect_chunk, document_sample
-from pipeline.stage import atomic_path, load_params, run_cli, timed_stage, write_parquet
+from pipeline.stage import (
+    READ_KEY,
+    ReadInWorker,
+    atomic_path,
+    load_params,
+    read_task_rows,
+    run_cli,
+    task_size,
+    timed_stage,
+    write_parquet,
+)
 
 STAGE = "corpus"
 
 # Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
 OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
-READ_ROWS = 20_000
 DOC_READ_ROWS = 256
 SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 MAX_RANGES = 512
@@ -91,8 +102,8 @@ class Partitioning:
     range_bytes: int = 16 * 2**20
     # sentences per hash part (decided whole for boilerplate and is_duplicate)
     hash_part_rows: int = 500_000
-    # sentences the driver collects from the engine before spilling them
-    spill_rows: int = 50_000
+    # sentences per engine task (a task reads part of one segmented row group)
+    task_rows: int = 20_000
 
     def ranges(self, path: Path) -> int:
         return max(1, min(MAX_RANGES, math.ceil(uncompressed_bytes(path) / self.range_bytes)))
@@ -142,66 +153,162 @@ def normalised_keys(texts: list[str]) -> list[str]:
     return frame.select(normalise("text")).to_series().to_list()
 
 
+# Per process, the results of texts seen before: a corpus repeats documents (syndication,
+# mirrors), and the results depend on the text alone. Bounded: ~4 MB and ~10 MB when full.
+TEXT_CACHE_ENTRIES = 2**14
+SIGNATURE_CACHE_ENTRIES = 2**14
+# 128-bit digest of a text -> (hash of its normalised text, language, confidence)
+_text_cache: dict[bytes, tuple[str, str, float]] = {}
+_signature_cache: dict[str, bytes] = {}  # hash of a normalised text -> signature (uint32 bytes)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, entries: int) -> None:
+    if len(cache) >= entries:
+        # the older half goes (a dict keeps insertion order)
+        for stale in list(islice(cache, entries // 2)):
+            del cache[stale]
+    cache[key] = value
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 @dataclass(frozen=True)
 class DocumentFacts:
-    """Per document: detected language (from its ``sample``) and, for rows carrying a ``key``
-    (the normalised text of the first document of each distinct text), the MinHash signature as
-    uint32 bytes. The driver sends only the sample and that key: a whole text never travels."""
+    """Per document (rows with ``doc_id`` and ``text``, read by the worker itself): hash of the
+    normalised text, language detected from its sample, and the MinHash signature as uint32
+    bytes. A text (or normalised text) this process has seen before is not worked on again."""
 
     num_perm: int
     shingle_words: int
 
     def __call__(self, rows: list[Row]) -> list[Row]:
-        # a row without a sample repeats an earlier document's: the driver copies its language
-        sampled = [row["sample"] for row in rows if row["sample"] is not None]
-        detected = iter(detect_chunk(sampled))
-        found = [next(detected) if row["sample"] is not None else (None, None) for row in rows]
-        signed = [i for i, row in enumerate(rows) if row["key"] is not None]
-        keys = [rows[i]["key"] for i in signed]
-        sigs = signatures(keys, self.num_perm, self.shingle_words).astype(np.uint32)
-        signature = {i: sigs[k].tobytes() for k, i in enumerate(signed)}
-        return [
-            {
-                "doc_id": row["doc_id"],
-                "language_detected": language,
-                "language_confidence": confidence,
-                "signature": signature.get(i),
-                "sig_row": row.get("sig_row"),
-            }
-            for i, (row, (language, confidence)) in enumerate(zip(rows, found, strict=True))
-        ]
+        digests = [_digest(row["text"]) for row in rows]
+        # this batch's results, taken before the caches change (an insertion may evict)
+        known = {d: _text_cache[d] for d in digests if d in _text_cache}
+        fresh = {d: row["text"] for d, row in zip(digests, rows, strict=True) if d not in known}
+        texts = list(fresh.values())
+        keys = dict(zip(fresh, normalised_keys(texts), strict=True))
+        detected = detect_chunk([document_sample(text) for text in texts])
+        for digest, (language, confidence) in zip(fresh, detected, strict=True):
+            known[digest] = (stable_hash(keys[digest]), language, confidence)
+            _remember(_text_cache, digest, known[digest], TEXT_CACHE_ENTRIES)
+        signed: dict[str, bytes] = {}
+        to_sign: dict[str, str] = {}  # hash of a normalised text -> that text
+        for digest, row in zip(digests, rows, strict=True):
+            text_hash = known[digest][0]
+            if text_hash in signed or text_hash in to_sign:
+                continue
+            if text_hash in _signature_cache:
+                signed[text_hash] = _signature_cache[text_hash]
+            else:
+                key = keys.get(digest)
+                to_sign[text_hash] = normalised_keys([row["text"]])[0] if key is None else key
+        sigs = signatures(list(to_sign.values()), self.num_perm, self.shingle_words)
+        for text_hash, sig in zip(to_sign, sigs.astype(np.uint32), strict=True):
+            signed[text_hash] = sig.tobytes()
+            _remember(_signature_cache, text_hash, signed[text_hash], SIGNATURE_CACHE_ENTRIES)
+        out: list[Row] = []
+        for row, digest in zip(rows, digests, strict=True):
+            text_hash, language, confidence = known[digest]
+            out.append(
+                {
+                    "doc_id": row["doc_id"],
+                    "text_hash": text_hash,
+                    "language_detected": language,
+                    "language_confidence": confidence,
+                    "signature": signed[text_hash],
+                }
+            )
+        return out
+
+
+_doc_index_cache: dict[tuple[str, int], pl.DataFrame] = {}
+
+
+def _doc_index(path: str) -> pl.DataFrame:
+    """The driver's (doc_id, doc_idx, detect) table, read once per process and run."""
+    key = (path, os.stat(path).st_mtime_ns)
+    if key not in _doc_index_cache:
+        _doc_index_cache.clear()
+        _doc_index_cache[key] = pl.read_ipc(path)
+    return _doc_index_cache[key]
+
+
+def sentence_facts(frame: pl.DataFrame, min_chars: int) -> pl.DataFrame:
+    """Per sentence: hash of the normalised sentence and, for sentences of at least
+    ``min_chars`` characters of a document whose language is kept (``detect``), language."""
+    hashes = hash_column(frame.select(normalise("text")).to_series().alias("key"))
+    wanted = (frame["detect"] & (frame["text"].str.len_chars() >= min_chars)).to_numpy()
+    rows = np.flatnonzero(wanted).tolist()
+    detected = detect_chunk(frame["text"].filter(pl.Series(wanted)).to_list())
+    languages: list[str | None] = [None] * frame.height
+    confidences: list[float | None] = [None] * frame.height
+    for row, (language, confidence) in zip(rows, detected, strict=True):
+        languages[row], confidences[row] = language, confidence
+    return frame.with_columns(
+        sentence_hash=hashes,
+        language_detected=pl.Series(languages, dtype=pl.String),
+        language_confidence=pl.Series(confidences, dtype=pl.Float64),
+    )
 
 
 @dataclass(frozen=True)
-class SentenceFacts:
-    """Per sentence of a document: hash of the normalised sentence and, for sentences of at
-    least ``min_chars`` characters of a document whose language is kept, language."""
+class SentenceTask:
+    """On the engine: the sentences of some rows of one segmented row group (read here),
+    enriched by :func:`sentence_facts` and written to this task's part files, by doc_id range
+    and by hash prefix. Only the part numbers and per-document counts go back to the driver."""
 
     min_chars: int
+    doc_index: str
+    workdir: str
+    n_ranges: int
+    n_docs: int
+    hash_bits: int
 
-    def __call__(self, rows: list[Row]) -> list[Row]:
-        texts = [t for row in rows for t in row["texts"]]
-        hashes = hash_column(pl.Series("key", normalised_keys(texts), pl.String)).to_list()
-        wanted = [
-            i
-            for i, (row, text) in enumerate((row, text) for row in rows for text in row["texts"])
-            if row["detect"] and len(text) >= self.min_chars
-        ]
-        detected = dict(zip(wanted, detect_chunk([texts[i] for i in wanted]), strict=True))
-        out: list[Row] = []
-        start = 0
-        for row in rows:
-            span = range(start, start + len(row["texts"]))
-            out.append(
-                {
-                    "seq": row["seq"],
-                    "hashes": hashes[span.start : span.stop],
-                    "languages": [detected[i][0] if i in detected else None for i in span],
-                    "confidences": [detected[i][1] if i in detected else None for i in span],
-                }
-            )
-            start = span.stop
-        return out
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [self.one(item) for item in items]
+
+    def one(self, item: Row) -> Row:
+        if READ_KEY not in item:
+            # the engine retries a task that overran its hard limit row by row: a corpus-wide
+            # decision cannot leave sentences out, so the stage stops
+            raise RuntimeError("corpus: a sentence task overran engine.max_seconds_per_doc")
+        path, group, todo = item[READ_KEY]
+        table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
+        if len(todo) < table.num_rows:
+            table = table.take(todo)
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        frame = schema.conform(frame, schema.SEGMENTED).join(
+            _doc_index(self.doc_index), on="doc_id", how="inner", maintain_order="left"
+        )
+        frame = sentence_facts(frame, self.min_chars).with_columns(
+            _range=(pl.col("doc_idx").cast(pl.Int64) * self.n_ranges // self.n_docs).cast(
+                pl.UInt32
+            ),
+            hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64),
+        )
+        bits = self.hash_bits
+        part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
+        name = f"{group:06d}-{todo[0] if todo else 0:09d}"
+        workdir = Path(self.workdir)
+        counts = frame["doc_idx"].value_counts()
+        return {
+            "name": name,
+            "ranges": write_parts(
+                frame, "_range", workdir / f"sentences-{name}.arrow", SPILLED_SENTENCE
+            ),
+            "parts": write_parts(
+                frame.with_columns(_part=part),
+                "_part",
+                workdir / f"hashes-{name}.arrow",
+                HASHED_SENTENCE,
+            ),
+            "doc_idx": counts["doc_idx"].to_list(),
+            "count": counts["count"].to_list(),
+        }
 
 
 def finished(rows: list[Row]) -> list[Row]:
@@ -261,6 +368,71 @@ class Spill:
             sink, writer = self.writers.pop(part)
             writer.close()
             sink.close()
+
+
+PartIndex = dict[int, tuple[int, int]]  # part -> (first record batch, how many)
+
+
+def write_parts(
+    frame: pl.DataFrame, part_column: str, path: Path, columns: dict[str, pl.DataType]
+) -> PartIndex:
+    """``frame`` cut by ``part_column`` into one Arrow IPC file (lz4), parts in ascending order
+    and rows in frame order within each; the index says where each part's batches are."""
+    index: PartIndex = {}
+    if frame.is_empty():
+        return index
+    arrow_schema = schema.empty(columns).to_arrow().schema
+    pieces = sorted(frame.partition_by(part_column, as_dict=True).items())
+    written = 0
+    with (
+        pa.OSFile(str(path), "wb") as sink,
+        pa.ipc.new_file(sink, arrow_schema, options=SPILL_OPTIONS) as writer,
+    ):
+        for (part,), piece in pieces:
+            table = piece.select(list(columns)).cast(columns).to_arrow()  # type: ignore[arg-type]
+            batches = table.cast(arrow_schema).to_batches()
+            for batch in batches:
+                writer.write_batch(batch)
+            index[int(part)] = (written, len(batches))
+            written += len(batches)
+    return index
+
+
+class TaskParts:
+    """Parts written by the engine's tasks (:func:`write_parts`, a file per task), read back
+    one part at a time across the tasks in task order; a file goes once all its parts are read."""
+
+    def __init__(self, columns: dict[str, pl.DataType]) -> None:
+        self.columns = columns
+        self.arrow_schema = schema.empty(columns).to_arrow().schema
+        self.files: list[tuple[Path, PartIndex]] = []
+
+    def add(self, path: Path, index: PartIndex) -> None:
+        if index:
+            self.files.append((path, dict(index)))
+
+    def read(self, part: int) -> pl.DataFrame:
+        batches: list[pa.RecordBatch] = []
+        for path, index in self.files:
+            if part not in index:
+                continue
+            first, count = index.pop(part)
+            with pa.OSFile(str(path), "rb") as source:
+                reader = pa.ipc.open_file(source)
+                batches += [reader.get_batch(first + k) for k in range(count)]
+            if not index:
+                path.unlink()
+        self.files = [(path, index) for path, index in self.files if index]
+        if not batches:
+            return schema.empty(self.columns)
+        frame = pl.from_arrow(pa.Table.from_batches(batches, self.arrow_schema))
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def discard(self) -> None:
+        for path, _ in self.files:
+            path.unlink(missing_ok=True)
+        self.files = []
 
 
 class FrameSink:
@@ -371,71 +543,48 @@ def document_facts(
     cleaned: Path, lost: set[str], params: CorpusParams, engine: EngineConfig
 ) -> tuple[pl.DataFrame, npt.NDArray[np.uint32]]:
     """Facts of every document (no text), sorted by doc_id with ``doc_idx`` its position, and
-    the signature matrix (row ``sig_row``: one per distinct normalised text)."""
+    the signature matrix (row ``sig_row``: one per distinct normalised text). The workers read
+    the texts themselves, a row group per task: no text passes through the driver."""
     source = pq.ParquetFile(cleaned)
     sigs = np.zeros((source.metadata.num_rows, params.minhash_permutations), dtype=np.uint32)
     sig_row: dict[str, int] = {}  # text hash -> its signature's row
-    text_hashes: dict[str, str] = {}  # doc_id -> text hash
-    # 64 bits of a sample's hash -> the row of the first document with it: a repeated sample
-    # (a duplicate document) is identified once
-    sample_row: dict[int, int] = {}
-    sample_rows: list[int] = []  # per document sent, the row its language comes from
-
-    def rows() -> Iterator[Row]:
-        for batch in read_batches(cleaned, DOC_READ_ROWS, ["doc_id", "text"]):
-            ids, texts = batch.column("doc_id").to_pylist(), batch.column("text").to_pylist()
-            # hashed here, so a text repeated across the corpus is signed only once
-            for doc_id, text, key in zip(ids, texts, normalised_keys(texts), strict=True):
-                if doc_id in lost:
-                    continue
-                text_hash = stable_hash(key)
-                text_hashes[doc_id] = text_hash
-                sign = text_hash not in sig_row
-                if sign:
-                    sig_row[text_hash] = len(sig_row)
-                sample = document_sample(text)
-                digest = hashlib.blake2b(sample.encode("utf-8", "surrogatepass"), digest_size=8)
-                first = sample_row.setdefault(int.from_bytes(digest.digest()), len(sample_rows))
-                sample_rows.append(first)
-                yield {
-                    "doc_id": doc_id,
-                    "sample": sample if first == len(sample_rows) - 1 else None,
-                    "key": key if sign else None,
-                    "sig_row": sig_row[text_hash],
-                }
-
     columns: dict[str, list[Any]] = {
-        k: [] for k in ("doc_id", "language_detected", "language_confidence")
+        k: [] for k in ("doc_id", "language_detected", "language_confidence", "text_hash")
     }
-    task = DocumentFacts(params.minhash_permutations, params.shingle_words)
-    for batch in map_batches(task, rows(), engine):
+    path = str(cleaned.resolve())
+    meta = source.metadata
+    tasks = (
+        {READ_KEY: (path, group, list(range(meta.row_group(group).num_rows)))}
+        for group in range(meta.num_row_groups)
+    )
+    task = ReadInWorker(DocumentFacts(params.minhash_permutations, params.shingle_words))
+    one_task = dataclasses.replace(engine, batch_size=1)
+    for batch in map_batches(task, tasks, one_task, read_task_rows, task_size):
         for row in finished(batch):
-            if row["signature"] is not None:
-                sigs[row["sig_row"]] = np.frombuffer(row["signature"], dtype=np.uint32)
-            if row["language_detected"] is None:
-                first = sample_rows[len(columns["doc_id"])]
-                row["language_detected"] = columns["language_detected"][first]
-                row["language_confidence"] = columns["language_confidence"][first]
+            # a document the segment stage quarantined (a timeout) has no sentences: left out
+            if row["doc_id"] in lost:
+                continue
+            text_hash = row["text_hash"]
+            if text_hash not in sig_row:
+                sig_row[text_hash] = len(sig_row)
+                sigs[sig_row[text_hash]] = np.frombuffer(row["signature"], dtype=np.uint32)
             for name, values in columns.items():
                 values.append(row[name])
-    sample_row.clear()
-    sample_rows.clear()
     facts = pl.DataFrame(
         columns,
         schema={
             "doc_id": pl.String,
             "language_detected": pl.String,
             "language_confidence": pl.Float64,
+            "text_hash": pl.String,
         },
-    ).with_columns(
-        text_hash=pl.col("doc_id").replace_strict(text_hashes, return_dtype=pl.String),
     )
     facts = facts.with_columns(
         sig_row=pl.col("text_hash").replace_strict(sig_row, return_dtype=pl.Int64)
     )
-    meta = pl.read_parquet(cleaned, columns=DOC_META)
+    meta_columns = pl.read_parquet(cleaned, columns=DOC_META)
     facts = (
-        facts.join(meta, on="doc_id", how="left")
+        facts.join(meta_columns, on="doc_id", how="left")
         .sort("doc_id")
         .with_row_index("doc_idx")
         .with_columns(pl.col("doc_idx").cast(pl.UInt32))
@@ -470,8 +619,8 @@ def language_filtered(facts: pl.DataFrame, languages: tuple[str, ...]) -> pl.Dat
 class SentenceParts:
     """The sentences, enriched and spilled: by doc_id range and by hash prefix."""
 
-    by_range: Spill
-    by_hash: Spill
+    by_range: TaskParts
+    by_hash: TaskParts
     n_ranges: int
     hash_bits: int
     per_doc: npt.NDArray[np.int64]  # sentences of each document (by doc_idx)
@@ -485,85 +634,52 @@ def spill_sentences(
     workdir: Path,
     partitioning: Partitioning,
 ) -> SentenceParts:
-    """Stream the sentences through :class:`SentenceFacts` on the engine and spill them."""
-    source = pq.ParquetFile(segmented)
+    """Run :class:`SentenceTask` over the segmented row groups on the engine: the workers read
+    the sentences and write the parts themselves, so no sentence passes through the driver."""
+    meta = pq.ParquetFile(segmented).metadata
     ranges = partitioning.ranges(segmented)
-    bits = partitioning.hash_bits(source.metadata.num_rows)
-    n_docs = max(1, facts.height)
+    bits = partitioning.hash_bits(meta.num_rows)
     kept = pl.col("language_detected").is_in(list(params.languages)) if params.languages else True
-    doc_index = facts.select("doc_id", "doc_idx", detect=pl.lit(True) & kept)
+    doc_index = workdir / "doc_index.arrow"
+    facts.select("doc_id", "doc_idx", detect=pl.lit(True) & kept).write_ipc(doc_index)
     parts = SentenceParts(
-        Spill(workdir, "sentences", SPILLED_SENTENCE),
-        Spill(workdir, "hashes", HASHED_SENTENCE),
+        TaskParts(SPILLED_SENTENCE),
+        TaskParts(HASHED_SENTENCE),
         ranges,
         bits,
         np.zeros(facts.height, dtype=np.int64),
     )
-    # the sentences of the documents on the engine, by task number (a document's run of rows)
-    pending: dict[int, pl.DataFrame] = {}
+    task = SentenceTask(
+        params.sentence_langid_min_chars,
+        str(doc_index),
+        str(workdir),
+        ranges,
+        max(1, facts.height),
+        bits,
+    )
+    path = str(segmented.resolve())
 
-    def rows() -> Iterator[Row]:
-        seq = 0
-        for batch in read_batches(segmented, READ_ROWS):
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            frame = schema.conform(frame, schema.SEGMENTED).join(
-                doc_index, on="doc_id", how="inner", maintain_order="left"
-            )
-            # runs of one document (a document may continue in the next batch: two runs)
-            doc_idx = frame["doc_idx"].to_numpy()
-            starts = np.flatnonzero(np.r_[True, doc_idx[1:] != doc_idx[:-1]]).tolist()
-            texts, detect = frame["text"].to_list(), frame["detect"].to_list()
-            for lo, hi in zip(starts, [*starts[1:], frame.height], strict=True):
-                seq += 1
-                pending[seq] = frame.slice(lo, hi - lo)
+    def tasks() -> Iterator[Row]:
+        for group in range(meta.num_row_groups):
+            rows = meta.row_group(group).num_rows
+            for lo in range(0, rows, partitioning.task_rows):
                 yield {
-                    "seq": seq,
-                    "doc_id_of": frame["doc_id"][lo],
-                    "texts": texts[lo:hi],
-                    "detect": detect[lo],
+                    READ_KEY: (path, group, list(range(lo, min(rows, lo + partitioning.task_rows))))
                 }
 
-    done: list[pl.DataFrame] = []
-    held = 0
-
-    def spill() -> None:
-        nonlocal done, held
-        if not done:
-            return
-        frame = pl.concat(done)
-        done, held = [], 0
-        frame = frame.with_columns(
-            _range=(pl.col("doc_idx").cast(pl.Int64) * ranges // n_docs).cast(pl.UInt32),
-            hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64),
-        )
-        parts.by_range.write(frame, "_range")
-        part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
-        parts.by_hash.write(frame.with_columns(_part=part), "_part")
-        counts = frame["doc_idx"].value_counts()
-        np.add.at(parts.per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy())
-
-    for batch in map_batches(SentenceFacts(params.sentence_langid_min_chars), rows(), engine):
-        results = finished(batch)
-        # one frame per engine task, not per document: a polars call costs ~1 ms
-        sentences = pl.concat([pending.pop(result["seq"]) for result in results])
-        done.append(
-            sentences.with_columns(
-                sentence_hash=pl.Series([h for r in results for h in r["hashes"]], dtype=pl.String),
-                language_detected=pl.Series(
-                    [x for r in results for x in r["languages"]], dtype=pl.String
-                ),
-                language_confidence=pl.Series(
-                    [x for r in results for x in r["confidences"]], dtype=pl.Float64
-                ),
-            )
-        )
-        held += sentences.height
-        if held >= partitioning.spill_rows:
-            spill()
-    spill()
-    parts.by_range.close()
-    parts.by_hash.close()
+    one_task = dataclasses.replace(engine, batch_size=1)
+    try:
+        for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size):
+            for row in finished(batch):
+                parts.by_range.add(workdir / f"sentences-{row['name']}.arrow", row["ranges"])
+                parts.by_hash.add(workdir / f"hashes-{row['name']}.arrow", row["parts"])
+                np.add.at(parts.per_doc, row["doc_idx"], row["count"])
+    except BaseException:
+        parts.by_range.discard()
+        parts.by_hash.discard()
+        raise
+    finally:
+        doc_index.unlink()
     return parts
 
 
@@ -947,15 +1063,11 @@ def build_corpus(
 
 def find_duplicates(docs: pl.DataFrame, params: CorpusParams) -> pl.DataFrame:
     """The dedup map of ``docs`` (doc_id, published, text), in-process (without ``dropped``)."""
-    keys = normalised_keys(docs["text"].to_list())
-    rows = [
-        {"doc_id": d, "sample": document_sample(t), "key": k}
-        for (d, t), k in zip(docs.select("doc_id", "text").iter_rows(), keys, strict=True)
-    ]
+    rows = [{"doc_id": d, "text": t} for d, t in docs.select("doc_id", "text").iter_rows()]
     facts = DocumentFacts(params.minhash_permutations, params.shingle_words)(rows)
     sigs = np.stack([np.frombuffer(f["signature"], dtype=np.uint32) for f in facts])
     keyed = docs.select("doc_id", "published").with_columns(
-        text_hash=pl.Series([stable_hash(k) for k in keys], dtype=pl.String),
+        text_hash=pl.Series([f["text_hash"] for f in facts], dtype=pl.String),
         sig_row=pl.int_range(pl.len(), dtype=pl.Int64),
     )
     return dedup_documents(keyed, params.near, sigs)

@@ -75,7 +75,6 @@ from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches
 from pipeline.langid import detect_chunk, document_sample
 from pipeline.stage import (
     READ_KEY,
-    ReadInWorker,
     atomic_path,
     load_params,
     read_task_rows,
@@ -89,7 +88,6 @@ STAGE = "corpus"
 
 # Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
 OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
-DOC_READ_ROWS = 256
 SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 MAX_RANGES = 512
 
@@ -222,6 +220,44 @@ class DocumentFacts:
                 }
             )
         return out
+
+
+@dataclass(frozen=True)
+class DocumentTask:
+    """On the engine: the documents of some rows of one cleaned row group (read here): their
+    :class:`DocumentFacts`, and the rows themselves written to this task's part file by doc_id
+    range (``boundaries``: the first doc_id of every range but the first) for the output."""
+
+    facts: DocumentFacts
+    workdir: str
+    boundaries: tuple[str, ...]
+
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [self.one(item) for item in items]
+
+    def one(self, item: Row) -> Row:
+        if READ_KEY not in item:
+            # a task retried row by row after its hard limit: the stage stops (see finished)
+            raise RuntimeError("corpus: a document task overran engine.max_seconds_per_doc")
+        path, group, todo = item[READ_KEY]
+        table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
+        if len(todo) < table.num_rows:
+            table = table.take(todo)
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        frame = schema.conform(frame, schema.CLEANED)
+        ids, texts = frame["doc_id"].to_list(), frame["text"].to_list()
+        rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
+        bounds = pl.Series(self.boundaries, dtype=pl.String)
+        ranges = bounds.search_sorted(frame["doc_id"], side="right").cast(pl.UInt32)
+        name = f"{group:06d}-{todo[0] if todo else 0:09d}"
+        index = write_parts(
+            frame.with_columns(_range=ranges),
+            "_range",
+            Path(self.workdir) / f"documents-{name}.arrow",
+            schema.CLEANED,
+        )
+        return {"name": name, "parts": index, "facts": self.facts(rows)}
 
 
 _doc_index_cache: dict[tuple[str, int], pl.DataFrame] = {}
@@ -479,16 +515,6 @@ class FrameSink:
         self.tmp.unlink(missing_ok=True)
 
 
-def read_batches(
-    path: Path, rows: int, columns: list[str] | None = None
-) -> Iterator[pa.RecordBatch]:
-    """The rows of a Parquet file, a batch at a time. ``pre_buffer=False``: by default pyarrow
-    reads ahead and keeps every row group's compressed bytes (measured: 230 MB held after 60,000
-    cleaned documents, 1 MB without)."""
-    source = pq.ParquetFile(path, pre_buffer=False)
-    yield from source.iter_batches(batch_size=rows, columns=columns)
-
-
 def uncompressed_bytes(path: Path) -> int:
     meta = pq.ParquetFile(path).metadata
     return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
@@ -540,36 +566,62 @@ HASHED_SENTENCE: dict[str, pl.DataType] = {
 
 
 def document_facts(
-    cleaned: Path, lost: set[str], params: CorpusParams, engine: EngineConfig
-) -> tuple[pl.DataFrame, npt.NDArray[np.uint32]]:
-    """Facts of every document (no text), sorted by doc_id with ``doc_idx`` its position, and
-    the signature matrix (row ``sig_row``: one per distinct normalised text). The workers read
-    the texts themselves, a row group per task: no text passes through the driver."""
+    cleaned: Path,
+    lost: set[str],
+    params: CorpusParams,
+    engine: EngineConfig,
+    workdir: Path,
+    partitioning: Partitioning,
+) -> tuple[pl.DataFrame, npt.NDArray[np.uint32], TaskParts]:
+    """Facts of every document (no text), sorted by doc_id with ``doc_idx`` its position, the
+    signature matrix (row ``sig_row``: one per distinct normalised text) and the documents cut
+    by doc_id range. The workers read the texts themselves, a row group per task: no text
+    passes through the driver."""
     source = pq.ParquetFile(cleaned)
-    sigs = np.zeros((source.metadata.num_rows, params.minhash_permutations), dtype=np.uint32)
+    meta = source.metadata
+    sigs = np.zeros((meta.num_rows, params.minhash_permutations), dtype=np.uint32)
     sig_row: dict[str, int] = {}  # text hash -> its signature's row
     columns: dict[str, list[Any]] = {
         k: [] for k in ("doc_id", "language_detected", "language_confidence", "text_hash")
     }
+    # The ranges the sentences get (doc_idx * ranges // documents), as doc_id boundaries: the
+    # first doc_id of every range but the first. The range cuts set the output's Arrow chunks,
+    # and so its Parquet pages: they must not move.
+    ids = pl.read_parquet(cleaned, columns=["doc_id"])["doc_id"]
+    ids = ids.filter(~ids.is_in(pl.Series(list(lost), dtype=pl.String).implode())).sort()
+    n, ranges = ids.len(), partitioning.ranges(cleaned)
+    starts = (-(-k * n // ranges) for k in range(1, ranges))  # ceil: the first doc_idx
+    boundaries = tuple(ids[start] for start in starts if start < n)  # past the end: empty
+    del ids
+    documents = TaskParts(schema.CLEANED)
     path = str(cleaned.resolve())
-    meta = source.metadata
     tasks = (
         {READ_KEY: (path, group, list(range(meta.row_group(group).num_rows)))}
         for group in range(meta.num_row_groups)
     )
-    task = ReadInWorker(DocumentFacts(params.minhash_permutations, params.shingle_words))
+    task = DocumentTask(
+        DocumentFacts(params.minhash_permutations, params.shingle_words),
+        str(workdir),
+        boundaries,
+    )
     one_task = dataclasses.replace(engine, batch_size=1)
-    for batch in map_batches(task, tasks, one_task, read_task_rows, task_size):
-        for row in finished(batch):
-            # a document the segment stage quarantined (a timeout) has no sentences: left out
-            if row["doc_id"] in lost:
-                continue
-            text_hash = row["text_hash"]
-            if text_hash not in sig_row:
-                sig_row[text_hash] = len(sig_row)
-                sigs[sig_row[text_hash]] = np.frombuffer(row["signature"], dtype=np.uint32)
-            for name, values in columns.items():
-                values.append(row[name])
+    try:
+        for batch in map_batches(task, tasks, one_task, read_task_rows, task_size):
+            for done in finished(batch):
+                documents.add(workdir / f"documents-{done['name']}.arrow", done["parts"])
+                for row in done["facts"]:
+                    # a document the segment stage quarantined (a timeout) has no sentences
+                    if row["doc_id"] in lost:
+                        continue
+                    text_hash = row["text_hash"]
+                    if text_hash not in sig_row:
+                        sig_row[text_hash] = len(sig_row)
+                        sigs[sig_row[text_hash]] = np.frombuffer(row["signature"], np.uint32)
+                    for name, values in columns.items():
+                        values.append(row[name])
+    except BaseException:
+        documents.discard()
+        raise
     facts = pl.DataFrame(
         columns,
         schema={
@@ -590,8 +642,9 @@ def document_facts(
         .with_columns(pl.col("doc_idx").cast(pl.UInt32))
     )
     if facts["doc_id"].n_unique() != facts.height:
+        documents.discard()
         raise ValueError(f"{cleaned} holds a doc_id twice")
-    return facts, sigs
+    return facts, sigs, documents
 
 
 def _quarantine(docs: pl.DataFrame, reason: schema.QuarantineReason) -> pl.DataFrame:
@@ -812,7 +865,9 @@ def run_corpus(
     quarantined = pl.read_parquet(inputs.quarantine)
     # A document the segment stage quarantined (a timeout) has no sentences: leave it out.
     lost = set(quarantined.filter(pl.col("stage") == "segment")["doc_id"].to_list())
-    facts, sigs = document_facts(inputs.cleaned, lost, params, engine)
+    facts, sigs, documents = document_facts(
+        inputs.cleaned, lost, params, engine, workdir, partitioning
+    )
     lap("documents")
 
     off_language = language_filtered(facts, params.languages)
@@ -877,7 +932,9 @@ def run_corpus(
     final = after_boilerplate.filter(~pl.col("doc_id").is_in(dropped_ids))
     dedup_map = found.with_columns(dropped=pl.col("doc_id").is_in(dropped_ids))
 
-    written = write_outputs(inputs, outputs, facts, final, parts, decisions, workdir, partitioning)
+    written = write_outputs(
+        inputs, outputs, facts, final, documents, parts, decisions, partitioning
+    )
     lap("write")
 
     quarantine = pl.concat(
@@ -910,46 +967,30 @@ def write_outputs(
     outputs: Outputs,
     facts: pl.DataFrame,
     final: pl.DataFrame,
+    documents: TaskParts,
     parts: SentenceParts,
     decisions: SentenceDecisions,
-    workdir: Path,
     partitioning: Partitioning,
 ) -> dict[str, int]:
     """documents.parquet and sentences.parquet, one doc_id range at a time (sorted, fixed row
     groups), and boilerplate_map.parquet with its example texts."""
-    n_docs = max(1, facts.height)
     doc_ranges = partitioning.ranges(inputs.cleaned)
-    doc_columns = facts.select(
+    doc_columns = facts.filter(pl.col("doc_idx").is_in(final["doc_idx"].implode())).select(
         "doc_id",
-        "doc_idx",
         "language_detected",
         "language_confidence",
         "cluster_id",
         "duplicate_of",
         "n_boilerplate_sentences",
-    ).filter(pl.col("doc_idx").is_in(final["doc_idx"].implode()))
-    # the documents, cut by doc_id range while read in input order
-    documents = Spill(workdir, "documents", {**schema.CLEANED, "doc_idx": pl.UInt32()})
-    for batch in read_batches(inputs.cleaned, DOC_READ_ROWS):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        frame = schema.conform(frame, schema.CLEANED).join(
-            doc_columns.select("doc_id", "doc_idx"), on="doc_id", how="inner"
-        )
-        documents.write(
-            frame.with_columns(
-                _range=(pl.col("doc_idx").cast(pl.Int64) * doc_ranges // n_docs).cast(pl.UInt32)
-            ),
-            "_range",
-        )
-    documents.close()
+    )
     sink = FrameSink(outputs.documents, "documents")
     try:
         for part in range(doc_ranges):
-            frame = documents.read(part).join(doc_columns.drop("doc_idx"), on="doc_id", how="inner")
+            frame = documents.read(part).join(doc_columns, on="doc_id", how="inner")
             sink.write(frame.sort("doc_id"))
     except BaseException:
         sink.abort()
+        documents.discard()
         raise
     sink.close()
 

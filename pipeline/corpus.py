@@ -25,12 +25,16 @@ file names, row order, batch size or worker count.
 Memory stays bounded whatever the corpus size: no table is read whole and no text is held
 longer than one batch. The work runs in passes:
 
-* documents, on the engine (:func:`pipeline.engine.map_batches`): language, normalised-text hash
-  and MinHash signature per document; only these facts stay in memory (no text);
+* documents, on the engine (:func:`pipeline.engine.map_batches`): each task reads one row group
+  of cleaned.parquet itself and returns, per document, language, normalised-text hash and
+  MinHash signature; it also writes its documents to a temporary part file cut by doc_id range
+  (for the sorted output). Only the facts reach the driver (no text), and a worker does not
+  redo a text or sentence it has seen (per-process caches: a corpus repeats them);
 * duplicate clustering from the facts (LSH band group-bys, then the greedy assignment);
-* sentences, on the engine: sentence hash and, for long ones, language. The enriched rows are
-  spilled to temporary files, cut by ``doc_id`` range (for the sorted output) and, as a few
-  bytes per sentence, by sentence-hash prefix (for the corpus-wide counts);
+* sentences, on the engine: each task reads rows of one segmented row group itself, adds the
+  sentence hash and, for long ones, the language, and writes them to its part files, cut by
+  ``doc_id`` range (for the sorted output) and, as a few bytes per sentence, by sentence-hash
+  prefix (for the corpus-wide counts); the driver gets back part numbers and counts;
 * boilerplate and ``is_duplicate``, one hash part at a time (a sentence's every occurrence is in
   one part);
 * output: each ``doc_id`` range is read, finished, sorted and appended, so the files come out
@@ -157,7 +161,8 @@ TEXT_CACHE_ENTRIES = 2**14
 SIGNATURE_CACHE_ENTRIES = 2**14
 # 128-bit digest of a text -> (hash of its normalised text, language, confidence)
 _text_cache: dict[bytes, tuple[str, str, float]] = {}
-_signature_cache: dict[str, bytes] = {}  # hash of a normalised text -> signature (uint32 bytes)
+# (permutations, shingle words, hash of a normalised text) -> signature (uint32 bytes)
+_signature_cache: dict[tuple[int, int, str], bytes] = {}
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, entries: int) -> None:
@@ -198,15 +203,17 @@ class DocumentFacts:
             text_hash = known[digest][0]
             if text_hash in signed or text_hash in to_sign:
                 continue
-            if text_hash in _signature_cache:
-                signed[text_hash] = _signature_cache[text_hash]
+            cached = _signature_cache.get((self.num_perm, self.shingle_words, text_hash))
+            if cached is not None:
+                signed[text_hash] = cached
             else:
                 key = keys.get(digest)
                 to_sign[text_hash] = normalised_keys([row["text"]])[0] if key is None else key
         sigs = signatures(list(to_sign.values()), self.num_perm, self.shingle_words)
         for text_hash, sig in zip(to_sign, sigs.astype(np.uint32), strict=True):
             signed[text_hash] = sig.tobytes()
-            _remember(_signature_cache, text_hash, signed[text_hash], SIGNATURE_CACHE_ENTRIES)
+            cache_key = (self.num_perm, self.shingle_words, text_hash)
+            _remember(_signature_cache, cache_key, signed[text_hash], SIGNATURE_CACHE_ENTRIES)
         out: list[Row] = []
         for row, digest in zip(rows, digests, strict=True):
             text_hash, language, confidence = known[digest]

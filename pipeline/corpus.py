@@ -245,7 +245,7 @@ class DocumentTask:
     def one(self, item: Row) -> Row:
         if READ_KEY not in item:
             # a task retried row by row after its hard limit: the stage stops (see finished)
-            raise RuntimeError("corpus: a document task overran engine.max_seconds_per_doc")
+            raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
         path, group, todo = item[READ_KEY]
         table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
         if len(todo) < table.num_rows:
@@ -317,7 +317,7 @@ class SentenceTask:
         if READ_KEY not in item:
             # the engine retries a task that overran its hard limit row by row: a corpus-wide
             # decision cannot leave sentences out, so the stage stops
-            raise RuntimeError("corpus: a sentence task overran engine.max_seconds_per_doc")
+            raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
         path, group, todo = item[READ_KEY]
         table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
         if len(todo) < table.num_rows:
@@ -572,49 +572,116 @@ HASHED_SENTENCE: dict[str, pl.DataType] = {
 }
 
 
-def document_facts(
-    cleaned: Path,
+@dataclass(frozen=True)
+class CorpusTask:
+    """Both engine passes in one pool (one start-up, one set of worker processes): an item
+    names a row group of cleaned.parquet (``kind`` documents) or rows of one of
+    segmented.parquet (sentences)."""
+
+    documents: DocumentTask
+    sentences: SentenceTask
+
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [
+            self.documents.one(item)
+            if item.get("kind") == "documents"
+            else self.sentences.one(item)
+            for item in items
+        ]
+
+
+def engine_passes(
+    inputs: Inputs,
     lost: set[str],
     params: CorpusParams,
     engine: EngineConfig,
     workdir: Path,
     partitioning: Partitioning,
-) -> tuple[pl.DataFrame, npt.NDArray[np.uint32], TaskParts]:
-    """Facts of every document (no text), sorted by doc_id with ``doc_idx`` its position, the
-    signature matrix (row ``sig_row``: one per distinct normalised text) and the documents cut
-    by doc_id range. The workers read the texts themselves, a row group per task: no text
-    passes through the driver."""
-    source = pq.ParquetFile(cleaned)
-    meta = source.metadata
-    sigs = np.zeros((meta.num_rows, params.minhash_permutations), dtype=np.uint32)
+) -> tuple[pl.DataFrame, npt.NDArray[np.uint32], TaskParts, SentenceParts]:
+    """The work on the engine, documents then sentences in one pool. The workers read their own
+    input (a row group per task) and write the texts to part files themselves: only facts,
+    part numbers and counts reach the driver.
+
+    Returns the facts of every document (no text), sorted by doc_id with ``doc_idx`` its
+    position; the signature matrix (row ``sig_row``: one per distinct normalised text); the
+    documents cut by doc_id range; the sentences, enriched, by doc_id range and hash prefix."""
+    cleaned, segmented = inputs.cleaned, inputs.segmented
+    # doc_idx is known before any document is read: the rank of its doc_id (segment-stage
+    # losses left out), so the sentences need not wait for the documents
+    ids = pl.read_parquet(cleaned, columns=["doc_id"])["doc_id"]
+    ids = ids.filter(~ids.is_in(pl.Series(list(lost), dtype=pl.String).implode())).sort()
+    n_docs = ids.len()
+    if ids.n_unique() != n_docs:
+        raise ValueError(f"{cleaned} holds a doc_id twice")
+    doc_index = workdir / "doc_index.arrow"
+    # every document's sentences are identified: with corpus.languages set, those of the
+    # documents filtered out are identified in vain, but never published
+    pl.DataFrame({"doc_id": ids}).with_row_index("doc_idx").with_columns(
+        pl.col("doc_idx").cast(pl.UInt32), detect=pl.lit(True)
+    ).write_ipc(doc_index)
+    # The documents' ranges (doc_idx * ranges // documents) as doc_id boundaries: the first
+    # doc_id of every range but the first. The range cuts set the output's Arrow chunks, and
+    # so its Parquet pages: they must not move.
+    doc_ranges = partitioning.ranges(cleaned)
+    starts = (-(-k * n_docs // doc_ranges) for k in range(1, doc_ranges))  # ceil: first doc_idx
+    boundaries = tuple(ids[start] for start in starts if start < n_docs)  # past the end: empty
+    del ids
+
+    doc_meta = pq.ParquetFile(cleaned).metadata
+    sentence_meta = pq.ParquetFile(segmented).metadata
+    ranges = partitioning.ranges(segmented)
+    bits = partitioning.hash_bits(sentence_meta.num_rows)
+    sigs = np.zeros((doc_meta.num_rows, params.minhash_permutations), dtype=np.uint32)
     sig_row: dict[str, int] = {}  # text hash -> its signature's row
     columns: dict[str, list[Any]] = {
         k: [] for k in ("doc_id", "language_detected", "language_confidence", "text_hash")
     }
-    # The ranges the sentences get (doc_idx * ranges // documents), as doc_id boundaries: the
-    # first doc_id of every range but the first. The range cuts set the output's Arrow chunks,
-    # and so its Parquet pages: they must not move.
-    ids = pl.read_parquet(cleaned, columns=["doc_id"])["doc_id"]
-    ids = ids.filter(~ids.is_in(pl.Series(list(lost), dtype=pl.String).implode())).sort()
-    n, ranges = ids.len(), partitioning.ranges(cleaned)
-    starts = (-(-k * n // ranges) for k in range(1, ranges))  # ceil: the first doc_idx
-    boundaries = tuple(ids[start] for start in starts if start < n)  # past the end: empty
-    del ids
     documents = TaskParts(schema.CLEANED)
-    path = str(cleaned.resolve())
-    tasks = (
-        {READ_KEY: (path, group, list(range(meta.row_group(group).num_rows)))}
-        for group in range(meta.num_row_groups)
+    parts = SentenceParts(
+        TaskParts(SPILLED_SENTENCE),
+        TaskParts(HASHED_SENTENCE),
+        ranges,
+        bits,
+        np.zeros(n_docs, dtype=np.int64),
     )
-    task = DocumentTask(
-        DocumentFacts(params.minhash_permutations, params.shingle_words),
-        str(workdir),
-        boundaries,
+    task = CorpusTask(
+        DocumentTask(
+            DocumentFacts(params.minhash_permutations, params.shingle_words),
+            str(workdir),
+            boundaries,
+        ),
+        SentenceTask(
+            params.sentence_langid_min_chars,
+            str(doc_index),
+            str(workdir),
+            ranges,
+            max(1, n_docs),
+            bits,
+        ),
     )
+
+    def tasks() -> Iterator[Row]:
+        path = str(cleaned.resolve())
+        for group in range(doc_meta.num_row_groups):
+            todo = list(range(doc_meta.row_group(group).num_rows))
+            yield {READ_KEY: (path, group, todo), "kind": "documents"}
+        path = str(segmented.resolve())
+        step = partitioning.task_rows
+        for group in range(sentence_meta.num_row_groups):
+            rows = sentence_meta.row_group(group).num_rows
+            for lo in range(0, rows, step):
+                yield {READ_KEY: (path, group, list(range(lo, min(rows, lo + step))))}
+
     one_task = dataclasses.replace(engine, batch_size=1)
     try:
-        for batch in map_batches(task, tasks, one_task, read_task_rows, task_size):
+        for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size):
             for done in finished(batch):
+                if "facts" not in done:
+                    name = done["name"]
+                    parts.by_range.add(workdir / f"sentences-{name}.arrow", done["ranges"])
+                    parts.by_hash.add(workdir / f"hashes-{name}.arrow", done["parts"])
+                    np.add.at(parts.per_doc, done["doc_idx"], done["count"])
+                    continue
                 documents.add(workdir / f"documents-{done['name']}.arrow", done["parts"])
                 for row in done["facts"]:
                     # a document the segment stage quarantined (a timeout) has no sentences
@@ -627,8 +694,11 @@ def document_facts(
                     for name, values in columns.items():
                         values.append(row[name])
     except BaseException:
-        documents.discard()
+        for spilled in (documents, parts.by_range, parts.by_hash):
+            spilled.discard()
         raise
+    finally:
+        doc_index.unlink()
     facts = pl.DataFrame(
         columns,
         schema={
@@ -648,10 +718,7 @@ def document_facts(
         .with_row_index("doc_idx")
         .with_columns(pl.col("doc_idx").cast(pl.UInt32))
     )
-    if facts["doc_id"].n_unique() != facts.height:
-        documents.discard()
-        raise ValueError(f"{cleaned} holds a doc_id twice")
-    return facts, sigs, documents
+    return facts, sigs, documents, parts
 
 
 def _quarantine(docs: pl.DataFrame, reason: schema.QuarantineReason) -> pl.DataFrame:
@@ -684,63 +751,6 @@ class SentenceParts:
     n_ranges: int
     hash_bits: int
     per_doc: npt.NDArray[np.int64]  # sentences of each document (by doc_idx)
-
-
-def spill_sentences(
-    segmented: Path,
-    facts: pl.DataFrame,
-    params: CorpusParams,
-    engine: EngineConfig,
-    workdir: Path,
-    partitioning: Partitioning,
-) -> SentenceParts:
-    """Run :class:`SentenceTask` over the segmented row groups on the engine: the workers read
-    the sentences and write the parts themselves, so no sentence passes through the driver."""
-    meta = pq.ParquetFile(segmented).metadata
-    ranges = partitioning.ranges(segmented)
-    bits = partitioning.hash_bits(meta.num_rows)
-    kept = pl.col("language_detected").is_in(list(params.languages)) if params.languages else True
-    doc_index = workdir / "doc_index.arrow"
-    facts.select("doc_id", "doc_idx", detect=pl.lit(True) & kept).write_ipc(doc_index)
-    parts = SentenceParts(
-        TaskParts(SPILLED_SENTENCE),
-        TaskParts(HASHED_SENTENCE),
-        ranges,
-        bits,
-        np.zeros(facts.height, dtype=np.int64),
-    )
-    task = SentenceTask(
-        params.sentence_langid_min_chars,
-        str(doc_index),
-        str(workdir),
-        ranges,
-        max(1, facts.height),
-        bits,
-    )
-    path = str(segmented.resolve())
-
-    def tasks() -> Iterator[Row]:
-        for group in range(meta.num_row_groups):
-            rows = meta.row_group(group).num_rows
-            for lo in range(0, rows, partitioning.task_rows):
-                yield {
-                    READ_KEY: (path, group, list(range(lo, min(rows, lo + partitioning.task_rows))))
-                }
-
-    one_task = dataclasses.replace(engine, batch_size=1)
-    try:
-        for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size):
-            for row in finished(batch):
-                parts.by_range.add(workdir / f"sentences-{row['name']}.arrow", row["ranges"])
-                parts.by_hash.add(workdir / f"hashes-{row['name']}.arrow", row["parts"])
-                np.add.at(parts.per_doc, row["doc_idx"], row["count"])
-    except BaseException:
-        parts.by_range.discard()
-        parts.by_hash.discard()
-        raise
-    finally:
-        doc_index.unlink()
-    return parts
 
 
 @dataclass
@@ -872,10 +882,10 @@ def run_corpus(
     quarantined = pl.read_parquet(inputs.quarantine)
     # A document the segment stage quarantined (a timeout) has no sentences: leave it out.
     lost = set(quarantined.filter(pl.col("stage") == "segment")["doc_id"].to_list())
-    facts, sigs, documents = document_facts(
-        inputs.cleaned, lost, params, engine, workdir, partitioning
+    facts, sigs, documents, parts = engine_passes(
+        inputs, lost, params, engine, workdir, partitioning
     )
-    lap("documents")
+    lap("engine")
 
     off_language = language_filtered(facts, params.languages)
     language_kept = facts.filter(~pl.col("doc_id").is_in(off_language["doc_id"].implode()))
@@ -885,9 +895,6 @@ def run_corpus(
         found.select("doc_id", "cluster_id", "duplicate_of"), on="doc_id", how="left"
     )
     lap("clustering")
-
-    parts = spill_sentences(inputs.segmented, facts, params, engine, workdir, partitioning)
-    lap("sentences")
 
     examined = language_kept.select("doc_id").join(facts, on="doc_id")["doc_idx"]
     losers = found.filter(pl.col("duplicate_of").is_not_null())

@@ -168,7 +168,7 @@ _signature_cache: dict[tuple[int, int, str], bytes] = {}
 def _remember(cache: dict[Any, Any], key: Any, value: Any, entries: int) -> None:
     if len(cache) >= entries:
         # the older half goes (a dict keeps insertion order)
-        for stale in list(islice(cache, entries // 2)):
+        for stale in list(islice(cache, max(1, entries // 2))):
             del cache[stale]
     cache[key] = value
 

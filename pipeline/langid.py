@@ -149,7 +149,7 @@ class LanguageDetector:
             if len(text) <= CACHE_MAX_CHARS:
                 if len(cache) >= CACHE_ENTRIES:
                     # the older half goes (a dict keeps insertion order)
-                    for stale in list(islice(cache, CACHE_ENTRIES // 2)):
+                    for stale in list(islice(cache, max(1, CACHE_ENTRIES // 2))):
                         del cache[stale]
                 cache[text] = found
         return [computed[todo[t]] if r is None else r for t, r in zip(texts, result, strict=True)]

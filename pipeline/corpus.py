@@ -44,6 +44,7 @@ longer than one batch. The work runs in passes:
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import math
 import os
@@ -257,14 +258,15 @@ class DocumentTask:
         rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
         bounds = pl.Series(self.boundaries, dtype=pl.String)
         ranges = bounds.search_sorted(frame["doc_id"], side="right").cast(pl.UInt32)
-        name = f"{group:06d}-{todo[0] if todo else 0:09d}"
-        index = write_parts(
+        append_parts(
             frame.with_columns(_range=ranges),
             "_range",
-            Path(self.workdir) / f"documents-{name}.arrow",
+            Path(self.workdir),
+            "documents",
             schema.CLEANED,
+            item["task"],
         )
-        return {"name": name, "parts": index, "facts": self.facts(rows)}
+        return {"facts": self.facts(rows)}
 
 
 _doc_index_cache: dict[tuple[str, int], pl.DataFrame] = {}
@@ -335,23 +337,12 @@ class SentenceTask:
         )
         bits = self.hash_bits
         part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
-        name = f"{group:06d}-{todo[0] if todo else 0:09d}"
         workdir = Path(self.workdir)
+        append_parts(frame, "_range", workdir, "sentences", SPILLED_SENTENCE, item["task"])
+        hashed = frame.select(*HASHED_SENTENCE, _part=part)
+        append_parts(hashed, "_part", workdir, "hashes", HASHED_SENTENCE, item["task"])
         counts = frame["doc_idx"].value_counts()
-        return {
-            "name": name,
-            "ranges": write_parts(
-                frame, "_range", workdir / f"sentences-{name}.arrow", SPILLED_SENTENCE
-            ),
-            "parts": write_parts(
-                frame.with_columns(_part=part),
-                "_part",
-                workdir / f"hashes-{name}.arrow",
-                HASHED_SENTENCE,
-            ),
-            "doc_idx": counts["doc_idx"].to_list(),
-            "count": counts["count"].to_list(),
-        }
+        return {"doc_idx": counts["doc_idx"].to_list(), "count": counts["count"].to_list()}
 
 
 def finished(rows: list[Row]) -> list[Row]:
@@ -413,69 +404,69 @@ class Spill:
             sink.close()
 
 
-PartIndex = dict[int, tuple[int, int]]  # part -> (first record batch, how many)
+TASK = "_task"  # the engine task a spilled row comes from (tasks are numbered in input order)
 
 
-def write_parts(
-    frame: pl.DataFrame, part_column: str, path: Path, columns: dict[str, pl.DataType]
-) -> PartIndex:
-    """``frame`` cut by ``part_column`` into one Arrow IPC file (lz4), parts in ascending order
-    and rows in frame order within each; the index says where each part's batches are."""
-    index: PartIndex = {}
-    if frame.is_empty():
-        return index
-    arrow_schema = schema.empty(columns).to_arrow().schema
-    pieces = sorted(frame.partition_by(part_column, as_dict=True).items())
-    written = 0
-    with (
-        pa.OSFile(str(path), "wb") as sink,
-        pa.ipc.new_file(sink, arrow_schema, options=SPILL_OPTIONS) as writer,
-    ):
-        for (part,), piece in pieces:
-            table = piece.select(list(columns)).cast(columns).to_arrow()  # type: ignore[arg-type]
-            batches = table.cast(arrow_schema).to_batches()
-            for batch in batches:
-                writer.write_batch(batch)
-            index[int(part)] = (written, len(batches))
-            written += len(batches)
-    return index
+def append_parts(
+    frame: pl.DataFrame,
+    part_column: str,
+    directory: Path,
+    name: str,
+    columns: dict[str, pl.DataType],
+    task: int,
+) -> None:
+    """Append each part of ``frame`` (cut by ``part_column``) to ``<name>-<part>.parts`` as one
+    length-prefixed Arrow IPC stream (lz4), its rows tagged with ``task``. The engine's workers
+    append to the same files, each under an exclusive lock: one file per part, whatever the
+    number of tasks, so reading a part back opens one file."""
+    declared = {**columns, TASK: pl.UInt32()}
+    arrow_schema = schema.empty(declared).to_arrow().schema
+    for (part,), piece in frame.partition_by(part_column, as_dict=True).items():
+        table = (
+            piece.with_columns(pl.lit(task, pl.UInt32).alias(TASK))
+            .select(list(declared))
+            .cast(declared)  # type: ignore[arg-type]
+            .to_arrow()
+            .cast(arrow_schema)
+        )
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, arrow_schema, options=SPILL_OPTIONS) as writer:
+            writer.write_table(table)
+        blob = sink.getvalue().to_pybytes()
+        with (directory / f"{name}-{int(part):05d}.parts").open("ab") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.write(len(blob).to_bytes(8, "little") + blob)
 
 
 class TaskParts:
-    """Parts written by the engine's tasks (:func:`write_parts`, a file per task), read back
-    one part at a time across the tasks in task order; a file goes once all its parts are read."""
+    """The parts :func:`append_parts` wrote under ``name``, read back one at a time (the file
+    goes once read), rows in input order: by task, and in task order within one."""
 
-    def __init__(self, columns: dict[str, pl.DataType]) -> None:
+    def __init__(self, directory: Path, name: str, columns: dict[str, pl.DataType]) -> None:
+        self.directory = directory
+        self.name = name
         self.columns = columns
-        self.arrow_schema = schema.empty(columns).to_arrow().schema
-        self.files: list[tuple[Path, PartIndex]] = []
-
-    def add(self, path: Path, index: PartIndex) -> None:
-        if index:
-            self.files.append((path, dict(index)))
 
     def read(self, part: int) -> pl.DataFrame:
-        batches: list[pa.RecordBatch] = []
-        for path, index in self.files:
-            if part not in index:
-                continue
-            first, count = index.pop(part)
-            with pa.OSFile(str(path), "rb") as source:
-                reader = pa.ipc.open_file(source)
-                batches += [reader.get_batch(first + k) for k in range(count)]
-            if not index:
-                path.unlink()
-        self.files = [(path, index) for path, index in self.files if index]
-        if not batches:
+        path = self.directory / f"{self.name}-{part:05d}.parts"
+        if not path.exists():
             return schema.empty(self.columns)
-        frame = pl.from_arrow(pa.Table.from_batches(batches, self.arrow_schema))
+        data = memoryview(path.read_bytes())
+        path.unlink()
+        tables = []
+        at = 0
+        while at < len(data):
+            size = int.from_bytes(data[at : at + 8], "little")
+            at += 8
+            tables.append(pa.ipc.open_stream(pa.py_buffer(data[at : at + size])).read_all())
+            at += size
+        frame = pl.from_arrow(pa.concat_tables(tables))
         assert isinstance(frame, pl.DataFrame)
-        return frame
+        return frame.sort(TASK, maintain_order=True).drop(TASK)
 
     def discard(self) -> None:
-        for path, _ in self.files:
+        for path in self.directory.glob(f"{self.name}-*.parts"):
             path.unlink(missing_ok=True)
-        self.files = []
 
 
 class FrameSink:
@@ -636,10 +627,10 @@ def engine_passes(
     columns: dict[str, list[Any]] = {
         k: [] for k in ("doc_id", "language_detected", "language_confidence", "text_hash")
     }
-    documents = TaskParts(schema.CLEANED)
+    documents = TaskParts(workdir, "documents", schema.CLEANED)
     parts = SentenceParts(
-        TaskParts(SPILLED_SENTENCE),
-        TaskParts(HASHED_SENTENCE),
+        TaskParts(workdir, "sentences", SPILLED_SENTENCE),
+        TaskParts(workdir, "hashes", HASHED_SENTENCE),
         ranges,
         bits,
         np.zeros(n_docs, dtype=np.int64),
@@ -664,25 +655,24 @@ def engine_passes(
         path = str(cleaned.resolve())
         for group in range(doc_meta.num_row_groups):
             todo = list(range(doc_meta.row_group(group).num_rows))
-            yield {READ_KEY: (path, group, todo), "kind": "documents"}
+            yield {READ_KEY: (path, group, todo), "kind": "documents", "task": group}
         path = str(segmented.resolve())
         step = partitioning.task_rows
+        number = 0
         for group in range(sentence_meta.num_row_groups):
             rows = sentence_meta.row_group(group).num_rows
             for lo in range(0, rows, step):
-                yield {READ_KEY: (path, group, list(range(lo, min(rows, lo + step))))}
+                todo = list(range(lo, min(rows, lo + step)))
+                yield {READ_KEY: (path, group, todo), "task": number}
+                number += 1
 
     one_task = dataclasses.replace(engine, batch_size=1)
     try:
         for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size):
             for done in finished(batch):
                 if "facts" not in done:
-                    name = done["name"]
-                    parts.by_range.add(workdir / f"sentences-{name}.arrow", done["ranges"])
-                    parts.by_hash.add(workdir / f"hashes-{name}.arrow", done["parts"])
                     np.add.at(parts.per_doc, done["doc_idx"], done["count"])
                     continue
-                documents.add(workdir / f"documents-{done['name']}.arrow", done["parts"])
                 for row in done["facts"]:
                     # a document the segment stage quarantined (a timeout) has no sentences
                     if row["doc_id"] in lost:

@@ -404,9 +404,6 @@ class Spill:
             sink.close()
 
 
-TASK = "_task"  # the engine task a spilled row comes from (tasks are numbered in input order)
-
-
 def append_parts(
     frame: pl.DataFrame,
     part_column: str,
@@ -416,31 +413,25 @@ def append_parts(
     task: int,
 ) -> None:
     """Append each part of ``frame`` (cut by ``part_column``) to ``<name>-<part>.parts`` as one
-    length-prefixed Arrow IPC stream (lz4), its rows tagged with ``task``. The engine's workers
-    append to the same files, each under an exclusive lock: one file per part, whatever the
-    number of tasks, so reading a part back opens one file."""
-    declared = {**columns, TASK: pl.UInt32()}
-    arrow_schema = schema.empty(declared).to_arrow().schema
+    Arrow IPC stream (lz4) behind its size and ``task``, the number of the engine task (in input
+    order). The engine's workers append to the same files, each under an exclusive lock: one
+    file per part, whatever the number of tasks, so reading a part back opens one file."""
+    arrow_schema = schema.empty(columns).to_arrow().schema
     for (part,), piece in frame.partition_by(part_column, as_dict=True).items():
-        table = (
-            piece.with_columns(pl.lit(task, pl.UInt32).alias(TASK))
-            .select(list(declared))
-            .cast(declared)  # type: ignore[arg-type]
-            .to_arrow()
-            .cast(arrow_schema)
-        )
+        table = piece.select(list(columns)).cast(columns).to_arrow()  # type: ignore[arg-type]
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, arrow_schema, options=SPILL_OPTIONS) as writer:
-            writer.write_table(table)
+            writer.write_table(table.cast(arrow_schema))
         blob = sink.getvalue().to_pybytes()
+        header = len(blob).to_bytes(8, "little") + task.to_bytes(8, "little")
         with (directory / f"{name}-{int(part):05d}.parts").open("ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
-            fh.write(len(blob).to_bytes(8, "little") + blob)
+            fh.write(header + blob)
 
 
 class TaskParts:
     """The parts :func:`append_parts` wrote under ``name``, read back one at a time (the file
-    goes once read), rows in input order: by task, and in task order within one."""
+    goes once read), rows in input order: the tasks' pieces in task order."""
 
     def __init__(self, directory: Path, name: str, columns: dict[str, pl.DataType]) -> None:
         self.directory = directory
@@ -453,16 +444,18 @@ class TaskParts:
             return schema.empty(self.columns)
         data = memoryview(path.read_bytes())
         path.unlink()
-        tables = []
+        pieces: list[tuple[int, memoryview]] = []
         at = 0
         while at < len(data):
             size = int.from_bytes(data[at : at + 8], "little")
-            at += 8
-            tables.append(pa.ipc.open_stream(pa.py_buffer(data[at : at + size])).read_all())
-            at += size
+            task = int.from_bytes(data[at + 8 : at + 16], "little")
+            pieces.append((task, data[at + 16 : at + 16 + size]))
+            at += 16 + size
+        pieces.sort(key=lambda piece: piece[0])  # one piece per task and part
+        tables = [pa.ipc.open_stream(pa.py_buffer(blob)).read_all() for _, blob in pieces]
         frame = pl.from_arrow(pa.concat_tables(tables))
         assert isinstance(frame, pl.DataFrame)
-        return frame.sort(TASK, maintain_order=True).drop(TASK)
+        return frame
 
     def discard(self) -> None:
         for path in self.directory.glob(f"{self.name}-*.parts"):

@@ -71,7 +71,6 @@ from pipeline.dedup import (
     NearDupParams,
     dedup_documents,
     duplicate_sentences,
-    hash_column,
     normalise,
     signatures,
     stable_hash,
@@ -281,19 +280,31 @@ def _doc_index(path: str) -> pl.DataFrame:
     return _doc_index_cache[key]
 
 
+SENTENCE_CACHE_ENTRIES = 2**16
+# sentence -> hash of the normalised sentence (per process, as the language in langid's cache,
+# which holds the same string objects: ~10 MB more when full)
+_sentence_cache: dict[str, str] = {}
+
+
 def sentence_facts(frame: pl.DataFrame, min_chars: int) -> pl.DataFrame:
     """Per sentence: hash of the normalised sentence and, for sentences of at least
     ``min_chars`` characters of a document whose language is kept (``detect``), language."""
-    hashes = hash_column(frame.select(normalise("text")).to_series().alias("key"))
+    texts = frame["text"].to_list()
+    # taken before the cache changes (an insertion may evict)
+    known = {text: _sentence_cache[text] for text in texts if text in _sentence_cache}
+    misses = list(dict.fromkeys(text for text in texts if text not in known))
+    for text, key in zip(misses, normalised_keys(misses), strict=True):
+        known[text] = stable_hash(key)
+        _remember(_sentence_cache, text, known[text], SENTENCE_CACHE_ENTRIES)
     wanted = (frame["detect"] & (frame["text"].str.len_chars() >= min_chars)).to_numpy()
     rows = np.flatnonzero(wanted).tolist()
-    detected = detect_chunk(frame["text"].filter(pl.Series(wanted)).to_list())
+    detected = detect_chunk([texts[row] for row in rows])
     languages: list[str | None] = [None] * frame.height
     confidences: list[float | None] = [None] * frame.height
     for row, (language, confidence) in zip(rows, detected, strict=True):
         languages[row], confidences[row] = language, confidence
     return frame.with_columns(
-        sentence_hash=hashes,
+        sentence_hash=pl.Series([known[text] for text in texts], dtype=pl.String),
         language_detected=pl.Series(languages, dtype=pl.String),
         language_confidence=pl.Series(confidences, dtype=pl.Float64),
     )

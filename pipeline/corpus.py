@@ -25,12 +25,16 @@ file names, row order, batch size or worker count.
 Memory stays bounded whatever the corpus size: no table is read whole and no text is held
 longer than one batch. The work runs in passes:
 
-* documents, on the engine (:func:`pipeline.engine.map_batches`): language, normalised-text hash
-  and MinHash signature per document; only these facts stay in memory (no text);
+* documents, on the engine (:func:`pipeline.engine.map_batches`): each task reads one row group
+  of cleaned.parquet itself and returns, per document, language, normalised-text hash and
+  MinHash signature; it also writes its documents to a temporary part file cut by doc_id range
+  (for the sorted output). Only the facts reach the driver (no text), and a worker does not
+  redo a text or sentence it has seen (per-process caches: a corpus repeats them);
 * duplicate clustering from the facts (LSH band group-bys, then the greedy assignment);
-* sentences, on the engine: sentence hash and, for long ones, language. The enriched rows are
-  spilled to temporary files, cut by ``doc_id`` range (for the sorted output) and, as a few
-  bytes per sentence, by sentence-hash prefix (for the corpus-wide counts);
+* sentences, on the engine: each task reads rows of one segmented row group itself, adds the
+  sentence hash and, for long ones, the language, and writes them to its part files, cut by
+  ``doc_id`` range (for the sorted output) and, as a few bytes per sentence, by sentence-hash
+  prefix (for the corpus-wide counts); the driver gets back part numbers and counts;
 * boilerplate and ``is_duplicate``, one hash part at a time (a sentence's every occurrence is in
   one part);
 * output: each ``doc_id`` range is read, finished, sorted and appended, so the files come out
@@ -39,12 +43,16 @@ longer than one batch. The work runs in passes:
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import hashlib
 import math
 import os
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -63,21 +71,27 @@ from pipeline.dedup import (
     NearDupParams,
     dedup_documents,
     duplicate_sentences,
-    hash_column,
     normalise,
     signatures,
     stable_hash,
 )
 from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches
 from pipeline.langid import detect_chunk, document_sample
-from pipeline.stage import atomic_path, load_params, run_cli, timed_stage, write_parquet
+from pipeline.stage import (
+    READ_KEY,
+    atomic_path,
+    load_params,
+    read_task_rows,
+    run_cli,
+    task_size,
+    timed_stage,
+    write_parquet,
+)
 
 STAGE = "corpus"
 
 # Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
 OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
-READ_ROWS = 20_000
-DOC_READ_ROWS = 256
 SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 MAX_RANGES = 512
 
@@ -90,8 +104,8 @@ class Partitioning:
     range_bytes: int = 16 * 2**20
     # sentences per hash part (decided whole for boilerplate and is_duplicate)
     hash_part_rows: int = 500_000
-    # sentences the driver collects from the engine before spilling them
-    spill_rows: int = 50_000
+    # sentences per engine task (a task reads part of one segmented row group)
+    task_rows: int = 20_000
 
     def ranges(self, path: Path) -> int:
         return max(1, min(MAX_RANGES, math.ceil(uncompressed_bytes(path) / self.range_bytes)))
@@ -141,63 +155,205 @@ def normalised_keys(texts: list[str]) -> list[str]:
     return frame.select(normalise("text")).to_series().to_list()
 
 
+# Per process, the results of texts seen before: a corpus repeats documents (syndication,
+# mirrors), and the results depend on the text alone. Bounded: ~4 MB and ~10 MB when full.
+TEXT_CACHE_ENTRIES = 2**14
+SIGNATURE_CACHE_ENTRIES = 2**14
+# 128-bit digest of a text -> (hash of its normalised text, language, confidence)
+_text_cache: dict[bytes, tuple[str, str, float]] = {}
+# (permutations, shingle words, hash of a normalised text) -> signature (uint32 bytes)
+_signature_cache: dict[tuple[int, int, str], bytes] = {}
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, entries: int) -> None:
+    if len(cache) >= entries:
+        # the older half goes (a dict keeps insertion order)
+        for stale in list(islice(cache, max(1, entries // 2))):
+            del cache[stale]
+    cache[key] = value
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 @dataclass(frozen=True)
 class DocumentFacts:
-    """Per document: detected language (from its ``sample``) and, for rows carrying a ``key``
-    (the normalised text of the first document of each distinct text), the MinHash signature as
-    uint32 bytes. The driver sends only the sample and that key: a whole text never travels."""
+    """Per document (rows with ``doc_id`` and ``text``, read by the worker itself): hash of the
+    normalised text, language detected from its sample, and the MinHash signature as uint32
+    bytes. A text (or normalised text) this process has seen before is not worked on again."""
 
     num_perm: int
     shingle_words: int
 
     def __call__(self, rows: list[Row]) -> list[Row]:
-        found = detect_chunk([row["sample"] for row in rows])
-        signed = [i for i, row in enumerate(rows) if row["key"] is not None]
-        keys = [rows[i]["key"] for i in signed]
-        sigs = signatures(keys, self.num_perm, self.shingle_words).astype(np.uint32)
-        signature = {i: sigs[k].tobytes() for k, i in enumerate(signed)}
-        return [
-            {
-                "doc_id": row["doc_id"],
-                "language_detected": language,
-                "language_confidence": confidence,
-                "signature": signature.get(i),
-                "sig_row": row.get("sig_row"),
-            }
-            for i, (row, (language, confidence)) in enumerate(zip(rows, found, strict=True))
-        ]
+        digests = [_digest(row["text"]) for row in rows]
+        # this batch's results, taken before the caches change (an insertion may evict)
+        known = {d: _text_cache[d] for d in digests if d in _text_cache}
+        fresh = {d: row["text"] for d, row in zip(digests, rows, strict=True) if d not in known}
+        texts = list(fresh.values())
+        keys = dict(zip(fresh, normalised_keys(texts), strict=True))
+        detected = detect_chunk([document_sample(text) for text in texts])
+        for digest, (language, confidence) in zip(fresh, detected, strict=True):
+            known[digest] = (stable_hash(keys[digest]), language, confidence)
+            _remember(_text_cache, digest, known[digest], TEXT_CACHE_ENTRIES)
+        signed: dict[str, bytes] = {}
+        to_sign: dict[str, str] = {}  # hash of a normalised text -> that text
+        for digest, row in zip(digests, rows, strict=True):
+            text_hash = known[digest][0]
+            if text_hash in signed or text_hash in to_sign:
+                continue
+            cached = _signature_cache.get((self.num_perm, self.shingle_words, text_hash))
+            if cached is not None:
+                signed[text_hash] = cached
+            else:
+                key = keys.get(digest)
+                to_sign[text_hash] = normalised_keys([row["text"]])[0] if key is None else key
+        sigs = signatures(list(to_sign.values()), self.num_perm, self.shingle_words)
+        for text_hash, sig in zip(to_sign, sigs.astype(np.uint32), strict=True):
+            signed[text_hash] = sig.tobytes()
+            cache_key = (self.num_perm, self.shingle_words, text_hash)
+            _remember(_signature_cache, cache_key, signed[text_hash], SIGNATURE_CACHE_ENTRIES)
+        out: list[Row] = []
+        for row, digest in zip(rows, digests, strict=True):
+            text_hash, language, confidence = known[digest]
+            out.append(
+                {
+                    "doc_id": row["doc_id"],
+                    "text_hash": text_hash,
+                    "language_detected": language,
+                    "language_confidence": confidence,
+                    "signature": signed[text_hash],
+                }
+            )
+        return out
 
 
 @dataclass(frozen=True)
-class SentenceFacts:
-    """Per sentence of a document: hash of the normalised sentence and, for sentences of at
-    least ``min_chars`` characters of a document whose language is kept, language."""
+class DocumentTask:
+    """On the engine: the documents of some rows of one cleaned row group (read here): their
+    :class:`DocumentFacts`, and the rows themselves written to this task's part file by doc_id
+    range (``boundaries``: the first doc_id of every range but the first) for the output."""
+
+    facts: DocumentFacts
+    workdir: str
+    boundaries: tuple[str, ...]
+
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [self.one(item) for item in items]
+
+    def one(self, item: Row) -> Row:
+        if READ_KEY not in item:
+            # a task retried row by row after its hard limit: the stage stops (see finished)
+            raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
+        path, group, todo = item[READ_KEY]
+        table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
+        if len(todo) < table.num_rows:
+            table = table.take(todo)
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        frame = schema.conform(frame, schema.CLEANED)
+        ids, texts = frame["doc_id"].to_list(), frame["text"].to_list()
+        rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
+        bounds = pl.Series(self.boundaries, dtype=pl.String)
+        ranges = bounds.search_sorted(frame["doc_id"], side="right").cast(pl.UInt32)
+        append_parts(
+            frame.with_columns(_range=ranges),
+            "_range",
+            Path(self.workdir),
+            "documents",
+            schema.CLEANED,
+            item["task"],
+        )
+        return {"facts": self.facts(rows)}
+
+
+_doc_index_cache: dict[tuple[str, int], pl.DataFrame] = {}
+
+
+def _doc_index(path: str) -> pl.DataFrame:
+    """The driver's (doc_id, doc_idx, detect) table, read once per process and run."""
+    key = (path, os.stat(path).st_mtime_ns)
+    if key not in _doc_index_cache:
+        _doc_index_cache.clear()
+        _doc_index_cache[key] = pl.read_ipc(path)
+    return _doc_index_cache[key]
+
+
+SENTENCE_CACHE_ENTRIES = 2**16
+# sentence -> hash of the normalised sentence (per process, as the language in langid's cache,
+# which holds the same string objects: ~10 MB more when full)
+_sentence_cache: dict[str, str] = {}
+
+
+def sentence_facts(frame: pl.DataFrame, min_chars: int) -> pl.DataFrame:
+    """Per sentence: hash of the normalised sentence and, for sentences of at least
+    ``min_chars`` characters of a document whose language is kept (``detect``), language."""
+    texts = frame["text"].to_list()
+    # taken before the cache changes (an insertion may evict)
+    known = {text: _sentence_cache[text] for text in texts if text in _sentence_cache}
+    misses = list(dict.fromkeys(text for text in texts if text not in known))
+    for text, key in zip(misses, normalised_keys(misses), strict=True):
+        known[text] = stable_hash(key)
+        _remember(_sentence_cache, text, known[text], SENTENCE_CACHE_ENTRIES)
+    wanted = (frame["detect"] & (frame["text"].str.len_chars() >= min_chars)).to_numpy()
+    rows = np.flatnonzero(wanted).tolist()
+    detected = detect_chunk([texts[row] for row in rows])
+    languages: list[str | None] = [None] * frame.height
+    confidences: list[float | None] = [None] * frame.height
+    for row, (language, confidence) in zip(rows, detected, strict=True):
+        languages[row], confidences[row] = language, confidence
+    return frame.with_columns(
+        sentence_hash=pl.Series([known[text] for text in texts], dtype=pl.String),
+        language_detected=pl.Series(languages, dtype=pl.String),
+        language_confidence=pl.Series(confidences, dtype=pl.Float64),
+    )
+
+
+@dataclass(frozen=True)
+class SentenceTask:
+    """On the engine: the sentences of some rows of one segmented row group (read here),
+    enriched by :func:`sentence_facts` and written to this task's part files, by doc_id range
+    and by hash prefix. Only the part numbers and per-document counts go back to the driver."""
 
     min_chars: int
+    doc_index: str
+    workdir: str
+    n_ranges: int
+    n_docs: int
+    hash_bits: int
 
-    def __call__(self, rows: list[Row]) -> list[Row]:
-        texts = [t for row in rows for t in row["texts"]]
-        hashes = hash_column(pl.Series("key", normalised_keys(texts), pl.String)).to_list()
-        wanted = [
-            i
-            for i, (row, text) in enumerate((row, text) for row in rows for text in row["texts"])
-            if row["detect"] and len(text) >= self.min_chars
-        ]
-        detected = dict(zip(wanted, detect_chunk([texts[i] for i in wanted]), strict=True))
-        out: list[Row] = []
-        start = 0
-        for row in rows:
-            span = range(start, start + len(row["texts"]))
-            out.append(
-                {
-                    "seq": row["seq"],
-                    "hashes": hashes[span.start : span.stop],
-                    "languages": [detected[i][0] if i in detected else None for i in span],
-                    "confidences": [detected[i][1] if i in detected else None for i in span],
-                }
-            )
-            start = span.stop
-        return out
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [self.one(item) for item in items]
+
+    def one(self, item: Row) -> Row:
+        if READ_KEY not in item:
+            # the engine retries a task that overran its hard limit row by row: a corpus-wide
+            # decision cannot leave sentences out, so the stage stops
+            raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
+        path, group, todo = item[READ_KEY]
+        table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
+        if len(todo) < table.num_rows:
+            table = table.take(todo)
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        frame = schema.conform(frame, schema.SEGMENTED).join(
+            _doc_index(self.doc_index), on="doc_id", how="inner", maintain_order="left"
+        )
+        frame = sentence_facts(frame, self.min_chars).with_columns(
+            _range=(pl.col("doc_idx").cast(pl.Int64) * self.n_ranges // self.n_docs).cast(
+                pl.UInt32
+            ),
+            hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64),
+        )
+        bits = self.hash_bits
+        part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
+        workdir = Path(self.workdir)
+        append_parts(frame, "_range", workdir, "sentences", SPILLED_SENTENCE, item["task"])
+        hashed = frame.select(*HASHED_SENTENCE, _part=part)
+        append_parts(hashed, "_part", workdir, "hashes", HASHED_SENTENCE, item["task"])
+        counts = frame["doc_idx"].value_counts()
+        return {"doc_idx": counts["doc_idx"].to_list(), "count": counts["count"].to_list()}
 
 
 def finished(rows: list[Row]) -> list[Row]:
@@ -259,6 +415,64 @@ class Spill:
             sink.close()
 
 
+def append_parts(
+    frame: pl.DataFrame,
+    part_column: str,
+    directory: Path,
+    name: str,
+    columns: dict[str, pl.DataType],
+    task: int,
+) -> None:
+    """Append each part of ``frame`` (cut by ``part_column``) to ``<name>-<part>.parts`` as one
+    Arrow IPC stream (lz4) behind its size and ``task``, the number of the engine task (in input
+    order). The engine's workers append to the same files, each under an exclusive lock: one
+    file per part, whatever the number of tasks, so reading a part back opens one file."""
+    arrow_schema = schema.empty(columns).to_arrow().schema
+    for (part,), piece in frame.partition_by(part_column, as_dict=True).items():
+        table = piece.select(list(columns)).cast(columns).to_arrow()  # type: ignore[arg-type]
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, arrow_schema, options=SPILL_OPTIONS) as writer:
+            writer.write_table(table.cast(arrow_schema))
+        blob = sink.getvalue().to_pybytes()
+        header = len(blob).to_bytes(8, "little") + task.to_bytes(8, "little")
+        with (directory / f"{name}-{int(part):05d}.parts").open("ab") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.write(header + blob)
+
+
+class TaskParts:
+    """The parts :func:`append_parts` wrote under ``name``, read back one at a time (the file
+    goes once read), rows in input order: the tasks' pieces in task order."""
+
+    def __init__(self, directory: Path, name: str, columns: dict[str, pl.DataType]) -> None:
+        self.directory = directory
+        self.name = name
+        self.columns = columns
+
+    def read(self, part: int) -> pl.DataFrame:
+        path = self.directory / f"{self.name}-{part:05d}.parts"
+        if not path.exists():
+            return schema.empty(self.columns)
+        data = memoryview(path.read_bytes())
+        path.unlink()
+        pieces: list[tuple[int, memoryview]] = []
+        at = 0
+        while at < len(data):
+            size = int.from_bytes(data[at : at + 8], "little")
+            task = int.from_bytes(data[at + 8 : at + 16], "little")
+            pieces.append((task, data[at + 16 : at + 16 + size]))
+            at += 16 + size
+        pieces.sort(key=lambda piece: piece[0])  # one piece per task and part
+        tables = [pa.ipc.open_stream(pa.py_buffer(blob)).read_all() for _, blob in pieces]
+        frame = pl.from_arrow(pa.concat_tables(tables))
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def discard(self) -> None:
+        for path in self.directory.glob(f"{self.name}-*.parts"):
+            path.unlink(missing_ok=True)
+
+
 class FrameSink:
     """Append sorted frames to a Parquet file in row groups of a fixed size, so its bytes do not
     depend on how the frames were cut; the file appears atomically on close."""
@@ -301,16 +515,6 @@ class FrameSink:
     def abort(self) -> None:
         self.writer.close()
         self.tmp.unlink(missing_ok=True)
-
-
-def read_batches(
-    path: Path, rows: int, columns: list[str] | None = None
-) -> Iterator[pa.RecordBatch]:
-    """The rows of a Parquet file, a batch at a time. ``pre_buffer=False``: by default pyarrow
-    reads ahead and keeps every row group's compressed bytes (measured: 230 MB held after 60,000
-    cleaned documents, 1 MB without)."""
-    source = pq.ParquetFile(path, pre_buffer=False)
-    yield from source.iter_batches(batch_size=rows, columns=columns)
 
 
 def uncompressed_bytes(path: Path) -> int:
@@ -363,68 +567,152 @@ HASHED_SENTENCE: dict[str, pl.DataType] = {
 }
 
 
-def document_facts(
-    cleaned: Path, lost: set[str], params: CorpusParams, engine: EngineConfig
-) -> tuple[pl.DataFrame, npt.NDArray[np.uint32]]:
-    """Facts of every document (no text), sorted by doc_id with ``doc_idx`` its position, and
-    the signature matrix (row ``sig_row``: one per distinct normalised text)."""
-    source = pq.ParquetFile(cleaned)
-    sigs = np.zeros((source.metadata.num_rows, params.minhash_permutations), dtype=np.uint32)
+@dataclass(frozen=True)
+class CorpusTask:
+    """Both engine passes in one pool (one start-up, one set of worker processes): an item
+    names a row group of cleaned.parquet (``kind`` documents) or rows of one of
+    segmented.parquet (sentences)."""
+
+    documents: DocumentTask
+    sentences: SentenceTask
+
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [
+            self.documents.one(item)
+            if item.get("kind") == "documents"
+            else self.sentences.one(item)
+            for item in items
+        ]
+
+
+def engine_passes(
+    inputs: Inputs,
+    lost: set[str],
+    params: CorpusParams,
+    engine: EngineConfig,
+    workdir: Path,
+    partitioning: Partitioning,
+) -> tuple[pl.DataFrame, npt.NDArray[np.uint32], TaskParts, SentenceParts]:
+    """The work on the engine, documents then sentences in one pool. The workers read their own
+    input (a row group per task) and write the texts to part files themselves: only facts,
+    part numbers and counts reach the driver.
+
+    Returns the facts of every document (no text), sorted by doc_id with ``doc_idx`` its
+    position; the signature matrix (row ``sig_row``: one per distinct normalised text); the
+    documents cut by doc_id range; the sentences, enriched, by doc_id range and hash prefix."""
+    cleaned, segmented = inputs.cleaned, inputs.segmented
+    # doc_idx is known before any document is read: the rank of its doc_id (segment-stage
+    # losses left out), so the sentences need not wait for the documents
+    ids = pl.read_parquet(cleaned, columns=["doc_id"])["doc_id"]
+    ids = ids.filter(~ids.is_in(pl.Series(list(lost), dtype=pl.String).implode())).sort()
+    n_docs = ids.len()
+    if ids.n_unique() != n_docs:
+        raise ValueError(f"{cleaned} holds a doc_id twice")
+    doc_index = workdir / "doc_index.arrow"
+    # every document's sentences are identified: with corpus.languages set, those of the
+    # documents filtered out are identified in vain, but never published
+    pl.DataFrame({"doc_id": ids}).with_row_index("doc_idx").with_columns(
+        pl.col("doc_idx").cast(pl.UInt32), detect=pl.lit(True)
+    ).write_ipc(doc_index)
+    # The documents' ranges (doc_idx * ranges // documents) as doc_id boundaries: the first
+    # doc_id of every range but the first. The range cuts set the output's Arrow chunks, and
+    # so its Parquet pages: they must not move.
+    doc_ranges = partitioning.ranges(cleaned)
+    starts = (-(-k * n_docs // doc_ranges) for k in range(1, doc_ranges))  # ceil: first doc_idx
+    boundaries = tuple(ids[start] for start in starts if start < n_docs)  # past the end: empty
+    del ids
+
+    doc_meta = pq.ParquetFile(cleaned).metadata
+    sentence_meta = pq.ParquetFile(segmented).metadata
+    ranges = partitioning.ranges(segmented)
+    bits = partitioning.hash_bits(sentence_meta.num_rows)
+    sigs = np.zeros((doc_meta.num_rows, params.minhash_permutations), dtype=np.uint32)
     sig_row: dict[str, int] = {}  # text hash -> its signature's row
-    text_hashes: dict[str, str] = {}  # doc_id -> text hash
-
-    def rows() -> Iterator[Row]:
-        for batch in read_batches(cleaned, DOC_READ_ROWS, ["doc_id", "text"]):
-            ids, texts = batch.column("doc_id").to_pylist(), batch.column("text").to_pylist()
-            # hashed here, so a text repeated across the corpus is signed only once
-            for doc_id, text, key in zip(ids, texts, normalised_keys(texts), strict=True):
-                if doc_id in lost:
-                    continue
-                text_hash = stable_hash(key)
-                text_hashes[doc_id] = text_hash
-                sign = text_hash not in sig_row
-                if sign:
-                    sig_row[text_hash] = len(sig_row)
-                yield {
-                    "doc_id": doc_id,
-                    "sample": document_sample(text),
-                    "key": key if sign else None,
-                    "sig_row": sig_row[text_hash],
-                }
-
     columns: dict[str, list[Any]] = {
-        k: [] for k in ("doc_id", "language_detected", "language_confidence")
+        k: [] for k in ("doc_id", "language_detected", "language_confidence", "text_hash")
     }
-    task = DocumentFacts(params.minhash_permutations, params.shingle_words)
-    for batch in map_batches(task, rows(), engine):
-        for row in finished(batch):
-            if row["signature"] is not None:
-                sigs[row["sig_row"]] = np.frombuffer(row["signature"], dtype=np.uint32)
-            for name, values in columns.items():
-                values.append(row[name])
+    documents = TaskParts(workdir, "documents", schema.CLEANED)
+    parts = SentenceParts(
+        TaskParts(workdir, "sentences", SPILLED_SENTENCE),
+        TaskParts(workdir, "hashes", HASHED_SENTENCE),
+        ranges,
+        bits,
+        np.zeros(n_docs, dtype=np.int64),
+    )
+    task = CorpusTask(
+        DocumentTask(
+            DocumentFacts(params.minhash_permutations, params.shingle_words),
+            str(workdir),
+            boundaries,
+        ),
+        SentenceTask(
+            params.sentence_langid_min_chars,
+            str(doc_index),
+            str(workdir),
+            ranges,
+            max(1, n_docs),
+            bits,
+        ),
+    )
+
+    def tasks() -> Iterator[Row]:
+        path = str(cleaned.resolve())
+        for group in range(doc_meta.num_row_groups):
+            todo = list(range(doc_meta.row_group(group).num_rows))
+            yield {READ_KEY: (path, group, todo), "kind": "documents", "task": group}
+        path = str(segmented.resolve())
+        step = partitioning.task_rows
+        number = 0
+        for group in range(sentence_meta.num_row_groups):
+            rows = sentence_meta.row_group(group).num_rows
+            for lo in range(0, rows, step):
+                todo = list(range(lo, min(rows, lo + step)))
+                yield {READ_KEY: (path, group, todo), "task": number}
+                number += 1
+
+    one_task = dataclasses.replace(engine, batch_size=1)
+    try:
+        for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size):
+            for done in finished(batch):
+                if "facts" not in done:
+                    np.add.at(parts.per_doc, done["doc_idx"], done["count"])
+                    continue
+                for row in done["facts"]:
+                    # a document the segment stage quarantined (a timeout) has no sentences
+                    if row["doc_id"] in lost:
+                        continue
+                    text_hash = row["text_hash"]
+                    if text_hash not in sig_row:
+                        sig_row[text_hash] = len(sig_row)
+                        sigs[sig_row[text_hash]] = np.frombuffer(row["signature"], np.uint32)
+                    for name, values in columns.items():
+                        values.append(row[name])
+    except BaseException:
+        for spilled in (documents, parts.by_range, parts.by_hash):
+            spilled.discard()
+        raise
+    finally:
+        doc_index.unlink()
     facts = pl.DataFrame(
         columns,
         schema={
             "doc_id": pl.String,
             "language_detected": pl.String,
             "language_confidence": pl.Float64,
+            "text_hash": pl.String,
         },
-    ).with_columns(
-        text_hash=pl.col("doc_id").replace_strict(text_hashes, return_dtype=pl.String),
     )
     facts = facts.with_columns(
         sig_row=pl.col("text_hash").replace_strict(sig_row, return_dtype=pl.Int64)
     )
-    meta = pl.read_parquet(cleaned, columns=DOC_META)
+    meta_columns = pl.read_parquet(cleaned, columns=DOC_META)
     facts = (
-        facts.join(meta, on="doc_id", how="left")
+        facts.join(meta_columns, on="doc_id", how="left")
         .sort("doc_id")
         .with_row_index("doc_idx")
         .with_columns(pl.col("doc_idx").cast(pl.UInt32))
     )
-    if facts["doc_id"].n_unique() != facts.height:
-        raise ValueError(f"{cleaned} holds a doc_id twice")
-    return facts, sigs
+    return facts, sigs, documents, parts
 
 
 def _quarantine(docs: pl.DataFrame, reason: schema.QuarantineReason) -> pl.DataFrame:
@@ -452,101 +740,11 @@ def language_filtered(facts: pl.DataFrame, languages: tuple[str, ...]) -> pl.Dat
 class SentenceParts:
     """The sentences, enriched and spilled: by doc_id range and by hash prefix."""
 
-    by_range: Spill
-    by_hash: Spill
+    by_range: TaskParts
+    by_hash: TaskParts
     n_ranges: int
     hash_bits: int
     per_doc: npt.NDArray[np.int64]  # sentences of each document (by doc_idx)
-
-
-def spill_sentences(
-    segmented: Path,
-    facts: pl.DataFrame,
-    params: CorpusParams,
-    engine: EngineConfig,
-    workdir: Path,
-    partitioning: Partitioning,
-) -> SentenceParts:
-    """Stream the sentences through :class:`SentenceFacts` on the engine and spill them."""
-    source = pq.ParquetFile(segmented)
-    ranges = partitioning.ranges(segmented)
-    bits = partitioning.hash_bits(source.metadata.num_rows)
-    n_docs = max(1, facts.height)
-    kept = pl.col("language_detected").is_in(list(params.languages)) if params.languages else True
-    doc_index = facts.select("doc_id", "doc_idx", detect=pl.lit(True) & kept)
-    parts = SentenceParts(
-        Spill(workdir, "sentences", SPILLED_SENTENCE),
-        Spill(workdir, "hashes", HASHED_SENTENCE),
-        ranges,
-        bits,
-        np.zeros(facts.height, dtype=np.int64),
-    )
-    # the sentences of the documents on the engine, by task number (a document's run of rows)
-    pending: dict[int, pl.DataFrame] = {}
-
-    def rows() -> Iterator[Row]:
-        seq = 0
-        for batch in read_batches(segmented, READ_ROWS):
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            frame = schema.conform(frame, schema.SEGMENTED).join(
-                doc_index, on="doc_id", how="inner", maintain_order="left"
-            )
-            # runs of one document (a document may continue in the next batch: two runs)
-            doc_idx = frame["doc_idx"].to_numpy()
-            starts = np.flatnonzero(np.r_[True, doc_idx[1:] != doc_idx[:-1]]).tolist()
-            texts, detect = frame["text"].to_list(), frame["detect"].to_list()
-            for lo, hi in zip(starts, [*starts[1:], frame.height], strict=True):
-                seq += 1
-                pending[seq] = frame.slice(lo, hi - lo)
-                yield {
-                    "seq": seq,
-                    "doc_id_of": frame["doc_id"][lo],
-                    "texts": texts[lo:hi],
-                    "detect": detect[lo],
-                }
-
-    done: list[pl.DataFrame] = []
-    held = 0
-
-    def spill() -> None:
-        nonlocal done, held
-        if not done:
-            return
-        frame = pl.concat(done)
-        done, held = [], 0
-        frame = frame.with_columns(
-            _range=(pl.col("doc_idx").cast(pl.Int64) * ranges // n_docs).cast(pl.UInt32),
-            hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64),
-        )
-        parts.by_range.write(frame, "_range")
-        part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
-        parts.by_hash.write(frame.with_columns(_part=part), "_part")
-        counts = frame["doc_idx"].value_counts()
-        np.add.at(parts.per_doc, counts["doc_idx"].to_numpy(), counts["count"].to_numpy())
-
-    for batch in map_batches(SentenceFacts(params.sentence_langid_min_chars), rows(), engine):
-        results = finished(batch)
-        # one frame per engine task, not per document: a polars call costs ~1 ms
-        sentences = pl.concat([pending.pop(result["seq"]) for result in results])
-        done.append(
-            sentences.with_columns(
-                sentence_hash=pl.Series([h for r in results for h in r["hashes"]], dtype=pl.String),
-                language_detected=pl.Series(
-                    [x for r in results for x in r["languages"]], dtype=pl.String
-                ),
-                language_confidence=pl.Series(
-                    [x for r in results for x in r["confidences"]], dtype=pl.Float64
-                ),
-            )
-        )
-        held += sentences.height
-        if held >= partitioning.spill_rows:
-            spill()
-    spill()
-    parts.by_range.close()
-    parts.by_hash.close()
-    return parts
 
 
 @dataclass
@@ -678,8 +876,10 @@ def run_corpus(
     quarantined = pl.read_parquet(inputs.quarantine)
     # A document the segment stage quarantined (a timeout) has no sentences: leave it out.
     lost = set(quarantined.filter(pl.col("stage") == "segment")["doc_id"].to_list())
-    facts, sigs = document_facts(inputs.cleaned, lost, params, engine)
-    lap("documents")
+    facts, sigs, documents, parts = engine_passes(
+        inputs, lost, params, engine, workdir, partitioning
+    )
+    lap("engine")
 
     off_language = language_filtered(facts, params.languages)
     language_kept = facts.filter(~pl.col("doc_id").is_in(off_language["doc_id"].implode()))
@@ -689,9 +889,6 @@ def run_corpus(
         found.select("doc_id", "cluster_id", "duplicate_of"), on="doc_id", how="left"
     )
     lap("clustering")
-
-    parts = spill_sentences(inputs.segmented, facts, params, engine, workdir, partitioning)
-    lap("sentences")
 
     examined = language_kept.select("doc_id").join(facts, on="doc_id")["doc_idx"]
     losers = found.filter(pl.col("duplicate_of").is_not_null())
@@ -743,7 +940,9 @@ def run_corpus(
     final = after_boilerplate.filter(~pl.col("doc_id").is_in(dropped_ids))
     dedup_map = found.with_columns(dropped=pl.col("doc_id").is_in(dropped_ids))
 
-    written = write_outputs(inputs, outputs, facts, final, parts, decisions, workdir, partitioning)
+    written = write_outputs(
+        inputs, outputs, facts, final, documents, parts, decisions, partitioning
+    )
     lap("write")
 
     quarantine = pl.concat(
@@ -776,46 +975,30 @@ def write_outputs(
     outputs: Outputs,
     facts: pl.DataFrame,
     final: pl.DataFrame,
+    documents: TaskParts,
     parts: SentenceParts,
     decisions: SentenceDecisions,
-    workdir: Path,
     partitioning: Partitioning,
 ) -> dict[str, int]:
     """documents.parquet and sentences.parquet, one doc_id range at a time (sorted, fixed row
     groups), and boilerplate_map.parquet with its example texts."""
-    n_docs = max(1, facts.height)
     doc_ranges = partitioning.ranges(inputs.cleaned)
-    doc_columns = facts.select(
+    doc_columns = facts.filter(pl.col("doc_idx").is_in(final["doc_idx"].implode())).select(
         "doc_id",
-        "doc_idx",
         "language_detected",
         "language_confidence",
         "cluster_id",
         "duplicate_of",
         "n_boilerplate_sentences",
-    ).filter(pl.col("doc_idx").is_in(final["doc_idx"].implode()))
-    # the documents, cut by doc_id range while read in input order
-    documents = Spill(workdir, "documents", {**schema.CLEANED, "doc_idx": pl.UInt32()})
-    for batch in read_batches(inputs.cleaned, DOC_READ_ROWS):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        frame = schema.conform(frame, schema.CLEANED).join(
-            doc_columns.select("doc_id", "doc_idx"), on="doc_id", how="inner"
-        )
-        documents.write(
-            frame.with_columns(
-                _range=(pl.col("doc_idx").cast(pl.Int64) * doc_ranges // n_docs).cast(pl.UInt32)
-            ),
-            "_range",
-        )
-    documents.close()
+    )
     sink = FrameSink(outputs.documents, "documents")
     try:
         for part in range(doc_ranges):
-            frame = documents.read(part).join(doc_columns.drop("doc_idx"), on="doc_id", how="inner")
+            frame = documents.read(part).join(doc_columns, on="doc_id", how="inner")
             sink.write(frame.sort("doc_id"))
     except BaseException:
         sink.abort()
+        documents.discard()
         raise
     sink.close()
 
@@ -929,15 +1112,11 @@ def build_corpus(
 
 def find_duplicates(docs: pl.DataFrame, params: CorpusParams) -> pl.DataFrame:
     """The dedup map of ``docs`` (doc_id, published, text), in-process (without ``dropped``)."""
-    keys = normalised_keys(docs["text"].to_list())
-    rows = [
-        {"doc_id": d, "sample": document_sample(t), "key": k}
-        for (d, t), k in zip(docs.select("doc_id", "text").iter_rows(), keys, strict=True)
-    ]
+    rows = [{"doc_id": d, "text": t} for d, t in docs.select("doc_id", "text").iter_rows()]
     facts = DocumentFacts(params.minhash_permutations, params.shingle_words)(rows)
     sigs = np.stack([np.frombuffer(f["signature"], dtype=np.uint32) for f in facts])
     keyed = docs.select("doc_id", "published").with_columns(
-        text_hash=pl.Series([stable_hash(k) for k in keys], dtype=pl.String),
+        text_hash=pl.Series([f["text_hash"] for f in facts], dtype=pl.String),
         sig_row=pl.int_range(pl.len(), dtype=pl.Int64),
     )
     return dedup_documents(keyed, params.near, sigs)

@@ -18,6 +18,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +30,18 @@ CONFIDENCE_DECIMALS = 4
 DOCUMENT_SAMPLE_CHARS = 5000
 # Strings per numpy batch (similar lengths together, so padding stays small).
 BATCH = 512
-# (feature, language) weights gathered at once when scoring: bounds memory (~30 MB)
-SCORE_BLOCK = 50_000
+# (feature, language) weights gathered at once when scoring: ~4.6 MB, so the block is reused
+# from the allocator's free memory instead of page-faulted fresh on every call (measured 2x
+# slower at 50,000)
+SCORE_BLOCK = 8_192
+# Distinct texts whose result each process remembers: news repeats sentences (wire copy, outlet
+# chrome, syndicated articles) and a text's result depends on the text alone. Only texts up to
+# CACHE_MAX_CHARS (sentences, not document samples) are kept: about 20 MB when full.
+CACHE_ENTRIES = 2**16
+# Byte positions whose DFA states are held before their outputs are looked up (with BATCH
+# strings: 1 MB)
+STATE_BLOCK = 256
+CACHE_MAX_CHARS = 2_000
 
 
 def encode(text: str) -> bytes:
@@ -47,41 +58,58 @@ class LanguageDetector:
         lid = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self.labels: list[str] = list(lid.nb_classes)
         self.alias_pairs: list[tuple[int, int]] = list(lid._alias_pairs)
-        # the two big tables keep the model's own compact types (uint32 states: 39 MB; float16
-        # weights: 28 MB), widened only where gathered: every worker process holds them
+        # the DFA keeps the model's compact uint32 states (39 MB; every worker process holds
+        # it); the float16 weights are widened once (57 MB instead of 28): widening the gathered
+        # rows on every call was a third of the stage's CPU, and float16 -> float32 is exact
         self.nextmove = np.asarray(lid.tk_nextmove)
         self.rowbase = np.asarray(lid._rowbase, dtype=np.int64)
-        self.output = np.asarray(lid.tk_output, dtype=np.int64)
-        self.ptc = np.asarray(lid.nb_ptc)
+        # outputs by state, and a sentinel state past the end that outputs nothing
+        self.output_ext = np.append(np.asarray(lid.tk_output, dtype=np.int32), np.int32(-1))
+        self.sentinel = np.uint32(self.output_ext.size - 1)
+        self.ptc = np.asarray(lid.nb_ptc).astype(np.float32)
         self.pc = np.asarray(lid.nb_pc, dtype=np.float32)
+        self.cache: dict[str, tuple[str, float]] = {}
 
     def _features(self, encoded: list[bytes]) -> tuple[npt.NDArray[np.int64], ...]:
         """(row, feature) of every DFA output, for strings sorted by decreasing length."""
-        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
-        width = int(lengths[0]) if len(encoded) else 0
-        matrix = np.zeros((len(encoded), max(width, 1)), dtype=np.int64)
+        lengths = [len(b) for b in encoded]
+        width = lengths[0] if encoded else 0
+        # one byte position per row, so each step reads a contiguous run
+        matrix = np.zeros((max(width, 1), len(encoded)), dtype=np.uint8)
         for i, b in enumerate(encoded):
-            matrix[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
-        state = np.zeros(len(encoded), dtype=np.int64)
+            matrix[: len(b), i] = np.frombuffer(b, dtype=np.uint8)
+        # The states of STATE_BLOCK positions are kept and their outputs looked up at once:
+        # per position only the two gathers of the DFA step run (numpy calls on short rows
+        # cost more than their work). Strings already ended hold the sentinel state.
+        states = np.empty((STATE_BLOCK, len(encoded)), dtype=np.uint32)
         rows: list[npt.NDArray[np.int64]] = []
-        feats: list[npt.NDArray[np.int64]] = []
+        feats: list[npt.NDArray[np.int32]] = []
+
+        def emit(n: int) -> None:
+            out = self.output_ext[states[:n]]
+            at, row = np.nonzero(out >= 0)
+            if row.size:
+                rows.append(row)
+                feats.append(out[at, row])
+
+        state = np.zeros(len(encoded), dtype=np.uint32)
         active = len(encoded)
         for pos in range(width):
             while active and lengths[active - 1] <= pos:
                 active -= 1
-            current = self.nextmove[self.rowbase[state[:active]] + matrix[:active, pos]].astype(
-                np.int64
-            )
-            state[:active] = current
-            out = self.output[current]
-            hit = np.flatnonzero(out >= 0)
-            if hit.size:
-                rows.append(hit)
-                feats.append(out[hit])
+            step = pos % STATE_BLOCK
+            if step == 0:
+                if pos:
+                    emit(STATE_BLOCK)
+                states.fill(self.sentinel)
+            state = self.nextmove[self.rowbase[state[:active]] + matrix[pos, :active]]
+            states[step, :active] = state
+        if width:
+            emit((width - 1) % STATE_BLOCK + 1)
         if not rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        return np.concatenate(rows), np.concatenate(feats)
+        return np.concatenate(rows), np.concatenate(feats).astype(np.int64)
 
     def _scores(self, encoded: list[bytes]) -> npt.NDArray[np.float32]:
         """Raw naive Bayes scores (rows in the order of ``encoded``, sorted by length)."""
@@ -100,7 +128,7 @@ class LanguageDetector:
             while last < len(starts) and bounds[last + 1] - bounds[first] <= SCORE_BLOCK:
                 last += 1
             lo, hi = bounds[first], bounds[last]
-            weighted = self.ptc[key_feats[lo:hi]].astype(np.float32)
+            weighted = self.ptc[key_feats[lo:hi]]
             weighted *= np.log1p(counts[lo:hi].astype(np.float32))[:, None]
             present = key_rows[starts[first:last]]
             scores[present] = np.add.reduceat(weighted, starts[first:last] - lo, axis=0) + self.pc
@@ -108,7 +136,25 @@ class LanguageDetector:
         return scores  # featureless rows stay 0.0: uniform after the softmax, as py3langid
 
     def detect(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        """(language, probability) per text, in the order given."""
+        """(language, probability) per text, in the order given; each distinct text not in the
+        cache is scored once."""
+        cache = self.cache
+        result = [cache.get(text) for text in texts]
+        todo: dict[str, int] = {}  # distinct text to score -> its position in ``computed``
+        for text, found in zip(texts, result, strict=True):
+            if found is None and text not in todo:
+                todo[text] = len(todo)
+        computed = self._detect(list(todo))
+        for text, found in zip(todo, computed, strict=True):
+            if len(text) <= CACHE_MAX_CHARS:
+                if len(cache) >= CACHE_ENTRIES:
+                    # the older half goes (a dict keeps insertion order)
+                    for stale in list(islice(cache, max(1, CACHE_ENTRIES // 2))):
+                        del cache[stale]
+                cache[text] = found
+        return [computed[todo[t]] if r is None else r for t, r in zip(texts, result, strict=True)]
+
+    def _detect(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         encoded = [encode(t) for t in texts]
         order = sorted(range(len(encoded)), key=lambda i: (-len(encoded[i]), i))
         result: list[tuple[str, float]] = [("", 0.0)] * len(encoded)

@@ -81,7 +81,7 @@ def test_same_bytes_for_any_engine_batch_order_and_partitioning(tmp_path: Path) 
     assert result.counts["near_duplicates"] > 0 and result.counts["exact_duplicates"] > 0
     assert result.counts["boilerplate_sentences_removed"] > 0
     assert result.counts["duplicate_sentences"] > 0 and result.counts["boilerplate_only"] == 1
-    tiny = Partitioning(range_bytes=1, hash_part_rows=7, spill_rows=5)  # many ranges and parts
+    tiny = Partitioning(range_bytes=1, hash_part_rows=7, task_rows=5)  # many ranges and parts
     shuffled = cleaned.sample(fraction=1.0, shuffle=True, seed=3)
     for name, frame, engine, cut in (
         ("tiny", cleaned, SERIAL, tiny),
@@ -96,7 +96,7 @@ def test_same_bytes_for_any_engine_batch_order_and_partitioning(tmp_path: Path) 
 
 def test_sorted_output_in_fixed_row_groups(tmp_path: Path) -> None:
     cleaned = corpus_inputs()
-    tiny = Partitioning(range_bytes=1, hash_part_rows=7, spill_rows=5)
+    tiny = Partitioning(range_bytes=1, hash_part_rows=7, task_rows=5)
     run(tmp_path / "run", cleaned, CorpusParams(), SERIAL, tiny)
     documents = pl.read_parquet(tmp_path / "run" / "out" / "documents.parquet")
     sentences = pl.read_parquet(tmp_path / "run" / "out" / "sentences.parquet")

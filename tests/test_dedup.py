@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipeline import schema
+from pipeline import corpus, schema
 from pipeline.corpus import CorpusParams, build_corpus, find_duplicates
 from pipeline.dedup import (
     NearDupParams,
@@ -254,3 +254,21 @@ def test_drop_switch_moves_duplicates_to_quarantine(syndicated: pl.DataFrame) ->
     assert not rewrite["is_duplicate"].any()
     copy = flagged.sentences.filter(pl.col("doc_id") == doc_id(9)).sort("sentence_index")
     assert copy["is_duplicate"].to_list() == [True, True, True, False, True, True, True, True]
+
+
+def test_document_facts_from_the_worker_caches_equal_fresh_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(corpus, "_text_cache", {})
+    monkeypatch.setattr(corpus, "_signature_cache", {})
+    texts = [story(), story(shout=True), story(changed=True), story()]
+    rows = [{"doc_id": f"d{i}", "text": text} for i, text in enumerate(texts)]
+    first = corpus.DocumentFacts(128, 5)(rows)
+    assert first[3] == {**first[0], "doc_id": "d3"}
+    assert corpus.DocumentFacts(128, 5)(rows[::-1])[::-1] == first  # all from the caches
+    # other MinHash params in the same process: their own signatures
+    small = corpus.DocumentFacts(16, 3)(rows)
+    assert all(len(row["signature"]) == 16 * 4 for row in small)
+    monkeypatch.setattr(corpus, "_text_cache", {})
+    monkeypatch.setattr(corpus, "_signature_cache", {})
+    assert corpus.DocumentFacts(16, 3)(rows) == small

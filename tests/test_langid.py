@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline import schema
+from pipeline import langid, schema
 from pipeline.corpus import CorpusParams, build_corpus
 from pipeline.langid import LanguageDetector, detector, sentence_language
 from tests.test_dedup import cleaned_frame, segmented_frame
@@ -47,11 +47,22 @@ def test_batched_detection_equals_py3langid(reference: LanguageIdentifier) -> No
 
 
 def test_detection_does_not_depend_on_batch_order_or_size() -> None:
-    texts = TEXTS * 40  # several numpy batches
-    forward = detector().detect(texts)
-    backward = detector().detect(texts[::-1])
+    texts = [f"{t} {i}" for i in range(40) for t in TEXTS]  # distinct: several numpy batches
+    forward = LanguageDetector().detect(texts)
+    backward = LanguageDetector().detect(texts[::-1])
     assert backward[::-1] == forward
-    assert [detector().detect([t])[0] for t in TEXTS] == forward[: len(TEXTS)]
+    fresh = LanguageDetector()
+    assert [fresh.detect([t])[0] for t in texts[: len(TEXTS)]] == forward[: len(TEXTS)]
+
+
+def test_repeated_and_cached_texts_get_the_same_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = LanguageDetector().detect(TEXTS)
+    monkeypatch.setattr(langid, "CACHE_ENTRIES", 4)  # evicts while the calls go on
+    cached = LanguageDetector()
+    assert cached.detect(TEXTS * 3) == expected * 3
+    assert cached.detect(TEXTS[::-1]) == expected[::-1]
+    assert len(cached.cache) <= 4
+    assert all(len(text) <= langid.CACHE_MAX_CHARS for text in cached.cache)
 
 
 def test_short_sentences_inherit_the_document_language() -> None:

@@ -13,17 +13,21 @@ import polars as pl
 import typer
 
 from pipeline import schema
-from pipeline.engine import TIMEOUT_KEY, EngineConfig, map_batches
+from pipeline.engine import TIMEOUT_KEY, EngineConfig
 from pipeline.sentences import split_sentences
 from pipeline.stage import (
+    PACK_KEY,
     ParquetSink,
+    arrow_payload,
     load_params,
+    map_parquet,
     mark_timeout,
     merge_quarantine,
     quarantine_rows,
+    read_payload,
     run_cli,
-    stream_rows,
     timed_stage,
+    to_arrow,
     write_parquet,
 )
 
@@ -83,18 +87,20 @@ def sentence_rows(
 
 @dataclass(frozen=True)
 class SegmentBatch:
-    """Batch function for the engine: the sentences of each document, in order. Only them: the
-    document itself would travel back to the driver for nothing (a document that overruns its
-    time budget comes back from the engine as its input row)."""
+    """Batch function for the engine: the sentences of the batch's documents, in order, as one
+    Arrow payload (the driver writes it without converting a value), and how many documents
+    they came from. A document that overruns its time budget comes back from the engine as its
+    input row instead."""
 
     max_chars: int
     default_language: str = "en"
 
     def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [
-            {"sentences": as_columns(sentence_rows(doc, self.max_chars, self.default_language))}
-            for doc in docs
+        sentences = [
+            s for doc in docs for s in sentence_rows(doc, self.max_chars, self.default_language)
         ]
+        table = to_arrow(as_columns(sentences), "segmented")
+        return [{"documents": len(docs), PACK_KEY: arrow_payload(table)}]
 
 
 def as_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -123,19 +129,20 @@ def main(
 ) -> None:
     params = load_params(STAGE)
     engine = EngineConfig.from_params(load_params("engine"))
-    docs = stream_rows(input, columns=INPUT_COLUMNS)
     fn = SegmentBatch(int(params["max_sentence_chars"]), str(params["language"]))
     with timed_stage(STAGE) as stats:
         dropped: list[dict[str, Any]] = []
         with ParquetSink(output, "segmented") as sink:
-            for batch in map_batches(fn, docs, engine):
-                for row in batch:
-                    if TIMEOUT_KEY in row:
+            # Workers read the documents themselves: the pages never pass through the driver.
+            for batch in map_parquet(fn, input, engine):
+                for item in batch:
+                    if TIMEOUT_KEY in item:
                         # The corpus stage leaves out documents quarantined here.
-                        dropped.append(quarantined(row))
+                        dropped.append(quarantined(item))
+                        stats.docs_in += 1
                     else:
-                        sink.write_columns(row["sentences"])
-                stats.docs_in += len(batch)
+                        sink.write_arrow(read_payload(item[PACK_KEY]))
+                        stats.docs_in += item["documents"]
         new_quarantine = quarantine_rows(dropped)
         write_parquet(
             merge_quarantine(pl.read_parquet(quarantine_in), new_quarantine),

@@ -33,7 +33,14 @@ from pipeline.stage import (
 
 STAGE = "segment"
 DOC_COLUMNS = ("url", "domain", "title", "published", "language")
-INPUT_COLUMNS = ("doc_id", "source_path", "source_sha256", "size_bytes", "text", *DOC_COLUMNS)
+INPUT_COLUMNS = (  # what the workers read of each document
+    "doc_id",
+    "source_path",
+    "source_sha256",
+    "size_bytes",
+    "text",
+    *DOC_COLUMNS,
+)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -59,30 +66,50 @@ def bounded_spans(text: str, spans: list[tuple[int, int]], max_chars: int) -> li
     return out
 
 
+def newline_positions(text: str) -> list[int]:
+    """Offsets of the newlines (paragraph ends) of ``text``: found by ``str.find``, not by
+    looking at every character in Python (that loop was the stage's largest cost)."""
+    found: list[int] = []
+    at = text.find("\n")
+    while at != -1:
+        found.append(at)
+        at = text.find("\n", at + 1)
+    return found
+
+
+def sentence_columns(
+    docs: list[dict[str, Any]], max_chars: int, default_language: str = "en"
+) -> dict[str, list[Any]]:
+    """Sentences of the documents, in order, column by column (``schema.SEGMENTED``), with
+    sentence and paragraph indexes. A page's declared language picks the segmenter's rules; a
+    language without rules splits conservatively."""
+    columns: dict[str, list[Any]] = {name: [] for name in schema.SEGMENTED}
+    for doc in docs:
+        text: str = doc["text"]
+        found = split_sentences(text, doc.get("language") or default_language)
+        spans = bounded_spans(text, found, max_chars)
+        newlines = newline_positions(text)
+        doc_id, n = doc["doc_id"], len(spans)
+        columns["doc_id"].extend([doc_id] * n)
+        columns["sentence_id"].extend(f"{doc_id}-{index:05d}" for index in range(n))
+        columns["sentence_index"].extend(range(n))
+        columns["paragraph_index"].extend(bisect.bisect_left(newlines, a) for a, _ in spans)
+        columns["char_start"].extend(a for a, _ in spans)
+        columns["char_end"].extend(b for _, b in spans)
+        columns["text"].extend(text[a:b] for a, b in spans)
+        for column in DOC_COLUMNS:
+            columns[column].extend([doc[column]] * n)
+    return columns
+
+
 def sentence_rows(
     doc: dict[str, Any], max_chars: int, default_language: str = "en"
 ) -> list[dict[str, Any]]:
-    """Sentences of one document, with sentence and paragraph indexes. The page's declared
-    language picks the segmenter's rules; a language without rules splits conservatively."""
-    text: str = doc["text"]
-    spans = split_sentences(text, doc.get("language") or default_language)
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-    shared = {c: doc[c] for c in DOC_COLUMNS}
-    rows = []
-    for index, (start, end) in enumerate(bounded_spans(text, spans, max_chars)):
-        rows.append(
-            {
-                "doc_id": doc["doc_id"],
-                "sentence_id": f"{doc['doc_id']}-{index:05d}",
-                "sentence_index": index,
-                "paragraph_index": bisect.bisect_left(newlines, start),
-                "char_start": start,
-                "char_end": end,
-                "text": text[start:end],
-                **shared,
-            }
-        )
-    return rows
+    """Sentences of one document as rows (see :func:`sentence_columns`)."""
+    columns = sentence_columns([doc], max_chars, default_language)
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -96,22 +123,17 @@ class SegmentBatch:
     default_language: str = "en"
 
     def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        sentences = [
-            s for doc in docs for s in sentence_rows(doc, self.max_chars, self.default_language)
-        ]
-        table = to_arrow(as_columns(sentences), "segmented")
+        columns = sentence_columns(docs, self.max_chars, self.default_language)
+        table = to_arrow(columns, "segmented")
         return [{"documents": len(docs), PACK_KEY: arrow_payload(table)}]
-
-
-def as_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """The sentence rows column by column (a third of the pickling and conversion cost)."""
-    return {name: [row[name] for row in rows] for name in schema.SEGMENTED}
 
 
 def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
     """All sentences of a frame of cleaned documents (in memory; the stage streams)."""
-    rows = [s for doc in documents.iter_rows(named=True) for s in sentence_rows(doc, max_chars)]
-    return pl.DataFrame(rows, schema=schema.SEGMENTED) if rows else schema.empty(schema.SEGMENTED)
+    columns = sentence_columns(list(documents.iter_rows(named=True)), max_chars)
+    if not columns["doc_id"]:
+        return schema.empty(schema.SEGMENTED)
+    return pl.DataFrame(columns, schema=schema.SEGMENTED)
 
 
 def quarantined(row: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +156,7 @@ def main(
         dropped: list[dict[str, Any]] = []
         with ParquetSink(output, "segmented") as sink:
             # Workers read the documents themselves: the pages never pass through the driver.
-            for batch in map_parquet(fn, input, engine):
+            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS):
                 for item in batch:
                     if TIMEOUT_KEY in item:
                         # The corpus stage leaves out documents quarantined here.

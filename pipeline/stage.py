@@ -342,8 +342,10 @@ def read_task_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows an item stands for: itself, or the rows of a Parquet row group it names."""
     if READ_KEY not in item:
         return [item]
-    path, group, todo = item[READ_KEY]
-    table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
+    path, group, todo, *columns = item[READ_KEY]  # columns: optional, None = all
+    table = pq.ParquetFile(path, pre_buffer=False).read_row_group(
+        group, columns=columns[0] if columns else None
+    )
     if len(todo) < table.num_rows:
         table = table.take(todo)
     rows: list[dict[str, Any]] = table.to_pylist()
@@ -412,21 +414,27 @@ def unpack(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def parquet_read_tasks(path: Path) -> Iterator[dict[str, Any]]:
-    """One task per row group of ``path``, read by the worker (see :class:`ReadInWorker`)."""
-    for task, _ in _parquet_tasks(ParquetSource(path), None):
-        yield task
+def parquet_read_tasks(
+    path: Path, columns: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One task per row group of ``path`` (of ``columns``, or all), read by the worker (see
+    :class:`ReadInWorker`)."""
+    wanted = list(columns) if columns is not None else None
+    resolved = str(path.resolve())
+    metadata = pq.read_metadata(path)
+    for group in range(metadata.num_row_groups):
+        rows = metadata.row_group(group).num_rows
+        yield {READ_KEY: (resolved, group, list(range(rows)), wanted)}
 
 
 def map_parquet(
-    fn: BatchFunction, path: Path, engine: EngineConfig
+    fn: BatchFunction, path: Path, engine: EngineConfig, columns: Sequence[str] | None = None
 ) -> Iterator[list[dict[str, Any]]]:
-    """``fn`` over the rows of ``path``, each row group read by the worker that runs it; results
-    per row group, in order."""
+    """``fn`` over the rows of ``path`` (of ``columns``, or all), each row group read by the
+    worker that runs it; results per row group, in order."""
     one_task = dataclasses.replace(engine, batch_size=1)
-    return map_batches(
-        ReadInWorker(fn), parquet_read_tasks(path), one_task, read_task_rows, task_size
-    )
+    tasks = parquet_read_tasks(path, columns)
+    return map_batches(ReadInWorker(fn), tasks, one_task, read_task_rows, task_size)
 
 
 def _parquet_tasks(

@@ -26,6 +26,7 @@ from pipeline.stage import (
     quarantine_rows,
     read_payload,
     run_cli,
+    spill_directory,
     timed_stage,
     to_arrow,
     write_parquet,
@@ -121,11 +122,12 @@ class SegmentBatch:
 
     max_chars: int
     default_language: str = "en"
+    spill_dir: str | None = None  # see arrow_payload
 
     def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         columns = sentence_columns(docs, self.max_chars, self.default_language)
         table = to_arrow(columns, "segmented")
-        return [{"documents": len(docs), PACK_KEY: arrow_payload(table)}]
+        return [{"documents": len(docs), PACK_KEY: arrow_payload(table, self.spill_dir)}]
 
 
 def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
@@ -151,10 +153,11 @@ def main(
 ) -> None:
     params = load_params(STAGE)
     engine = EngineConfig.from_params(load_params("engine"))
-    fn = SegmentBatch(int(params["max_sentence_chars"]), str(params["language"]))
     with timed_stage(STAGE) as stats:
         dropped: list[dict[str, Any]] = []
-        with ParquetSink(output, "segmented") as sink:
+        with spill_directory(engine) as spill, ParquetSink(output, "segmented") as sink:
+            max_chars, language = int(params["max_sentence_chars"]), str(params["language"])
+            fn = SegmentBatch(max_chars, language, spill)
             # Workers read the documents themselves: the pages never pass through the driver.
             for batch in map_parquet(fn, input, engine, INPUT_COLUMNS):
                 for item in batch:

@@ -6,7 +6,9 @@ import dataclasses
 import hashlib
 import json
 import os
+import tempfile
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -75,8 +77,20 @@ def to_arrow(columns: dict[str, list[Any]], table: str) -> pa.Table:
     return pl.DataFrame(columns, schema=schema.TABLES[table], strict=False).to_arrow()
 
 
-def arrow_payload(table: pa.Table) -> bytes:
-    """An Arrow table as IPC stream bytes: pickled in one copy, read back without a copy."""
+Payload = bytes | str  # an Arrow table as IPC bytes, or the path of a spilled IPC file
+
+
+def arrow_payload(table: pa.Table, spill_dir: str | None = None) -> Payload:
+    """An Arrow table for the driver: IPC stream bytes, or, given a ``spill_dir`` (shared
+    memory on one machine), an IPC file there, which the driver maps without a copy. Through
+    the pool's pipe the pages were copied about six times and cost the driver more CPU than
+    writing them (measured: 1.9 GB of pages, 1.8 vs 0.5 CPU s on the driver, 3.2 vs 1.2 on
+    the workers)."""
+    if spill_dir is not None:
+        path = os.path.join(spill_dir, f"{os.getpid()}-{uuid.uuid4().hex}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return path
     out = pa.BufferOutputStream()
     with pa.ipc.new_stream(out, table.schema) as writer:
         writer.write_table(table)
@@ -84,8 +98,30 @@ def arrow_payload(table: pa.Table) -> bytes:
     return payload
 
 
-def read_payload(payload: bytes) -> pa.Table:
+def read_payload(payload: Payload) -> pa.Table:
+    """The table of an :func:`arrow_payload`; a spilled file is mapped, then unlinked (the
+    mapping stays valid until the table is dropped)."""
+    if isinstance(payload, str):
+        table = pa.ipc.open_stream(pa.memory_map(payload)).read_all()
+        os.unlink(payload)
+        return table
     return pa.ipc.open_stream(payload).read_all()
+
+
+SHARED_MEMORY = Path("/dev/shm")
+
+
+@contextmanager
+def spill_directory(engine: EngineConfig) -> Iterator[str | None]:
+    """Where the workers of a local pool leave their Arrow payloads (None on other engines,
+    whose workers may be on other machines): in shared memory where there is some, removed
+    with whatever a failed run left in it."""
+    if engine.name != "local":
+        yield None
+        return
+    parent = SHARED_MEMORY if os.access(SHARED_MEMORY, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="newscorpus-", dir=parent) as path:
+        yield path
 
 
 ARROW_KEY = "__arrow__"  # a row whose full values are row i of an Arrow table: (table, i)
@@ -376,6 +412,7 @@ class PackRows:
 
     fn: BatchFunction
     table: str
+    spill_dir: str | None = None  # see arrow_payload
 
     def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = self.fn(rows)
@@ -391,7 +428,8 @@ class PackRows:
                 row[ARROW_KEY] = index
                 index += 1
             light.append(row)
-        return [{PACK_KEY: arrow_payload(to_arrow(columns, self.table)), "rows": light}]
+        payload = arrow_payload(to_arrow(columns, self.table), self.spill_dir)
+        return [{PACK_KEY: payload, "rows": light}]
 
 
 def _is_kept(row: dict[str, Any]) -> bool:
@@ -503,8 +541,8 @@ def stream_document_stage(
     path, table = output
     previous = PreviousRun(path, fingerprint) if fingerprint else None
     dropped: list[dict[str, Any]] = []
-    with ParquetSink(path, table, fingerprint) as sink:
-        packed = PackRows(fn, table)
+    with spill_directory(engine) as spill, ParquetSink(path, table, fingerprint) as sink:
+        packed = PackRows(fn, table, spill)
         for batch, reused in _computed_batches(packed, rows, engine, previous):
             done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in batch]
             if settle is not None:

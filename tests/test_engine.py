@@ -174,3 +174,16 @@ def test_packed_rows_come_back_in_order_without_their_page(tmp_path: Path) -> No
         sink.write([r for r in back if r["reason"] is None])
     kept = pl.read_parquet(path)
     assert kept["raw_text"].to_list() == [r["raw_text"] for r in rows if r["size_bytes"] % 2 == 0]
+
+
+def test_spilled_payload_is_read_and_removed(tmp_path: Path) -> None:
+    rows = _ingested_rows(10)
+    packed = PackRows(
+        lambda batch: [{**r, "reason": None} for r in batch], "ingested", str(tmp_path)
+    )
+    result = packed(rows)
+    assert len(list(tmp_path.iterdir())) == 1  # the pages are in the file, not the result
+    back = unpack(result)
+    texts = [r[ARROW_KEY][0]["raw_text"][r[ARROW_KEY][1]].as_py() for r in back]
+    assert texts == [r["raw_text"] for r in rows]
+    assert list(tmp_path.iterdir()) == []

@@ -13,23 +13,35 @@ import polars as pl
 import typer
 
 from pipeline import schema
-from pipeline.engine import TIMEOUT_KEY, EngineConfig, map_batches
+from pipeline.engine import TIMEOUT_KEY, EngineConfig
 from pipeline.sentences import split_sentences
 from pipeline.stage import (
+    PACK_KEY,
     ParquetSink,
+    arrow_payload,
     load_params,
+    map_parquet,
     mark_timeout,
     merge_quarantine,
     quarantine_rows,
+    read_payload,
     run_cli,
-    stream_rows,
+    spill_directory,
     timed_stage,
+    to_arrow,
     write_parquet,
 )
 
 STAGE = "segment"
 DOC_COLUMNS = ("url", "domain", "title", "published", "language")
-INPUT_COLUMNS = ("doc_id", "source_path", "source_sha256", "size_bytes", "text", *DOC_COLUMNS)
+INPUT_COLUMNS = (  # what the workers read of each document
+    "doc_id",
+    "source_path",
+    "source_sha256",
+    "size_bytes",
+    "text",
+    *DOC_COLUMNS,
+)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -55,57 +67,75 @@ def bounded_spans(text: str, spans: list[tuple[int, int]], max_chars: int) -> li
     return out
 
 
+def newline_positions(text: str) -> list[int]:
+    """Offsets of the newlines (paragraph ends) of ``text``: found by ``str.find``, not by
+    looking at every character in Python (that loop was the stage's largest cost)."""
+    found: list[int] = []
+    at = text.find("\n")
+    while at != -1:
+        found.append(at)
+        at = text.find("\n", at + 1)
+    return found
+
+
+def sentence_columns(
+    docs: list[dict[str, Any]], max_chars: int, default_language: str = "en"
+) -> dict[str, list[Any]]:
+    """Sentences of the documents, in order, column by column (``schema.SEGMENTED``), with
+    sentence and paragraph indexes. A page's declared language picks the segmenter's rules; a
+    language without rules splits conservatively."""
+    columns: dict[str, list[Any]] = {name: [] for name in schema.SEGMENTED}
+    for doc in docs:
+        text: str = doc["text"]
+        found = split_sentences(text, doc.get("language") or default_language)
+        spans = bounded_spans(text, found, max_chars)
+        newlines = newline_positions(text)
+        doc_id, n = doc["doc_id"], len(spans)
+        columns["doc_id"].extend([doc_id] * n)
+        columns["sentence_id"].extend(f"{doc_id}-{index:05d}" for index in range(n))
+        columns["sentence_index"].extend(range(n))
+        columns["paragraph_index"].extend(bisect.bisect_left(newlines, a) for a, _ in spans)
+        columns["char_start"].extend(a for a, _ in spans)
+        columns["char_end"].extend(b for _, b in spans)
+        columns["text"].extend(text[a:b] for a, b in spans)
+        for column in DOC_COLUMNS:
+            columns[column].extend([doc[column]] * n)
+    return columns
+
+
 def sentence_rows(
     doc: dict[str, Any], max_chars: int, default_language: str = "en"
 ) -> list[dict[str, Any]]:
-    """Sentences of one document, with sentence and paragraph indexes. The page's declared
-    language picks the segmenter's rules; a language without rules splits conservatively."""
-    text: str = doc["text"]
-    spans = split_sentences(text, doc.get("language") or default_language)
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-    shared = {c: doc[c] for c in DOC_COLUMNS}
-    rows = []
-    for index, (start, end) in enumerate(bounded_spans(text, spans, max_chars)):
-        rows.append(
-            {
-                "doc_id": doc["doc_id"],
-                "sentence_id": f"{doc['doc_id']}-{index:05d}",
-                "sentence_index": index,
-                "paragraph_index": bisect.bisect_left(newlines, start),
-                "char_start": start,
-                "char_end": end,
-                "text": text[start:end],
-                **shared,
-            }
-        )
-    return rows
+    """Sentences of one document as rows (see :func:`sentence_columns`)."""
+    columns = sentence_columns([doc], max_chars, default_language)
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
 
 
 @dataclass(frozen=True)
 class SegmentBatch:
-    """Batch function for the engine: the sentences of each document, in order. Only them: the
-    document itself would travel back to the driver for nothing (a document that overruns its
-    time budget comes back from the engine as its input row)."""
+    """Batch function for the engine: the sentences of the batch's documents, in order, as one
+    Arrow payload (the driver writes it without converting a value), and how many documents
+    they came from. A document that overruns its time budget comes back from the engine as its
+    input row instead."""
 
     max_chars: int
     default_language: str = "en"
+    spill_dir: str | None = None  # see arrow_payload
 
     def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [
-            {"sentences": as_columns(sentence_rows(doc, self.max_chars, self.default_language))}
-            for doc in docs
-        ]
-
-
-def as_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """The sentence rows column by column (a third of the pickling and conversion cost)."""
-    return {name: [row[name] for row in rows] for name in schema.SEGMENTED}
+        columns = sentence_columns(docs, self.max_chars, self.default_language)
+        table = to_arrow(columns, "segmented")
+        return [{"documents": len(docs), PACK_KEY: arrow_payload(table, self.spill_dir)}]
 
 
 def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
     """All sentences of a frame of cleaned documents (in memory; the stage streams)."""
-    rows = [s for doc in documents.iter_rows(named=True) for s in sentence_rows(doc, max_chars)]
-    return pl.DataFrame(rows, schema=schema.SEGMENTED) if rows else schema.empty(schema.SEGMENTED)
+    columns = sentence_columns(list(documents.iter_rows(named=True)), max_chars)
+    if not columns["doc_id"]:
+        return schema.empty(schema.SEGMENTED)
+    return pl.DataFrame(columns, schema=schema.SEGMENTED)
 
 
 def quarantined(row: dict[str, Any]) -> dict[str, Any]:
@@ -123,19 +153,21 @@ def main(
 ) -> None:
     params = load_params(STAGE)
     engine = EngineConfig.from_params(load_params("engine"))
-    docs = stream_rows(input, columns=INPUT_COLUMNS)
-    fn = SegmentBatch(int(params["max_sentence_chars"]), str(params["language"]))
     with timed_stage(STAGE) as stats:
         dropped: list[dict[str, Any]] = []
-        with ParquetSink(output, "segmented") as sink:
-            for batch in map_batches(fn, docs, engine):
-                for row in batch:
-                    if TIMEOUT_KEY in row:
+        with spill_directory(engine) as spill, ParquetSink(output, "segmented") as sink:
+            max_chars, language = int(params["max_sentence_chars"]), str(params["language"])
+            fn = SegmentBatch(max_chars, language, spill)
+            # Workers read the documents themselves: the pages never pass through the driver.
+            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS):
+                for item in batch:
+                    if TIMEOUT_KEY in item:
                         # The corpus stage leaves out documents quarantined here.
-                        dropped.append(quarantined(row))
+                        dropped.append(quarantined(item))
+                        stats.docs_in += 1
                     else:
-                        sink.write_columns(row["sentences"])
-                stats.docs_in += len(batch)
+                        sink.write_arrow(read_payload(item[PACK_KEY]))
+                        stats.docs_in += item["documents"]
         new_quarantine = quarantine_rows(dropped)
         write_parquet(
             merge_quarantine(pl.read_parquet(quarantine_in), new_quarantine),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,16 @@ import pytest
 
 from pipeline import schema
 from pipeline.engine import TIMEOUT_KEY, EngineConfig, PerDocument, batched, map_batches
-from pipeline.stage import ParquetSink
+from pipeline.schema import INGESTED
+from pipeline.stage import (
+    ARROW_KEY,
+    PackRows,
+    ParquetSink,
+    arrow_payload,
+    read_payload,
+    to_arrow,
+    unpack,
+)
 
 Row = dict[str, Any]
 
@@ -107,4 +117,73 @@ def test_sink_leaves_no_file_when_the_stage_fails(tmp_path: Path) -> None:
         sink.write([{"source_path": "a"}])
         raise RuntimeError("stage failed")
     assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def _ingested_rows(n: int) -> list[Row]:
+    when = datetime(2024, 3, 5, 6, 7, 8, tzinfo=UTC)
+    return [
+        {
+            "doc_id": f"{i:016x}",
+            "source_path": f"{i:04d}.html",
+            "size_bytes": i,
+            "fetched_at": when if i % 3 else None,
+            "raw_text": None if i == 5 else f"<p>page {i}</p>" * (i % 50),
+        }
+        for i in range(n)
+    ]
+
+
+def test_sink_bytes_are_the_same_for_arrow_pieces_and_rows(tmp_path: Path) -> None:
+    rows = _ingested_rows(300)  # ingested: 64 rows per group, so pieces straddle groups
+    plain = tmp_path / "plain.parquet"
+    with ParquetSink(plain, "ingested") as sink:
+        sink.write(rows)
+    mixed = tmp_path / "mixed.parquet"
+    with ParquetSink(mixed, "ingested") as sink:
+        sink.write(rows[:10])
+        sink.write_arrow(
+            to_arrow({n: [r.get(n) for r in rows[10:100]] for n in INGESTED}, "ingested")
+        )
+        # light rows pointing into a worker's table, one plain row between them
+        table = read_payload(
+            arrow_payload(
+                to_arrow({n: [r.get(n) for r in rows[100:250]] for n in INGESTED}, "ingested")
+            )
+        )
+        refs: list[Row] = [{ARROW_KEY: (table, i)} for i in range(150)]
+        sink.write([*refs[:70], rows[170], *refs[71:]])
+        sink.write(rows[250:])
+    assert mixed.read_bytes() == plain.read_bytes()
+
+
+def test_packed_rows_come_back_in_order_without_their_page(tmp_path: Path) -> None:
+    rows = _ingested_rows(20)
+
+    def keep_even(batch: list[Row]) -> list[Row]:
+        return [{**r, "reason": None if r["size_bytes"] % 2 == 0 else "too_short"} for r in batch]
+
+    packed = PackRows(keep_even, "ingested")(rows)
+    assert len(packed) == 1 and all(
+        "raw_text" not in r for r in packed[0]["rows"] if ARROW_KEY in r
+    )
+    back = unpack(packed)
+    assert [r["source_path"] for r in back] == [r["source_path"] for r in rows]
+    path = tmp_path / "kept.parquet"
+    with ParquetSink(path, "ingested") as sink:
+        sink.write([r for r in back if r["reason"] is None])
+    kept = pl.read_parquet(path)
+    assert kept["raw_text"].to_list() == [r["raw_text"] for r in rows if r["size_bytes"] % 2 == 0]
+
+
+def test_spilled_payload_is_read_and_removed(tmp_path: Path) -> None:
+    rows = _ingested_rows(10)
+    packed = PackRows(
+        lambda batch: [{**r, "reason": None} for r in batch], "ingested", str(tmp_path)
+    )
+    result = packed(rows)
+    assert len(list(tmp_path.iterdir())) == 1  # the pages are in the file, not the result
+    back = unpack(result)
+    texts = [r[ARROW_KEY][0]["raw_text"][r[ARROW_KEY][1]].as_py() for r in back]
+    assert texts == [r["raw_text"] for r in rows]
     assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,9 +88,14 @@ def arrow_payload(table: pa.Table, spill_dir: str | None = None) -> Payload:
     the workers)."""
     if spill_dir is not None:
         path = os.path.join(spill_dir, f"{os.getpid()}-{uuid.uuid4().hex}.arrow")
-        with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        return path
+        try:
+            with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            return path
+        except OSError:
+            # a full or small /dev/shm (containers often have 64 MB): send the bytes instead
+            with suppress(OSError):
+                os.unlink(path)
     out = pa.BufferOutputStream()
     with pa.ipc.new_stream(out, table.schema) as writer:
         writer.write_table(table)

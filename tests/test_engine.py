@@ -15,6 +15,7 @@ from pipeline.engine import TIMEOUT_KEY, EngineConfig, PerDocument, batched, map
 from pipeline.schema import INGESTED
 from pipeline.stage import (
     ARROW_KEY,
+    PACK_KEY,
     PackRows,
     ParquetSink,
     arrow_payload,
@@ -187,3 +188,16 @@ def test_spilled_payload_is_read_and_removed(tmp_path: Path) -> None:
     texts = [r[ARROW_KEY][0]["raw_text"][r[ARROW_KEY][1]].as_py() for r in back]
     assert texts == [r["raw_text"] for r in rows]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_payload_falls_back_to_bytes_when_the_spill_directory_fails(tmp_path: Path) -> None:
+    rows = _ingested_rows(4)
+    missing = tmp_path / "gone"  # writing there fails as a full /dev/shm would
+    packed = PackRows(
+        lambda batch: [{**r, "reason": None} for r in batch], "ingested", str(missing)
+    )
+    result = packed(rows)
+    assert isinstance(result[0][PACK_KEY], bytes)
+    back = unpack(result)
+    texts = [r[ARROW_KEY][0]["raw_text"][r[ARROW_KEY][1]].as_py() for r in back]
+    assert texts == [r["raw_text"] for r in rows]

@@ -92,7 +92,15 @@ STAGE = "corpus"
 
 # Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
 OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
-SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+SPILL_COMPRESSION = "lz4"
+
+
+def spill_options() -> pa.ipc.IpcWriteOptions:
+    # made where used: Ray pickles this module's objects by value when it runs as __main__,
+    # and an IpcWriteOptions cannot be pickled
+    return pa.ipc.IpcWriteOptions(compression=SPILL_COMPRESSION)
+
+
 MAX_RANGES = 512
 
 
@@ -388,7 +396,7 @@ class Spill:
             number = int(part)
             if number not in self.writers:
                 sink = pa.OSFile(str(self.path(number)), "wb")
-                writer = pa.ipc.new_stream(sink, self.arrow_schema, options=SPILL_OPTIONS)
+                writer = pa.ipc.new_stream(sink, self.arrow_schema, options=spill_options())
                 self.writers[number] = (sink, writer)
             table = piece.select(list(self.columns)).cast(self.columns).to_arrow()  # type: ignore[arg-type]
             self.writers[number][1].write_table(table.cast(self.arrow_schema))
@@ -431,7 +439,7 @@ def append_parts(
     for (part,), piece in frame.partition_by(part_column, as_dict=True).items():
         table = piece.select(list(columns)).cast(columns).to_arrow()  # type: ignore[arg-type]
         sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, arrow_schema, options=SPILL_OPTIONS) as writer:
+        with pa.ipc.new_stream(sink, arrow_schema, options=spill_options()) as writer:
             writer.write_table(table.cast(arrow_schema))
         blob = sink.getvalue().to_pybytes()
         header = len(blob).to_bytes(8, "little") + task.to_bytes(8, "little")

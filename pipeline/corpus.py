@@ -237,6 +237,22 @@ class DocumentFacts:
         return out
 
 
+def read_task(item: Row, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The rows an engine task names (``READ_KEY``: path, row group, row numbers), read by the
+    worker itself."""
+    if READ_KEY not in item:
+        # the engine retries a task that overran its hard limit row by row: a corpus-wide
+        # decision cannot leave rows out, so the stage stops (see finished)
+        raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
+    path, group, todo = item[READ_KEY]
+    table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
+    if len(todo) < table.num_rows:
+        table = table.take(todo)
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return schema.conform(frame, columns)
+
+
 @dataclass(frozen=True)
 class DocumentTask:
     """On the engine: the documents of some rows of one cleaned row group (read here): their
@@ -251,16 +267,7 @@ class DocumentTask:
         return [self.one(item) for item in items]
 
     def one(self, item: Row) -> Row:
-        if READ_KEY not in item:
-            # a task retried row by row after its hard limit: the stage stops (see finished)
-            raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
-        path, group, todo = item[READ_KEY]
-        table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
-        if len(todo) < table.num_rows:
-            table = table.take(todo)
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        frame = schema.conform(frame, schema.CLEANED)
+        frame = read_task(item, schema.CLEANED)
         ids, texts = frame["doc_id"].to_list(), frame["text"].to_list()
         rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
         bounds = pl.Series(self.boundaries, dtype=pl.String)
@@ -335,17 +342,7 @@ class SentenceTask:
         return [self.one(item) for item in items]
 
     def one(self, item: Row) -> Row:
-        if READ_KEY not in item:
-            # the engine retries a task that overran its hard limit row by row: a corpus-wide
-            # decision cannot leave sentences out, so the stage stops
-            raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
-        path, group, todo = item[READ_KEY]
-        table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
-        if len(todo) < table.num_rows:
-            table = table.take(todo)
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        frame = schema.conform(frame, schema.SEGMENTED).join(
+        frame = read_task(item, schema.SEGMENTED).join(
             _doc_index(self.doc_index), on="doc_id", how="inner", maintain_order="left"
         )
         frame = sentence_facts(frame, self.min_chars).with_columns(

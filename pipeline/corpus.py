@@ -82,6 +82,7 @@ from pipeline.stage import (
     atomic_path,
     load_params,
     read_task_rows,
+    read_task_table,
     run_cli,
     task_size,
     timed_stage,
@@ -244,11 +245,7 @@ def read_task(item: Row, columns: dict[str, pl.DataType]) -> pl.DataFrame:
         # the engine retries a task that overran its hard limit row by row: a corpus-wide
         # decision cannot leave rows out, so the stage stops (see finished)
         raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
-    path, group, todo = item[READ_KEY]
-    table = pq.ParquetFile(path, pre_buffer=False).read_row_group(group)
-    if len(todo) < table.num_rows:
-        table = table.take(todo)
-    frame = pl.from_arrow(table)
+    frame = pl.from_arrow(read_task_table(item))
     assert isinstance(frame, pl.DataFrame)
     return schema.conform(frame, columns)
 

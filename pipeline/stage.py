@@ -379,17 +379,21 @@ class ParquetSource:
     path: Path
 
 
-def read_task_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows an item stands for: itself, or the rows of a Parquet row group it names."""
-    if READ_KEY not in item:
-        return [item]
+def read_task_table(item: dict[str, Any]) -> pa.Table:
+    """The Parquet rows an item names (``READ_KEY``: path, row group, row numbers and,
+    optionally, columns), read where the work runs."""
     path, group, todo, *columns = item[READ_KEY]  # columns: optional, None = all
     table = pq.ParquetFile(path, pre_buffer=False).read_row_group(
         group, columns=columns[0] if columns else None
     )
-    if len(todo) < table.num_rows:
-        table = table.take(todo)
-    rows: list[dict[str, Any]] = table.to_pylist()
+    return table.take(todo) if len(todo) < table.num_rows else table
+
+
+def read_task_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows an item stands for: itself, or the rows of a Parquet row group it names."""
+    if READ_KEY not in item:
+        return [item]
+    rows: list[dict[str, Any]] = read_task_table(item).to_pylist()
     return rows
 
 

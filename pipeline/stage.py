@@ -383,10 +383,13 @@ def read_task_table(item: dict[str, Any]) -> pa.Table:
     """The Parquet rows an item names (``READ_KEY``: path, row group, row numbers and,
     optionally, columns), read where the work runs."""
     path, group, todo, *columns = item[READ_KEY]  # columns: optional, None = all
-    table = pq.ParquetFile(path, pre_buffer=False).read_row_group(
-        group, columns=columns[0] if columns else None
-    )
-    return table.take(todo) if len(todo) < table.num_rows else table
+    parquet = pq.ParquetFile(path, pre_buffer=False)
+    wanted = columns[0] if columns else None
+    if not todo:  # every row of the group reused from a previous run: nothing to read
+        empty = parquet.schema_arrow.empty_table()
+        return empty.select(wanted) if wanted is not None else empty
+    table = parquet.read_row_group(group, columns=wanted)
+    return table.take(pa.array(todo, pa.int64())) if len(todo) < table.num_rows else table
 
 
 def read_task_rows(item: dict[str, Any]) -> list[dict[str, Any]]:

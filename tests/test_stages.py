@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipeline import schema
 from pipeline.clean import clean_documents
+from pipeline.engine import EngineConfig, PerDocument
 from pipeline.extract import extract_document
 from pipeline.report import corpus_metrics
 from pipeline.segment import bounded_spans, segment_documents
+from pipeline.stage import (
+    STREAM_ROW_GROUP,
+    ParquetSink,
+    ParquetSource,
+    StageStats,
+    stream_document_stage,
+)
 from pipeline.validate import domain_consistent, offsets_slice_back, with_derived_checks
 
 ARTICLE = """<html lang="en"><head><title>Harbour wall repaired | Gazette</title>
@@ -169,3 +180,35 @@ def test_accounting_counts_each_input_once() -> None:
         "quarantined_by_stage": {"ingest": 1},
     }
     assert metrics["sentences"]["count"] == 2
+
+
+def test_rerun_reuses_whole_row_groups_of_the_previous_output(tmp_path: Path) -> None:
+    """An incremental run where every row of an input row group is reused (new files sort
+    after the old ones) must not ask the worker to read an empty row selection."""
+    ingested = tmp_path / "ingested.parquet"
+    rows = [
+        {**_ingested_row(ARTICLE), "doc_id": f"{i:016x}", "source_path": f"{i:03d}.html"}
+        for i in range(STREAM_ROW_GROUP["ingested"] + 6)
+    ]
+    with ParquetSink(ingested, "ingested") as sink:
+        sink.write(rows)
+    assert pq.ParquetFile(ingested).num_row_groups == 2
+    fn = PerDocument(partial(extract_document, max_text_chars=100_000), 0)
+    engine = EngineConfig(name="local", workers=2, batch_size=8)
+    outputs = []
+    for run in ("scratch", "rerun"):
+        stats = StageStats("extract")
+        stream_document_stage(
+            "extract",
+            fn,
+            ParquetSource(ingested),
+            engine,
+            stats,
+            output=(tmp_path / "extracted.parquet", "extracted"),
+            quarantine=(None, tmp_path / f"quarantine_{run}.parquet"),
+            fingerprint="test",
+        )
+        outputs.append((tmp_path / "extracted.parquet").read_bytes())
+        assert stats.docs_out == len(rows)
+        assert stats.extra.get("reused", 0) == (len(rows) if run == "rerun" else 0)
+    assert outputs[0] == outputs[1]

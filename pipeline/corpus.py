@@ -51,12 +51,12 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -477,6 +477,23 @@ class TaskParts:
             path.unlink(missing_ok=True)
 
 
+T = TypeVar("T")
+
+
+def read_ahead(read: Callable[[int], T], parts: int) -> Iterator[T]:
+    """``read(0)``, ``read(1)``, ... in order, each next part read on a thread while the caller
+    works on the one before (reading decompresses, in pyarrow, without the GIL). At most one
+    part is held ahead, so memory stays bounded: for small parts (a range of texts ahead costs
+    more memory than it saves time)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
+        ahead = pool.submit(read, 0) if parts else None
+        for part in range(parts):
+            assert ahead is not None
+            current = ahead.result()
+            ahead = pool.submit(read, part + 1) if part + 1 < parts else None
+            yield current
+
+
 class FrameSink:
     """Append sorted frames to a Parquet file in row groups of a fixed size, so its bytes do not
     depend on how the frames were cut; the file appears atomically on close.
@@ -820,8 +837,7 @@ def decide_sentences(
         pl.UInt32
     )
     map_parts = []
-    for part in range(2**parts.hash_bits):
-        hashed = parts.by_hash.read(part)
+    for hashed in read_ahead(parts.by_hash.read, 2**parts.hash_bits):
         if hashed.is_empty():
             continue
         sentences = (

@@ -38,7 +38,10 @@ longer than one batch. The work runs in passes:
 * boilerplate and ``is_duplicate``, one hash part at a time (a sentence's every occurrence is in
   one part);
 * output: each ``doc_id`` range is read, finished, sorted and appended, so the files come out
-  sorted, in fixed row groups, byte-identical for any batch size and worker count.
+  sorted, in fixed row groups, byte-identical for any batch size and worker count. This tail
+  runs on the driver alone, so it uses threads (Polars and pyarrow release the GIL):
+  documents.parquet and sentences.parquet are written at once, each encoding its row groups on
+  a thread of its own while the next range is prepared.
 """
 
 from __future__ import annotations

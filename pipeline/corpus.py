@@ -38,11 +38,15 @@ longer than one batch. The work runs in passes:
 * boilerplate and ``is_duplicate``, one hash part at a time (a sentence's every occurrence is in
   one part);
 * output: each ``doc_id`` range is read, finished, sorted and appended, so the files come out
-  sorted, in fixed row groups, byte-identical for any batch size and worker count.
+  sorted, in fixed row groups, byte-identical for any batch size and worker count. This tail
+  runs on the driver alone, so it uses threads (Polars and pyarrow release the GIL):
+  documents.parquet and sentences.parquet are written at once, each encoding its row groups on
+  a thread of its own while the next range is prepared.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import hashlib
@@ -50,11 +54,12 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -475,9 +480,30 @@ class TaskParts:
             path.unlink(missing_ok=True)
 
 
+T = TypeVar("T")
+
+
+def read_ahead(read: Callable[[int], T], parts: int) -> Iterator[T]:
+    """``read(0)``, ``read(1)``, ... in order, each next part read on a thread while the caller
+    works on the one before (reading decompresses, in pyarrow, without the GIL). At most one
+    part is held ahead, so memory stays bounded: for small parts (a range of texts ahead costs
+    more memory than it saves time)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
+        ahead = pool.submit(read, 0) if parts else None
+        for part in range(parts):
+            assert ahead is not None
+            current = ahead.result()
+            ahead = pool.submit(read, part + 1) if part + 1 < parts else None
+            yield current
+
+
 class FrameSink:
     """Append sorted frames to a Parquet file in row groups of a fixed size, so its bytes do not
-    depend on how the frames were cut; the file appears atomically on close."""
+    depend on how the frames were cut; the file appears atomically on close.
+
+    Row groups are encoded on a background thread (pyarrow's writer releases the GIL while it
+    compresses), one at a time and in order, so the caller prepares the next frame meanwhile;
+    at most one row group waits, so memory stays bounded."""
 
     def __init__(self, path: Path, table: str) -> None:
         self.path = path
@@ -492,6 +518,8 @@ class FrameSink:
         self.writer = pq.ParquetWriter(
             self.tmp, self.arrow_schema, compression="zstd", compression_level=3
         )
+        self.encoder = ThreadPoolExecutor(1, thread_name_prefix=f"sink-{table}")
+        self.pending: Future[None] | None = None
 
     def write(self, frame: pl.DataFrame) -> None:
         self.buffer.append(schema.conform(frame, self.declared))
@@ -504,17 +532,31 @@ class FrameSink:
 
     def _flush(self, frame: pl.DataFrame) -> None:
         table = frame.to_arrow().cast(self.arrow_schema)
-        self.writer.write_table(table, row_group_size=self.rows_per_group)
+        self._wait()  # the previous row group first: the file's order is the calls' order
+        self.pending = self.encoder.submit(
+            self.writer.write_table, table, row_group_size=self.rows_per_group
+        )
         self.rows_written += frame.height
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()  # an encoding error surfaces here
 
     def close(self) -> None:
         if self.buffered or self.rows_written == 0:
             self._flush(pl.concat(self.buffer) if self.buffer else schema.empty(self.declared))
             self.buffer, self.buffered = [], 0
+        self._wait()
+        self.encoder.shutdown()
         self.writer.close()
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
+        # the error that made the caller abort is the one to report, not the encoder's
+        with contextlib.suppress(Exception):
+            self._wait()
+        self.encoder.shutdown()
         self.writer.close()
         self.tmp.unlink(missing_ok=True)
 
@@ -798,8 +840,7 @@ def decide_sentences(
         pl.UInt32
     )
     map_parts = []
-    for part in range(2**parts.hash_bits):
-        hashed = parts.by_hash.read(part)
+    for hashed in read_ahead(parts.by_hash.read, 2**parts.hash_bits):
         if hashed.is_empty():
             continue
         sentences = (
@@ -984,7 +1025,6 @@ def write_outputs(
 ) -> dict[str, int]:
     """documents.parquet and sentences.parquet, one doc_id range at a time (sorted, fixed row
     groups), and boilerplate_map.parquet with its example texts."""
-    doc_ranges = partitioning.ranges(inputs.cleaned)
     doc_columns = facts.filter(pl.col("doc_idx").is_in(final["doc_idx"].implode())).select(
         "doc_id",
         "language_detected",
@@ -993,7 +1033,31 @@ def write_outputs(
         "duplicate_of",
         "n_boilerplate_sentences",
     )
-    sink = FrameSink(outputs.documents, "documents")
+    # documents.parquet on a thread of its own while the sentences are written: the two files
+    # are independent, and Polars and pyarrow release the GIL, so both cores work
+    with ThreadPoolExecutor(1, thread_name_prefix="documents") as pool:
+        documents_written = pool.submit(
+            write_documents,
+            outputs.documents,
+            documents,
+            doc_columns,
+            partitioning.ranges(inputs.cleaned),
+        )
+        try:
+            written = write_sentences(outputs, facts, final, parts, decisions)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the first error is the one to report
+                documents_written.result()
+            raise
+        documents_written.result()
+    return written
+
+
+def write_documents(
+    path: Path, documents: TaskParts, doc_columns: pl.DataFrame, doc_ranges: int
+) -> None:
+    """documents.parquet, one doc_id range at a time (sorted, fixed row groups)."""
+    sink = FrameSink(path, "documents")
     try:
         for part in range(doc_ranges):
             frame = documents.read(part).join(doc_columns, on="doc_id", how="inner")
@@ -1004,6 +1068,16 @@ def write_outputs(
         raise
     sink.close()
 
+
+def write_sentences(
+    outputs: Outputs,
+    facts: pl.DataFrame,
+    final: pl.DataFrame,
+    parts: SentenceParts,
+    decisions: SentenceDecisions,
+) -> dict[str, int]:
+    """sentences.parquet, one doc_id range at a time (sorted, fixed row groups), and
+    boilerplate_map.parquet with its example texts."""
     bmap = decisions.boilerplate_map
     # where each removed sentence's example text is: the first removed occurrence
     examples = (

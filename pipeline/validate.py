@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
 import json
 import logging
 import math
@@ -618,16 +619,50 @@ def corpus_facts(sources: dict[str, Source], unique_columns: dict[str, list[str]
     )
 
 
-def _unique_flags(frame: pl.DataFrame, table: str, facts: CorpusFacts) -> pl.DataFrame:
+def _table_duplicates(facts: CorpusFacts, table: str) -> dict[str, pl.Series]:
+    return {column: dups for (name, column), dups in facts.duplicates.items() if name == table}
+
+
+def _unique_flags(frame: pl.DataFrame, duplicates: dict[str, pl.Series]) -> pl.DataFrame:
     flags = [
         pl.when(pl.col(column).is_null())
         .then(None)
         .otherwise(~pl.col(column).is_in(dups.implode()))
         .alias(f"{column}_is_unique")
-        for (name, column), dups in facts.duplicates.items()
-        if name == table and column in frame.columns
+        for column, dups in duplicates.items()
+        if column in frame.columns
     ]
     return frame.with_columns(flags) if flags else frame
+
+
+def derive_chunk(
+    table: str,
+    chunk: pl.DataFrame,
+    duplicates: dict[str, pl.Series],
+    sentences_per_document: pl.DataFrame,
+    previous: tuple[Any, ...] | None,
+) -> pl.DataFrame:
+    """The derived columns of one chunk of a table read by rows (``ROW_READ_TABLES``);
+    ``ingested`` chunks come with their raw pages already reduced by ``raw_text_facts``;
+    ``previous``: the key of the row before the chunk (None for the first chunk)."""
+    out = _unique_flags(chunk, duplicates)
+    if table == "ingested":
+        return out.with_columns(
+            doc_id_is_hash_prefix=pl.col("source_sha256").str.slice(0, 16) == pl.col("doc_id")
+        )
+    if table == "quarantine":
+        return _reason_checks(out)
+    out = _text_checks(_domain_checks(out))
+    if table == "documents":
+        out = out.with_columns(_in_key_order(out, ["doc_id"], previous)).join(
+            sentences_per_document, on="doc_id", how="left", maintain_order="left"
+        )
+        out = out.with_columns(pl.col("n_sentences").fill_null(0))
+    return out
+
+
+def _chunk_columns(table: str, source: Source, wanted: set[str]) -> list[str]:
+    return [c for c in _columns_of(source) if c in wanted | DERIVED_INPUTS[table]]
 
 
 def derived_chunks(
@@ -639,41 +674,139 @@ def derived_chunks(
     chunk_documents: int,
 ) -> Iterator[pl.DataFrame]:
     """The suite's table in chunks, with every derived column; raw columns limited to
-    ``wanted`` plus what the derived columns are computed from."""
+    ``wanted`` plus what the derived columns are computed from. (The stage has the tables of
+    ``ROW_READ_TABLES`` read and derived in the workers instead: ``chunk_reads``.)"""
     if table == "accounting":
         yield from _read_batches(facts.accounting, facts.accounting.columns, chunk_rows)
         return
     source = sources[SUITE_SOURCES[table]]
-    available = _columns_of(source)
-    columns = [c for c in available if c in wanted | DERIVED_INPUTS[table]]
-    rows = chunk_documents if table in DOCUMENT_TABLES else chunk_rows
+    columns = _chunk_columns(table, source, wanted)
+    rows = chunk_rows_of(table, chunk_rows, chunk_documents)
+    if table == "sentences":
+        yield from _sentence_chunks(source, columns, sources["documents"], facts, rows)
+        return
+    chunks: Iterable[pl.DataFrame] = _read_batches(source, columns, rows)
     if table == "ingested":
         facts_only = (
             raw_text_facts(b) for b in _read_batches(source, columns, min(rows, RAW_READ_ROWS))
         )
-        for chunk in _rechunk(facts_only, rows):
-            yield _unique_flags(chunk, table, facts).with_columns(
-                doc_id_is_hash_prefix=pl.col("source_sha256").str.slice(0, 16) == pl.col("doc_id")
-            )
-        return
-    if table == "sentences":
-        yield from _sentence_chunks(source, columns, sources["documents"], facts, rows)
-        return
+        chunks = _rechunk(facts_only, rows)
     previous: tuple[Any, ...] | None = None
-    for chunk in _read_batches(source, columns, rows):
-        out = _unique_flags(chunk, table, facts)
-        if table == "quarantine":
-            yield _reason_checks(out)
-            continue
-        out = _text_checks(_domain_checks(out))
-        if table == "documents":
-            out = out.with_columns(_in_key_order(out, ["doc_id"], previous)).join(
-                facts.sentences_per_document, on="doc_id", how="left", maintain_order="left"
-            )
-            out = out.with_columns(pl.col("n_sentences").fill_null(0))
-            if out.height:
-                previous = (out["doc_id"][-1],)
+    duplicates = _table_duplicates(facts, table)
+    for chunk in chunks:
+        out = derive_chunk(table, chunk, duplicates, facts.sentences_per_document, previous)
+        if table == "documents" and out.height:
+            previous = (out["doc_id"][-1],)
         yield out
+
+
+def chunk_rows_of(table: str, chunk_rows: int, chunk_documents: int) -> int:
+    return chunk_documents if table in DOCUMENT_TABLES else chunk_rows
+
+
+# ------------------------------------------------------------------------------------------
+# chunks read and derived in the workers
+# ------------------------------------------------------------------------------------------
+
+# Tables whose chunks a worker reads and derives itself from a row range: the driver never
+# reads them (raw pages: ~1.8 GB at 10k documents), and sends a few numbers instead of a
+# pickled chunk. Their derived columns need only the chunk and small corpus facts.
+ROW_READ_TABLES = frozenset({"ingested", "extracted", "cleaned", "documents", "quarantine"})
+
+
+def parquet_rows(
+    path: Path, start: int, stop: int, columns: list[str], batch: int
+) -> Iterator[pl.DataFrame]:
+    """Rows ``start`` to ``stop`` (exclusive) of a Parquet file in row order, at most
+    ``batch`` rows a frame, only ``columns``; only the row groups holding them are read. At
+    least one (maybe empty) frame."""
+    parquet = pq.ParquetFile(path, pre_buffer=False)
+    meta = parquet.metadata
+    groups: list[int] = []
+    at = first = 0
+    for group in range(meta.num_row_groups):
+        size = meta.row_group(group).num_rows
+        if at < stop and at + size > start:
+            first = at if not groups else first
+            groups.append(group)
+        at += size
+    empty = True
+    if groups:
+        at = first
+        for part in parquet.iter_batches(batch_size=batch, row_groups=groups, columns=columns):
+            low, high = max(start - at, 0), min(stop - at, part.num_rows)
+            at += part.num_rows
+            if high > low:
+                empty = False
+                yield _frame(part.slice(low, high - low))
+    if empty:
+        yield _frame(parquet.schema_arrow.empty_table().select(columns))
+
+
+def chunk_reads(
+    table: str, source: Path, wanted: set[str], rows: int, facts_dir: Path
+) -> Iterator[dict[str, Any]]:
+    """The chunks of ``table`` (rows ``rows`` at a time: the same boundaries as
+    ``derived_chunks``) as row ranges for ``read_chunk``."""
+    total = _row_count(source)
+    for start in range(0, max(total, 1), rows):
+        yield {
+            "table": table,
+            "path": str(source.resolve()),  # a worker may run elsewhere (Ray)
+            "start": start,
+            "stop": min(start + rows, total),
+            "columns": _chunk_columns(table, source, wanted),
+            "wanted": sorted(wanted),
+            "facts_dir": str(facts_dir.resolve()),
+        }
+
+
+def write_chunk_facts(facts: CorpusFacts, facts_dir: Path) -> None:
+    """The facts ``read_chunk`` joins in, written once for every worker to read once."""
+    for (table, column), dups in facts.duplicates.items():
+        dups.to_frame(column).write_ipc(facts_dir / f"duplicates.{table}.{column}.arrow")
+    facts.sentences_per_document.write_ipc(facts_dir / "sentences_per_document.arrow")
+
+
+# The facts files a worker process has read: path -> frame (one facts_dir at a time).
+_FACTS: dict[str, pl.DataFrame] = {}
+
+
+def _facts_file(path: Path) -> pl.DataFrame:
+    key = str(path)
+    if key not in _FACTS:
+        if any(Path(k).parent != path.parent for k in _FACTS):
+            _FACTS.clear()  # a later run in this process: drop the earlier run's facts
+        # Read whole, not memory-mapped: the driver deletes the files at the end of its run.
+        _FACTS[key] = pl.read_ipc(io.BytesIO(path.read_bytes()))
+    return _FACTS[key]
+
+
+def read_chunk(read: dict[str, Any]) -> pl.DataFrame:
+    """In a worker: the chunk a ``chunk_reads`` item names, with its derived columns, only the
+    wanted columns; equal to the driver's ``derived_chunks`` chunk."""
+    table, path, start, stop = read["table"], Path(read["path"]), read["start"], read["stop"]
+    facts_dir = Path(read["facts_dir"])
+    # Raw pages are reduced to their facts a few at a time, as on the driver.
+    batch = RAW_READ_ROWS if table == "ingested" else max(stop - start, 1)
+    frames: Iterable[pl.DataFrame] = parquet_rows(path, start, stop, read["columns"], batch)
+    if table == "ingested":
+        frames = (raw_text_facts(frame) for frame in frames)
+    chunk = pl.concat(list(frames), how="vertical_relaxed")
+    found = (_facts_file(f).to_series() for f in facts_dir.glob(f"duplicates.{table}.*.arrow"))
+    duplicates = {series.name: series for series in sorted(found, key=lambda s: s.name)}
+    previous: tuple[Any, ...] | None = None
+    if table == "documents" and start > 0:
+        (before,) = parquet_rows(path, start - 1, start, ["doc_id"], 1)
+        previous = (before["doc_id"][0],)
+    per_document = (
+        _facts_file(facts_dir / "sentences_per_document.arrow")
+        if table == "documents"
+        else pl.DataFrame()
+    )
+    out = derive_chunk(table, chunk, duplicates, per_document, previous)
+    wanted = set(read["wanted"])
+    return out.select(c for c in out.columns if c in wanted)
 
 
 def _sentence_chunks(
@@ -681,10 +814,11 @@ def _sentence_chunks(
 ) -> Iterator[pl.DataFrame]:
     texts = DocumentTexts(documents, max(rows // 20, 1))
     previous: tuple[Any, ...] | None = None
+    duplicates = _table_duplicates(facts, "sentences")
     for chunk in _whole_documents(_read_batches(source, columns, rows)):
         ids = chunk["doc_id"].drop_nulls()
         docs = texts.between(str(ids.min()), str(ids.max())) if ids.len() else texts.buffer.clear()
-        out = sentence_checks(_unique_flags(chunk, "sentences", facts), docs, facts.repeats)
+        out = sentence_checks(_unique_flags(chunk, duplicates), docs, facts.repeats)
         out = out.with_columns(_in_key_order(out, ["doc_id", "sentence_index"], previous))
         if out.height:
             previous = (out["doc_id"][-1], out["sentence_index"][-1])
@@ -837,12 +971,11 @@ class _SuitePart:
     result_format: dict[str, Any]
 
 
-def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
-    """The GX objects a suite part is validated with, made once per process."""
-    import great_expectations as gx
-
+def _worker_context() -> None:
+    """This process's GX context and pandas data source, made once."""
     if "ctx" not in _WORKER:
         from great_expectations.execution_engine import pandas_execution_engine
+        from great_expectations.validator import v1_validator  # noqa: F401  (warm-up: import)
 
         # GX fingerprints every batch (md5 over pandas' row hashes) for the result's meta only,
         # and skips it itself above this many bytes: never here. It cost CPU on every chunk and,
@@ -851,6 +984,13 @@ def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
         _WORKER["ctx"] = _gx_context()
         _WORKER["source"] = _WORKER["ctx"].data_sources.add_pandas("newscorpus")
         _WORKER["parts"] = {}
+
+
+def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
+    """The GX objects a suite part is validated with, made once per process."""
+    import great_expectations as gx
+
+    _worker_context()
     key = json.dumps([spec, id_columns], sort_keys=True, default=str)
     parts: dict[str, _SuitePart] = _WORKER["parts"]
     if key not in parts:
@@ -872,10 +1012,15 @@ def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
     return parts[key]
 
 
+# A task that only starts a worker's GX (import and context: ~1.5 s), sent first so workers
+# start while the driver computes the corpus facts.
+WARM_UP = "warm_up"
+
+
 def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run in a worker: each task's frame through its suite part; -> the validation result as
-    plain JSON data (the driver then needs no GX import to add results up), and the suite
-    file's expectation id of each result.
+    """Run in a worker: each task's frame (given, or read by ``read_chunk``) through its suite
+    part; -> the validation result as plain JSON data (the driver then needs no GX import to
+    add results up), and the suite file's expectation id of each result.
 
     GX's Validator is called directly, not through a Checkpoint: ``ValidationDefinition.run``
     keeps every result in the context's in-memory results store (a worker's memory grew with
@@ -887,8 +1032,11 @@ def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     out = []
     for task in tasks:
+        if task.get(WARM_UP):
+            _worker_context()
+            continue
         part = _suite_part(task["suite"], task["id_columns"])
-        frame: pl.DataFrame = task["frame"]
+        frame: pl.DataFrame = task["frame"] if "frame" in task else read_chunk(task["read"])
         validator = Validator(
             batch_definition=part.batch_definition,
             batch_parameters={"dataframe": frame.to_pandas()},
@@ -1203,16 +1351,43 @@ def validate_tables(
     chunk_rows = int(params.get("chunk_rows") or DEFAULT_CHUNK_ROWS)
     chunk_documents = int(params.get("chunk_documents") or DEFAULT_CHUNK_DOCUMENTS)
     specs = {name: SuiteSpec.load(suites_dir, name) for name in SUITE_TABLES}
-    facts = corpus_facts(sources, {name: spec.unique_columns() for name, spec in specs.items()})
-    parameters = suite_parameters(params, facts.input_files)
     results = {name: SuiteResult(specs[name], SUITE_TABLES[name][1]) for name in SUITE_TABLES}
+    # ``validate.workers`` may override the engine's: 0 runs GX in this process, which saves
+    # each worker's GX start-up (~3 s CPU, ~300 MB) on small corpora.
+    workers = params.get("workers")
+    if workers is not None:
+        engine = dataclasses.replace(engine, workers=int(workers))
+        if int(workers) == 0:
+            engine = dataclasses.replace(engine, name="serial")
 
-    def tasks() -> Iterator[dict[str, Any]]:
+    def tasks(facts_dir: Path) -> Iterator[dict[str, Any]]:
+        if engine.name == "local":
+            # Workers import GX while the driver computes the facts below, not after.
+            yield from ({WARM_UP: True} for _ in range(engine.n_workers))
+        unique = {name: spec.unique_columns() for name, spec in specs.items()}
+        facts = corpus_facts(sources, unique)
+        write_chunk_facts(facts, facts_dir)
+        parameters = suite_parameters(params, facts.input_files)
         for name, spec in specs.items():
             id_columns = SUITE_TABLES[name][1]
             row_part, whole_part = spec.part(False), spec.part(True)
             wanted = spec.columns(False) | set(id_columns)
             whole_columns = sorted(spec.columns(True))
+            task = {
+                "table": name,
+                "whole": False,
+                "suite": spec.json(False),
+                "id_columns": id_columns,
+                "parameters": parameters,
+            }
+            source = sources.get(SUITE_SOURCES.get(name, ""))
+            if name in ROW_READ_TABLES and isinstance(source, Path) and not whole_part:
+                rows = chunk_rows_of(name, chunk_rows, chunk_documents)
+                for read in chunk_reads(name, source, wanted, rows, facts_dir):
+                    results[name].rows += read["stop"] - read["start"]
+                    if row_part:
+                        yield {**task, "read": read}
+                continue
             narrow: list[pl.DataFrame] = []
             for chunk in derived_chunks(
                 name, sources, facts, wanted | set(whole_columns), chunk_rows, chunk_documents
@@ -1226,35 +1401,21 @@ def validate_tables(
                         else chunk.select(pl.lit(0, pl.Int8).alias(_ROW_MARKER))
                     )
                 if row_part:
-                    yield {
-                        "table": name,
-                        "whole": False,
-                        "suite": spec.json(False),
-                        "id_columns": id_columns,
-                        "parameters": parameters,
-                        "frame": chunk.select(c for c in chunk.columns if c in wanted),
-                    }
+                    yield {**task, "frame": chunk.select(c for c in chunk.columns if c in wanted)}
             if whole_part:
                 yield {
-                    "table": name,
+                    **task,
                     "whole": True,
                     "suite": spec.json(True),
                     "id_columns": [],
-                    "parameters": parameters,
                     "frame": pl.concat(narrow, how="vertical_relaxed"),
                 }
 
-    # ``validate.workers`` may override the engine's: 0 runs GX in this process, which saves
-    # each worker's GX start-up (~3 s CPU, ~300 MB) on small corpora.
-    workers = params.get("workers")
-    if workers is not None:
-        engine = dataclasses.replace(engine, workers=int(workers))
-        if int(workers) == 0:
-            engine = dataclasses.replace(engine, name="serial")
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=0)
-    for batch in map_batches(validate_chunks, tasks(), one_task):
-        for done in batch:
-            results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
+    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as facts_dir:
+        for batch in map_batches(validate_chunks, tasks(Path(facts_dir)), one_task):
+            for done in batch:
+                results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
     failures: list[Failure] = []
     summary: dict[str, Any] = {}
     runs = {name: (result.key, result.merged()) for name, result in results.items()}

@@ -709,9 +709,12 @@ def chunk_rows_of(table: str, chunk_rows: int, chunk_documents: int) -> int:
 # ------------------------------------------------------------------------------------------
 
 # Tables whose chunks a worker reads and derives itself from a row range: the driver never
-# reads them (raw pages: ~1.8 GB at 10k documents), and sends a few numbers instead of a
-# pickled chunk. Their derived columns need only the chunk and small corpus facts.
-ROW_READ_TABLES = frozenset({"ingested", "extracted", "cleaned", "documents", "quarantine"})
+# reads their texts (raw pages: ~1.8 GB at 10k documents), and sends a few numbers instead of a
+# pickled chunk. Their derived columns need only the chunk, small corpus facts and (sentences)
+# the texts of the chunk's documents.
+ROW_READ_TABLES = frozenset(
+    {"ingested", "extracted", "cleaned", "documents", "sentences", "quarantine"}
+)
 
 
 def parquet_rows(
@@ -743,19 +746,42 @@ def parquet_rows(
         yield _frame(parquet.schema_arrow.empty_table().select(columns))
 
 
-def chunk_reads(
-    table: str, source: Path, wanted: set[str], rows: int, facts_dir: Path
-) -> Iterator[dict[str, Any]]:
-    """The chunks of ``table`` (rows ``rows`` at a time: the same boundaries as
-    ``derived_chunks``) as row ranges for ``read_chunk``."""
+def _row_ranges(table: str, source: Path, rows: int) -> Iterator[tuple[int, int]]:
+    """The (start, stop) rows of each chunk ``derived_chunks`` cuts: ``rows`` at a time, and
+    sentences only between documents (found on their doc_ids alone)."""
+    if table == "sentences":
+        start = 0
+        for chunk in _whole_documents(_read_batches(source, ["doc_id"], rows)):
+            yield start, start + chunk.height
+            start += chunk.height
+        return
     total = _row_count(source)
     for start in range(0, max(total, 1), rows):
+        yield start, min(start + rows, total)
+
+
+def chunk_reads(
+    table: str,
+    sources: dict[str, Source],
+    wanted: set[str],
+    rows: int,
+    facts_dir: Path,
+) -> Iterator[dict[str, Any]]:
+    """The chunks of ``table`` (the same boundaries as ``derived_chunks``) as row ranges for
+    ``read_chunk``; its sources must be Parquet files."""
+    source = sources[SUITE_SOURCES[table]]
+    assert isinstance(source, Path)
+    documents = sources.get("documents") if table == "sentences" else None
+    assert documents is None or isinstance(documents, Path)
+    columns = _chunk_columns(table, source, wanted)
+    for start, stop in _row_ranges(table, source, rows):
         yield {
             "table": table,
             "path": str(source.resolve()),  # a worker may run elsewhere (Ray)
+            "documents": str(documents.resolve()) if documents else None,
             "start": start,
-            "stop": min(start + rows, total),
-            "columns": _chunk_columns(table, source, wanted),
+            "stop": stop,
+            "columns": columns,
             "wanted": sorted(wanted),
             "facts_dir": str(facts_dir.resolve()),
         }
@@ -766,6 +792,7 @@ def write_chunk_facts(facts: CorpusFacts, facts_dir: Path) -> None:
     for (table, column), dups in facts.duplicates.items():
         dups.to_frame(column).write_ipc(facts_dir / f"duplicates.{table}.{column}.arrow")
     facts.sentences_per_document.write_ipc(facts_dir / "sentences_per_document.arrow")
+    facts.repeats.write_ipc(facts_dir / "repeats.arrow")
 
 
 # The facts files a worker process has read: path -> frame (one facts_dir at a time).
@@ -782,6 +809,20 @@ def _facts_file(path: Path) -> pl.DataFrame:
     return _FACTS[key]
 
 
+def _document_texts(documents: Path, sentences: pl.DataFrame) -> pl.DataFrame:
+    """(doc_id, text) of the documents whose doc_id is in the range of the sentences' (as
+    ``DocumentTexts.between``); the row groups' statistics skip the other documents."""
+    ids = sentences["doc_id"].drop_nulls()
+    if not ids.len():
+        return pl.DataFrame(schema={"doc_id": pl.String, "text": pl.String})
+    return (
+        pl.scan_parquet(documents)
+        .select("doc_id", "text")
+        .filter(pl.col("doc_id").is_between(pl.lit(str(ids.min())), pl.lit(str(ids.max()))))
+        .collect()
+    )
+
+
 def read_chunk(read: dict[str, Any]) -> pl.DataFrame:
     """In a worker: the chunk a ``chunk_reads`` item names, with its derived columns, only the
     wanted columns; equal to the driver's ``derived_chunks`` chunk."""
@@ -795,16 +836,25 @@ def read_chunk(read: dict[str, Any]) -> pl.DataFrame:
     chunk = pl.concat(list(frames), how="vertical_relaxed")
     found = (_facts_file(f).to_series() for f in facts_dir.glob(f"duplicates.{table}.*.arrow"))
     duplicates = {series.name: series for series in sorted(found, key=lambda s: s.name)}
+    keys = {"documents": ["doc_id"], "sentences": ["doc_id", "sentence_index"]}.get(table)
     previous: tuple[Any, ...] | None = None
-    if table == "documents" and start > 0:
-        (before,) = parquet_rows(path, start - 1, start, ["doc_id"], 1)
-        previous = (before["doc_id"][0],)
-    per_document = (
-        _facts_file(facts_dir / "sentences_per_document.arrow")
-        if table == "documents"
-        else pl.DataFrame()
-    )
-    out = derive_chunk(table, chunk, duplicates, per_document, previous)
+    if keys and start > 0:  # the last key of the chunk before, for the key order
+        (before,) = parquet_rows(path, start - 1, start, keys, FACT_READ_ROWS)
+        previous = before.row(0)
+    if table == "sentences":
+        out = sentence_checks(
+            _unique_flags(chunk, duplicates),
+            _document_texts(Path(read["documents"]), chunk),
+            _facts_file(facts_dir / "repeats.arrow"),
+        )
+        out = out.with_columns(_in_key_order(out, ["doc_id", "sentence_index"], previous))
+    else:
+        per_document = (
+            _facts_file(facts_dir / "sentences_per_document.arrow")
+            if table == "documents"
+            else pl.DataFrame()
+        )
+        out = derive_chunk(table, chunk, duplicates, per_document, previous)
     wanted = set(read["wanted"])
     return out.select(c for c in out.columns if c in wanted)
 
@@ -1380,10 +1430,12 @@ def validate_tables(
                 "id_columns": id_columns,
                 "parameters": parameters,
             }
-            source = sources.get(SUITE_SOURCES.get(name, ""))
-            if name in ROW_READ_TABLES and isinstance(source, Path) and not whole_part:
+            # Rows read in the workers where the inputs are files (frames: tests, in the driver).
+            files = [sources.get(SUITE_SOURCES.get(name, "")), sources.get("documents")]
+            readable = all(isinstance(f, Path) for f in files[: 2 if name == "sentences" else 1])
+            if name in ROW_READ_TABLES and readable and not whole_part:
                 rows = chunk_rows_of(name, chunk_rows, chunk_documents)
-                for read in chunk_reads(name, source, wanted, rows, facts_dir):
+                for read in chunk_reads(name, sources, wanted, rows, facts_dir):
                     results[name].rows += read["stop"] - read["start"]
                     if row_part:
                         yield {**task, "read": read}

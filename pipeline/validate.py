@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import io
 import json
 import logging
@@ -28,8 +29,10 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -574,53 +577,80 @@ _DOC_KEYS = {"doc_id": pl.String, "source_path": pl.String, "text": pl.String}
 _SENTENCE_KEYS = {"doc_id": pl.String, "domain": pl.String, "text": pl.String}
 
 
-@dataclass
 class CorpusFacts:
-    """What no single chunk can see, computed once from whole tables by streaming queries."""
+    """What no single chunk can see, computed from whole tables by streaming queries, each
+    fact once, on first use: the stage sends the first table's chunks to the workers before
+    it computes the facts of the later tables (the sentences' are most of the cost)."""
 
-    duplicates: dict[tuple[str, str], pl.Series]  # (table, column) -> duplicated values
-    sentences_per_document: pl.DataFrame  # doc_id, n_sentences
-    repeats: pl.DataFrame  # domain, text, domain_repeat_docs (only those > 1)
-    accounting: pl.DataFrame  # one row per input path
-    input_files: int
+    def __init__(self, sources: dict[str, Source], unique_columns: dict[str, list[str]]) -> None:
+        self.sources = sources
+        self.unique_columns = unique_columns
+        self._duplicates: dict[str, dict[str, pl.Series]] = {}
+
+    def _source(self, name: str, schema: dict[str, Any]) -> Source:
+        return self.sources.get(name, pl.DataFrame(schema=schema))
+
+    def duplicates_of(self, table: str) -> dict[str, pl.Series]:
+        """Column -> the values duplicated in the table (columns of ``unique_columns``)."""
+        if table not in self._duplicates:
+            present = SUITE_SOURCES.get(table) in self.sources
+            self._duplicates[table] = {
+                column: duplicated_values(self.sources[SUITE_SOURCES[table]], column)
+                for column in (self.unique_columns.get(table, []) if present else [])
+            }
+        return self._duplicates[table]
+
+    @property
+    def duplicates(self) -> dict[tuple[str, str], pl.Series]:
+        """(table, column) -> duplicated values, of every table."""
+        return {
+            (table, column): values
+            for table in self.unique_columns
+            for column, values in self.duplicates_of(table).items()
+        }
+
+    @functools.cached_property
+    def sentences_per_document(self) -> pl.DataFrame:
+        """doc_id, n_sentences."""
+        return (
+            _scan(self._source("sentences", _SENTENCE_KEYS))
+            .group_by("doc_id")
+            .agg(n_sentences=pl.len().cast(pl.Int64))
+            .collect(engine="streaming")
+        )
+
+    @functools.cached_property
+    def repeats(self) -> pl.DataFrame:
+        """domain, text, domain_repeat_docs (only those > 1)."""
+        return domain_repeats(
+            self._source("sentences", _SENTENCE_KEYS), self._source("documents", _DOC_KEYS)
+        )
+
+    @functools.cached_property
+    def _inventory_paths(self) -> pl.DataFrame:
+        inventory = self._source("inventory", {"source_path": pl.String})
+        return _scan(inventory).select("source_path").collect()
+
+    @functools.cached_property
+    def accounting(self) -> pl.DataFrame:
+        """One row per input path."""
+        documents = _scan(self._source("documents", _DOC_KEYS))
+        quarantine = self._source("quarantine", {"source_path": pl.String, "reason": pl.String})
+        return accounting_checks(
+            self._inventory_paths,
+            documents.select("source_path").collect(engine="streaming"),
+            _scan(quarantine).select("source_path", "reason").collect(engine="streaming"),
+        )
+
+    @property
+    def input_files(self) -> int:
+        return self._inventory_paths.height
 
 
 def corpus_facts(sources: dict[str, Source], unique_columns: dict[str, list[str]]) -> CorpusFacts:
     """The facts of ``sources`` (tables keyed like ``SUITE_SOURCES`` plus ``inventory``);
-    those of absent tables are empty."""
-    documents = _scan(sources.get("documents", pl.DataFrame(schema=_DOC_KEYS)))
-    sentences = _scan(sources.get("sentences", pl.DataFrame(schema=_SENTENCE_KEYS)))
-    inventory = _scan(sources.get("inventory", pl.DataFrame(schema={"source_path": pl.String})))
-    quarantine = sources.get(
-        "quarantine", pl.DataFrame(schema={"source_path": pl.String, "reason": pl.String})
-    )
-    inventory_paths = inventory.select("source_path").collect()
-    accounting = accounting_checks(
-        inventory_paths,
-        documents.select("source_path").collect(engine="streaming"),
-        _scan(quarantine).select("source_path", "reason").collect(engine="streaming"),
-    )
-    return CorpusFacts(
-        duplicates={
-            (table, column): duplicated_values(sources[SUITE_SOURCES[table]], column)
-            for table, columns in unique_columns.items()
-            if SUITE_SOURCES.get(table) in sources
-            for column in columns
-        },
-        sentences_per_document=sentences.group_by("doc_id")
-        .agg(n_sentences=pl.len().cast(pl.Int64))
-        .collect(engine="streaming"),
-        repeats=domain_repeats(
-            sources.get("sentences", pl.DataFrame(schema=_SENTENCE_KEYS)),
-            sources.get("documents", pl.DataFrame(schema=_DOC_KEYS)),
-        ),
-        accounting=accounting,
-        input_files=inventory_paths.height,
-    )
-
-
-def _table_duplicates(facts: CorpusFacts, table: str) -> dict[str, pl.Series]:
-    return {column: dups for (name, column), dups in facts.duplicates.items() if name == table}
+    those of absent tables are empty. Computed on first use."""
+    return CorpusFacts(sources, unique_columns)
 
 
 def _unique_flags(frame: pl.DataFrame, duplicates: dict[str, pl.Series]) -> pl.DataFrame:
@@ -692,7 +722,7 @@ def derived_chunks(
         )
         chunks = _rechunk(facts_only, rows)
     previous: tuple[Any, ...] | None = None
-    duplicates = _table_duplicates(facts, table)
+    duplicates = facts.duplicates_of(table)
     for chunk in chunks:
         out = derive_chunk(table, chunk, duplicates, facts.sentences_per_document, previous)
         if table == "documents" and out.height:
@@ -787,12 +817,15 @@ def chunk_reads(
         }
 
 
-def write_chunk_facts(facts: CorpusFacts, facts_dir: Path) -> None:
-    """The facts ``read_chunk`` joins in, written once for every worker to read once."""
-    for (table, column), dups in facts.duplicates.items():
+def write_chunk_facts(facts: CorpusFacts, table: str, facts_dir: Path) -> None:
+    """The facts ``read_chunk`` joins into the chunks of ``table``, written once for every
+    worker to read once."""
+    for column, dups in facts.duplicates_of(table).items():
         dups.to_frame(column).write_ipc(facts_dir / f"duplicates.{table}.{column}.arrow")
-    facts.sentences_per_document.write_ipc(facts_dir / "sentences_per_document.arrow")
-    facts.repeats.write_ipc(facts_dir / "repeats.arrow")
+    if table == "documents":
+        facts.sentences_per_document.write_ipc(facts_dir / "sentences_per_document.arrow")
+    if table == "sentences":
+        facts.repeats.write_ipc(facts_dir / "repeats.arrow")
 
 
 # The facts files a worker process has read: path -> frame (one facts_dir at a time).
@@ -864,7 +897,7 @@ def _sentence_chunks(
 ) -> Iterator[pl.DataFrame]:
     texts = DocumentTexts(documents, max(rows // 20, 1))
     previous: tuple[Any, ...] | None = None
-    duplicates = _table_duplicates(facts, "sentences")
+    duplicates = facts.duplicates_of("sentences")
     for chunk in _whole_documents(_read_batches(source, columns, rows)):
         ids = chunk["doc_id"].drop_nulls()
         docs = texts.between(str(ids.min()), str(ids.max())) if ids.len() else texts.buffer.clear()
@@ -1363,6 +1396,15 @@ def write_data_docs(
     ctx.build_data_docs(site_names=["newscorpus"])
 
 
+def _import_data_docs_modules() -> None:
+    """What ``write_data_docs`` imports (GX: ~2.5 s CPU, most of the Data Docs time)."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations  # noqa: F401
+    from great_expectations.core import expectation_validation_result  # noqa: F401
+    from great_expectations.data_context.types import resource_identifiers  # noqa: F401
+
+
 def table_sources(root: Path = Path(".")) -> dict[str, Source]:
     """The stage's input files, by table name."""
     files = {name: path for name, (path, _) in SUITE_TABLES.items() if name != "accounting"}
@@ -1410,14 +1452,29 @@ def validate_tables(
         if int(workers) == 0:
             engine = dataclasses.replace(engine, name="serial")
 
+    def worker_read(name: str) -> bool:
+        """Whether the workers read the table's chunks: its inputs are files (frames, in
+        tests, are chunked by the driver) and its suite has no whole-table part."""
+        files = [sources.get(SUITE_SOURCES.get(name, "")), sources.get("documents")]
+        readable = all(isinstance(f, Path) for f in files[: 2 if name == "sentences" else 1])
+        return name in ROW_READ_TABLES and readable and not specs[name].part(True)
+
     def tasks(facts_dir: Path) -> Iterator[dict[str, Any]]:
         if engine.name == "local":
             # Workers import GX while the driver computes the facts below, not after.
             yield from ({WARM_UP: True} for _ in range(engine.n_workers))
         unique = {name: spec.unique_columns() for name, spec in specs.items()}
         facts = corpus_facts(sources, unique)
-        write_chunk_facts(facts, facts_dir)
         parameters = suite_parameters(params, facts.input_files)
+        # A thread computes the facts table by table (Polars releases the GIL): a table's
+        # chunks go to the workers as soon as its facts are written, not after all the facts.
+        facts_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facts")
+        written = {
+            name: facts_thread.submit(write_chunk_facts, facts, name, facts_dir)
+            for name in specs
+            if worker_read(name)
+        }
+        facts_thread.shutdown(wait=False)
         for name, spec in specs.items():
             id_columns = SUITE_TABLES[name][1]
             row_part, whole_part = spec.part(False), spec.part(True)
@@ -1430,10 +1487,13 @@ def validate_tables(
                 "id_columns": id_columns,
                 "parameters": parameters,
             }
-            # Rows read in the workers where the inputs are files (frames: tests, in the driver).
-            files = [sources.get(SUITE_SOURCES.get(name, "")), sources.get("documents")]
-            readable = all(isinstance(f, Path) for f in files[: 2 if name == "sentences" else 1])
-            if name in ROW_READ_TABLES and readable and not whole_part:
+            if worker_read(name):
+                written[name].result()
+                if name == "sentences" and docs_dir is not None and engine.name != "serial":
+                    # With the last costly facts done, the driver imports GX for the Data Docs
+                    # while the workers validate, not after them with a core idle (a serial
+                    # engine imports it with the first chunk).
+                    importer.start()
                 rows = chunk_rows_of(name, chunk_rows, chunk_documents)
                 for read in chunk_reads(name, sources, wanted, rows, facts_dir):
                     results[name].rows += read["stop"] - read["start"]
@@ -1463,6 +1523,7 @@ def validate_tables(
                     "frame": pl.concat(narrow, how="vertical_relaxed"),
                 }
 
+    importer = threading.Thread(target=_import_data_docs_modules, daemon=True)
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=0)
     with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as facts_dir:
         for batch in map_batches(validate_chunks, tasks(Path(facts_dir)), one_task):
@@ -1474,6 +1535,8 @@ def validate_tables(
     for name, result in results.items():
         summary[name] = _summarise(name, result.rows, result.id_columns, runs[name][1], failures)
     if docs_dir is not None:
+        if importer.is_alive():
+            importer.join()
         write_data_docs(docs_dir, specs, runs)
     return failures, summary
 

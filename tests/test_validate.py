@@ -633,9 +633,9 @@ def _driver_and_worker_chunks(
     (``chunk_reads``/``read_chunk``), compared chunk by chunk; -> the worker chunks, joined."""
     specs = {name: validate.SuiteSpec.load(SUITES, name) for name in SUITE_TABLES}
     facts = validate.corpus_facts(paths, {n: s.unique_columns() for n, s in specs.items()})
-    validate.write_chunk_facts(facts, facts_dir)
     out: dict[str, pl.DataFrame] = {}
     for table in tables:
+        validate.write_chunk_facts(facts, table, facts_dir)
         source = paths[validate.SUITE_SOURCES[table]]
         assert isinstance(source, Path)
         extra = {"n_sentences", "in_key_order", "offsets_slice_back"} | {

@@ -613,17 +613,24 @@ def test_parquet_tables_on_worker_processes_match_in_process(tmp_path: Path) -> 
     """The stage's path: Parquet files read in chunks, GX on a process pool (two workers);
     the same results as in-process on frames."""
     corpus, _ = broken_corpus()
-    paths: dict[str, Source] = {}
-    for name, frame in sources_of(corpus.frames).items():
-        assert isinstance(frame, pl.DataFrame)
-        path = paths[name] = tmp_path / f"{name}.parquet"
-        frame.write_parquet(path, row_group_size=3)
+    paths = _write_parquet(sources_of(corpus.frames), tmp_path)
     params = {**_params(), **TINY}
     pool = EngineConfig(name="local", workers=2)
     failures, summary = validate_tables(paths, SUITES, params, None, pool)
     serial_failures, serial = _validate(corpus, chunks=TINY)
     assert _summary_counts(summary) == _summary_counts(serial)
     assert [f.describe() for f in failures] == [f.describe() for f in serial_failures]
+
+
+def _write_parquet(frames: dict[str, Source], tmp_path: Path) -> dict[str, Source]:
+    """The tables as Parquet files of 3-row row groups (chunks then cut across them)."""
+    paths: dict[str, Source] = {}
+    for name, frame in frames.items():
+        assert isinstance(frame, pl.DataFrame)
+        path = tmp_path / f"{name}.parquet"
+        frame.write_parquet(path, row_group_size=3)
+        paths[name] = path
+    return paths
 
 
 def _driver_and_worker_chunks(
@@ -668,11 +675,7 @@ def test_chunks_read_by_row_range_equal_the_driver_chunks(
     f = corpus.frames
     f["ingested"] = pl.concat([f["ingested"], f["ingested"].head(1)])
     f["sentences"] = pl.concat([f["sentences"], f["sentences"].tail(1)])
-    paths: dict[str, Source] = {}
-    for name, frame in sources_of(f).items():
-        paths[name] = tmp_path / f"{name}.parquet"
-        assert isinstance(frame, pl.DataFrame)
-        frame.write_parquet(paths[name], row_group_size=3)
+    paths = _write_parquet(sources_of(f), tmp_path)
     (tmp_path / "facts").mkdir()
     chunks = _driver_and_worker_chunks(
         paths, sorted(validate.ROW_READ_TABLES), chunk_documents, tmp_path / "facts"
@@ -682,7 +685,8 @@ def test_chunks_read_by_row_range_equal_the_driver_chunks(
     assert not chunks["sentences"]["offsets_slice_back"].all()
     # documents out of key order across a chunk edge
     first = f["documents"].sort("doc_id")
-    pl.concat([first.slice(1), first.head(1)]).write_parquet(paths["documents"], row_group_size=3)
+    out_of_order = pl.concat([first.slice(1), first.head(1)])
+    out_of_order.write_parquet(tmp_path / "documents.parquet", row_group_size=3)
     (tmp_path / "facts2").mkdir()
     chunks = _driver_and_worker_chunks(paths, ["documents"], chunk_documents, tmp_path / "facts2")
     assert chunks["documents"]["in_key_order"].to_list().count(False) == 1
@@ -691,11 +695,7 @@ def test_chunks_read_by_row_range_equal_the_driver_chunks(
 def test_parquet_tables_in_process_engine_serial(tmp_path: Path) -> None:
     """Row-range chunks also work where GX runs in the driver (``engine: serial``)."""
     corpus, expected = broken_corpus()
-    paths: dict[str, Source] = {}
-    for name, frame in sources_of(corpus.frames).items():
-        assert isinstance(frame, pl.DataFrame)
-        paths[name] = tmp_path / f"{name}.parquet"
-        frame.write_parquet(paths[name], row_group_size=3)
+    paths = _write_parquet(sources_of(corpus.frames), tmp_path)
     params = {**_params(), **TINY}
     failures, summary = validate_tables(paths, SUITES, params, None, EngineConfig(name="serial"))
     serial_failures, serial = _validate(corpus, chunks=TINY)

@@ -8,9 +8,12 @@ Memory stays flat in the corpus size: every table is read in chunks (``validate.
 rows, ``validate.chunk_documents`` for tables holding a document's text per row). Polars adds
 the derived columns to each chunk; facts that one chunk cannot see (uniqueness over the whole
 table, sentences per document, a sentence repeated across a domain, accounting) are computed
-first, reading the tables in batches and grouping 64-bit hashes one hash part at a time on large
-corpora (``repeated_keys``), and joined in. Great Expectations judges every chunk, in
-worker processes (``engine:`` params), and the per-chunk results are added up per expectation:
+once by the driver, table by table, reading the tables in batches and grouping 64-bit hashes one
+hash part at a time on large corpora (``repeated_keys``), and joined in. Great Expectations
+judges every chunk, in worker processes (``engine:`` params); a task names a chunk's Parquet
+rows and the worker reads them and adds the derived columns itself (``read_chunk``: the driver
+reads no texts, and the facts reach each worker once, as files). The per-chunk results are
+added up per expectation:
 success over all rows (``mostly`` on the summed counts), counts summed, the first sample rows in
 chunk order. Expectations that are not row by row (median, mean, row count) run once on the
 whole of their columns, which the chunks collect narrow. One validation result per suite goes to

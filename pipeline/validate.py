@@ -8,9 +8,12 @@ Memory stays flat in the corpus size: every table is read in chunks (``validate.
 rows, ``validate.chunk_documents`` for tables holding a document's text per row). Polars adds
 the derived columns to each chunk; facts that one chunk cannot see (uniqueness over the whole
 table, sentences per document, a sentence repeated across a domain, accounting) are computed
-first, reading the tables in batches and grouping 64-bit hashes one hash part at a time on large
-corpora (``repeated_keys``), and joined in. Great Expectations judges every chunk, in
-worker processes (``engine:`` params), and the per-chunk results are added up per expectation:
+once by the driver, table by table, reading the tables in batches and grouping 64-bit hashes one
+hash part at a time on large corpora (``repeated_keys``), and joined in. Great Expectations
+judges every chunk, in worker processes (``engine:`` params); a task names a chunk's Parquet
+rows and the worker reads them and adds the derived columns itself (``read_chunk``: the driver
+reads no texts, and the facts reach each worker once, as files). The per-chunk results are
+added up per expectation:
 success over all rows (``mostly`` on the summed counts), counts summed, the first sample rows in
 chunk order. Expectations that are not row by row (median, mean, row count) run once on the
 whole of their columns, which the chunks collect narrow. One validation result per suite goes to
@@ -19,16 +22,21 @@ the Data Docs.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import functools
+import io
 import json
 import logging
 import math
 import os
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -573,61 +581,122 @@ _DOC_KEYS = {"doc_id": pl.String, "source_path": pl.String, "text": pl.String}
 _SENTENCE_KEYS = {"doc_id": pl.String, "domain": pl.String, "text": pl.String}
 
 
-@dataclass
 class CorpusFacts:
-    """What no single chunk can see, computed once from whole tables by streaming queries."""
+    """What no single chunk can see, computed from whole tables by streaming queries, each
+    fact once, on first use: the stage sends the first table's chunks to the workers before
+    it computes the facts of the later tables (the sentences' are most of the cost)."""
 
-    duplicates: dict[tuple[str, str], pl.Series]  # (table, column) -> duplicated values
-    sentences_per_document: pl.DataFrame  # doc_id, n_sentences
-    repeats: pl.DataFrame  # domain, text, domain_repeat_docs (only those > 1)
-    accounting: pl.DataFrame  # one row per input path
-    input_files: int
+    def __init__(self, sources: dict[str, Source], unique_columns: dict[str, list[str]]) -> None:
+        self.sources = sources
+        self.unique_columns = unique_columns
+        self._duplicates: dict[str, dict[str, pl.Series]] = {}
+
+    def _source(self, name: str, schema: dict[str, Any]) -> Source:
+        return self.sources.get(name, pl.DataFrame(schema=schema))
+
+    def duplicates_of(self, table: str) -> dict[str, pl.Series]:
+        """Column -> the values duplicated in the table (columns of ``unique_columns``)."""
+        if table not in self._duplicates:
+            present = SUITE_SOURCES.get(table) in self.sources
+            self._duplicates[table] = {
+                column: duplicated_values(self.sources[SUITE_SOURCES[table]], column)
+                for column in (self.unique_columns.get(table, []) if present else [])
+            }
+        return self._duplicates[table]
+
+    @property
+    def duplicates(self) -> dict[tuple[str, str], pl.Series]:
+        """(table, column) -> duplicated values, of every table."""
+        return {
+            (table, column): values
+            for table in self.unique_columns
+            for column, values in self.duplicates_of(table).items()
+        }
+
+    @functools.cached_property
+    def sentences_per_document(self) -> pl.DataFrame:
+        """doc_id, n_sentences."""
+        return (
+            _scan(self._source("sentences", _SENTENCE_KEYS))
+            .group_by("doc_id")
+            .agg(n_sentences=pl.len().cast(pl.Int64))
+            .collect(engine="streaming")
+        )
+
+    @functools.cached_property
+    def repeats(self) -> pl.DataFrame:
+        """domain, text, domain_repeat_docs (only those > 1)."""
+        return domain_repeats(
+            self._source("sentences", _SENTENCE_KEYS), self._source("documents", _DOC_KEYS)
+        )
+
+    @functools.cached_property
+    def _inventory_paths(self) -> pl.DataFrame:
+        inventory = self._source("inventory", {"source_path": pl.String})
+        return _scan(inventory).select("source_path").collect()
+
+    @functools.cached_property
+    def accounting(self) -> pl.DataFrame:
+        """One row per input path."""
+        documents = _scan(self._source("documents", _DOC_KEYS))
+        quarantine = self._source("quarantine", {"source_path": pl.String, "reason": pl.String})
+        return accounting_checks(
+            self._inventory_paths,
+            documents.select("source_path").collect(engine="streaming"),
+            _scan(quarantine).select("source_path", "reason").collect(engine="streaming"),
+        )
+
+    @property
+    def input_files(self) -> int:
+        return self._inventory_paths.height
 
 
 def corpus_facts(sources: dict[str, Source], unique_columns: dict[str, list[str]]) -> CorpusFacts:
     """The facts of ``sources`` (tables keyed like ``SUITE_SOURCES`` plus ``inventory``);
-    those of absent tables are empty."""
-    documents = _scan(sources.get("documents", pl.DataFrame(schema=_DOC_KEYS)))
-    sentences = _scan(sources.get("sentences", pl.DataFrame(schema=_SENTENCE_KEYS)))
-    inventory = _scan(sources.get("inventory", pl.DataFrame(schema={"source_path": pl.String})))
-    quarantine = sources.get(
-        "quarantine", pl.DataFrame(schema={"source_path": pl.String, "reason": pl.String})
-    )
-    inventory_paths = inventory.select("source_path").collect()
-    accounting = accounting_checks(
-        inventory_paths,
-        documents.select("source_path").collect(engine="streaming"),
-        _scan(quarantine).select("source_path", "reason").collect(engine="streaming"),
-    )
-    return CorpusFacts(
-        duplicates={
-            (table, column): duplicated_values(sources[SUITE_SOURCES[table]], column)
-            for table, columns in unique_columns.items()
-            if SUITE_SOURCES.get(table) in sources
-            for column in columns
-        },
-        sentences_per_document=sentences.group_by("doc_id")
-        .agg(n_sentences=pl.len().cast(pl.Int64))
-        .collect(engine="streaming"),
-        repeats=domain_repeats(
-            sources.get("sentences", pl.DataFrame(schema=_SENTENCE_KEYS)),
-            sources.get("documents", pl.DataFrame(schema=_DOC_KEYS)),
-        ),
-        accounting=accounting,
-        input_files=inventory_paths.height,
-    )
+    those of absent tables are empty. Computed on first use."""
+    return CorpusFacts(sources, unique_columns)
 
 
-def _unique_flags(frame: pl.DataFrame, table: str, facts: CorpusFacts) -> pl.DataFrame:
+def _unique_flags(frame: pl.DataFrame, duplicates: dict[str, pl.Series]) -> pl.DataFrame:
     flags = [
         pl.when(pl.col(column).is_null())
         .then(None)
         .otherwise(~pl.col(column).is_in(dups.implode()))
         .alias(f"{column}_is_unique")
-        for (name, column), dups in facts.duplicates.items()
-        if name == table and column in frame.columns
+        for column, dups in duplicates.items()
+        if column in frame.columns
     ]
     return frame.with_columns(flags) if flags else frame
+
+
+def derive_chunk(
+    table: str,
+    chunk: pl.DataFrame,
+    duplicates: dict[str, pl.Series],
+    sentences_per_document: pl.DataFrame,
+    previous: tuple[Any, ...] | None,
+) -> pl.DataFrame:
+    """The derived columns of one chunk of a table read by rows (``ROW_READ_TABLES``);
+    ``ingested`` chunks come with their raw pages already reduced by ``raw_text_facts``;
+    ``previous``: the key of the row before the chunk (None for the first chunk)."""
+    out = _unique_flags(chunk, duplicates)
+    if table == "ingested":
+        return out.with_columns(
+            doc_id_is_hash_prefix=pl.col("source_sha256").str.slice(0, 16) == pl.col("doc_id")
+        )
+    if table == "quarantine":
+        return _reason_checks(out)
+    out = _text_checks(_domain_checks(out))
+    if table == "documents":
+        out = out.with_columns(_in_key_order(out, ["doc_id"], previous)).join(
+            sentences_per_document, on="doc_id", how="left", maintain_order="left"
+        )
+        out = out.with_columns(pl.col("n_sentences").fill_null(0))
+    return out
+
+
+def _chunk_columns(table: str, source: Source, wanted: set[str]) -> list[str]:
+    return [c for c in _columns_of(source) if c in wanted | DERIVED_INPUTS[table]]
 
 
 def derived_chunks(
@@ -639,41 +708,192 @@ def derived_chunks(
     chunk_documents: int,
 ) -> Iterator[pl.DataFrame]:
     """The suite's table in chunks, with every derived column; raw columns limited to
-    ``wanted`` plus what the derived columns are computed from."""
+    ``wanted`` plus what the derived columns are computed from. (The stage has the tables of
+    ``ROW_READ_TABLES`` read and derived in the workers instead: ``chunk_reads``.)"""
     if table == "accounting":
         yield from _read_batches(facts.accounting, facts.accounting.columns, chunk_rows)
         return
     source = sources[SUITE_SOURCES[table]]
-    available = _columns_of(source)
-    columns = [c for c in available if c in wanted | DERIVED_INPUTS[table]]
-    rows = chunk_documents if table in DOCUMENT_TABLES else chunk_rows
+    columns = _chunk_columns(table, source, wanted)
+    rows = chunk_rows_of(table, chunk_rows, chunk_documents)
+    if table == "sentences":
+        yield from _sentence_chunks(source, columns, sources["documents"], facts, rows)
+        return
+    chunks: Iterable[pl.DataFrame] = _read_batches(source, columns, rows)
     if table == "ingested":
         facts_only = (
             raw_text_facts(b) for b in _read_batches(source, columns, min(rows, RAW_READ_ROWS))
         )
-        for chunk in _rechunk(facts_only, rows):
-            yield _unique_flags(chunk, table, facts).with_columns(
-                doc_id_is_hash_prefix=pl.col("source_sha256").str.slice(0, 16) == pl.col("doc_id")
-            )
-        return
-    if table == "sentences":
-        yield from _sentence_chunks(source, columns, sources["documents"], facts, rows)
-        return
+        chunks = _rechunk(facts_only, rows)
     previous: tuple[Any, ...] | None = None
-    for chunk in _read_batches(source, columns, rows):
-        out = _unique_flags(chunk, table, facts)
-        if table == "quarantine":
-            yield _reason_checks(out)
-            continue
-        out = _text_checks(_domain_checks(out))
-        if table == "documents":
-            out = out.with_columns(_in_key_order(out, ["doc_id"], previous)).join(
-                facts.sentences_per_document, on="doc_id", how="left", maintain_order="left"
-            )
-            out = out.with_columns(pl.col("n_sentences").fill_null(0))
-            if out.height:
-                previous = (out["doc_id"][-1],)
+    duplicates = facts.duplicates_of(table)
+    for chunk in chunks:
+        out = derive_chunk(table, chunk, duplicates, facts.sentences_per_document, previous)
+        if table == "documents" and out.height:
+            previous = (out["doc_id"][-1],)
         yield out
+
+
+def chunk_rows_of(table: str, chunk_rows: int, chunk_documents: int) -> int:
+    return chunk_documents if table in DOCUMENT_TABLES else chunk_rows
+
+
+# ------------------------------------------------------------------------------------------
+# chunks read and derived in the workers
+# ------------------------------------------------------------------------------------------
+
+# Tables whose chunks a worker reads and derives itself from a row range: the driver never
+# reads their texts (raw pages: ~1.8 GB at 10k documents), and sends a few numbers instead of a
+# pickled chunk. Their derived columns need only the chunk, small corpus facts and (sentences)
+# the texts of the chunk's documents.
+ROW_READ_TABLES = frozenset(
+    {"ingested", "extracted", "cleaned", "documents", "sentences", "quarantine"}
+)
+
+
+def parquet_rows(
+    path: Path, start: int, stop: int, columns: list[str], batch: int
+) -> Iterator[pl.DataFrame]:
+    """Rows ``start`` to ``stop`` (exclusive) of a Parquet file in row order, at most
+    ``batch`` rows a frame, only ``columns``; only the row groups holding them are read. At
+    least one (maybe empty) frame."""
+    parquet = pq.ParquetFile(path, pre_buffer=False)
+    meta = parquet.metadata
+    groups: list[int] = []
+    at = first = 0
+    for group in range(meta.num_row_groups):
+        size = meta.row_group(group).num_rows
+        if at < stop and at + size > start:
+            first = at if not groups else first
+            groups.append(group)
+        at += size
+    empty = True
+    if groups:
+        at = first
+        for part in parquet.iter_batches(batch_size=batch, row_groups=groups, columns=columns):
+            low, high = max(start - at, 0), min(stop - at, part.num_rows)
+            at += part.num_rows
+            if high > low:
+                empty = False
+                yield _frame(part.slice(low, high - low))
+    if empty:
+        yield _frame(parquet.schema_arrow.empty_table().select(columns))
+
+
+def _row_ranges(table: str, source: Path, rows: int) -> Iterator[tuple[int, int]]:
+    """The (start, stop) rows of each chunk ``derived_chunks`` cuts: ``rows`` at a time, and
+    sentences only between documents (found on their doc_ids alone)."""
+    if table == "sentences":
+        start = 0
+        for chunk in _whole_documents(_read_batches(source, ["doc_id"], rows)):
+            yield start, start + chunk.height
+            start += chunk.height
+        return
+    total = _row_count(source)
+    for start in range(0, max(total, 1), rows):
+        yield start, min(start + rows, total)
+
+
+def chunk_reads(
+    table: str,
+    sources: dict[str, Source],
+    wanted: set[str],
+    rows: int,
+    facts_dir: Path,
+) -> Iterator[dict[str, Any]]:
+    """The chunks of ``table`` (the same boundaries as ``derived_chunks``) as row ranges for
+    ``read_chunk``; its sources must be Parquet files."""
+    source = sources[SUITE_SOURCES[table]]
+    assert isinstance(source, Path)
+    documents = sources.get("documents") if table == "sentences" else None
+    assert documents is None or isinstance(documents, Path)
+    columns = _chunk_columns(table, source, wanted)
+    for start, stop in _row_ranges(table, source, rows):
+        yield {
+            "table": table,
+            "path": str(source.resolve()),  # a worker may run elsewhere (Ray)
+            "documents": str(documents.resolve()) if documents else None,
+            "start": start,
+            "stop": stop,
+            "columns": columns,
+            "wanted": sorted(wanted),
+            "facts_dir": str(facts_dir.resolve()),
+        }
+
+
+def write_chunk_facts(facts: CorpusFacts, table: str, facts_dir: Path) -> None:
+    """The facts ``read_chunk`` joins into the chunks of ``table``, written once for every
+    worker to read once."""
+    for column, dups in facts.duplicates_of(table).items():
+        dups.to_frame(column).write_ipc(facts_dir / f"duplicates.{table}.{column}.arrow")
+    if table == "documents":
+        facts.sentences_per_document.write_ipc(facts_dir / "sentences_per_document.arrow")
+    if table == "sentences":
+        facts.repeats.write_ipc(facts_dir / "repeats.arrow")
+
+
+# The facts files a worker process has read: path -> frame (one facts_dir at a time).
+_FACTS: dict[str, pl.DataFrame] = {}
+
+
+def _facts_file(path: Path) -> pl.DataFrame:
+    key = str(path)
+    if key not in _FACTS:
+        if any(Path(k).parent != path.parent for k in _FACTS):
+            _FACTS.clear()  # a later run in this process: drop the earlier run's facts
+        # Read whole, not memory-mapped: the driver deletes the files at the end of its run.
+        _FACTS[key] = pl.read_ipc(io.BytesIO(path.read_bytes()))
+    return _FACTS[key]
+
+
+def _document_texts(documents: Path, sentences: pl.DataFrame) -> pl.DataFrame:
+    """(doc_id, text) of the documents whose doc_id is in the range of the sentences' (as
+    ``DocumentTexts.between``); the row groups' statistics skip the other documents."""
+    ids = sentences["doc_id"].drop_nulls()
+    if not ids.len():
+        return pl.DataFrame(schema={"doc_id": pl.String, "text": pl.String})
+    return (
+        pl.scan_parquet(documents)
+        .select("doc_id", "text")
+        .filter(pl.col("doc_id").is_between(pl.lit(str(ids.min())), pl.lit(str(ids.max()))))
+        .collect()
+    )
+
+
+def read_chunk(read: dict[str, Any]) -> pl.DataFrame:
+    """In a worker: the chunk a ``chunk_reads`` item names, with its derived columns, only the
+    wanted columns; equal to the driver's ``derived_chunks`` chunk."""
+    table, path, start, stop = read["table"], Path(read["path"]), read["start"], read["stop"]
+    facts_dir = Path(read["facts_dir"])
+    # Raw pages are reduced to their facts a few at a time, as on the driver.
+    batch = RAW_READ_ROWS if table == "ingested" else max(stop - start, 1)
+    frames: Iterable[pl.DataFrame] = parquet_rows(path, start, stop, read["columns"], batch)
+    if table == "ingested":
+        frames = (raw_text_facts(frame) for frame in frames)
+    chunk = pl.concat(list(frames), how="vertical_relaxed")
+    found = (_facts_file(f).to_series() for f in facts_dir.glob(f"duplicates.{table}.*.arrow"))
+    duplicates = {series.name: series for series in sorted(found, key=lambda s: s.name)}
+    keys = {"documents": ["doc_id"], "sentences": ["doc_id", "sentence_index"]}.get(table)
+    previous: tuple[Any, ...] | None = None
+    if keys and start > 0:  # the last key of the chunk before, for the key order
+        (before,) = parquet_rows(path, start - 1, start, keys, FACT_READ_ROWS)
+        previous = before.row(0)
+    if table == "sentences":
+        out = sentence_checks(
+            _unique_flags(chunk, duplicates),
+            _document_texts(Path(read["documents"]), chunk),
+            _facts_file(facts_dir / "repeats.arrow"),
+        )
+        out = out.with_columns(_in_key_order(out, ["doc_id", "sentence_index"], previous))
+    else:
+        per_document = (
+            _facts_file(facts_dir / "sentences_per_document.arrow")
+            if table == "documents"
+            else pl.DataFrame()
+        )
+        out = derive_chunk(table, chunk, duplicates, per_document, previous)
+    wanted = set(read["wanted"])
+    return out.select(c for c in out.columns if c in wanted)
 
 
 def _sentence_chunks(
@@ -681,10 +901,11 @@ def _sentence_chunks(
 ) -> Iterator[pl.DataFrame]:
     texts = DocumentTexts(documents, max(rows // 20, 1))
     previous: tuple[Any, ...] | None = None
+    duplicates = facts.duplicates_of("sentences")
     for chunk in _whole_documents(_read_batches(source, columns, rows)):
         ids = chunk["doc_id"].drop_nulls()
         docs = texts.between(str(ids.min()), str(ids.max())) if ids.len() else texts.buffer.clear()
-        out = sentence_checks(_unique_flags(chunk, "sentences", facts), docs, facts.repeats)
+        out = sentence_checks(_unique_flags(chunk, duplicates), docs, facts.repeats)
         out = out.with_columns(_in_key_order(out, ["doc_id", "sentence_index"], previous))
         if out.height:
             previous = (out["doc_id"][-1], out["sentence_index"][-1])
@@ -837,12 +1058,11 @@ class _SuitePart:
     result_format: dict[str, Any]
 
 
-def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
-    """The GX objects a suite part is validated with, made once per process."""
-    import great_expectations as gx
-
+def _worker_context() -> None:
+    """This process's GX context and pandas data source, made once."""
     if "ctx" not in _WORKER:
         from great_expectations.execution_engine import pandas_execution_engine
+        from great_expectations.validator import v1_validator  # noqa: F401  (warm-up: import)
 
         # GX fingerprints every batch (md5 over pandas' row hashes) for the result's meta only,
         # and skips it itself above this many bytes: never here. It cost CPU on every chunk and,
@@ -851,6 +1071,13 @@ def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
         _WORKER["ctx"] = _gx_context()
         _WORKER["source"] = _WORKER["ctx"].data_sources.add_pandas("newscorpus")
         _WORKER["parts"] = {}
+
+
+def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
+    """The GX objects a suite part is validated with, made once per process."""
+    import great_expectations as gx
+
+    _worker_context()
     key = json.dumps([spec, id_columns], sort_keys=True, default=str)
     parts: dict[str, _SuitePart] = _WORKER["parts"]
     if key not in parts:
@@ -872,10 +1099,15 @@ def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
     return parts[key]
 
 
+# A task that only starts a worker's GX (import and context: ~1.5 s), sent first so workers
+# start while the driver computes the corpus facts.
+WARM_UP = "warm_up"
+
+
 def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run in a worker: each task's frame through its suite part; -> the validation result as
-    plain JSON data (the driver then needs no GX import to add results up), and the suite
-    file's expectation id of each result.
+    """Run in a worker: each task's frame (given, or read by ``read_chunk``) through its suite
+    part; -> the validation result as plain JSON data (the driver then needs no GX import to
+    add results up), and the suite file's expectation id of each result.
 
     GX's Validator is called directly, not through a Checkpoint: ``ValidationDefinition.run``
     keeps every result in the context's in-memory results store (a worker's memory grew with
@@ -887,8 +1119,11 @@ def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     out = []
     for task in tasks:
+        if task.get(WARM_UP):
+            _worker_context()
+            continue
         part = _suite_part(task["suite"], task["id_columns"])
-        frame: pl.DataFrame = task["frame"]
+        frame: pl.DataFrame = task["frame"] if "frame" in task else read_chunk(task["read"])
         validator = Validator(
             batch_definition=part.batch_definition,
             batch_parameters={"dataframe": frame.to_pandas()},
@@ -1165,6 +1400,15 @@ def write_data_docs(
     ctx.build_data_docs(site_names=["newscorpus"])
 
 
+def _import_data_docs_modules() -> None:
+    """What ``write_data_docs`` imports (GX: ~2.5 s CPU, most of the Data Docs time)."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations  # noqa: F401
+    from great_expectations.core import expectation_validation_result  # noqa: F401
+    from great_expectations.data_context.types import resource_identifiers  # noqa: F401
+
+
 def table_sources(root: Path = Path(".")) -> dict[str, Source]:
     """The stage's input files, by table name."""
     files = {name: path for name, (path, _) in SUITE_TABLES.items() if name != "accounting"}
@@ -1191,6 +1435,22 @@ def _smallest_ints(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
+@contextlib.contextmanager
+def _worker_threads(engine: EngineConfig) -> Iterator[None]:
+    """Polars threads per local worker process: the cores shared out. Workers that each start
+    a thread per core, all busy at once, spent ~1-2 s more CPU in total at 10k documents. Set
+    in the environment the spawned workers inherit (the driver's own pool is made already)."""
+    if engine.name != "local" or "POLARS_MAX_THREADS" in os.environ:
+        yield
+        return
+    threads = max(1, (os.cpu_count() or 1) // engine.n_workers)
+    os.environ["POLARS_MAX_THREADS"] = str(threads)
+    try:
+        yield
+    finally:
+        del os.environ["POLARS_MAX_THREADS"]
+
+
 def validate_tables(
     sources: dict[str, Source],
     suites_dir: Path,
@@ -1203,16 +1463,66 @@ def validate_tables(
     chunk_rows = int(params.get("chunk_rows") or DEFAULT_CHUNK_ROWS)
     chunk_documents = int(params.get("chunk_documents") or DEFAULT_CHUNK_DOCUMENTS)
     specs = {name: SuiteSpec.load(suites_dir, name) for name in SUITE_TABLES}
-    facts = corpus_facts(sources, {name: spec.unique_columns() for name, spec in specs.items()})
-    parameters = suite_parameters(params, facts.input_files)
     results = {name: SuiteResult(specs[name], SUITE_TABLES[name][1]) for name in SUITE_TABLES}
+    # ``validate.workers`` may override the engine's: 0 runs GX in this process, which saves
+    # each worker's GX start-up (~3 s CPU, ~300 MB) on small corpora.
+    workers = params.get("workers")
+    if workers is not None:
+        engine = dataclasses.replace(engine, workers=int(workers))
+        if int(workers) == 0:
+            engine = dataclasses.replace(engine, name="serial")
 
-    def tasks() -> Iterator[dict[str, Any]]:
+    def worker_read(name: str) -> bool:
+        """Whether the workers read the table's chunks: its inputs are files (frames, in
+        tests, are chunked by the driver) and its suite has no whole-table part."""
+        files = [sources.get(SUITE_SOURCES.get(name, "")), sources.get("documents")]
+        readable = all(isinstance(f, Path) for f in files[: 2 if name == "sentences" else 1])
+        # A remote Ray cluster sees neither the driver's temporary facts files nor, maybe, its
+        # data: its chunks travel from the driver as before.
+        remote = engine.name == "ray" and engine.ray_address is not None
+        return name in ROW_READ_TABLES and readable and not remote and not specs[name].part(True)
+
+    def tasks(facts_dir: Path) -> Iterator[dict[str, Any]]:
+        if engine.name == "local":
+            # Workers import GX while the driver computes the facts below, not after.
+            yield from ({WARM_UP: True} for _ in range(engine.n_workers))
+        unique = {name: spec.unique_columns() for name, spec in specs.items()}
+        facts = corpus_facts(sources, unique)
+        parameters = suite_parameters(params, facts.input_files)
+        # A thread computes the facts table by table (Polars releases the GIL): a table's
+        # chunks go to the workers as soon as its facts are written, not after all the facts.
+        facts_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facts")
+        written = {
+            name: facts_thread.submit(write_chunk_facts, facts, name, facts_dir)
+            for name in specs
+            if worker_read(name)
+        }
+        facts_thread.shutdown(wait=False)
         for name, spec in specs.items():
             id_columns = SUITE_TABLES[name][1]
             row_part, whole_part = spec.part(False), spec.part(True)
             wanted = spec.columns(False) | set(id_columns)
             whole_columns = sorted(spec.columns(True))
+            task = {
+                "table": name,
+                "whole": False,
+                "suite": spec.json(False),
+                "id_columns": id_columns,
+                "parameters": parameters,
+            }
+            if worker_read(name):
+                written[name].result()
+                if name == "sentences" and docs_dir is not None and engine.name != "serial":
+                    # With the last costly facts done, the driver imports GX for the Data Docs
+                    # while the workers validate, not after them with a core idle (a serial
+                    # engine imports it with the first chunk).
+                    importer.start()
+                rows = chunk_rows_of(name, chunk_rows, chunk_documents)
+                for read in chunk_reads(name, sources, wanted, rows, facts_dir):
+                    results[name].rows += read["stop"] - read["start"]
+                    if row_part:
+                        yield {**task, "read": read}
+                continue
             narrow: list[pl.DataFrame] = []
             for chunk in derived_chunks(
                 name, sources, facts, wanted | set(whole_columns), chunk_rows, chunk_documents
@@ -1226,41 +1536,33 @@ def validate_tables(
                         else chunk.select(pl.lit(0, pl.Int8).alias(_ROW_MARKER))
                     )
                 if row_part:
-                    yield {
-                        "table": name,
-                        "whole": False,
-                        "suite": spec.json(False),
-                        "id_columns": id_columns,
-                        "parameters": parameters,
-                        "frame": chunk.select(c for c in chunk.columns if c in wanted),
-                    }
+                    yield {**task, "frame": chunk.select(c for c in chunk.columns if c in wanted)}
             if whole_part:
                 yield {
-                    "table": name,
+                    **task,
                     "whole": True,
                     "suite": spec.json(True),
                     "id_columns": [],
-                    "parameters": parameters,
                     "frame": pl.concat(narrow, how="vertical_relaxed"),
                 }
 
-    # ``validate.workers`` may override the engine's: 0 runs GX in this process, which saves
-    # each worker's GX start-up (~3 s CPU, ~300 MB) on small corpora.
-    workers = params.get("workers")
-    if workers is not None:
-        engine = dataclasses.replace(engine, workers=int(workers))
-        if int(workers) == 0:
-            engine = dataclasses.replace(engine, name="serial")
+    importer = threading.Thread(target=_import_data_docs_modules, daemon=True)
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=0)
-    for batch in map_batches(validate_chunks, tasks(), one_task):
-        for done in batch:
-            results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
+    with (
+        tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as facts_dir,
+        _worker_threads(engine),
+    ):
+        for batch in map_batches(validate_chunks, tasks(Path(facts_dir)), one_task):
+            for done in batch:
+                results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
     failures: list[Failure] = []
     summary: dict[str, Any] = {}
     runs = {name: (result.key, result.merged()) for name, result in results.items()}
     for name, result in results.items():
         summary[name] = _summarise(name, result.rows, result.id_columns, runs[name][1], failures)
     if docs_dir is not None:
+        if importer.is_alive():
+            importer.join()
         write_data_docs(docs_dir, specs, runs)
     return failures, summary
 

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 import yaml
 
-from pipeline import schema
+from pipeline import schema, validate
 from pipeline.engine import EngineConfig
 from pipeline.validate import (
     REASON_STAGES,
@@ -613,14 +613,94 @@ def test_parquet_tables_on_worker_processes_match_in_process(tmp_path: Path) -> 
     """The stage's path: Parquet files read in chunks, GX on a process pool (two workers);
     the same results as in-process on frames."""
     corpus, _ = broken_corpus()
-    paths: dict[str, Source] = {}
-    for name, frame in sources_of(corpus.frames).items():
-        assert isinstance(frame, pl.DataFrame)
-        path = paths[name] = tmp_path / f"{name}.parquet"
-        frame.write_parquet(path, row_group_size=3)
+    paths = _write_parquet(sources_of(corpus.frames), tmp_path)
     params = {**_params(), **TINY}
     pool = EngineConfig(name="local", workers=2)
     failures, summary = validate_tables(paths, SUITES, params, None, pool)
     serial_failures, serial = _validate(corpus, chunks=TINY)
     assert _summary_counts(summary) == _summary_counts(serial)
     assert [f.describe() for f in failures] == [f.describe() for f in serial_failures]
+
+
+def _write_parquet(frames: dict[str, Source], tmp_path: Path) -> dict[str, Source]:
+    """The tables as Parquet files of 3-row row groups (chunks then cut across them)."""
+    paths: dict[str, Source] = {}
+    for name, frame in frames.items():
+        assert isinstance(frame, pl.DataFrame)
+        path = tmp_path / f"{name}.parquet"
+        frame.write_parquet(path, row_group_size=3)
+        paths[name] = path
+    return paths
+
+
+def _driver_and_worker_chunks(
+    paths: dict[str, Source], tables: list[str], chunk_documents: int, facts_dir: Path
+) -> dict[str, pl.DataFrame]:
+    """Each table's chunks made by the driver (``derived_chunks``) and from row ranges
+    (``chunk_reads``/``read_chunk``), compared chunk by chunk; -> the worker chunks, joined."""
+    specs = {name: validate.SuiteSpec.load(SUITES, name) for name in SUITE_TABLES}
+    facts = validate.corpus_facts(paths, {n: s.unique_columns() for n, s in specs.items()})
+    out: dict[str, pl.DataFrame] = {}
+    for table in tables:
+        validate.write_chunk_facts(facts, table, facts_dir)
+        source = paths[validate.SUITE_SOURCES[table]]
+        assert isinstance(source, Path)
+        extra = {"n_sentences", "in_key_order", "offsets_slice_back"} | {
+            "doc_id_is_unique",
+            "sentence_id_is_unique",
+        }
+        wanted = set(validate._columns_of(source)) | extra
+        driver = list(validate.derived_chunks(table, paths, facts, wanted, 7, chunk_documents))
+        rows = validate.chunk_rows_of(table, 7, chunk_documents)
+        reads = list(validate.chunk_reads(table, paths, wanted, rows, facts_dir))
+        assert len(reads) == len(driver)
+        got = [validate.read_chunk(read) for read in reads]
+        for chunk, expected in zip(got, driver, strict=True):
+            assert chunk.columns == [c for c in expected.columns if c in wanted]
+            assert chunk.equals(expected.select(chunk.columns))
+        out[table] = pl.concat(got, how="vertical_relaxed")
+    return out
+
+
+@pytest.mark.parametrize("chunk_documents", [2, 5])
+def test_chunks_read_by_row_range_equal_the_driver_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_documents: int
+) -> None:
+    """What a worker reads and derives from a row range (``chunk_reads``/``read_chunk``) is
+    the driver's chunk, column for column: raw pages reduced a few rows at a time, chunks cut
+    across row groups (sentences only between documents), a duplicate id in another chunk,
+    the key order across chunk edges."""
+    monkeypatch.setattr(validate, "RAW_READ_ROWS", 2)
+    corpus, _ = broken_corpus()
+    f = corpus.frames
+    f["ingested"] = pl.concat([f["ingested"], f["ingested"].head(1)])
+    f["sentences"] = pl.concat([f["sentences"], f["sentences"].tail(1)])
+    paths = _write_parquet(sources_of(f), tmp_path)
+    (tmp_path / "facts").mkdir()
+    chunks = _driver_and_worker_chunks(
+        paths, sorted(validate.ROW_READ_TABLES), chunk_documents, tmp_path / "facts"
+    )
+    assert chunks["ingested"]["doc_id_is_unique"].to_list().count(False) == 2
+    assert chunks["sentences"]["sentence_id_is_unique"].to_list().count(False) == 2
+    assert not chunks["sentences"]["offsets_slice_back"].all()
+    # documents out of key order across a chunk edge
+    first = f["documents"].sort("doc_id")
+    out_of_order = pl.concat([first.slice(1), first.head(1)])
+    out_of_order.write_parquet(tmp_path / "documents.parquet", row_group_size=3)
+    (tmp_path / "facts2").mkdir()
+    chunks = _driver_and_worker_chunks(paths, ["documents"], chunk_documents, tmp_path / "facts2")
+    assert chunks["documents"]["in_key_order"].to_list().count(False) == 1
+
+
+def test_parquet_tables_in_process_engine_serial(tmp_path: Path) -> None:
+    """Row-range chunks also work where GX runs in the driver (``engine: serial``)."""
+    corpus, expected = broken_corpus()
+    paths = _write_parquet(sources_of(corpus.frames), tmp_path)
+    params = {**_params(), **TINY}
+    failures, summary = validate_tables(paths, SUITES, params, None, EngineConfig(name="serial"))
+    serial_failures, serial = _validate(corpus, chunks=TINY)
+    assert _summary_counts(summary) == _summary_counts(serial)
+    assert [f.describe() for f in failures] == [f.describe() for f in serial_failures]
+    for suite, (_, column, value) in expected.items():
+        assert any(f.suite == suite and f.column == column for f in failures)
+        assert value in "".join(f.describe() for f in failures if f.suite == suite)

@@ -22,7 +22,6 @@ the Data Docs.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import functools
@@ -1435,22 +1434,6 @@ def _smallest_ints(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-@contextlib.contextmanager
-def _worker_threads(engine: EngineConfig) -> Iterator[None]:
-    """Polars threads per local worker process: the cores shared out. Workers that each start
-    a thread per core, all busy at once, spent ~1-2 s more CPU in total at 10k documents. Set
-    in the environment the spawned workers inherit (the driver's own pool is made already)."""
-    if engine.name != "local" or "POLARS_MAX_THREADS" in os.environ:
-        yield
-        return
-    threads = max(1, (os.cpu_count() or 1) // engine.n_workers)
-    os.environ["POLARS_MAX_THREADS"] = str(threads)
-    try:
-        yield
-    finally:
-        del os.environ["POLARS_MAX_THREADS"]
-
-
 def validate_tables(
     sources: dict[str, Source],
     suites_dir: Path,
@@ -1548,10 +1531,7 @@ def validate_tables(
 
     importer = threading.Thread(target=_import_data_docs_modules, daemon=True)
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=0)
-    with (
-        tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as facts_dir,
-        _worker_threads(engine),
-    ):
+    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as facts_dir:
         for batch in map_batches(validate_chunks, tasks(Path(facts_dir)), one_task):
             for done in batch:
                 results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])

@@ -1495,10 +1495,11 @@ def validate_tables(
             }
             if worker_read(name):
                 written[name].result()
-                if name == "sentences" and docs_dir is not None and engine.name != "serial":
+                if name == "sentences" and docs_dir is not None and engine.name == "local":
                     # With the last costly facts done, the driver imports GX for the Data Docs
                     # while the workers validate, not after them with a core idle (a serial
-                    # engine imports it with the first chunk).
+                    # engine imports it with the first chunk). Not beside Ray's client: both
+                    # import pydantic.v1, and two threads importing it at once fail.
                     importer.start()
                 rows = chunk_rows_of(name, chunk_rows, chunk_documents)
                 for read in chunk_reads(name, sources, wanted, rows, facts_dir):

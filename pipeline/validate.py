@@ -583,7 +583,10 @@ _SENTENCE_KEYS = {"doc_id": pl.String, "domain": pl.String, "text": pl.String}
 class CorpusFacts:
     """What no single chunk can see, computed from whole tables by streaming queries, each
     fact once, on first use: the stage sends the first table's chunks to the workers before
-    it computes the facts of the later tables (the sentences' are most of the cost)."""
+    it computes the facts of the later tables (the sentences' are most of the cost).
+
+    ``sources``: tables keyed like ``SUITE_SOURCES`` plus ``inventory``; the facts of absent
+    tables are empty."""
 
     def __init__(self, sources: dict[str, Source], unique_columns: dict[str, list[str]]) -> None:
         self.sources = sources
@@ -602,15 +605,6 @@ class CorpusFacts:
                 for column in (self.unique_columns.get(table, []) if present else [])
             }
         return self._duplicates[table]
-
-    @property
-    def duplicates(self) -> dict[tuple[str, str], pl.Series]:
-        """(table, column) -> duplicated values, of every table."""
-        return {
-            (table, column): values
-            for table in self.unique_columns
-            for column, values in self.duplicates_of(table).items()
-        }
 
     @functools.cached_property
     def sentences_per_document(self) -> pl.DataFrame:
@@ -650,12 +644,6 @@ class CorpusFacts:
         return self._inventory_paths.height
 
 
-def corpus_facts(sources: dict[str, Source], unique_columns: dict[str, list[str]]) -> CorpusFacts:
-    """The facts of ``sources`` (tables keyed like ``SUITE_SOURCES`` plus ``inventory``);
-    those of absent tables are empty. Computed on first use."""
-    return CorpusFacts(sources, unique_columns)
-
-
 def _unique_flags(frame: pl.DataFrame, duplicates: dict[str, pl.Series]) -> pl.DataFrame:
     flags = [
         pl.when(pl.col(column).is_null())
@@ -692,6 +680,19 @@ def derive_chunk(
         )
         out = out.with_columns(pl.col("n_sentences").fill_null(0))
     return out
+
+
+def derive_sentences(
+    chunk: pl.DataFrame,
+    duplicates: dict[str, pl.Series],
+    documents: pl.DataFrame,
+    repeats: pl.DataFrame,
+    previous: tuple[Any, ...] | None,
+) -> pl.DataFrame:
+    """The derived columns of one chunk of sentences (whole documents), given the texts of
+    its documents; ``previous``: the key of the row before the chunk (None for the first)."""
+    out = sentence_checks(_unique_flags(chunk, duplicates), documents, repeats)
+    return out.with_columns(_in_key_order(out, ["doc_id", "sentence_index"], previous))
 
 
 def _chunk_columns(table: str, source: Source, wanted: set[str]) -> list[str]:
@@ -878,12 +879,13 @@ def read_chunk(read: dict[str, Any]) -> pl.DataFrame:
         (before,) = parquet_rows(path, start - 1, start, keys, FACT_READ_ROWS)
         previous = before.row(0)
     if table == "sentences":
-        out = sentence_checks(
-            _unique_flags(chunk, duplicates),
+        out = derive_sentences(
+            chunk,
+            duplicates,
             _document_texts(Path(read["documents"]), chunk),
             _facts_file(facts_dir / "repeats.arrow"),
+            previous,
         )
-        out = out.with_columns(_in_key_order(out, ["doc_id", "sentence_index"], previous))
     else:
         per_document = (
             _facts_file(facts_dir / "sentences_per_document.arrow")
@@ -904,8 +906,7 @@ def _sentence_chunks(
     for chunk in _whole_documents(_read_batches(source, columns, rows)):
         ids = chunk["doc_id"].drop_nulls()
         docs = texts.between(str(ids.min()), str(ids.max())) if ids.len() else texts.buffer.clear()
-        out = sentence_checks(_unique_flags(chunk, duplicates), docs, facts.repeats)
-        out = out.with_columns(_in_key_order(out, ["doc_id", "sentence_index"], previous))
+        out = derive_sentences(chunk, duplicates, docs, facts.repeats, previous)
         if out.height:
             previous = (out["doc_id"][-1], out["sentence_index"][-1])
         yield out
@@ -926,7 +927,7 @@ def with_derived_checks(
         for t, f in frames.items()
         if t in SUITE_SOURCES
     }
-    facts = corpus_facts(sources, unique)
+    facts = CorpusFacts(sources, unique)
     everything = set().union(*(f.columns for f in frames.values()))
     needs = {"accounting": ("inventory", "documents", "quarantine"), "sentences": ("documents",)}
     return {
@@ -1470,7 +1471,7 @@ def validate_tables(
             # Workers import GX while the driver computes the facts below, not after.
             yield from ({WARM_UP: True} for _ in range(engine.n_workers))
         unique = {name: spec.unique_columns() for name, spec in specs.items()}
-        facts = corpus_facts(sources, unique)
+        facts = CorpusFacts(sources, unique)
         parameters = suite_parameters(params, facts.input_files)
         # A thread computes the facts table by table (Polars releases the GIL): a table's
         # chunks go to the workers as soon as its facts are written, not after all the facts.

@@ -639,7 +639,7 @@ def _driver_and_worker_chunks(
     """Each table's chunks made by the driver (``derived_chunks``) and from row ranges
     (``chunk_reads``/``read_chunk``), compared chunk by chunk; -> the worker chunks, joined."""
     specs = {name: validate.SuiteSpec.load(SUITES, name) for name in SUITE_TABLES}
-    facts = validate.corpus_facts(paths, {n: s.unique_columns() for n, s in specs.items()})
+    facts = validate.CorpusFacts(paths, {n: s.unique_columns() for n, s in specs.items()})
     out: dict[str, pl.DataFrame] = {}
     for table in tables:
         validate.write_chunk_facts(facts, table, facts_dir)

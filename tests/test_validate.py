@@ -704,3 +704,35 @@ def test_parquet_tables_in_process_engine_serial(tmp_path: Path) -> None:
     for suite, (_, column, value) in expected.items():
         assert any(f.suite == suite and f.column == column for f in failures)
         assert value in "".join(f.describe() for f in failures if f.suite == suite)
+
+
+def test_sample_rows_are_looked_up_for_the_kept_failing_rows_only() -> None:
+    """GX's id lookup of failing rows, bounded to the rows a SUMMARY result keeps, returns what
+    the unbounded lookup returns (then cut to the same length); COMPLETE is not bounded."""
+    import pandas as pd
+    from great_expectations.expectations.metrics.map_metric_provider import (
+        map_condition_auxilliary_methods as map_conditions,
+    )
+
+    validate._worker_context()
+    bounded = getattr(map_conditions, validate.GX_ROW_ID_LOOKUP)
+    assert getattr(bounded, "sample_rows_only", False)
+    unbounded = bounded.__wrapped__
+    failing = pd.DataFrame({"sentence_id": [f"s{i:03d}" for i in range(40)], "n": range(40)})
+    kwargs: dict[str, Any] = {
+        "domain_records_df": failing,
+        "expectation_domain_column_list": ["n"],
+        "execution_engine": None,
+        "metrics": {"table.columns": list(failing.columns)},
+    }
+    for keep in (1, 5, 60):
+        summary = {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": keep,
+            "unexpected_index_column_names": ["sentence_id"],
+        }
+        got = bounded(result_format=summary, **kwargs)
+        assert got == unbounded(result_format=summary, **kwargs)[:keep]
+        assert got[0] == {"n": 0, "sentence_id": "s000"} and len(got) == min(keep, 40)
+    complete = {**summary, "result_format": "COMPLETE", "partial_unexpected_count": 1}
+    assert len(bounded(result_format=complete, **kwargs)) == 40

@@ -24,7 +24,7 @@ import pickle
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
@@ -134,22 +134,44 @@ def _worker_threads(workers: int) -> Iterator[None]:
         os.environ.pop("POLARS_MAX_THREADS", None)
 
 
+def process_context(preload: Sequence[str] = ()) -> Any:
+    """How local worker processes start. Spawned, not forked: a forked child deadlocks on the
+    parent's Polars thread pool. Given ``preload`` (modules slow to import: GX costs ~3 s CPU
+    in every process), a fork server, itself a new process that never ran Polars, imports them
+    once and forks each worker from it."""
+    if preload and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(preload))  # no effect once the server runs
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def run_in_child(fn: Callable[..., None], *args: Any, preload: Sequence[str] = ()) -> None:
+    """``fn(*args)`` in a child process started as the workers are (forked from the fork server
+    that already imported ``preload``); raises if it fails."""
+    child = process_context(preload).Process(target=fn, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        name = getattr(fn, "__name__", repr(fn))
+        raise RuntimeError(f"{name} failed in a child process (exit code {child.exitcode})")
+
+
 def _local(
     fn: BatchFunction,
     batches: Iterable[list[Row]],
     cfg: EngineConfig,
     explode: Explode = _one_item,
     weigh: Weigh = _one_document,
+    preload: Sequence[str] = (),
 ) -> Iterator[list[Row]]:
     from pebble import ProcessPool
 
     hard = _hard_limit(cfg)
     window = 2 * cfg.n_workers  # batches in flight: bounds the driver's memory
-    # spawn, not fork: a forked child deadlocks on the parent's Polars thread pool.
-    spawn = multiprocessing.get_context("spawn")
     with (
         _worker_threads(cfg.n_workers),
-        ProcessPool(max_workers=cfg.n_workers, context=spawn) as pool,
+        ProcessPool(max_workers=cfg.n_workers, context=process_context(preload)) as pool,
     ):
         pending: deque[tuple[list[Row], Any]] = deque()
 
@@ -237,15 +259,17 @@ def map_batches(
     cfg: EngineConfig,
     explode: Explode = _one_item,
     weigh: Weigh = _one_document,
+    preload: Sequence[str] = (),
 ) -> Iterator[list[Row]]:
     """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order.
 
     An item may stand for several documents (e.g. "rows 0-63 of this Parquet file", read by
     the worker): ``weigh`` says how many, for the hard time limit, and ``explode`` gives its
-    documents' rows, for the one-at-a-time retry after a hard timeout."""
+    documents' rows, for the one-at-a-time retry after a hard timeout. ``preload``: modules
+    the local workers import once, in their fork server (see :func:`process_context`)."""
     batches = batched(rows, cfg.batch_size)
     if cfg.name == "local":
-        return _local(fn, batches, cfg, explode, weigh)
+        return _local(fn, batches, cfg, explode, weigh, preload)
     if cfg.name == "ray":
         return _ray(fn, batches, cfg)
     if cfg.name == "serial":

@@ -32,7 +32,6 @@ import math
 import os
 import sys
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +45,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import typer
 
-from pipeline.engine import EngineConfig, map_batches
+from pipeline.engine import EngineConfig, map_batches, run_in_child
 from pipeline.offline_docs import make_offline
 from pipeline.schema import QUARANTINE_REASONS, QuarantineReason
 from pipeline.stage import load_params, run_cli, timed_stage, write_json
@@ -1046,6 +1045,18 @@ def _gx_context() -> Any:
     return ctx
 
 
+# What the workers and the Data Docs writer import: on the local engine their fork server
+# imports it once (GX alone costs ~3 s CPU in every process that imports it).
+GX_MODULES = (
+    "pipeline.validate",
+    "great_expectations",
+    "great_expectations.validator.v1_validator",
+    "great_expectations.execution_engine.pandas_execution_engine",
+    "great_expectations.expectations.metrics.map_metric_provider.map_condition_auxilliary_methods",
+    "great_expectations.core.expectation_validation_result",
+    "great_expectations.data_context.types.resource_identifiers",
+)
+
 # One context per process, and one batch definition per suite part, made on first use.
 _WORKER: dict[str, Any] = {}
 
@@ -1432,15 +1443,6 @@ def write_data_docs(
     ctx.build_data_docs(site_names=["newscorpus"])
 
 
-def _import_data_docs_modules() -> None:
-    """What ``write_data_docs`` imports (GX: ~2.5 s CPU, most of the Data Docs time)."""
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations  # noqa: F401
-    from great_expectations.core import expectation_validation_result  # noqa: F401
-    from great_expectations.data_context.types import resource_identifiers  # noqa: F401
-
-
 def table_sources(root: Path = Path(".")) -> dict[str, Source]:
     """The stage's input files, by table name."""
     files = {name: path for name, (path, _) in SUITE_TABLES.items() if name != "accounting"}
@@ -1528,12 +1530,6 @@ def validate_tables(
             }
             if worker_read(name):
                 written[name].result()
-                if name == "sentences" and docs_dir is not None and engine.name == "local":
-                    # With the last costly facts done, the driver imports GX for the Data Docs
-                    # while the workers validate, not after them with a core idle (a serial
-                    # engine imports it with the first chunk). Not beside Ray's client: both
-                    # import pydantic.v1, and two threads importing it at once fail.
-                    importer.start()
                 rows = chunk_rows_of(name, chunk_rows, chunk_documents)
                 for read in chunk_reads(name, sources, wanted, rows, facts_dir):
                     results[name].rows += read["stop"] - read["start"]
@@ -1563,10 +1559,11 @@ def validate_tables(
                     "frame": pl.concat(narrow, how="vertical_relaxed"),
                 }
 
-    importer = threading.Thread(target=_import_data_docs_modules, daemon=True)
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=0)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # before any process imports GX
     with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as facts_dir:
-        for batch in map_batches(validate_chunks, tasks(Path(facts_dir)), one_task):
+        chunks = tasks(Path(facts_dir))
+        for batch in map_batches(validate_chunks, chunks, one_task, preload=GX_MODULES):
             for done in batch:
                 results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
     failures: list[Failure] = []
@@ -1574,9 +1571,10 @@ def validate_tables(
     runs = {name: (result.key, result.merged()) for name, result in results.items()}
     for name, result in results.items():
         summary[name] = _summarise(name, result.rows, result.id_columns, runs[name][1], failures)
-    if docs_dir is not None:
-        if importer.is_alive():
-            importer.join()
+    if docs_dir is not None and engine.name == "local":
+        # Forked from the workers' fork server, which imported GX: the driver never does.
+        run_in_child(write_data_docs, docs_dir, specs, runs, preload=GX_MODULES)
+    elif docs_dir is not None:
         write_data_docs(docs_dir, specs, runs)
     return failures, summary
 

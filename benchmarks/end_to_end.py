@@ -2,6 +2,7 @@
 
     python -m benchmarks.end_to_end [--sizes 1000,10000,100000] [--configs local1,local2,ray]
                                   [--baseline-sizes 1000] [--pool full|sample] [--max-rss-gb 16]
+                                  [--repeat 1] [--calibration-trials 3]
     python -m benchmarks.end_to_end --render    # recompute pipeline.json's derived figures + .md
 
 For each size a synthetic corpus is built with :mod:`benchmarks.corpus` into the git-ignored
@@ -48,6 +49,27 @@ recorded at the start and end of every run, and CPU seconds per document are rep
 throughput (they depend far less on what else runs). Results merge, keyed by (size,
 configuration), into ``reports/bench/pipeline.json`` (so parts can be rerun, or run in the
 background); ``reports/bench/pipeline.md`` is regenerated from it each time.
+
+**Machine calibration.** What a second worker can give depends on what the machine gives a
+second CPU-bound process, and on a shared or virtual machine that varies from minute to minute
+(on the 2-vCPU guest this was written on, from 1.2x to 2.3x). So just before and just after each
+``dvc repro`` (unpinned, ``local1core`` too), :func:`machine_scaling` runs a fixed pure-Python
+loop (about 1 s) in one spawned process, then in two at once, ``--calibration-trials`` times
+(default 3, 0 = off), and records per trial the one process's seconds, the two's wall seconds
+and the ratio ``2 * one / two`` (2.0: a whole second core), plus the median: the run's
+``machine_scaling: {"before": ..., "after": ...}``. The top-level ``machine_scaling`` pools the
+trials of all runs, and of each invocation. The 2-worker / 1-worker scaling in ``acceptance``
+is shown beside the machine's own figure around those runs, and as a share of it; the target
+(the ratio of wall times >= 1.7) is checked as before.
+
+**Repeated runs.** ``--repeat N`` runs each size x configuration N times, interleaved per size
+(local1, local2, local1, local2, ...), so a slow drift of the machine falls on every
+configuration alike. The repetitions of one invocation are kept in the entry's ``repetitions``
+list (each a full run record with ``invocation``, ``repetition`` and ``repeat``); the entry's
+own figures (the headline, and what ``acceptance`` compares) are those of the repetition with
+the median wall time (the lower middle one for an even N: an odd N is best), with
+``wall_seconds_min`` / ``wall_seconds_max``. A single run is stored as before (no
+``repetitions``), and a later invocation replaces an entry rather than adding to it.
 """
 
 from __future__ import annotations
@@ -1101,6 +1123,100 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _wall_cell(run: dict[str, Any]) -> str:
+    wall = f"{run['wall_seconds']:,.1f}"
+    if run.get("repeats", 1) > 1:
+        wall += (
+            f" ({run['wall_seconds_min']:,.1f}–{run['wall_seconds_max']:,.1f}, "
+            f"median of {run['repeats_ok']})"
+        )
+    return wall
+
+
+def _machine_cell(runs: list[dict[str, Any]]) -> str:
+    summary = scaling_summary(scaling_ratios(runs))
+    return "-" if summary is None else f"x{summary['median']:.2f}"
+
+
+def _calibration_cell(calibration: dict[str, Any] | None) -> str:
+    if not calibration:
+        return "-"
+    ratios = [t["ratio"] for t in calibration["trials"]]
+    return f"x{calibration['median_ratio']:.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
+def _repetitions_section(data: dict[str, Any]) -> list[str]:
+    """Every repetition in the order run, with the calibration just before and after it."""
+    reps = [rep for entry in data["runs"] for rep in repetitions(entry)]
+    if not any(rep.get("repeat", 1) > 1 or rep.get("machine_scaling") for rep in reps):
+        return []
+    lines = [
+        "",
+        "## Repetitions and machine calibration",
+        "",
+        "Runs in the order they ran (`--repeat N` interleaves the configurations: local1, local2, "
+        "local1, local2, ..., so a drift of the machine's speed hits each alike). `machine x2 "
+        "before/after`: just before and just after the run, the same pure-Python loop "
+        f"({CALIBRATION_LOOPS:,} iterations) in one spawned process, then in two at once; ratio "
+        "= 2 x one process's seconds / the two's wall seconds (2.00: a whole second core, 1.00: "
+        "none); median (min–max) of the trials. It is what this machine gives 2 CPU-bound "
+        "processes at the time, which no pipeline change alters.",
+        "",
+        "| docs | config | repetition | started | wall s | docs/s | machine x2 before "
+        "| machine x2 after |",
+        "|---:|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for rep in sorted(reps, key=lambda r: (r.get("pool", ""), r["size"], r["started_at"])):
+        scaling = rep.get("machine_scaling") or {}
+        number = f"{rep.get('repetition', 1)}/{rep.get('repeat', 1)}"
+        wall = f"{rep['wall_seconds']:,.1f}" if rep.get("returncode") == 0 else "failed"
+        lines.append(
+            f"| {rep['size']:,} | {rep['config']} | {number} | {rep['started_at']} | {wall} "
+            f"| {rep['docs_per_s']:,.1f} | {_calibration_cell(scaling.get('before'))} "
+            f"| {_calibration_cell(scaling.get('after'))} |"
+        )
+    overview = data.get("machine_scaling", {}).get("by_invocation", {})
+    if overview:
+        lines += ["", "Calibration pooled over each invocation's runs:", ""]
+    for invocation, summary in overview.items():
+        lines.append(
+            f"- invocation {invocation}: x{summary['median']:.2f} median of {summary['trials']} "
+            f"trials ({summary['min']:.2f}–{summary['max']:.2f}) around {summary['runs']} runs"
+        )
+    return lines
+
+
+def _repeats_note(scaling: dict[str, Any]) -> str:
+    """How the 2-worker / 1-worker ratio was formed, when it comes from repeated runs."""
+    repeats = scaling.get("repeats", [1, 1])
+    if max(repeats) <= 1:
+        return ""
+    note = f" (ratio of the median walls of {repeats[0]} and {repeats[1]} repetitions"
+    paired = scaling.get("paired", [])
+    if paired:
+        note += "; per repetition " + ", ".join(f"x{p['ratio']:.2f}" for p in paired)
+    return note + ")"
+
+
+def _machine_note(scaling: dict[str, Any]) -> str:
+    """The machine's own 2-process / 1-process throughput beside our 2-worker scaling."""
+    machine = scaling.get("machine_scaling")
+    if not machine:
+        return "Machine's 2-process / 1-process throughput: not measured with these runs."
+    paired = [p for p in scaling.get("paired", []) if p.get("machine") is not None]
+    per_pair = (
+        " (per repetition pair " + ", ".join(f"x{p['machine']:.2f}" for p in paired) + ")"
+        if len(paired) > 1
+        else ""
+    )
+    return (
+        f"Machine's own 2-process / 1-process throughput around these runs: "
+        f"x{machine['median']:.2f} (median of {machine['trials']} trials, "
+        f"{machine['min']:.2f}–{machine['max']:.2f}){per_pair}; ours is "
+        f"{scaling['share_of_machine']:.0%} of the machine's."
+    )
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     m = data.get("machine", {})
     lines = [
@@ -1119,9 +1235,15 @@ def render_markdown(data: dict[str, Any]) -> str:
         "same files. RSS = sum over the stage's processes of each one's peak (VmHWM: driver + "
         "workers, Ray's raylet/GCS included), an upper bound of the simultaneous total.",
         "",
+        "**Repeated runs** (`--repeat N`, interleaved): every figure of a row is the repetition "
+        "with the **median wall time** (the lower middle one for an even N); `wall s` adds the "
+        "min–max over the successful repetitions. `machine x2` is the machine's own throughput "
+        "with 2 CPU-bound processes vs 1, measured around the row's runs (median; see below).",
+        "",
         "| docs | MB | config | wall s | docs/s | MB/s | docs/s/core | MB/s/core | CPU ms/doc "
-        "| slowest stage (share of wall) | peak RSS MB (stage) | load start/end | other |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|",
+        "| slowest stage (share of wall) | peak RSS MB (stage) | load start/end | other "
+        "| machine x2 |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|",
     ]
     rows = sorted(
         data["runs"] + data["peers"],
@@ -1139,7 +1261,7 @@ def render_markdown(data: dict[str, Any]) -> str:
                     f"{k['cap_gb']} GB) after {r['wall_seconds']:,.0f} s; completed: {done} "
                     f"({_fmt(r.get('doc_stages_docs_per_s'))} docs/s through them)"
                 )
-            lines.append(f"| {r['size']:,} | - | {r['config']} | {why} |||||||||")
+            lines.append(f"| {r['size']:,} | - | {r['config']} | {why} ||||||||||")
             continue
         if r["config"] in PEERS:
             slowest = "-"
@@ -1153,9 +1275,10 @@ def render_markdown(data: dict[str, Any]) -> str:
             other = r["other_busy_cores"]
         lines.append(
             f"| {r['docs']:,} | {r['input_bytes'] / MB:,.0f} | {r['config']} "
-            f"| {r['wall_seconds']:,.1f} | {r['docs_per_s']:,.1f} | {r['mb_per_s']:,.2f} "
+            f"| {_wall_cell(r)} | {r['docs_per_s']:,.1f} | {r['mb_per_s']:,.2f} "
             f"| {r['docs_per_s_per_core']:,.1f} | {r['mb_per_s_per_core']:,.2f} "
-            f"| {r['cpu_ms_per_doc']:,.1f} | {slowest} | {peak} | {load} | {other:.2f} |"
+            f"| {r['cpu_ms_per_doc']:,.1f} | {slowest} | {peak} | {load} | {other:.2f} "
+            f"| {_machine_cell(repetitions(r))} |"
         )
     lines += [
         "",
@@ -1213,6 +1336,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             "",
             *[f"- `{f}`" for f in failures],
         ]
+    lines += _repetitions_section(data)
     acc = data.get("acceptance", {})
     lines += ["", "## Acceptance targets", ""]
     for g in acc.get("rss_growth", []):
@@ -1240,9 +1364,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         )
     for s in acc.get("scaling_2_vs_1", []):
         lines.append(
-            f"- local2 / {s.get('versus', 'local1')} at {s['size']:,}: x{s['ratio']} end to end, "
-            f"x{s['doc_stages_ratio']} document stages (target >= 1.7, "
-            f"{'met' if s['met'] else 'NOT met'})"
+            f"- local2 / {s.get('versus', 'local1')} at {s['size']:,}: x{s['ratio']} end to end"
+            f"{_repeats_note(s)}, x{s['doc_stages_ratio']} document stages (target >= 1.7, "
+            f"{'met' if s['met'] else 'NOT met'}). {_machine_note(s)}"
         )
     lines.append("")
     return "\n".join(lines)

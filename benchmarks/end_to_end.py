@@ -54,7 +54,7 @@ background); ``reports/bench/pipeline.md`` is regenerated from it each time.
 second CPU-bound process, and on a shared or virtual machine that varies from minute to minute
 (on the 2-vCPU guest this was written on, from 1.2x to 2.3x). So just before and just after each
 ``dvc repro`` (unpinned, ``local1core`` too), :func:`machine_scaling` runs a fixed pure-Python
-loop (about 1 s) in one spawned process, then in two at once, ``--calibration-trials`` times
+loop (about 0.5 s) in one spawned process, then in two at once, ``--calibration-trials`` times
 (default 3, 0 = off), and records per trial the one process's seconds, the two's wall seconds
 and the ratio ``2 * one / two`` (2.0: a whole second core), plus the median: the run's
 ``machine_scaling: {"before": ..., "after": ...}``. The top-level ``machine_scaling`` pools the
@@ -234,7 +234,9 @@ def git_state() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # machine calibration: how much throughput two CPU-bound processes get vs one
 # --------------------------------------------------------------------------------------------
-CALIBRATION_LOOPS = 14_000_000  # iterations of _spin's loop: about 1 s of one core here
+# Iterations of _spin's loop: about 0.5 s of one core here, so 3 trials (one process, then two)
+# take about 4 s before and 4 s after each run.
+CALIBRATION_LOOPS = 7_000_000
 
 
 def _spin(loops: int) -> int:
@@ -1439,7 +1441,7 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=3,
         help="trials of the 2-process / 1-process CPU calibration just before and just after "
-        "each run (about 2.5 s each; 0 = off)",
+        "each run (about 1.3 s each; 0 = off)",
     )
     parser.add_argument(
         "--render", action="store_true", help="only recompute and rewrite pipeline.json/.md"

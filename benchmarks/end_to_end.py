@@ -917,8 +917,8 @@ def scaling_overview(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if rep.get("invocation") and rep.get("machine_scaling"):
             by_invocation.setdefault(rep["invocation"], []).append(rep)
     return {
-        "method": f"2 * one process's seconds / two processes' wall seconds, the same pure-Python "
-        f"loop ({CALIBRATION_LOOPS:,} iterations) in each; 2.0 = a whole second core",
+        "method": "2 * one process's seconds / two processes' wall seconds, the same pure-Python "
+        "loop in each (its iterations: each calibration's loops); 2.0 = a whole second core",
         "all_runs": scaling_summary(scaling_ratios(every)),
         "by_invocation": {
             invocation: {
@@ -1152,6 +1152,14 @@ def _repetitions_section(data: dict[str, Any]) -> list[str]:
     reps = [rep for entry in data["runs"] for rep in repetitions(entry)]
     if not any(rep.get("repeat", 1) > 1 or rep.get("machine_scaling") for rep in reps):
         return []
+    loops = sorted(
+        {
+            calibration["loops"]
+            for rep in reps
+            for calibration in (rep.get("machine_scaling") or {}).values()
+            if calibration and "loops" in calibration
+        }
+    )
     lines = [
         "",
         "## Repetitions and machine calibration",
@@ -1159,7 +1167,8 @@ def _repetitions_section(data: dict[str, Any]) -> list[str]:
         "Runs in the order they ran (`--repeat N` interleaves the configurations: local1, local2, "
         "local1, local2, ..., so a drift of the machine's speed hits each alike). `machine x2 "
         "before/after`: just before and just after the run, the same pure-Python loop "
-        f"({CALIBRATION_LOOPS:,} iterations) in one spawned process, then in two at once; ratio "
+        f"({' or '.join(f'{n:,}' for n in loops) or '-'} iterations) in one spawned process, "
+        "then in two at once; ratio "
         "= 2 x one process's seconds / the two's wall seconds (2.00: a whole second core, 1.00: "
         "none); median (min–max) of the trials. It is what this machine gives 2 CPU-bound "
         "processes at the time, which no pipeline change alters.",

@@ -66,9 +66,12 @@ bench-extract: bench-env
 bench-sbd: bench-env
 	$(BIN)/python -m benchmarks.sbd
 
-# End-to-end docs/s, MB/s per core, peak RSS per stage. SIZES=1000,10000 CONFIGS=local2 reruns parts.
+# End-to-end docs/s, MB/s per core, peak RSS per stage. SIZES=1000,10000 CONFIGS=local2 reruns parts;
+# REPEAT=3 runs each configuration 3 times, interleaved (median reported); CALIBRATION_TRIALS=0 skips
+# the 2-process / 1-process CPU calibration around each run.
 bench-pipeline: bench-env
-	$(BIN)/python -m benchmarks.end_to_end $(if $(SIZES),--sizes $(SIZES)) $(if $(CONFIGS),--configs $(CONFIGS))
+	$(BIN)/python -m benchmarks.end_to_end $(if $(SIZES),--sizes $(SIZES)) $(if $(CONFIGS),--configs $(CONFIGS)) \
+		$(if $(REPEAT),--repeat $(REPEAT)) $(if $(CALIBRATION_TRIALS),--calibration-trials $(CALIBRATION_TRIALS))
 
 # A synthetic corpus of N pages as HTML files and as WARC (make bench-data N=10000).
 bench-data: env

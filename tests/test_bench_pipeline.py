@@ -1,0 +1,160 @@
+"""The pipeline benchmark's bookkeeping: repetitions, machine calibration, scaling context.
+
+No ``dvc repro`` here: runs are small hand-made records shaped like ``run_pipeline``'s.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import end_to_end as bench
+
+SIZE = 100
+
+
+def fake_run(
+    config: str,
+    wall: float,
+    *,
+    repetition: int | None = None,
+    repeat: int = 1,
+    invocation: str | None = "inv-1",
+    machine: float | None = None,
+    returncode: int = 0,
+) -> dict[str, Any]:
+    workers = 2 if config == "local2" else 1
+    run: dict[str, Any] = {
+        "size": SIZE,
+        "config": config,
+        "pool": "sample",
+        "workers": workers,
+        "docs": SIZE,
+        "input_bytes": 1_000_000,
+        "returncode": returncode,
+        "started_at": f"2026-01-01T00:{repetition or 0:02d}:{len(config):02d}+00:00",
+        "wall_seconds": wall,
+        "docs_per_s": round(SIZE / wall, 2),
+        "mb_per_s": round(1 / wall, 3),
+        "docs_per_s_per_core": round(SIZE / wall / workers, 2),
+        "mb_per_s_per_core": round(1 / wall / workers, 3),
+        "doc_stages_docs_per_s": round(SIZE / wall * 1.1, 2),
+        "cpu_seconds_wait4": wall,
+        "machine_busy_cores": 1.0,
+        "load_start": [0.5, 0.5, 0.5],
+        "load_end": [0.5, 0.5, 0.5],
+        "dvc_overhead_seconds": 0.1,
+        "stages": {
+            "extract": {
+                "wall_seconds": wall - 0.1,
+                "cpu_seconds": wall,
+                "sum_peak_mb": 100.0,
+                "driver_peak_mb": 50.0,
+            }
+        },
+    }
+    if repetition is not None:
+        run.update(invocation=invocation, repetition=repetition, repeat=repeat)
+    if machine is not None:
+        calibration = {"median_ratio": machine, "trials": [{"ratio": machine}]}
+        run["machine_scaling"] = {"before": calibration, "after": calibration}
+    return run
+
+
+def test_interleaved_runs_every_configuration_once_per_repetition() -> None:
+    order = list(bench.interleaved([10, 20], ["local1", "local2"], 2))
+    assert order == [
+        (10, 1, "local1"),
+        (10, 1, "local2"),
+        (10, 2, "local1"),
+        (10, 2, "local2"),
+        (20, 1, "local1"),
+        (20, 1, "local2"),
+        (20, 2, "local1"),
+        (20, 2, "local2"),
+    ]
+
+
+def test_combine_keeps_one_run_as_is_and_takes_the_median_repetition() -> None:
+    single = fake_run("local1", 10.0)
+    assert bench.combine([single]) is single
+    reps = [fake_run("local1", w, repetition=i, repeat=3) for i, w in enumerate((12, 9, 10), 1)]
+    entry = bench.combine(reps)
+    assert entry["wall_seconds"] == 10
+    assert entry["median_repetition"] == 3
+    assert (entry["wall_seconds_min"], entry["wall_seconds_max"]) == (9, 12)
+    assert entry["repetitions"] == reps and entry["repeats"] == entry["repeats_ok"] == 3
+    # Even count: the lower middle one; failed repetitions do not count.
+    failed = fake_run("local1", 1.0, repetition=4, repeat=4, returncode=1)
+    entry = bench.combine([*reps, failed])
+    assert entry["wall_seconds"] == 10 and entry["repeats_ok"] == 3
+    assert bench.repetitions(entry) == [*reps, failed]
+
+
+def test_merge_adds_repetitions_of_one_invocation_and_replaces_older_ones(
+    tmp_path: Path,
+) -> None:
+    for i, wall in enumerate((10.0, 12.0, 11.0), 1):
+        bench.merge_result(tmp_path, fake_run("local1", wall, repetition=i, repeat=3), "runs")
+    data = json.loads((tmp_path / "pipeline.json").read_text())
+    (entry,) = data["runs"]
+    assert [r["wall_seconds"] for r in entry["repetitions"]] == [10.0, 12.0, 11.0]
+    assert entry["wall_seconds"] == 11.0
+    later = fake_run("local1", 20.0, repetition=1, repeat=1, invocation="inv-2")
+    data = bench.merge_result(tmp_path, later, "runs")
+    (entry,) = data["runs"]
+    assert "repetitions" not in entry and entry["wall_seconds"] == 20.0
+
+
+def test_scaling_is_reported_beside_the_machine_calibration(tmp_path: Path) -> None:
+    walls = {"local1": (20.0, 22.0, 21.0), "local2": (12.0, 14.0, 13.0)}
+    machine = {"local1": (1.6, 1.8, 1.7), "local2": (1.6, 1.8, 1.7)}
+    for i in range(3):
+        for config in ("local1", "local2"):
+            run = fake_run(
+                config, walls[config][i], repetition=i + 1, repeat=3, machine=machine[config][i]
+            )
+            data = bench.merge_result(tmp_path, run, "runs")
+    (scaling,) = data["acceptance"]["scaling_2_vs_1"]
+    assert scaling["ratio"] == round(21.0 / 13.0, 2)  # the ratio of the median walls
+    assert scaling["met"] is (21.0 / 13.0 >= 1.7)
+    assert scaling["repeats"] == [3, 3]
+    assert [p["ratio"] for p in scaling["paired"]] == [
+        round(20 / 12, 2),
+        round(22 / 14, 2),
+        round(21 / 13, 2),
+    ]
+    assert [p["machine"] for p in scaling["paired"]] == [1.6, 1.8, 1.7]
+    assert scaling["machine_scaling"] == {"median": 1.7, "min": 1.6, "max": 1.8, "trials": 12}
+    assert scaling["share_of_machine"] == round(21.0 / 13.0 / 1.7, 2)
+    assert data["machine_scaling"]["by_invocation"]["inv-1"]["trials"] == 12
+    md = (tmp_path / "pipeline.md").read_text()
+    assert "21.0 (20.0–22.0, median of 3)" in md
+    assert "per repetition x1.67, x1.57, x1.62" in md
+    assert "x1.70 (median of 12 trials, 1.60–1.80)" in md
+    assert "## Repetitions and machine calibration" in md
+
+
+def test_single_runs_without_calibration_still_render(tmp_path: Path) -> None:
+    for config, wall in (("local1", 20.0), ("local2", 12.0)):
+        data = bench.merge_result(tmp_path, fake_run(config, wall), "runs")
+    (scaling,) = data["acceptance"]["scaling_2_vs_1"]
+    assert scaling["ratio"] == round(20 / 12, 2) and scaling["machine_scaling"] is None
+    md = (tmp_path / "pipeline.md").read_text()
+    assert "not measured with these runs" in md
+    assert "## Repetitions and machine calibration" not in md
+
+
+def test_machine_scaling_measures_one_and_two_processes() -> None:
+    assert bench.machine_scaling(0) is None
+    result = bench.machine_scaling(1, loops=1_000_000)
+    assert result is not None
+    (trial,) = result["trials"]
+    assert trial["one_s"] > 0 and len(trial["two_each_s"]) == 2
+    assert trial["two_wall_s"] >= max(trial["two_each_s"]) - 0.01
+    # The ratio is of the unrounded seconds.
+    assert trial["ratio"] == pytest.approx(2 * trial["one_s"] / trial["two_wall_s"], rel=0.05)
+    assert result["median_ratio"] == trial["ratio"]

@@ -11,7 +11,14 @@ import polars as pl
 import pytest
 
 from pipeline import schema
-from pipeline.engine import TIMEOUT_KEY, EngineConfig, PerDocument, batched, map_batches
+from pipeline.engine import (
+    TIMEOUT_KEY,
+    EngineConfig,
+    PerDocument,
+    batched,
+    map_batches,
+    run_in_child,
+)
 from pipeline.schema import INGESTED
 from pipeline.stage import (
     ARROW_KEY,
@@ -42,6 +49,16 @@ def backtrack(row: Row) -> Row:
     if row["i"] == 2:
         re.match(r"(a+)+$", "a" * 64 + "b")
     return square(row)
+
+
+def already_imported(rows: list[Row]) -> list[Row]:
+    import sys
+
+    return [{**row, "imported": row["module"] in sys.modules} for row in rows]
+
+
+def exit_with(code: int) -> None:
+    raise SystemExit(code)
 
 
 def _run(fn: Any, n: int, **cfg: Any) -> list[Row]:
@@ -201,3 +218,19 @@ def test_payload_falls_back_to_bytes_when_the_spill_directory_fails(tmp_path: Pa
     back = unpack(result)
     texts = [r[ARROW_KEY][0]["raw_text"][r[ARROW_KEY][1]].as_py() for r in back]
     assert texts == [r["raw_text"] for r in rows]
+
+
+@pytest.mark.parametrize("preload", [(), ("xml.dom.minidom",)])
+def test_workers_start_with_the_preloaded_modules_only(preload: tuple[str, ...]) -> None:
+    """Preloaded modules are imported before the worker runs anything (by the fork server it
+    is forked from); without, a spawned worker imports only what the task needs."""
+    cfg = EngineConfig(name="local", workers=1, batch_size=2, max_seconds_per_doc=0)
+    rows = [{"module": "xml.dom.minidom"}, {"module": "json"}]
+    (done,) = list(map_batches(already_imported, rows, cfg, preload=preload))
+    assert [row["imported"] for row in done] == [bool(preload), True]
+
+
+def test_run_in_child_raises_when_the_child_fails() -> None:
+    run_in_child(exit_with, 0, preload=("json",))
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        run_in_child(exit_with, 3, preload=("json",))

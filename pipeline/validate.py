@@ -34,7 +34,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1500,22 +1500,13 @@ def validate_tables(
         remote = engine.name == "ray" and engine.ray_address is not None
         return name in ROW_READ_TABLES and readable and not remote and not specs[name].part(True)
 
-    def tasks(facts_dir: Path) -> Iterator[dict[str, Any]]:
+    def tasks(
+        facts: CorpusFacts, written: dict[str, Future[None]], facts_dir: Path
+    ) -> Iterator[dict[str, Any]]:
         if engine.name == "local":
-            # Workers import GX while the driver computes the facts below, not after.
+            # Workers make their GX context while the driver computes the facts, not after.
             yield from ({WARM_UP: True} for _ in range(engine.n_workers))
-        unique = {name: spec.unique_columns() for name, spec in specs.items()}
-        facts = CorpusFacts(sources, unique)
         parameters = suite_parameters(params, facts.input_files)
-        # A thread computes the facts table by table (Polars releases the GIL): a table's
-        # chunks go to the workers as soon as its facts are written, not after all the facts.
-        facts_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facts")
-        written = {
-            name: facts_thread.submit(write_chunk_facts, facts, name, facts_dir)
-            for name in specs
-            if worker_read(name)
-        }
-        facts_thread.shutdown(wait=False)
         for name, spec in specs.items():
             id_columns = SUITE_TABLES[name][1]
             row_part, whole_part = spec.part(False), spec.part(True)
@@ -1561,8 +1552,20 @@ def validate_tables(
 
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=0)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # before any process imports GX
-    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as facts_dir:
-        chunks = tasks(Path(facts_dir))
+    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as temp:
+        facts_dir = Path(temp)
+        facts = CorpusFacts(sources, {name: spec.unique_columns() for name, spec in specs.items()})
+        # A thread computes the facts table by table (Polars releases the GIL), from before the
+        # workers start (their fork server imports GX meanwhile): a table's chunks go to the
+        # workers as soon as its facts are written, not after all the facts.
+        facts_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facts")
+        written = {
+            name: facts_thread.submit(write_chunk_facts, facts, name, facts_dir)
+            for name in specs
+            if worker_read(name)
+        }
+        facts_thread.shutdown(wait=False)
+        chunks = tasks(facts, written, facts_dir)
         for batch in map_batches(validate_chunks, chunks, one_task, preload=GX_MODULES):
             for done in batch:
                 results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])

@@ -92,7 +92,7 @@ def binary_kind(raw: bytes) -> str | None:
     head = raw[:_SNIFF]
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return None  # UTF-16/32 text legitimately holds NUL bytes
-    controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # one pass, not 28
     if head and controls / len(head) > 0.10:
         return "control-bytes"
     return None

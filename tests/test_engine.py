@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from pipeline.stage import (
     to_arrow,
     unpack,
 )
+from tests.dvcrepo import ROOT
 
 Row = dict[str, Any]
 
@@ -220,14 +223,27 @@ def test_payload_falls_back_to_bytes_when_the_spill_directory_fails(tmp_path: Pa
     assert texts == [r["raw_text"] for r in rows]
 
 
-@pytest.mark.parametrize("preload", [(), ("xml.dom.minidom",)])
-def test_workers_start_with_the_preloaded_modules_only(preload: tuple[str, ...]) -> None:
+PRELOAD_PROBE = """
+import sys
+from pipeline.engine import EngineConfig, map_batches
+from tests.test_engine import already_imported
+
+cfg = EngineConfig(name="local", workers=1, batch_size=2, max_seconds_per_doc=0)
+rows = [{"module": "xml.dom.minidom"}, {"module": "json"}]
+preload = tuple(sys.argv[1:])
+(done,) = list(map_batches(already_imported, rows, cfg, preload=preload))
+print([row["imported"] for row in done])
+"""
+
+
+@pytest.mark.parametrize("preload", [[], ["xml.dom.minidom"]])
+def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> None:
     """Preloaded modules are imported before the worker runs anything (by the fork server it
-    is forked from); without, a spawned worker imports only what the task needs."""
-    cfg = EngineConfig(name="local", workers=1, batch_size=2, max_seconds_per_doc=0)
-    rows = [{"module": "xml.dom.minidom"}, {"module": "json"}]
-    (done,) = list(map_batches(already_imported, rows, cfg, preload=preload))
-    assert [row["imported"] for row in done] == [bool(preload), True]
+    is forked from); without, a spawned worker imports only what the task needs. In a new
+    interpreter: a process has one fork server, whose preload list is the first one given."""
+    probe = [sys.executable, "-c", PRELOAD_PROBE, *preload]
+    done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == str([bool(preload), True])
 
 
 def test_run_in_child_raises_when_the_child_fails() -> None:

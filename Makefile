@@ -71,6 +71,7 @@ bench-sbd: bench-env
 # the 2-process / 1-process CPU calibration around each run.
 bench-pipeline: bench-env
 	$(BIN)/python -m benchmarks.end_to_end $(if $(SIZES),--sizes $(SIZES)) $(if $(CONFIGS),--configs $(CONFIGS)) \
+		$(if $(BASELINE_SIZES),--baseline-sizes $(BASELINE_SIZES)) \
 		$(if $(REPEAT),--repeat $(REPEAT)) $(if $(CALIBRATION_TRIALS),--calibration-trials $(CALIBRATION_TRIALS))
 
 # A synthetic corpus of N pages as HTML files and as WARC (make bench-data N=10000).

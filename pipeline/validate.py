@@ -1142,8 +1142,8 @@ def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
     return parts[key]
 
 
-# A task that only starts a worker's GX (import and context: ~1.5 s), sent first so workers
-# start while the driver computes the corpus facts.
+# A task that only makes a worker's GX context (and, where no fork server preloaded GX, imports
+# it), sent first so workers get ready while the driver computes the corpus facts.
 WARM_UP = "warm_up"
 
 

@@ -55,8 +55,6 @@ def backtrack(row: Row) -> Row:
 
 
 def already_imported(rows: list[Row]) -> list[Row]:
-    import sys
-
     return [{**row, "imported": row["module"] in sys.modules} for row in rows]
 
 

@@ -89,6 +89,7 @@ from pipeline.stage import (
     read_task_rows,
     read_task_table,
     run_cli,
+    stage_preload,
     task_size,
     timed_stage,
     write_parquet,
@@ -716,7 +717,8 @@ def engine_passes(
 
     one_task = dataclasses.replace(engine, batch_size=1)
     try:
-        for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size):
+        preload = stage_preload(STAGE)
+        for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size, preload):
             for done in finished(batch):
                 if "facts" not in done:
                     np.add.at(parts.per_doc, done["doc_idx"], done["count"])

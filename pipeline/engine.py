@@ -136,10 +136,10 @@ def _worker_threads(workers: int) -> Iterator[None]:
 
 def process_context(preload: Sequence[str] = ()) -> Any:
     """How local worker processes start. Spawned, not forked: a forked child deadlocks on the
-    parent's Polars thread pool. Given ``preload`` (modules slow to import: GX costs ~3 s CPU
-    in every process), a fork server, itself a new process that never ran Polars, imports them
-    once and forks each worker from it. A process has one fork server: the first ``preload``
-    given is the one it keeps (a stage runs one kind of worker)."""
+    parent's Polars thread pool. Given ``preload`` (the stage's module, ~0.4 s CPU to import;
+    GX, ~3 s), a fork server, itself a new process that never ran Polars, imports them once
+    and forks each worker from it, so N workers cost one import, not N. A process has one fork
+    server: the first ``preload`` given is the one it keeps (a stage runs one kind of worker)."""
     if preload and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(preload))  # no effect once the server runs

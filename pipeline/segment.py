@@ -27,6 +27,7 @@ from pipeline.stage import (
     read_payload,
     run_cli,
     spill_directory,
+    stage_preload,
     timed_stage,
     to_arrow,
     write_parquet,
@@ -159,7 +160,7 @@ def main(
             max_chars, language = int(params["max_sentence_chars"]), str(params["language"])
             fn = SegmentBatch(max_chars, language, spill)
             # Workers read the documents themselves: the pages never pass through the driver.
-            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS):
+            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS, stage_preload(STAGE)):
                 for item in batch:
                     if TIMEOUT_KEY in item:
                         # The corpus stage leaves out documents quarantined here.

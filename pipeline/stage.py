@@ -477,14 +477,24 @@ def parquet_read_tasks(
         yield {READ_KEY: (resolved, group, list(range(rows)), wanted)}
 
 
+def stage_preload(stage: str) -> tuple[str, ...]:
+    """What a stage's local workers import once, in their fork server, instead of each
+    importing it (~0.4 s CPU per worker and stage): the stage's module."""
+    return (f"pipeline.{stage}",)
+
+
 def map_parquet(
-    fn: BatchFunction, path: Path, engine: EngineConfig, columns: Sequence[str] | None = None
+    fn: BatchFunction,
+    path: Path,
+    engine: EngineConfig,
+    columns: Sequence[str] | None = None,
+    preload: Sequence[str] = (),
 ) -> Iterator[list[dict[str, Any]]]:
     """``fn`` over the rows of ``path`` (of ``columns``, or all), each row group read by the
     worker that runs it; results per row group, in order."""
     one_task = dataclasses.replace(engine, batch_size=1)
     tasks = parquet_read_tasks(path, columns)
-    return map_batches(ReadInWorker(fn), tasks, one_task, read_task_rows, task_size)
+    return map_batches(ReadInWorker(fn), tasks, one_task, read_task_rows, task_size, preload)
 
 
 def _parquet_tasks(
@@ -507,6 +517,7 @@ def _computed_batches(
     rows: Iterable[dict[str, Any]] | ParquetSource,
     engine: EngineConfig,
     previous: PreviousRun | None,
+    preload: Sequence[str] = (),
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """(output rows in input order, how many of them were reused) per batch of the input."""
     if isinstance(rows, ParquetSource):
@@ -518,7 +529,10 @@ def _computed_batches(
                 yield task
 
         one_task = dataclasses.replace(engine, batch_size=1)
-        for computed in map_batches(ReadInWorker(fn), tasks(), one_task, read_task_rows, task_size):
+        computed_batches = map_batches(
+            ReadInWorker(fn), tasks(), one_task, read_task_rows, task_size, preload
+        )
+        for computed in computed_batches:
             reused = reused_by_task.popleft()
             fresh = iter(unpack(computed))
             yield (
@@ -528,7 +542,7 @@ def _computed_batches(
         return
     if previous is not None:
         raise ValueError("reusing a previous run needs a ParquetSource input")
-    for batch in map_batches(fn, rows, engine):
+    for batch in map_batches(fn, rows, engine, preload=preload):
         yield unpack(batch), 0
 
 
@@ -555,7 +569,8 @@ def stream_document_stage(
     dropped: list[dict[str, Any]] = []
     with spill_directory(engine) as spill, ParquetSink(path, table, fingerprint) as sink:
         packed = PackRows(fn, table, spill)
-        for batch, reused in _computed_batches(packed, rows, engine, previous):
+        computed = _computed_batches(packed, rows, engine, previous, stage_preload(stage))
+        for batch, reused in computed:
             done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in batch]
             if settle is not None:
                 done = [settle(r) for r in done]

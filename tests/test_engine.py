@@ -244,6 +244,26 @@ def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> No
     assert done.stdout.strip() == str([bool(preload), True])
 
 
+STAGE_PRELOAD_PROBE = """
+from pipeline.engine import EngineConfig
+from pipeline.stage import _computed_batches, stage_preload
+from tests.test_engine import already_imported
+
+cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
+rows = [{"module": "pipeline.clean"}, {"module": "pipeline.segment"}]
+done = [row for batch, _ in _computed_batches(already_imported, rows, cfg, None, stage_preload("clean")) for row in batch]
+print([row["imported"] for row in done])
+"""
+
+
+def test_a_stages_workers_start_with_its_module_imported() -> None:
+    """A document stage's workers are forked from a server that imported the stage's module
+    (and not another stage's), so N workers cost one import."""
+    probe = [sys.executable, "-c", STAGE_PRELOAD_PROBE]
+    done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == str([True, False])
+
+
 def test_run_in_child_raises_when_the_child_fails() -> None:
     run_in_child(exit_with, 0, preload=("json",))
     with pytest.raises(RuntimeError, match="exit code 3"):

@@ -251,8 +251,8 @@ from tests.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
 rows = [{"module": "pipeline.clean"}, {"module": "pipeline.segment"}]
-done = [row for batch, _ in _computed_batches(already_imported, rows, cfg, None, stage_preload("clean")) for row in batch]
-print([row["imported"] for row in done])
+batches = _computed_batches(already_imported, rows, cfg, None, stage_preload("clean"))
+print([row["imported"] for batch, _ in batches for row in batch])
 """
 
 

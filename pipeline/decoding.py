@@ -55,6 +55,12 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _SNIFF = 8192
 
 
+def _count_bytes(data: bytes, values: bytes) -> int:
+    """How many bytes of ``data`` are among ``values``: one C pass (deleting them), ~10x
+    cheaper than counting each value or scanning the decoded text."""
+    return len(data) - len(data.translate(None, values))
+
+
 @dataclass(frozen=True)
 class Decoded:
     """Outcome of decoding one input. ``text`` is None exactly when ``reason`` is set."""
@@ -92,7 +98,7 @@ def binary_kind(raw: bytes) -> str | None:
     head = raw[:_SNIFF]
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return None  # UTF-16/32 text legitimately holds NUL bytes
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # one pass, not 28
+    controls = _count_bytes(head, _CONTROL_BYTES)
     if head and controls / len(head) > 0.10:
         return "control-bytes"
     return None
@@ -281,8 +287,8 @@ _CONTROL_BYTE_VALUES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)
 
 def _has_control_bytes(raw: bytes) -> bool:
     """In an ASCII-compatible encoding a C0 control character is its own byte: counting the
-    bytes is ~10x cheaper than scanning the decoded text."""
-    return len(raw.translate(None, _CONTROL_BYTE_VALUES)) != len(raw)
+    bytes is cheaper than scanning the decoded text."""
+    return _count_bytes(raw, _CONTROL_BYTE_VALUES) > 0
 
 
 def _control_replacement(match: re.Match[str]) -> str:

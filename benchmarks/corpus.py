@@ -1,7 +1,17 @@
 """Synthetic corpora for benchmarks: N pages recombined from the bundled sample and the
 benchmark HTML, with varied ids, dates and domains, written as HTML files and as WARC.
 
-``python -m benchmarks.corpus N OUT_DIR [--warc]`` (``make bench-data N=...``)."""
+Each page is one of the ~700 base pages with a unique opening paragraph. By default its story
+is varied too (:func:`vary_story`): about a fifth of the words of its ``<p>`` paragraphs are
+replaced by words drawn from the pool's paragraphs, so every story is its own text while the
+page around it (markup, menus, footers, scripts) stays as it was; and one page in
+``SYNDICATED_EVERY`` carries the story of a page shortly before it, as syndicated and reposted
+news does. Without the variation (``--repeated``) a 10k corpus is each base page about 14
+times over: nine documents in ten are exact duplicates and most sentences repeat, which no
+crawl looks like, and which flatters any per-process cache of the pipeline (one worker then
+sees every repeat, two workers each see most texts once).
+
+``python -m benchmarks.corpus N OUT_DIR [--warc] [--repeated]`` (``make bench-data N=...``)."""
 
 from __future__ import annotations
 
@@ -9,6 +19,7 @@ import argparse
 import gzip
 import io
 import os
+import random
 import re
 import uuid
 from collections.abc import Iterator
@@ -22,6 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(os.environ.get("NEWSCORPUS_BENCH_DIR", ROOT.parent / "shared" / "bench"))
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 _BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
+_PARAGRAPH = re.compile(rb"<p[\s>].*?</p>", re.IGNORECASE | re.DOTALL)
+_TEXT_NODE = re.compile(rb">([^<]+)<")
+_WORD = re.compile(rb"[A-Za-z]{4,}")  # ASCII words only: a replacement never breaks an encoding
+VARIED_SHARE = 0.2  # of a paragraph's words: ~15 per sentence, so nearly every sentence changes
+SYNDICATED_EVERY = 8  # one page in eight repeats a recent page's story
+SYNDICATED_WITHIN = 50  # ... from at most this many pages before it
 
 
 def base_pages() -> list[bytes]:
@@ -53,10 +70,48 @@ def variant(page: bytes, i: int) -> tuple[str, datetime, bytes]:
     return url, fetched, page[:cut] + lead + page[cut:]
 
 
-def pages(n: int) -> Iterator[tuple[str, datetime, bytes]]:
+def paragraph_vocabulary(pages: list[bytes]) -> list[bytes]:
+    """The distinct words of the pages' ``<p>`` paragraphs, sorted (a deterministic list)."""
+    return sorted(
+        {word for page in pages for p in _PARAGRAPH.finditer(page) for word in _WORD.findall(p[0])}
+    )
+
+
+def vary_story(
+    page: bytes, seed: int, vocabulary: list[bytes], share: float = VARIED_SHARE
+) -> bytes:
+    """``page`` with about ``share`` of the words in the text of its ``<p>`` paragraphs replaced
+    by words of ``vocabulary``, chosen by ``seed`` alone (the same seed gives the same bytes)."""
+    rng = random.Random(seed)
+
+    def word(match: re.Match[bytes]) -> bytes:
+        return vocabulary[rng.randrange(len(vocabulary))] if rng.random() < share else match[0]
+
+    def text(match: re.Match[bytes]) -> bytes:
+        return b">" + _WORD.sub(word, match[1]) + b"<"
+
+    return _PARAGRAPH.sub(lambda p: _TEXT_NODE.sub(text, p[0]), page)
+
+
+def story_of(i: int) -> int:
+    """Which page's story page ``i`` carries: its own, or for one page in ``SYNDICATED_EVERY``
+    the story of a page up to ``SYNDICATED_WITHIN`` before it (further back when that page
+    itself carries an older story)."""
+    if i % SYNDICATED_EVERY != SYNDICATED_EVERY - 1 or i <= SYNDICATED_WITHIN:
+        return i
+    # 7919, a prime, scatters the distance; that page may itself carry an older story
+    return story_of(i - 1 - (i * 7919) % SYNDICATED_WITHIN)
+
+
+def pages(n: int, varied: bool = True) -> Iterator[tuple[str, datetime, bytes]]:
     bases = base_pages()
+    vocabulary = paragraph_vocabulary(bases) if varied else []
     for i in range(n):
-        yield variant(bases[i % len(bases)], i)
+        if not varied:
+            yield variant(bases[i % len(bases)], i)
+            continue
+        story = story_of(i)
+        yield variant(vary_story(bases[story % len(bases)], story, vocabulary), i)
 
 
 def write_warc(path: Path, records: list[tuple[str, datetime, bytes]]) -> None:
@@ -81,15 +136,15 @@ def write_warc(path: Path, records: list[tuple[str, datetime, bytes]]) -> None:
             writer.write_record(record)
 
 
-def build(n: int, out: Path, warc: bool, per_warc: int = 1000) -> None:
+def build(n: int, out: Path, warc: bool, per_warc: int = 1000, varied: bool = True) -> None:
     out.mkdir(parents=True, exist_ok=True)
     if not warc:
-        for i, (_, _, html) in enumerate(pages(n)):
+        for i, (_, _, html) in enumerate(pages(n, varied)):
             (out / f"{i // 1000:04d}").mkdir(exist_ok=True)
             (out / f"{i // 1000:04d}" / f"page-{i:07d}.html").write_bytes(html)
         return
     batch: list[tuple[str, datetime, bytes]] = []
-    for i, record in enumerate(pages(n)):
+    for i, record in enumerate(pages(n, varied)):
         batch.append(record)
         if len(batch) == per_warc:
             write_warc(out / f"crawl-{i // per_warc:05d}.warc.gz", batch)
@@ -103,8 +158,11 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("out", type=Path)
     parser.add_argument("--warc", action="store_true", help="write WARC files, not HTML files")
+    parser.add_argument(
+        "--repeated", action="store_true", help="base pages as they are: no story variation"
+    )
     args = parser.parse_args()
-    build(args.n, args.out, args.warc)
+    build(args.n, args.out, args.warc, varied=not args.repeated)
 
 
 if __name__ == "__main__":

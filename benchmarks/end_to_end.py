@@ -1,15 +1,19 @@
 """End-to-end pipeline benchmark (issue 6): documents/s, MB/s per core and peak RSS per stage.
 
     python -m benchmarks.end_to_end [--sizes 1000,10000,100000] [--configs local1,local2,ray]
-                                  [--baseline-sizes 1000] [--pool full|sample] [--max-rss-gb 16]
+                                  [--baseline-sizes 1000] [--pool varied|full|sample]
+                                  [--max-rss-gb 16]
                                   [--repeat 1] [--calibration-trials 3]
     python -m benchmarks.end_to_end --render    # recompute pipeline.json's derived figures + .md
 
 For each size a synthetic corpus is built with :mod:`benchmarks.corpus` into the git-ignored
-``data/bench/pipeline/`` (reused when present). ``--pool full`` (default) recombines every page
+``data/bench/pipeline/`` (reused when present). ``--pool varied`` (default) recombines every page
 ``benchmarks.corpus`` knows (the sample's, scrapinghub's and wcxb-dev's: ~186 KB on average, so
-1k pages = 194 MB, 10k = 1.9 GB, 100k = 18.6 GB on disk); ``--pool sample`` only the bundled
-sample's few-KB pages (its few distinct pages trip ``validate.max_sentence_repeat_docs``).
+1k pages = 0.19 GB, 10k = 1.9 GB, 100k = 18.6 GB on disk), each with its story's words varied
+and one in eight carrying an earlier page's story; ``--pool full`` the same pages without the
+variation (each base page ~14 times over at 10k: nine documents in ten exact duplicates, which
+flatters the pipeline's per-process caches); ``--pool sample`` only the bundled sample's few-KB
+pages (its few distinct pages trip ``validate.max_sentence_repeat_docs``).
 
 For each size x configuration a fresh git repo is made with :func:`tests.dvcrepo.make_repo`
 (from the working tree: the commit and uncommitted ``pipeline/`` files are recorded),
@@ -147,8 +151,8 @@ def ensure_corpus(n: int, pool: str) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)  # a half-written corpus from an interrupted build
     started = time.perf_counter()
-    if pool == "full":
-        corpus.build(n, out, warc=False)
+    if pool in ("varied", "full"):
+        corpus.build(n, out, warc=False, varied=pool == "varied")
     elif pool == "sample":
         # Only the bundled sample's pages (a few KB each): the same layout as corpus.build.
         bases = [p for p in corpus.base_pages()[: _sample_page_count()]]
@@ -158,7 +162,7 @@ def ensure_corpus(n: int, pool: str) -> dict[str, Any]:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"page-{i:07d}.html").write_bytes(html)
     else:
-        raise ValueError(f"--pool must be full or sample, not {pool!r}")
+        raise ValueError(f"--pool must be varied, full or sample, not {pool!r}")
     files = [p for p in out.rglob("*") if p.is_file()]
     info = {
         "n": n,
@@ -992,7 +996,7 @@ def _slowest_stage(run: dict[str, Any]) -> tuple[str, float]:
 
 def acceptance(data: dict[str, Any]) -> dict[str, Any]:
     ok = [r for r in data["runs"] if r.get("returncode") == 0]
-    peers = {(p["size"], p["config"]): p for p in data["peers"] if p.get("returncode") == 0}
+    peers = [p for p in data["peers"] if p.get("returncode") == 0]
     out: dict[str, Any] = {"rss_growth": [], "vs_baseline": [], "scaling_2_vs_1": []}
     by_config: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
     for r in ok:
@@ -1048,12 +1052,17 @@ def acceptance(data: dict[str, Any]) -> dict[str, Any]:
     for r in ok:
         # The peer is a per-page loop (its cost per page does not depend on the corpus size):
         # without a peer run at this size, the one at the nearest size stands in (recorded).
-        candidates = [p for (size, name), p in peers.items() if name == "trafilatura_pysbd"]
+        candidates = [
+            p
+            for p in peers
+            if p["config"] == "trafilatura_pysbd" and p.get("pool") == r.get("pool")
+        ]
         if not candidates:
             continue
         peer = min(candidates, key=lambda p: abs(p["size"] - r["size"]))
         out["vs_baseline"].append(
             {
+                "pool": r.get("pool"),
                 "size": r["size"],
                 "config": r["config"],
                 "peer_size": peer["size"],
@@ -1173,16 +1182,17 @@ def _repetitions_section(data: dict[str, Any]) -> list[str]:
         "none); median (min–max) of the trials. It is what this machine gives 2 CPU-bound "
         "processes at the time, which no pipeline change alters.",
         "",
-        "| docs | config | repetition | started | wall s | docs/s | machine x2 before "
+        "| pool | docs | config | repetition | started | wall s | docs/s | machine x2 before "
         "| machine x2 after |",
-        "|---:|---|---:|---|---:|---:|---:|---:|",
+        "|---|---:|---|---:|---|---:|---:|---:|---:|",
     ]
     for rep in sorted(reps, key=lambda r: (r.get("pool", ""), r["size"], r["started_at"])):
         scaling = rep.get("machine_scaling") or {}
         number = f"{rep.get('repetition', 1)}/{rep.get('repeat', 1)}"
         wall = f"{rep['wall_seconds']:,.1f}" if rep.get("returncode") == 0 else "failed"
         lines.append(
-            f"| {rep['size']:,} | {rep['config']} | {number} | {rep['started_at']} | {wall} "
+            f"| {rep.get('pool', '-')} | {rep['size']:,} | {rep['config']} | {number} "
+            f"| {rep['started_at']} | {wall} "
             f"| {rep['docs_per_s']:,.1f} | {_calibration_cell(scaling.get('before'))} "
             f"| {_calibration_cell(scaling.get('after'))} |"
         )
@@ -1251,10 +1261,14 @@ def render_markdown(data: dict[str, Any]) -> str:
         "min–max over the successful repetitions. `machine x2` is the machine's own throughput "
         "with 2 CPU-bound processes vs 1, measured around the row's runs (median; see below).",
         "",
-        "| docs | MB | config | wall s | docs/s | MB/s | docs/s/core | MB/s/core | CPU ms/doc "
-        "| slowest stage (share of wall) | peak RSS MB (stage) | load start/end | other "
-        "| machine x2 |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|",
+        "`pool`: the synthetic corpus (`--pool`): `varied` gives every page a story of its own "
+        "(one in eight repeats a recent one); `full` repeats the ~700 base pages as they are "
+        "(at 10k nine documents in ten are exact duplicates).",
+        "",
+        "| pool | docs | MB | config | wall s | docs/s | MB/s | docs/s/core | MB/s/core "
+        "| CPU ms/doc | slowest stage (share of wall) | peak RSS MB (stage) | load start/end "
+        "| other | machine x2 |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|",
     ]
     rows = sorted(
         data["runs"] + data["peers"],
@@ -1272,7 +1286,9 @@ def render_markdown(data: dict[str, Any]) -> str:
                     f"{k['cap_gb']} GB) after {r['wall_seconds']:,.0f} s; completed: {done} "
                     f"({_fmt(r.get('doc_stages_docs_per_s'))} docs/s through them)"
                 )
-            lines.append(f"| {r['size']:,} | - | {r['config']} | {why} ||||||||||")
+            lines.append(
+                f"| {r.get('pool', '-')} | {r['size']:,} | - | {r['config']} | {why} ||||||||||"
+            )
             continue
         if r["config"] in PEERS:
             slowest = "-"
@@ -1285,8 +1301,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             peak = f"{pmb:,.0f} ({pstage})"
             other = r["other_busy_cores"]
         lines.append(
-            f"| {r['docs']:,} | {r['input_bytes'] / MB:,.0f} | {r['config']} "
-            f"| {_wall_cell(r)} | {r['docs_per_s']:,.1f} | {r['mb_per_s']:,.2f} "
+            f"| {r.get('pool', '-')} | {r['docs']:,} | {r['input_bytes'] / MB:,.0f} "
+            f"| {r['config']} | {_wall_cell(r)} | {r['docs_per_s']:,.1f} | {r['mb_per_s']:,.2f} "
             f"| {r['docs_per_s_per_core']:,.1f} | {r['mb_per_s_per_core']:,.2f} "
             f"| {r['cpu_ms_per_doc']:,.1f} | {slowest} | {peak} | {load} | {other:.2f} "
             f"| {_machine_cell(repetitions(r))} |"
@@ -1295,8 +1311,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         "## Per stage: wall seconds / peak RSS MB (sum of driver + workers; driver alone)",
         "",
-        "| docs | config | " + " | ".join(STAGES) + " | dvc overhead s |",
-        "|---:|---|" + "---|" * len(STAGES) + "---:|",
+        "| pool | docs | config | " + " | ".join(STAGES) + " | dvc overhead s |",
+        "|---|---:|---|" + "---|" * len(STAGES) + "---:|",
     ]
     for r in data["runs"]:
         if r.get("returncode") != 0 and "killed_over_rss" not in r:
@@ -1311,7 +1327,7 @@ def render_markdown(data: dict[str, Any]) -> str:
                 f"({s['driver_peak_mb']:,.0f})"
             )
         lines.append(
-            f"| {r['docs']:,} | {r['config']} | "
+            f"| {r.get('pool', '-')} | {r['docs']:,} | {r['config']} | "
             + " | ".join(cells)
             + f" | {r['dvc_overhead_seconds']:.1f} |"
         )
@@ -1319,8 +1335,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         "## Per stage: CPU ms per input document (driver + workers; less load-sensitive than wall)",
         "",
-        "| docs | config | " + " | ".join(STAGES) + " | total |",
-        "|---:|---|" + "---:|" * len(STAGES) + "---:|",
+        "| pool | docs | config | " + " | ".join(STAGES) + " | total |",
+        "|---|---:|---|" + "---:|" * len(STAGES) + "---:|",
     ]
     for r in data["runs"]:
         if r.get("returncode") != 0 and "killed_over_rss" not in r:
@@ -1332,7 +1348,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             for stage in STAGES
         ]
         lines.append(
-            f"| {r['docs']:,} | {r['config']} | "
+            f"| {r.get('pool', '-')} | {r['docs']:,} | {r['config']} | "
             + " | ".join(cells)
             + f" | {r['cpu_ms_per_doc']:.1f} |"
         )
@@ -1353,7 +1369,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     for g in acc.get("rss_growth", []):
         if "stopped" in g:
             lines.append(
-                f"- Peak RSS {g['config']} at {g['to_size']:,}: run stopped, {g['stopped']} "
+                f"- [{g['pool']}] Peak RSS {g['config']} at {g['to_size']:,}: run stopped, "
+                f"{g['stopped']} "
                 f"(target NOT met); per stage vs {_fmt(g.get('from_size'))} (the stopped stage "
                 f"at the stop): {g.get('per_stage_ratio', {})}; stages over x1.5: "
                 f"{', '.join(g.get('stages_over_1_5', [])) or 'none'}"
@@ -1361,21 +1378,22 @@ def render_markdown(data: dict[str, Any]) -> str:
             continue
         note = "" if g["target_sizes_measured"] else " (not yet 1k -> 100k: partial evidence)"
         lines.append(
-            f"- Peak RSS {g['config']} {g['from_size']:,} -> {g['to_size']:,}: "
+            f"- [{g['pool']}] Peak RSS {g['config']} {g['from_size']:,} -> {g['to_size']:,}: "
             f"x{_fmt(g['peak_ratio'], 2)} (target <= 1.5, {'met' if g['met'] else 'NOT met'})"
             f"{note}; stages over x1.5: {', '.join(g['stages_over_1_5']) or 'none'}; "
             f"per stage {g['per_stage_ratio']}"
         )
     for v in acc.get("vs_baseline", []):
         lines.append(
-            f"- {v['config']} at {v['size']:,} vs trafilatura + pysbd "
+            f"- [{v.get('pool')}] {v['config']} at {v['size']:,} vs trafilatura + pysbd "
             f"(at {v.get('peer_size', v['size']):,}): x{v['ratio']} docs/s "
             f"(per core x{v['ratio_per_core']}, per CPU second x{v['ratio_cpu']}; target >= 5, "
             f"{'met' if v['met'] else 'NOT met'})"
         )
     for s in acc.get("scaling_2_vs_1", []):
         lines.append(
-            f"- local2 / {s.get('versus', 'local1')} at {s['size']:,}: x{s['ratio']} end to end"
+            f"- [{s.get('pool')}] local2 / {s.get('versus', 'local1')} at {s['size']:,}: "
+            f"x{s['ratio']} end to end"
             f"{_repeats_note(s)}, x{s['doc_stages_ratio']} document stages (target >= 1.7, "
             f"{'met' if s['met'] else 'NOT met'}). {_machine_note(s)}"
         )
@@ -1422,9 +1440,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peers", default=",".join(PEERS), help=",".join(PEERS))
     parser.add_argument(
         "--pool",
-        default="full",
-        choices=("full", "sample"),
-        help="full: sample + scrapinghub + wcxb-dev pages (~186 KB average); "
+        default="varied",
+        choices=("varied", "full", "sample"),
+        help="varied: sample + scrapinghub + wcxb-dev pages (~186 KB average), each story's "
+        "words varied; full: the same pages repeated as they are; "
         "sample: only the bundled sample's pages (a few KB each)",
     )
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)

@@ -1287,7 +1287,8 @@ def render_markdown(data: dict[str, Any]) -> str:
                     f"({_fmt(r.get('doc_stages_docs_per_s'))} docs/s through them)"
                 )
             lines.append(
-                f"| {r.get('pool', '-')} | {r['size']:,} | - | {r['config']} | {why} ||||||||||"
+                f"| {r.get('pool', '-')} | {r['size']:,} | - | {r['config']} | {why} "
+                + "|" * 11  # the ten empty cells after it
             )
             continue
         if r["config"] in PEERS:

@@ -35,7 +35,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 _BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 _PARAGRAPH = re.compile(rb"<p[\s>].*?</p>", re.IGNORECASE | re.DOTALL)
 _TEXT_NODE = re.compile(rb">([^<]+)<")
-_WORD = re.compile(rb"[A-Za-z]{4,}")  # ASCII words only: a replacement never breaks an encoding
+_WORD = re.compile(rb"[A-Za-z]{4,}")  # ASCII words for ASCII words: UTF-8 stays valid UTF-8
 VARIED_SHARE = 0.2  # of a paragraph's words: ~15 per sentence, so nearly every sentence changes
 SYNDICATED_EVERY = 8  # one page in eight repeats a recent page's story
 SYNDICATED_WITHIN = 50  # ... from at most this many pages before it

@@ -158,3 +158,16 @@ def test_machine_scaling_measures_one_and_two_processes() -> None:
     # The ratio is of the unrounded seconds.
     assert trial["ratio"] == pytest.approx(2 * trial["one_s"] / trial["two_wall_s"], rel=0.05)
     assert result["median_ratio"] == trial["ratio"]
+
+
+def test_a_run_is_compared_with_the_peer_on_its_own_corpus_pool() -> None:
+    run = {**fake_run("local2", 10.0), "cpu_ms_per_doc": 20.0}  # pool "sample", 10 docs/s
+    peers = [
+        {"size": SIZE, "config": "trafilatura_pysbd", "pool": pool, "returncode": 0,
+         "docs_per_s": docs_per_s, "cpu_ms_per_doc": 80.0}
+        for pool, docs_per_s in (("full", 1.0), ("sample", 2.5))
+    ]  # fmt: skip
+    (versus,) = bench.acceptance({"runs": [run], "peers": peers})["vs_baseline"]
+    assert versus["pool"] == "sample" and versus["ratio"] == 4.0 and not versus["met"]
+    # with no peer run on its pool, a run has no peer ratio at all
+    assert bench.acceptance({"runs": [run], "peers": peers[:1]})["vs_baseline"] == []

@@ -103,8 +103,11 @@ def story_of(i: int) -> int:
     return story_of(i - 1 - (i * 7919) % SYNDICATED_WITHIN)
 
 
-def pages(n: int, varied: bool = True) -> Iterator[tuple[str, datetime, bytes]]:
-    bases = base_pages()
+def pages(
+    n: int, varied: bool = True, bases: list[bytes] | None = None
+) -> Iterator[tuple[str, datetime, bytes]]:
+    """The ``n`` pages from ``bases`` (default :func:`base_pages`)."""
+    bases = bases if bases is not None else base_pages()
     vocabulary = paragraph_vocabulary(bases) if varied else []
     for i in range(n):
         if not varied:
@@ -136,15 +139,22 @@ def write_warc(path: Path, records: list[tuple[str, datetime, bytes]]) -> None:
             writer.write_record(record)
 
 
-def build(n: int, out: Path, warc: bool, per_warc: int = 1000, varied: bool = True) -> None:
+def build(
+    n: int,
+    out: Path,
+    warc: bool,
+    per_warc: int = 1000,
+    varied: bool = True,
+    bases: list[bytes] | None = None,
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     if not warc:
-        for i, (_, _, html) in enumerate(pages(n, varied)):
+        for i, (_, _, html) in enumerate(pages(n, varied, bases)):
             (out / f"{i // 1000:04d}").mkdir(exist_ok=True)
             (out / f"{i // 1000:04d}" / f"page-{i:07d}.html").write_bytes(html)
         return
     batch: list[tuple[str, datetime, bytes]] = []
-    for i, record in enumerate(pages(n, varied)):
+    for i, record in enumerate(pages(n, varied, bases)):
         batch.append(record)
         if len(batch) == per_warc:
             write_warc(out / f"crawl-{i // per_warc:05d}.warc.gz", batch)

@@ -154,13 +154,9 @@ def ensure_corpus(n: int, pool: str) -> dict[str, Any]:
     if pool in ("varied", "full"):
         corpus.build(n, out, warc=False, varied=pool == "varied")
     elif pool == "sample":
-        # Only the bundled sample's pages (a few KB each): the same layout as corpus.build.
-        bases = [p for p in corpus.base_pages()[: _sample_page_count()]]
-        for i in range(n):
-            _, _, html = corpus.variant(bases[i % len(bases)], i)
-            folder = out / f"{i // 1000:04d}"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"page-{i:07d}.html").write_bytes(html)
+        # Only the bundled sample's pages (a few KB each), repeated as they are.
+        bases = corpus.base_pages()[: _sample_page_count()]
+        corpus.build(n, out, warc=False, varied=False, bases=bases)
     else:
         raise ValueError(f"--pool must be varied, full or sample, not {pool!r}")
     files = [p for p in out.rglob("*") if p.is_file()]

@@ -6,6 +6,11 @@ No ``dvc repro`` here: runs are small hand-made records shaped like ``run_pipeli
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +176,23 @@ def test_a_run_is_compared_with_the_peer_on_its_own_corpus_pool() -> None:
     assert versus["pool"] == "sample" and versus["ratio"] == 4.0 and not versus["met"]
     # with no peer run on its pool, a run has no peer ratio at all
     assert bench.acceptance({"runs": [run], "peers": peers[:1]})["vs_baseline"] == []
+
+
+def test_the_monitor_yields_the_cpu_to_the_run_it_measures() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+    monitor = bench.Monitor(child.pid, interval=0.05)
+    try:
+        monitor.start()
+        deadline = time.monotonic() + 2
+        while monitor.polls < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert monitor._thread is not None and monitor._thread.native_id is not None
+        assert os.getpriority(os.PRIO_PROCESS, monitor._thread.native_id) == 19
+        # only the monitor thread: the measured process and this one keep their priority
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 0
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0
+        assert monitor.polls >= 3 and monitor.stage_summary()["dvc"]["processes"] == 1
+    finally:
+        monitor.stop()
+        child.kill()
+        child.wait()

@@ -45,7 +45,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import typer
 
-from pipeline.engine import EngineConfig, map_batches, run_in_child
+from pipeline.engine import GX_MODULES, EngineConfig, map_batches, run_in_child
 from pipeline.offline_docs import make_offline
 from pipeline.schema import QUARANTINE_REASONS, QuarantineReason
 from pipeline.stage import load_params, run_cli, timed_stage, write_json
@@ -1044,18 +1044,6 @@ def _gx_context() -> Any:
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return ctx
 
-
-# What the workers and the Data Docs writer import: on the local engine their fork server
-# imports it once (GX alone costs ~3 s CPU in every process that imports it).
-GX_MODULES = (
-    "pipeline.validate",
-    "great_expectations",
-    "great_expectations.validator.v1_validator",
-    "great_expectations.execution_engine.pandas_execution_engine",
-    "great_expectations.expectations.metrics.map_metric_provider.map_condition_auxilliary_methods",
-    "great_expectations.core.expectation_validation_result",
-    "great_expectations.data_context.types.resource_identifiers",
-)
 
 # One context per process, and one batch definition per suite part, made on first use.
 _WORKER: dict[str, Any] = {}

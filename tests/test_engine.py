@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from pipeline.engine import (
     batched,
     map_batches,
     run_in_child,
+    stage_of_command,
 )
 from pipeline.schema import INGESTED
 from pipeline.stage import (
@@ -60,6 +63,15 @@ def already_imported(rows: list[Row]) -> list[Row]:
 
 def exit_with(code: int) -> None:
     raise SystemExit(code)
+
+
+def record_worker_view(path: str) -> None:
+    """Run in a worker: what it inherited (Polars threads) and what it has imported."""
+    view = {
+        "threads": os.environ.get("POLARS_MAX_THREADS"),
+        "segment": "pipeline.segment" in sys.modules,
+    }
+    Path(path).write_text(json.dumps(view))
 
 
 def _run(fn: Any, n: int, **cfg: Any) -> list[Row]:
@@ -262,6 +274,60 @@ def test_a_stages_workers_start_with_its_module_imported() -> None:
     probe = [sys.executable, "-c", STAGE_PRELOAD_PROBE]
     done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == str([True, False])
+
+
+PRESTART_PROBE = """
+import json, os, sys
+import psutil
+from pipeline.engine import prestart_fork_server, run_in_child, worker_preload
+from tests.test_engine import record_worker_view
+
+params, out = sys.argv[1:]
+stage = prestart_fork_server(["python", "-m", "pipeline.segment", "--help"], params)
+server = [p.cmdline() for p in psutil.Process().children()]
+leaked = os.environ.get("POLARS_MAX_THREADS")
+run_in_child(record_worker_view, out, preload=worker_preload("segment"))
+print(json.dumps({"stage": stage, "server": bool(server), "leaked": leaked,
+                  **json.loads(open(out).read())}))
+"""
+
+
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_a_stage_command_starts_its_fork_server_before_the_stage_imports(
+    engine: str, tmp_path: Path
+) -> None:
+    """``python -m pipeline.<stage>`` on the local engine starts the workers' fork server as the
+    package is imported: it preloads the stage's module, and the workers forked from it get the
+    Polars thread share the engine would give them, while the driver's environment is left
+    as it was (its own Polars pool keeps every core). Another engine starts nothing early."""
+    params = tmp_path / "params.yaml"
+    params.write_text(f"engine:\n  name: {engine}\n  workers: 2\n")
+    probe = [sys.executable, "-c", PRESTART_PROBE, str(params), str(tmp_path / "view.json")]
+    done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
+    view = json.loads(done.stdout)
+    early = engine == "local"
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    assert view == {
+        "stage": "segment" if early else None,
+        "server": early,
+        "leaked": None,
+        "threads": share if early else None,
+        "segment": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "stage"),
+    [
+        (["python", "-m", "pipeline.extract"], "extract"),
+        (["/venv/bin/python", "-X", "importtime", "-m", "pipeline.validate", "--help"], "validate"),
+        (["python", "-m", "pipeline.report"], None),  # no workers
+        (["python", "-m", "pytest", "tests"], None),
+        (["python", "-c", "import pipeline.extract"], None),
+    ],
+)
+def test_only_a_fan_out_stage_command_is_recognised(argv: list[str], stage: str | None) -> None:
+    assert stage_of_command(argv) == stage
 
 
 def test_run_in_child_raises_when_the_child_fails() -> None:

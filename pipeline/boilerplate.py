@@ -83,16 +83,34 @@ def find_boilerplate(
         occurrences.join(candidates, on=["domain", "sentence_hash"], how="semi")
         .sort("domain", "sentence_hash", "doc_id")
         .group_by("domain", "sentence_hash", maintain_order=True)
-        .agg("doc_id", "cluster_id", "published")
+        .agg(
+            "doc_id",
+            "cluster_id",
+            "published",
+            _span=pl.col("published").max() - pl.col("published").min(),
+        )
     )
+    # Most candidates' dated occurrences all lie within one window (null span: none is dated):
+    # then each occurrence has every cluster in its window, so all of them are boilerplate,
+    # decided here at once; only the others are slid over one by one.
+    within = (
+        pl.lit(True) if window is None else pl.col("_span").is_null() | (pl.col("_span") <= window)
+    )
+    keys = ["domain", "sentence_hash", "doc_id"]
+    columns = {name: occurrences.schema[name] for name in keys}
     removed: list[tuple[object, object, str]] = []
-    for domain, sentence_hash, docs, clusters, times in grouped.iter_rows():
+    spread = grouped.filter(~within).drop("_span")
+    for domain, sentence_hash, docs, clusters, times in spread.iter_rows():
         hits = boilerplate_in_group(
             list(zip(docs, clusters, times, strict=True)), min_documents, window
         )
-        removed.extend((domain, sentence_hash, d) for d in sorted(hits))
-    columns = {name: occurrences.schema[name] for name in ("domain", "sentence_hash", "doc_id")}
-    return pl.DataFrame(removed, schema=columns, orient="row")
+        removed.extend((domain, sentence_hash, d) for d in hits)
+    return pl.concat(
+        [
+            grouped.filter(within).select(keys).explode("doc_id"),
+            pl.DataFrame(removed, schema=columns, orient="row"),
+        ]
+    ).sort(keys)
 
 
 def boilerplate_map(sentences: pl.DataFrame, removed: pl.DataFrame) -> pl.DataFrame:

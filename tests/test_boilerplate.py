@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+import pytest
 
 from pipeline import schema
 from pipeline.boilerplate import boilerplate_in_group, find_boilerplate
@@ -60,6 +61,46 @@ def test_group_decision_does_not_depend_on_order() -> None:
     for _ in range(5):
         rng.shuffle(occurrences)
         assert boilerplate_in_group(occurrences, 4, timedelta(days=10)) == expected
+
+
+@pytest.mark.parametrize("window_days", [10, None])
+def test_table_decision_equals_each_groups_own(window_days: int | None) -> None:
+    """find_boilerplate decides groups whose dated occurrences fit in one window at once, in
+    Polars; whatever the path, its rows are exactly each group's boilerplate_in_group."""
+    rng = random.Random(5)
+    rows = []
+    for group in range(60):
+        domain, sentence = f"outlet{group % 3}.example", f"s{group}"
+        first = rng.randrange(400)
+        spread = rng.choice([0, 5, 10, 11, 15, 40, 300])  # 10: the window's own edge
+        for i in range(rng.randrange(3, 12)):
+            published = None if rng.random() < 0.1 else day(first + rng.randrange(spread + 1))
+            rows.append((f"d{group}-{i}", f"c{group}-{rng.randrange(8)}", domain, sentence,
+                         published))  # fmt: skip
+    # six clusters 15 days apart in two threes: in no window are there four
+    rows += [(f"e{i}", f"ce{i}", "outlet0.example", "split", day(15 * (i // 3))) for i in range(6)]
+    sentences = pl.DataFrame(
+        rows,
+        schema={"doc_id": pl.String, "cluster_id": pl.String, "domain": pl.String,
+                "sentence_hash": pl.String, "published": pl.Datetime("us", "UTC")},
+        orient="row",
+    )  # fmt: skip
+    window = None if window_days is None else timedelta(days=window_days)
+    expected = sorted(
+        (domain, sentence, doc)
+        for (domain, sentence), group in sentences.group_by("domain", "sentence_hash")
+        for doc in boilerplate_in_group(
+            list(group.select("doc_id", "cluster_id", "published").iter_rows()), 4, window
+        )
+    )
+    found = find_boilerplate(sentences, 4, window_days)
+    assert found.rows() == expected
+    assert found.schema == sentences.select("domain", "sentence_hash", "doc_id").schema
+    # both paths are taken: whole groups, and groups with only some occurrences removed
+    per_group = found.group_by("sentence_hash").len()
+    sizes = sentences.group_by("sentence_hash").len()
+    partial = per_group.join(sizes, on="sentence_hash").filter(pl.col("len") < pl.col("len_right"))
+    assert per_group.height > 10 and (window_days is None or partial.height > 0)
 
 
 def outlet_pages() -> pl.DataFrame:

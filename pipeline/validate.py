@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -47,7 +47,7 @@ import typer
 
 from pipeline.engine import GX_MODULES, EngineConfig, map_batches, run_in_child
 from pipeline.offline_docs import make_offline
-from pipeline.schema import QUARANTINE_REASONS, QuarantineReason
+from pipeline.schema import QUARANTINE_REASONS, UTC_TIME, QuarantineReason
 from pipeline.stage import load_params, run_cli, timed_stage, write_json
 
 STAGE = "validate"
@@ -264,21 +264,48 @@ def repeated_keys(
     return pl.concat(found)
 
 
-def domain_repeats(sentences: Source, documents: Source) -> pl.DataFrame:
+def most_clusters_within(occurrences: pl.DataFrame, window_days: float | None) -> pl.DataFrame:
+    """(domain, text, domain_repeat_docs) from (domain, text, _cluster, _published) rows: per
+    sentence of a domain, the most duplicate clusters holding it within ``window_days`` of one
+    of its occurrences (None: at any time). An undated occurrence is within every window. This
+    is how the corpus stage's boilerplate rule counts (``corpus.boilerplate_window_days``)."""
+    if window_days is None:
+        return occurrences.group_by("domain", "text").agg(
+            domain_repeat_docs=pl.col("_cluster").n_unique().cast(pl.Int64)
+        )
+    window = timedelta(days=window_days)
+    points = occurrences.select("domain", "text", "_cluster", "_published").unique()
+    apart = pl.col("_published") - pl.col("_published_other")
+    near = points.join(points, on=["domain", "text"], suffix="_other").filter(
+        pl.col("_published").is_null()
+        | pl.col("_published_other").is_null()
+        | ((apart <= window) & (apart >= -window))
+    )
+    return (
+        near.group_by("domain", "text", "_cluster", "_published")
+        .agg(_near=pl.col("_cluster_other").n_unique())
+        .group_by("domain", "text")
+        .agg(domain_repeat_docs=pl.col("_near").max().cast(pl.Int64))
+    )
+
+
+def domain_repeats(
+    sentences: Source, documents: Source, window_days: float | None = None
+) -> pl.DataFrame:
     """(domain, text, domain_repeat_docs) for every sentence text found in more than one
-    duplicate cluster of its domain (a republished story repeats its own sentences, so clusters
-    are counted, not documents); any other sentence with a domain is in exactly one.
+    duplicate cluster of its domain within ``window_days`` (see ``most_clusters_within``; a
+    republished story repeats its own sentences, so clusters are counted, not documents); any
+    other sentence with a domain is in exactly one.
 
     Reads the sentences in batches twice: candidates are found on 64-bit hashes of (domain,
-    text) and of the cluster (``repeated_keys``), and only the candidates' rows are counted
-    exactly on their texts."""
+    text) and of the cluster (``repeated_keys``: more than one cluster at any time), and only
+    the candidates' rows are counted exactly on their texts."""
     docs = _scan(documents)
-    if "cluster_id" in docs.collect_schema().names():
-        cluster = pl.coalesce("cluster_id", "doc_id")
-    else:
-        cluster = pl.col("doc_id")
+    names = docs.collect_schema().names()
+    cluster = pl.coalesce("cluster_id", "doc_id") if "cluster_id" in names else pl.col("doc_id")
+    published = pl.col("published") if "published" in names else pl.lit(None, UTC_TIME)
     clusters = (
-        docs.select("doc_id", _cluster=cluster)
+        docs.select("doc_id", _cluster=cluster, _published=published)
         .unique("doc_id", keep="first")
         .collect(engine="streaming")
     )
@@ -311,24 +338,26 @@ def domain_repeats(sentences: Source, documents: Source) -> pl.DataFrame:
         for batch in keyed()
     ]
     return (
-        pl.concat(rows, how="vertical_relaxed")
-        .group_by("domain", "text")
-        .agg(domain_repeat_docs=pl.col("_cluster").n_unique().cast(pl.Int64))
+        most_clusters_within(pl.concat(rows, how="vertical_relaxed"), window_days)
         .filter(pl.col("domain_repeat_docs") > 1)
         .sort("domain", "text")
     )
 
 
 def sentence_checks(
-    sentences: pl.DataFrame, documents: pl.DataFrame, repeats: pl.DataFrame | None = None
+    sentences: pl.DataFrame,
+    documents: pl.DataFrame,
+    repeats: pl.DataFrame | None = None,
+    window_days: float | None = None,
 ) -> pl.DataFrame:
     """Derived sentence columns of sentences that hold every sentence of their documents:
     offsets slice back into ``documents``, text length, order within the document, and in how
-    many duplicate clusters of the same domain the same sentence text appears (page chrome
-    that slipped through repeats across a site's pages; null when the domain is unknown).
-    ``repeats`` (from ``domain_repeats``) is computed from these frames when not given."""
+    many duplicate clusters of the same domain the same sentence text appears within
+    ``window_days`` (page chrome that slipped through repeats across a site's pages; null when
+    the domain is unknown). ``repeats`` (from ``domain_repeats``) is computed from these frames
+    when not given."""
     if repeats is None:
-        repeats = domain_repeats(sentences, documents)
+        repeats = domain_repeats(sentences, documents, window_days)
     ordered = pl.int_range(pl.len()).over("doc_id", order_by="sentence_index")
     previous_end = pl.col("char_end").shift(1).over("doc_id", order_by="sentence_index")
     return (
@@ -587,9 +616,15 @@ class CorpusFacts:
     ``sources``: tables keyed like ``SUITE_SOURCES`` plus ``inventory``; the facts of absent
     tables are empty."""
 
-    def __init__(self, sources: dict[str, Source], unique_columns: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        sources: dict[str, Source],
+        unique_columns: dict[str, list[str]],
+        repeat_window_days: float | None = None,
+    ) -> None:
         self.sources = sources
         self.unique_columns = unique_columns
+        self.repeat_window_days = repeat_window_days  # see domain_repeats
         self._duplicates: dict[str, dict[str, pl.Series]] = {}
 
     def _source(self, name: str, schema: dict[str, Any]) -> Source:
@@ -617,9 +652,11 @@ class CorpusFacts:
 
     @functools.cached_property
     def repeats(self) -> pl.DataFrame:
-        """domain, text, domain_repeat_docs (only those > 1)."""
+        """domain, text, domain_repeat_docs (only those > 1; see domain_repeats)."""
         return domain_repeats(
-            self._source("sentences", _SENTENCE_KEYS), self._source("documents", _DOC_KEYS)
+            self._source("sentences", _SENTENCE_KEYS),
+            self._source("documents", _DOC_KEYS),
+            self.repeat_window_days,
         )
 
     @functools.cached_property
@@ -915,6 +952,7 @@ def with_derived_checks(
     frames: dict[str, pl.DataFrame],
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     chunk_documents: int = DEFAULT_CHUNK_DOCUMENTS,
+    repeat_window_days: float | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Each suite's whole table with its derived columns (the chunks put together), from
     in-memory tables keyed like ``SUITE_TABLES`` (``accounting`` holds the inventory)."""
@@ -926,7 +964,7 @@ def with_derived_checks(
         for t, f in frames.items()
         if t in SUITE_SOURCES
     }
-    facts = CorpusFacts(sources, unique)
+    facts = CorpusFacts(sources, unique, repeat_window_days)
     everything = set().union(*(f.columns for f in frames.values()))
     needs = {"accounting": ("inventory", "documents", "quarantine"), "sentences": ("documents",)}
     return {
@@ -1457,6 +1495,12 @@ def _smallest_ints(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
+def repeat_window_days(params: dict[str, Any]) -> float | None:
+    """``sentence_repeat_window_days``: days, or None (no time limit, also when not set)."""
+    value = params.get("sentence_repeat_window_days")
+    return None if value is None else float(value)
+
+
 def validate_tables(
     sources: dict[str, Source],
     suites_dir: Path,
@@ -1542,7 +1586,11 @@ def validate_tables(
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # before any process imports GX
     with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as temp:
         facts_dir = Path(temp)
-        facts = CorpusFacts(sources, {name: spec.unique_columns() for name, spec in specs.items()})
+        facts = CorpusFacts(
+            sources,
+            {name: spec.unique_columns() for name, spec in specs.items()},
+            repeat_window_days(params),
+        )
         # A thread computes the facts table by table (Polars releases the GIL), from before the
         # workers start (their fork server imports GX meanwhile): a table's chunks go to the
         # workers as soon as its facts are written, not after all the facts.

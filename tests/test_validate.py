@@ -296,6 +296,49 @@ def test_sentence_repeated_across_a_domain_is_counted_per_domain() -> None:
     assert counts == [3, 3, 3, 1, None]
 
 
+def test_a_sentence_repeated_years_apart_is_counted_within_the_corpus_window() -> None:
+    """As the corpus stage removes boilerplate: clusters are counted within the window of one
+    occurrence (three in 2020 and three in 2023 are three, not six), an undated occurrence is
+    within every window, and with no window every cluster counts."""
+    dates = ["2020-01-01", "2020-01-20", "2020-01-31", "2023-05-01", "2023-05-02", "2023-05-03"]
+    dates += ["2023-05-02"]  # the same cluster again: a republished copy is not counted twice
+    documents = pl.DataFrame(
+        {
+            "doc_id": [f"{i:016x}" for i in range(len(dates))],
+            "text": ["Subscribe"] * len(dates),
+            "cluster_id": [f"{i:016x}" for i in range(6)] + [f"{5:016x}"],
+            "published": pl.Series(dates).str.to_datetime("%Y-%m-%d", time_zone="UTC"),
+        }
+    )
+    sentences = pl.DataFrame(
+        {
+            "doc_id": documents["doc_id"],
+            "sentence_index": 0,
+            "char_start": 0,
+            "char_end": 9,
+            "text": "Subscribe",
+            "domain": "a.example",
+        }
+    )
+
+    def counted(docs: pl.DataFrame, window_days: float | None) -> int:
+        checks = sentence_checks(sentences.head(docs.height), docs, window_days=window_days)
+        (count,) = checks["domain_repeat_docs"].unique().to_list()
+        return int(count)
+
+    assert counted(documents, 30) == 3
+    assert counted(documents, 1300) == 6  # the window spans both years
+    assert counted(documents, None) == 6
+    in_2020 = documents.head(3)
+    assert counted(in_2020, 19) == 3  # 20 January is 19 days from the 1st, 11 from the 31st
+    assert counted(in_2020, 18) == 2
+    assert counted(in_2020, 10) == 1
+    undated = in_2020.with_columns(
+        published=pl.when(pl.col("doc_id") == f"{1:016x}").then(None).otherwise("published")
+    )
+    assert counted(undated, 10) == 3  # undated: near both others (as the corpus rule has it)
+
+
 def test_accounting_outcomes_per_input() -> None:
     inventory = pl.DataFrame({"source_path": ["a", "b", "c", "d"]})
     documents = pl.DataFrame({"source_path": ["a", "x"]})

@@ -85,7 +85,7 @@ def main(
             stats,
             output=(output, "cleaned"),
             quarantine=(quarantine_in, quarantine_out),
-            fingerprint=code_fingerprint(params),
+            fingerprint=code_fingerprint(params, STAGE),
         )
 
 

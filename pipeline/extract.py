@@ -131,7 +131,7 @@ def main(
             stats,
             output=(output, "extracted"),
             quarantine=(quarantine_in, quarantine_out),
-            fingerprint=code_fingerprint(params),
+            fingerprint=code_fingerprint(params, STAGE),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import json
@@ -257,12 +258,40 @@ FINGERPRINT_KEY = b"newscorpus.fingerprint"
 QUARANTINE_COLUMNS = tuple(schema.QUARANTINE)
 
 
-def code_fingerprint(params: dict[str, Any]) -> str:
-    """What a stage's rows depend on besides their input: its params and the pipeline's code.
-    Any change to either invalidates every reused row."""
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
+    """The source files of ``module`` and of every pipeline module it imports, directly or not
+    (read from the sources, imports inside functions included), sorted: the code a stage runs,
+    which its ``dvc.yaml`` deps list (a test holds the two together)."""
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        relative = "__init__" if name == package.name else name.split(".", 1)[-1]
+        path = package / f"{relative.replace('.', '/')}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen[name] = path
+        todo.append(package.name)  # importing any module runs the package's __init__ first
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module.split(".")[0] == package.name:
+                    todo.append(node.module)
+                    if node.module == package.name:  # from pipeline import schema
+                        todo += [f"{package.name}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.split(".")[0] == package.name]
+    return sorted(seen.values())
+
+
+def code_fingerprint(params: dict[str, Any], stage: str, package: Path = PACKAGE_DIR) -> str:
+    """What a stage's rows depend on besides their input: its params and its code (see
+    :func:`module_sources`). Any change to either invalidates every reused row; a change to
+    another stage's code does not (DVC would not rerun the stage for it either)."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
-    package = Path(__file__).resolve().parent
-    for source in sorted(package.rglob("*.py")):
+    for source in module_sources(f"{package.name}.{stage}", package):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()

@@ -80,7 +80,7 @@ from pipeline.dedup import (
     signatures,
     stable_hash,
 )
-from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches
+from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches, worker_preload
 from pipeline.langid import detect_chunk, document_sample
 from pipeline.stage import (
     READ_KEY,
@@ -89,7 +89,6 @@ from pipeline.stage import (
     read_task_rows,
     read_task_table,
     run_cli,
-    stage_preload,
     task_size,
     timed_stage,
     write_parquet,
@@ -717,7 +716,7 @@ def engine_passes(
 
     one_task = dataclasses.replace(engine, batch_size=1)
     try:
-        preload = stage_preload(STAGE)
+        preload = worker_preload(STAGE)
         for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size, preload):
             for done in finished(batch):
                 if "facts" not in done:

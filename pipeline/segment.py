@@ -13,7 +13,7 @@ import polars as pl
 import typer
 
 from pipeline import schema
-from pipeline.engine import TIMEOUT_KEY, EngineConfig
+from pipeline.engine import TIMEOUT_KEY, EngineConfig, worker_preload
 from pipeline.sentences import split_sentences
 from pipeline.stage import (
     PACK_KEY,
@@ -27,7 +27,6 @@ from pipeline.stage import (
     read_payload,
     run_cli,
     spill_directory,
-    stage_preload,
     timed_stage,
     to_arrow,
     write_parquet,
@@ -160,7 +159,7 @@ def main(
             max_chars, language = int(params["max_sentence_chars"]), str(params["language"])
             fn = SegmentBatch(max_chars, language, spill)
             # Workers read the documents themselves: the pages never pass through the driver.
-            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS, stage_preload(STAGE)):
+            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS, worker_preload(STAGE)):
                 for item in batch:
                     if TIMEOUT_KEY in item:
                         # The corpus stage leaves out documents quarantined here.

@@ -266,7 +266,7 @@ def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
     (read from the sources, imports inside functions included), sorted: the code a stage runs,
     which its ``dvc.yaml`` deps list (a test holds the two together)."""
     seen: dict[str, Path] = {}
-    todo = [module]
+    todo = [package.name, module]  # importing any module runs the package's __init__ first
     while todo:
         name = todo.pop()
         relative = "__init__" if name == package.name else name.split(".", 1)[-1]
@@ -274,7 +274,6 @@ def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
         if name in seen or not path.is_file():
             continue
         seen[name] = path
-        todo.append(package.name)  # importing any module runs the package's __init__ first
         for node in ast.walk(ast.parse(path.read_bytes())):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 if node.module.split(".")[0] == package.name:
@@ -512,12 +511,6 @@ def parquet_read_tasks(
         yield {READ_KEY: (resolved, group, list(range(rows)), wanted)}
 
 
-def stage_preload(stage: str) -> tuple[str, ...]:
-    """What a stage's local workers import once, in their fork server, instead of each
-    importing it (~0.4 s CPU per worker and stage): see :func:`worker_preload`."""
-    return worker_preload(stage)
-
-
 def map_parquet(
     fn: BatchFunction,
     path: Path,
@@ -604,7 +597,7 @@ def stream_document_stage(
     dropped: list[dict[str, Any]] = []
     with spill_directory(engine) as spill, ParquetSink(path, table, fingerprint) as sink:
         packed = PackRows(fn, table, spill)
-        computed = _computed_batches(packed, rows, engine, previous, stage_preload(stage))
+        computed = _computed_batches(packed, rows, engine, previous, worker_preload(stage))
         for batch, reused in computed:
             done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in batch]
             if settle is not None:

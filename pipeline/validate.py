@@ -45,7 +45,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import typer
 
-from pipeline.engine import GX_MODULES, EngineConfig, map_batches, run_in_child
+from pipeline.engine import EngineConfig, map_batches, run_in_child, worker_preload
 from pipeline.offline_docs import make_offline
 from pipeline.schema import QUARANTINE_REASONS, UTC_TIME, QuarantineReason
 from pipeline.stage import load_params, run_cli, timed_stage, write_json
@@ -1602,7 +1602,7 @@ def validate_tables(
         }
         facts_thread.shutdown(wait=False)
         chunks = tasks(facts, written, facts_dir)
-        for batch in map_batches(validate_chunks, chunks, one_task, preload=GX_MODULES):
+        for batch in map_batches(validate_chunks, chunks, one_task, preload=worker_preload(STAGE)):
             for done in batch:
                 results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
     failures: list[Failure] = []
@@ -1612,7 +1612,7 @@ def validate_tables(
         summary[name] = _summarise(name, result.rows, result.id_columns, runs[name][1], failures)
     if docs_dir is not None and engine.name == "local":
         # Forked from the workers' fork server, which imported GX: the driver never does.
-        run_in_child(write_data_docs, docs_dir, specs, runs, preload=GX_MODULES)
+        run_in_child(write_data_docs, docs_dir, specs, runs, preload=worker_preload(STAGE))
     elif docs_dir is not None:
         write_data_docs(docs_dir, specs, runs)
     return failures, summary

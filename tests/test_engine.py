@@ -257,13 +257,13 @@ def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> No
 
 
 STAGE_PRELOAD_PROBE = """
-from pipeline.engine import EngineConfig
-from pipeline.stage import _computed_batches, stage_preload
+from pipeline.engine import EngineConfig, worker_preload
+from pipeline.stage import _computed_batches
 from tests.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
 rows = [{"module": "pipeline.clean"}, {"module": "pipeline.segment"}]
-batches = _computed_batches(already_imported, rows, cfg, None, stage_preload("clean"))
+batches = _computed_batches(already_imported, rows, cfg, None, worker_preload("clean"))
 print([row["imported"] for batch, _ in batches for row in batch])
 """
 

@@ -11,12 +11,12 @@ import polars as pl
 import typer
 
 from pipeline import schema
+from pipeline.config import read_params
 from pipeline.engine import EngineConfig
 from pipeline.schema import QuarantineReason
 from pipeline.stage import (
     ParquetSource,
     code_fingerprint,
-    load_params,
     quarantine_rows,
     run_cli,
     stream_document_stage,
@@ -74,18 +74,18 @@ def main(
     output: Path = typer.Option(Path("data/interim/cleaned.parquet")),
     quarantine_out: Path = typer.Option(Path("data/interim/quarantine_clean.parquet")),
 ) -> None:
-    params = load_params(STAGE)
-    engine = EngineConfig.from_params(load_params("engine"))
+    config = read_params()  # the whole file, before any input is read
+    params, engine = config.clean, EngineConfig.from_params(config.engine)
     with timed_stage(STAGE) as stats:
         stream_document_stage(
             STAGE,
-            CleanBatch(int(params["min_chars"])),
+            CleanBatch(params.min_chars),
             ParquetSource(input),
             engine,
             stats,
             output=(output, "cleaned"),
             quarantine=(quarantine_in, quarantine_out),
-            fingerprint=code_fingerprint(params, STAGE),
+            fingerprint=code_fingerprint(params.model_dump(), STAGE),
         )
 
 

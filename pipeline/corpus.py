@@ -70,6 +70,7 @@ import typer
 
 from pipeline import schema
 from pipeline.boilerplate import boilerplate_map, find_boilerplate
+from pipeline.config import CorpusSection, read_params
 from pipeline.dedup import (
     EXACT,
     NEAR,
@@ -85,7 +86,6 @@ from pipeline.langid import detect_chunk, document_sample
 from pipeline.stage import (
     READ_KEY,
     atomic_path,
-    load_params,
     read_task_rows,
     read_task_table,
     run_cli,
@@ -142,13 +142,8 @@ class CorpusParams:
     boilerplate_window_days: float | None = 30.0
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> CorpusParams:
-        unknown = set(params) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown corpus params: {sorted(unknown)}")
-        values = dict(params)
-        values["languages"] = tuple(str(v) for v in values.get("languages") or ())
-        return cls(**values)
+    def from_params(cls, params: CorpusSection) -> CorpusParams:
+        return cls(**params.model_dump())
 
     @property
     def near(self) -> NearDupParams:
@@ -1209,8 +1204,9 @@ def main(
     dedup_map_out: Path = typer.Option(Path("data/processed/dedup_map.parquet")),
     boilerplate_map_out: Path = typer.Option(Path("data/processed/boilerplate_map.parquet")),
 ) -> None:
-    params = CorpusParams.from_params(load_params(STAGE))
-    engine = EngineConfig.from_params(load_params("engine"))
+    config = read_params()  # the whole file, before any input is read
+    params = CorpusParams.from_params(config.corpus)
+    engine = EngineConfig.from_params(config.engine)
     inputs = Inputs(cleaned, segmented, quarantine_in)
     outputs = Outputs(
         documents_out, sentences_out, quarantine_out, dedup_map_out, boilerplate_map_out

@@ -29,7 +29,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from pipeline.config import EngineParams, ParamsError, read_params
 
 Row = dict[str, Any]
 BatchFunction = Callable[[list[Row]], list[Row]]
@@ -39,7 +42,8 @@ TIMEOUT_KEY = "__timeout__"  # set on a row whose document overran its time budg
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """The ``engine:`` section of params.yaml."""
+    """The ``engine:`` section of params.yaml, as the engine runs it (``max_seconds_per_doc``
+    0 = no limit, which only code sets: params.yaml's is checked to be > 0)."""
 
     name: str = "local"  # local | ray | serial (in-process, for debugging)
     workers: int = 0  # 0 = every core
@@ -48,9 +52,8 @@ class EngineConfig:
     max_seconds_per_doc: float = 30.0
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> EngineConfig:
-        known = {k: params[k] for k in cls.__dataclass_fields__ if k in params}
-        return cls(**known)
+    def from_params(cls, params: EngineParams) -> EngineConfig:
+        return cls(**params.model_dump())
 
     @property
     def n_workers(self) -> int:
@@ -187,14 +190,11 @@ def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") 
     stage = stage_of_command(argv)
     if stage is None or "forkserver" not in multiprocessing.get_all_start_methods():
         return None
-    import yaml
-
     try:
-        with open(params_file, encoding="utf-8") as fh:
-            cfg = EngineConfig.from_params((yaml.safe_load(fh) or {}).get("engine") or {})
-        workers = cfg.n_workers
-    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError):
-        return None  # the stage itself reports a missing or broken params file
+        cfg = EngineConfig.from_params(read_params(Path(params_file)).engine)
+    except ParamsError:
+        return None  # the stage itself reports what is wrong with the params, first thing
+    workers = cfg.n_workers
     if cfg.name != "local":
         return None
     from multiprocessing import forkserver

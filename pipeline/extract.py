@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 
+from pipeline.config import read_params
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
 from pipeline.htmlextract import extract_main_text, parse_html
@@ -22,7 +23,6 @@ from pipeline.schema import QuarantineReason
 from pipeline.stage import (
     ParquetSource,
     code_fingerprint,
-    load_params,
     run_cli,
     stream_document_stage,
     timed_stage,
@@ -116,10 +116,10 @@ def main(
     output: Path = typer.Option(Path("data/interim/extracted.parquet")),
     quarantine_out: Path = typer.Option(Path("data/interim/quarantine_extract.parquet")),
 ) -> None:
-    params = load_params(STAGE)
-    engine = EngineConfig.from_params(load_params("engine"))
+    config = read_params()  # the whole file, before any input is read
+    params, engine = config.extract, EngineConfig.from_params(config.engine)
     fn = PerDocument(
-        partial(extract_document, max_text_chars=int(params["max_text_chars"])),
+        partial(extract_document, max_text_chars=params.max_text_chars),
         engine.max_seconds_per_doc,
     )
     with timed_stage(STAGE) as stats:
@@ -131,7 +131,7 @@ def main(
             stats,
             output=(output, "extracted"),
             quarantine=(quarantine_in, quarantine_out),
-            fingerprint=code_fingerprint(params, STAGE),
+            fingerprint=code_fingerprint(params.model_dump(), STAGE),
         )
 
 

@@ -18,11 +18,11 @@ from typing import Any
 import polars as pl
 import typer
 
+from pipeline.config import read_params
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
 from pipeline.schema import PROVENANCE, QuarantineReason
 from pipeline.stage import (
-    load_params,
     run_cli,
     stream_document_stage,
     timed_stage,
@@ -191,25 +191,25 @@ def main(
     quarantine: Path = typer.Option(Path("data/interim/quarantine_ingest.parquet")),
     inventory: Path = typer.Option(Path("data/interim/inventory.parquet")),
 ) -> None:
-    params = load_params(STAGE)
-    engine = EngineConfig.from_params(load_params("engine"))
-    root = input_dir or Path(params["input_dir"])
+    config = read_params()  # the whole file, before any input is read
+    params, engine = config.ingest, EngineConfig.from_params(config.engine)
+    root = input_dir or params.input_dir
     fn = PerDocument(
         partial(
             ingest_row,
             root=str(root),
-            max_raw=int(params["max_raw_bytes"]),
-            max_inflated=int(params["max_inflated_bytes"]),
+            max_raw=params.max_raw_bytes,
+            max_inflated=params.max_inflated_bytes,
         ),
         engine.max_seconds_per_doc,
     )
-    manifest = read_manifest(Path(params["manifest"])) if params.get("manifest") else None
+    manifest = read_manifest(params.manifest) if params.manifest else None
     with timed_stage(STAGE) as stats:
         names: list[str] = []
         stream_document_stage(
             STAGE,
             fn,
-            input_items(root, int(params["max_raw_bytes"]), names, manifest),
+            input_items(root, params.max_raw_bytes, names, manifest),
             engine,
             stats,
             output=(output, "ingested"),

@@ -12,6 +12,7 @@ import polars as pl
 import typer
 
 from pipeline.card import CARD, write_card
+from pipeline.config import read_params
 from pipeline.plots import (
     PLOTS_DIR,
     UNKNOWN,
@@ -22,10 +23,9 @@ from pipeline.plots import (
     plot_tables,
     write_plot,
 )
-from pipeline.stage import STATS_DIR, load_params, run_cli, write_json
+from pipeline.stage import STATS_DIR, run_cli, write_json
 
 STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
-DEFAULT_BIN_CHARS = 25
 
 
 def _counts(table: pl.DataFrame, column: str, count: str) -> dict[str, int]:
@@ -76,7 +76,7 @@ def main(
     plots_dir: Path = typer.Option(PLOTS_DIR),
     card: Path = typer.Option(CARD),
 ) -> None:
-    params = load_params("report")
+    params = read_params().report  # the whole file, before any input is read
     files = {"documents": documents, "sentences": sentences, "quarantine": quarantine}
     summary = CorpusSummary.of_files(files)
     metrics = summary_metrics(pl.scan_parquet(inventory), summary)
@@ -90,7 +90,7 @@ def main(
     }
     metrics["seconds_total"] = round(sum(s["seconds"] for s in stage_stats.values()), 3)
     write_json(metrics, output)
-    bin_chars = int(params.get("length_bin_chars", DEFAULT_BIN_CHARS))
+    bin_chars = params.length_bin_chars
     for name, rows in plot_tables(summary, bin_chars=bin_chars).items():
         write_plot(rows, plots_dir / f"{name}.json")
     write_card(summary, output=card, files=files)

@@ -13,13 +13,13 @@ import polars as pl
 import typer
 
 from pipeline import schema
+from pipeline.config import read_params
 from pipeline.engine import TIMEOUT_KEY, EngineConfig, worker_preload
 from pipeline.sentences import split_sentences
 from pipeline.stage import (
     PACK_KEY,
     ParquetSink,
     arrow_payload,
-    load_params,
     map_parquet,
     mark_timeout,
     merge_quarantine,
@@ -151,12 +151,12 @@ def main(
     output: Path = typer.Option(Path("data/interim/segmented.parquet")),
     quarantine_out: Path = typer.Option(Path("data/interim/quarantine_segment.parquet")),
 ) -> None:
-    params = load_params(STAGE)
-    engine = EngineConfig.from_params(load_params("engine"))
+    config = read_params()  # the whole file, before any input is read
+    params, engine = config.segment, EngineConfig.from_params(config.engine)
     with timed_stage(STAGE) as stats:
         dropped: list[dict[str, Any]] = []
         with spill_directory(engine) as spill, ParquetSink(output, "segmented") as sink:
-            max_chars, language = int(params["max_sentence_chars"]), str(params["language"])
+            max_chars, language = params.max_sentence_chars, params.language
             fn = SegmentBatch(max_chars, language, spill)
             # Workers read the documents themselves: the pages never pass through the driver.
             for batch in map_parquet(fn, input, engine, INPUT_COLUMNS, worker_preload(STAGE)):

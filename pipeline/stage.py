@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -21,9 +22,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
-import yaml
 
 from pipeline import schema
+from pipeline.config import PARAMS_FILE as PARAMS_FILE  # card.py reads the whole file
+from pipeline.config import ParamsError
 from pipeline.engine import (
     TIMEOUT_KEY,
     BatchFunction,
@@ -44,18 +46,7 @@ BULK_TEXT_COLUMNS = frozenset({"raw_text", "text"})
 # a row group is the next stage's task (read by one worker: ~12 MB of 186 KB pages).
 STREAM_ROW_GROUP: dict[str, int] = {"ingested": 64, "extracted": 256, "cleaned": 256}
 DEFAULT_STREAM_ROW_GROUP = 20_000
-PARAMS_FILE = Path("params.yaml")
 STATS_DIR = Path("reports/stages")
-
-
-def load_params(section: str, path: Path = PARAMS_FILE) -> dict[str, Any]:
-    """Only this stage's section of params.yaml (a stage never reads another's)."""
-    with path.open(encoding="utf-8") as fh:
-        params = yaml.safe_load(fh) or {}
-    value = params.get(section, {})
-    if not isinstance(value, dict):
-        raise ValueError(f"params section {section!r} must be a mapping")
-    return value
 
 
 def atomic_path(path: Path) -> Path:
@@ -386,10 +377,15 @@ def merge_quarantine(previous: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
 
 
 def run_cli(main: Any) -> None:
-    """Run a stage's typer command with plain tracebacks (readable in `dvc repro` logs)."""
+    """Run a stage's typer command with plain tracebacks (readable in `dvc repro` logs); bad
+    params (every stage checks them first, see pipeline/config.py) are one line per key."""
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(main)
-    app()
+    try:
+        app()
+    except ParamsError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def mark_timeout(row: dict[str, Any], stage: str) -> dict[str, Any]:

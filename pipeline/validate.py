@@ -45,10 +45,11 @@ import polars as pl
 import pyarrow.parquet as pq
 import typer
 
+from pipeline.config import read_params
 from pipeline.engine import EngineConfig, map_batches, run_in_child, worker_preload
 from pipeline.offline_docs import make_offline
 from pipeline.schema import QUARANTINE_REASONS, UTC_TIME, QuarantineReason
-from pipeline.stage import load_params, run_cli, timed_stage, write_json
+from pipeline.stage import run_cli, timed_stage, write_json
 
 STAGE = "validate"
 
@@ -1623,8 +1624,9 @@ def main(
     summary_out: Path = typer.Option(Path("reports/validation.json")),
     docs_dir: Path = typer.Option(Path("reports/data_docs")),
 ) -> None:
-    params = load_params(STAGE)
-    engine = EngineConfig.from_params(load_params("engine"))
+    config = read_params()  # the whole file, before any input is read
+    # The suites read the thresholds by name ({"$PARAMETER": key}): checked values, as a mapping.
+    params, engine = config.validate_.model_dump(), EngineConfig.from_params(config.engine)
     with timed_stage(STAGE) as stats:
         failures, summary = validate_tables(table_sources(), suites_dir, params, docs_dir, engine)
         write_json(summary, summary_out)

@@ -1,0 +1,323 @@
+"""``params.yaml`` as typed, frozen objects, checked as a whole before a stage does any work.
+
+Every stage calls :func:`read_params` first: a wrong type, an out-of-range value, an unknown key
+or section anywhere in the file stops it within its first second, with one line per problem
+naming the key, the value given and what is allowed (``run_cli`` prints them; no traceback).
+
+Strict on purpose: no string to number or list, no float truncated to an integer (a YAML
+integer for a float is fine). Adding a key is one line in its section's model; a bound that
+depends on another key of the section goes into that section's ``ordered`` pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+PARAMS_FILE = Path("params.yaml")
+
+# ISO 639-1 (the codes the language detector reports).
+_ISO_639_1_CODES = """
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
+    hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb
+    lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om
+    or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw
+    ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+    """
+ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
+
+
+class ParamsError(ValueError):
+    """params.yaml cannot be used: one line per problem, each naming its key."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def _language(code: str) -> str:
+    if code not in ISO_639_1:
+        raise PydanticCustomError(
+            "language_code", "must be an ISO 639-1 code: two lowercase letters"
+        )
+    return code
+
+
+def _sequence_as_tuple(value: Any) -> Any:
+    # YAML gives lists; the frozen object holds a tuple. A string stays a string (and fails).
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _path(value: Any) -> Any:
+    return Path(value) if isinstance(value, str) and value else value
+
+
+def _directory(path: Path) -> Path:
+    if path.is_file():
+        raise PydanticCustomError("not_a_directory", "is a file: must be a directory of pages")
+    if not path.is_dir():
+        raise PydanticCustomError(
+            "no_directory", "no such directory (relative to the project root)"
+        )
+    return path
+
+
+def _file(path: Path) -> Path:
+    if not path.is_file():
+        raise PydanticCustomError("no_file", "no such file (null = no manifest)")
+    return path
+
+
+Language = Annotated[str, AfterValidator(_language)]
+Languages = Annotated[tuple[Language, ...], BeforeValidator(_sequence_as_tuple)]
+Directory = Annotated[Path, BeforeValidator(_path), AfterValidator(_directory)]
+File = Annotated[Path, BeforeValidator(_path), AfterValidator(_file)]
+Count = Annotated[int, Field(ge=1)]  # a size, a limit or a count that cannot be zero
+Share = Annotated[float, Field(ge=0, le=1)]
+Days = Annotated[float | None, Field(gt=0, description="days; null = no time limit")]
+
+
+class Section(BaseModel):
+    """One section of params.yaml: frozen, strict, no unknown keys."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    # (lower, upper) keys of this section: lower <= upper. Declare the lower one first.
+    ordered: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @field_validator("*")
+    @classmethod
+    def _in_order(cls, value: Any, info: ValidationInfo) -> Any:
+        for lower, upper in cls.ordered:
+            if info.field_name == upper and lower in info.data and info.data[lower] > value:
+                raise PydanticCustomError(
+                    "order",
+                    "must be >= {lower} (= {bound})",
+                    {"lower": lower, "bound": _shown(info.data[lower])},
+                )
+        return value
+
+
+class EngineParams(Section):
+    """Where the document stages run (see pipeline/engine.py)."""
+
+    name: Literal["local", "ray", "serial"] = "local"
+    workers: int = Field(default=0, ge=0, description="0 = every core")
+    batch_size: Count = 128
+    ray_address: str | None = Field(
+        default=None, min_length=1, description="null = a local Ray, or e.g. ray://host:10001"
+    )
+    max_seconds_per_doc: float = Field(
+        default=30.0, gt=0, description="a document over it is quarantined as timeout"
+    )
+
+
+class IngestParams(Section):
+    input_dir: Directory
+    manifest: File | None = None
+    max_raw_bytes: Count
+    max_inflated_bytes: Count
+
+
+class ExtractParams(Section):
+    max_text_chars: Count
+
+
+class CleanParams(Section):
+    min_chars: Count = Field(description="shorter documents are quarantined as too_short")
+
+
+class SegmentParams(Section):
+    language: Language = Field(description="rules for pages that declare no language")
+    max_sentence_chars: Count
+
+
+class CorpusSection(Section):
+    """The ``corpus:`` section (``pipeline.corpus.CorpusParams`` is built from it)."""
+
+    languages: Languages = Field(default=(), description="ISO 639-1 codes, e.g. [en]; [] keeps all")
+    sentence_langid_min_chars: int = Field(default=40, ge=0)
+    near_duplicate_threshold: float = Field(
+        default=0.6, gt=0, le=1, description="estimated Jaccard"
+    )
+    minhash_permutations: int = Field(default=128, ge=2)
+    shingle_words: Count = 5
+    drop_duplicates: bool = False
+    boilerplate_min_documents: int = Field(
+        default=5, ge=2, description="1 would make every sentence boilerplate"
+    )
+    boilerplate_window_days: Days = 30.0
+
+
+class ValidateParams(Section):
+    """Thresholds of the suites (``{"$PARAMETER": key}``) and how validate runs."""
+
+    ordered = (
+        ("min_kept_share", "max_kept_share"),
+        ("sentence_chars_q10_min", "sentence_chars_median_max"),
+        ("sentence_chars_median_min", "sentence_chars_median_max"),
+        ("sentence_chars_q10_min", "sentence_chars_q90_max"),
+        ("sentence_chars_median_min", "sentence_chars_q90_max"),
+    )
+
+    max_raw_bytes: Count
+    max_text_chars: Count
+    min_chars: Count
+    max_sentence_chars: Count
+    max_title_chars: Count
+    min_kept_share: Share
+    max_kept_share: Share
+    max_extraction_error_share: Share
+    sentence_chars_q10_min: float = Field(ge=0)
+    sentence_chars_median_min: float = Field(ge=0)
+    sentence_chars_median_max: float = Field(gt=0)
+    sentence_chars_q90_max: float = Field(gt=0)
+    max_sentence_repeat_docs: Count
+    sentence_repeat_window_days: Days = None
+    chunk_documents: Count = 2_000
+    chunk_rows: Count = 50_000
+    workers: int | None = Field(
+        default=None, ge=0, description="null = the engine's; 0 = in-process"
+    )
+
+
+class ReportParams(Section):
+    length_bin_chars: Count = 25
+    dataset_name: str = Field(default="newscorpus", min_length=1)
+    license: str = Field(default="other", min_length=1)
+
+
+def _null_is_empty(value: Any) -> Any:
+    # `report:` with every key commented out is null in YAML: the section's defaults.
+    return {} if value is None else value
+
+
+class Params(BaseModel):
+    """The whole of params.yaml, one attribute per section."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+    engine: Annotated[EngineParams, BeforeValidator(_null_is_empty)] = EngineParams()
+    ingest: IngestParams
+    extract: ExtractParams
+    clean: CleanParams
+    segment: SegmentParams
+    corpus: Annotated[CorpusSection, BeforeValidator(_null_is_empty)] = CorpusSection()
+    validate_: ValidateParams = Field(alias="validate")  # BaseModel.validate is taken
+    report: Annotated[ReportParams, BeforeValidator(_null_is_empty)] = ReportParams()
+
+
+def _shown(value: Any) -> str:
+    """A value as YAML would write it (flow style), for a message."""
+    if isinstance(value, Path):
+        value = str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _field(loc: tuple[int | str, ...]) -> tuple[type[BaseModel] | None, Any]:
+    """The model holding the key at ``loc`` and the key's field info (None when unknown)."""
+    model: type[BaseModel] | None = Params
+    info = None
+    for part in loc:
+        if model is None:
+            return None, None
+        by_alias = {f.alias or name: f for name, f in model.model_fields.items()}
+        info = by_alias.get(str(part))
+        if info is None:
+            return model, None
+        annotation = info.annotation
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    return model, info
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> str:
+    parent, _ = _field(loc[:-1]) if len(loc) > 1 else (Params, None)
+    if parent is None:
+        return ""
+    return ", ".join(f.alias or name for name, f in parent.model_fields.items())
+
+
+WANTED = {
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+    "model_type": "must be a mapping of keys",
+    "dict_type": "must be a mapping of keys",
+    "missing": "missing: this key is required",
+}
+
+
+def _problem(error: Any) -> str:
+    loc = tuple(error["loc"])
+    # An item of a list is shown as such: corpus.languages[1]
+    key = ".".join(str(p) for p in loc if not isinstance(p, int))
+    key += "".join(f"[{p}]" for p in loc if isinstance(p, int))
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        what = "unknown section" if len(loc) == 1 else "unknown key"
+        return f"{key}: {what} (known: {_known_keys(loc)})"
+    if kind in WANTED:
+        allowed = WANTED[kind]
+    elif kind == "literal_error":
+        allowed = f"must be one of {ctx['expected']}"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
+        bound = next(iter(ctx.values()))
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        allowed = f"must be {sign} {_shown(bound)}"
+    elif kind == "string_too_short":
+        allowed = "must not be empty"
+    else:
+        allowed = str(error["msg"])
+    _, info = _field(tuple(p for p in loc if not isinstance(p, int)))
+    if info is not None and info.description and kind != "missing":
+        allowed += f" ({info.description})"
+    if kind == "missing":
+        return f"{key}: {allowed}"
+    return f"{key} = {_shown(error['input'])}: {allowed}"
+
+
+def parse_params(raw: Any, source: Path | str = PARAMS_FILE) -> Params:
+    """The whole params mapping checked, or a :class:`ParamsError` naming every bad key."""
+    if not isinstance(raw, dict):
+        raise ParamsError([f"{source}: must be a mapping of sections (engine:, ingest:, ...)"])
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        raise ParamsError(f"{source}: {_problem(e)}" for e in error.errors()) from None
+
+
+def read_params(path: Path = PARAMS_FILE) -> Params:
+    """params.yaml read and checked as a whole (every stage, before it reads any input)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ParamsError([f"{path}: cannot be read ({error.strerror})"]) from None
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise ParamsError([f"{path}: not valid YAML{line}"]) from None
+    return parse_params(raw or {}, path)

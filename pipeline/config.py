@@ -266,6 +266,7 @@ WANTED = {
     "list_type": "must be a list",
     "model_type": "must be a mapping of keys",
     "dict_type": "must be a mapping of keys",
+    "is_instance_of": "must be a path (a non-empty string)",
     "missing": "missing: this key is required",
 }
 
@@ -277,8 +278,9 @@ def _problem(error: Any) -> str:
     key += "".join(f"[{p}]" for p in loc if isinstance(p, int))
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
-        what = "unknown section" if len(loc) == 1 else "unknown key"
-        return f"{key}: {what} (known: {_known_keys(loc)})"
+        if len(loc) == 1:
+            return f"{key}: unknown section (known: {_known_keys(loc)})"
+        return f"{key} = {_shown(error['input'])}: unknown key (known: {_known_keys(loc)})"
     if kind in WANTED:
         allowed = WANTED[kind]
     elif kind == "literal_error":

@@ -29,10 +29,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from pipeline.config import EngineParams, ParamsError, read_params
+from pipeline.config import EngineParams
 
 Row = dict[str, Any]
 BatchFunction = Callable[[list[Row]], list[Row]]
@@ -190,10 +189,14 @@ def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") 
     stage = stage_of_command(argv)
     if stage is None or "forkserver" not in multiprocessing.get_all_start_methods():
         return None
+    import yaml
+
     try:
-        cfg = EngineConfig.from_params(read_params(Path(params_file)).engine)
-    except ParamsError:
-        return None  # the stage itself reports what is wrong with the params, first thing
+        with open(params_file, encoding="utf-8") as fh:
+            section = (yaml.safe_load(fh) or {}).get("engine") or {}
+        cfg = EngineConfig.from_params(EngineParams.model_validate(section))
+    except (OSError, yaml.YAMLError, AttributeError, ValueError):
+        return None  # the stage reports what is wrong with the params (all of them), first thing
     workers = cfg.n_workers
     if cfg.name != "local":
         return None

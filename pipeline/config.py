@@ -5,8 +5,10 @@ or section anywhere in the file stops it within its first second, with one line 
 naming the key, the value given and what is allowed (``run_cli`` prints them; no traceback).
 
 Strict on purpose: no string to number or list, no float truncated to an integer (a YAML
-integer for a float is fine). Adding a key is one line in its section's model; a bound that
-depends on another key of the section goes into that section's ``ordered`` pairs.
+integer for a float is fine). Adding a key is one line in its section's model (engine and
+corpus keys also go into ``EngineConfig`` / ``CorpusParams``, which the engine and corpus build
+from the checked section; a test holds them together); a bound that depends on another key of
+the section goes into that section's ``ordered`` pairs. A new section is one line in ``Params``.
 """
 
 from __future__ import annotations

@@ -44,11 +44,15 @@ def _base_row(name: str) -> dict[str, Any]:
 
 
 def decode_payload(
-    row: dict[str, Any], raw: bytes, max_inflated_bytes: int, http_charset: str | None = None
+    row: dict[str, Any],
+    raw: bytes,
+    max_inflated_bytes: int,
+    http_charset: str | None = None,
+    digest: str | None = None,
 ) -> dict[str, Any]:
-    """Hash and decode raw bytes into ``row`` (the charset of an HTTP header wins, as in
-    browsers, when the bytes decode with it)."""
-    digest = hashlib.sha256(raw).hexdigest()
+    """Hash (unless its ``digest`` is given) and decode raw bytes into ``row`` (the charset of
+    an HTTP header wins, as in browsers, when the bytes decode with it)."""
+    digest = digest or hashlib.sha256(raw).hexdigest()
     row.update(doc_id=digest[:DOC_ID_HEX], source_sha256=digest, size_bytes=len(raw))
     decoded = decode_bytes(raw, max_inflated_bytes=max_inflated_bytes)
     text, encoding = decoded.text, decoded.encoding
@@ -99,10 +103,11 @@ def ingest_file(
         row["reason"] = QuarantineReason.UNREADABLE
         row["detail"] = "not a regular file"
         return row
-    if listed is not None and hashlib.sha256(raw).hexdigest() != listed["source_sha256"]:
+    digest = hashlib.sha256(raw).hexdigest()
+    if listed is not None and digest != listed["source_sha256"]:
         row["reason"], row["detail"] = QuarantineReason.CHANGED_SINCE_INVENTORY, CHANGED
         return row
-    return decode_payload(row, raw, max_inflated_bytes)
+    return decode_payload(row, raw, max_inflated_bytes, digest=digest)
 
 
 def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -> dict[str, Any]:

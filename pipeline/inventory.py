@@ -159,7 +159,7 @@ def walk_entries(root: Path) -> Iterator[Row]:
                 yield row
 
 
-def file_sha256(path: str, expected_size: int | None = None) -> str:
+def file_sha256(path: str) -> str:
     """SHA-256 of a regular file read in chunks (hashlib releases the GIL on large updates,
     so threads hash in parallel). Opened without blocking and checked again after opening: a
     file swapped for a FIFO since the walk must not hang the run."""

@@ -260,3 +260,26 @@ def test_the_no_reuse_switch_is_checked() -> None:
     assert not reuse_enabled({NO_REUSE_ENV: "1"})
     with pytest.raises(ValueError, match=NO_REUSE_ENV):
         reuse_enabled({NO_REUSE_ENV: "yes"})
+
+
+def test_a_row_digest_covers_every_value_and_survives_parquet(tmp_path: Path) -> None:
+    row = {**_ingested_row(ARTICLE), "source_url": "https://a.example/x"}
+    row["fetched_at"] = datetime(2024, 3, 5, 6, 7, 8, tzinfo=UTC)
+    variants = [row] + [
+        {**row, column: value}
+        for column, value in (
+            ("raw_text", ARTICLE + " "),
+            ("source_url", None),
+            ("fetched_at", datetime(2024, 3, 5, 6, 7, 9, tzinfo=UTC)),
+            ("size_bytes", 1),
+            ("encoding", "1"),
+        )
+    ]
+    columns = {name: [v.get(name) for v in variants] for name in schema.INGESTED}
+    table = with_row_digests(to_arrow(columns, "ingested"))
+    digests = table.column("row_digest").to_pylist()
+    assert len(set(digests)) == len(variants)
+    path = tmp_path / "ingested.parquet"
+    with ParquetSink(path, "ingested") as sink:
+        sink.write_arrow(table)
+    assert with_row_digests(pq.read_table(path)).column("row_digest").to_pylist() == digests

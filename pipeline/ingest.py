@@ -1,15 +1,14 @@
-"""Stage 1, ingest: every file under the input directory becomes a decoded document or a
-quarantine row. ``python -m pipeline.ingest --help``."""
+"""Stage 1, ingest: every entry of the inventory (``data/interim/input_files.parquet``, see
+:mod:`pipeline.inventory`) becomes a decoded document or a quarantine row.
+``python -m pipeline.ingest --help``."""
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -21,28 +20,21 @@ import typer
 from pipeline.config import read_params
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
+from pipeline.inventory import file_sha256
 from pipeline.schema import PROVENANCE, QuarantineReason
 from pipeline.stage import (
     run_cli,
     stream_document_stage,
+    stream_rows,
     timed_stage,
     write_parquet,
 )
-from pipeline.warc import is_warc, iter_records, parse_warc_date
+from pipeline.warc import is_warc, iter_records
 
 STAGE = "ingest"
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
 PROVENANCE_COLUMNS = tuple(PROVENANCE)
-
-
-def walk_files(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` sorted by relative path; symlinked directories are not
-    followed, so a symlink loop cannot trap the walk."""
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        found.extend(Path(dirpath) / name for name in filenames)
-    yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
+CHANGED = "bytes differ from the inventory (data/interim/input_files.parquet)"
 
 
 def _base_row(name: str) -> dict[str, Any]:
@@ -52,11 +44,15 @@ def _base_row(name: str) -> dict[str, Any]:
 
 
 def decode_payload(
-    row: dict[str, Any], raw: bytes, max_inflated_bytes: int, http_charset: str | None = None
+    row: dict[str, Any],
+    raw: bytes,
+    max_inflated_bytes: int,
+    http_charset: str | None = None,
+    digest: str | None = None,
 ) -> dict[str, Any]:
-    """Hash and decode raw bytes into ``row`` (the charset of an HTTP header wins, as in
-    browsers, when the bytes decode with it)."""
-    digest = hashlib.sha256(raw).hexdigest()
+    """Hash (unless its ``digest`` is given) and decode raw bytes into ``row`` (the charset of
+    an HTTP header wins, as in browsers, when the bytes decode with it)."""
+    digest = digest or hashlib.sha256(raw).hexdigest()
     row.update(doc_id=digest[:DOC_ID_HEX], source_sha256=digest, size_bytes=len(raw))
     decoded = decode_bytes(raw, max_inflated_bytes=max_inflated_bytes)
     text, encoding = decoded.text, decoded.encoding
@@ -68,29 +64,50 @@ def decode_payload(
     return row
 
 
+def read_regular_file(path: Path) -> tuple[bytes | None, int]:
+    """(bytes, size) of a regular file, opened without blocking: (None, size) when it is not
+    a regular file (a FIFO or device would block or never end)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, info.st_size
+        return fh.read(), info.st_size
+
+
 def ingest_file(
-    path: Path, root: Path, max_raw_bytes: int, max_inflated_bytes: int
+    path: Path,
+    root: Path,
+    max_raw_bytes: int,
+    max_inflated_bytes: int,
+    listed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One input file -> a row with provenance and either ``raw_text`` or a quarantine reason."""
+    """One input file -> a row with provenance and either ``raw_text`` or a quarantine reason.
+    ``listed``: the file's ``size_bytes`` and ``source_sha256`` in the inventory; a file that
+    differs from them is not ingested (the inventory is what DVC tracks)."""
     row = _base_row(path.relative_to(root).as_posix())
     try:
-        info = path.stat()
-        size = row["size_bytes"] = info.st_size
-        if not stat.S_ISREG(info.st_mode):
-            # A FIFO or device would block or never end; only regular files are pages.
-            row["reason"] = QuarantineReason.UNREADABLE
-            row["detail"] = "not a regular file"
-            return row
-        if size > max_raw_bytes:
+        size = os.stat(path).st_size
+        if size > max_raw_bytes and (listed is None or listed["size_bytes"] == size):
+            row["size_bytes"] = size
             row["reason"] = QuarantineReason.TOO_LARGE
             row["detail"] = f"{size} bytes > ingest.max_raw_bytes={max_raw_bytes}"
             return row
-        raw = path.read_bytes()
+        raw, size = read_regular_file(path)
     except OSError as exc:
         row["reason"] = QuarantineReason.UNREADABLE
         row["detail"] = f"{type(exc).__name__}: {exc.strerror or exc}"
         return row
-    return decode_payload(row, raw, max_inflated_bytes)
+    row["size_bytes"] = size
+    if raw is None:
+        row["reason"] = QuarantineReason.UNREADABLE
+        row["detail"] = "not a regular file"
+        return row
+    digest = hashlib.sha256(raw).hexdigest()
+    if listed is not None and digest != listed["source_sha256"]:
+        row["reason"], row["detail"] = QuarantineReason.CHANGED_SINCE_INVENTORY, CHANGED
+        return row
+    return decode_payload(row, raw, max_inflated_bytes, digest=digest)
 
 
 def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -> dict[str, Any]:
@@ -123,49 +140,56 @@ def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -
 
 
 def ingest_row(item: dict[str, Any], root: str, max_raw: int, max_inflated: int) -> dict[str, Any]:
+    if "problem" in item:  # found by the inventory: not a page
+        row = _base_row(item["name"])
+        row["size_bytes"] = item.get("size_bytes")
+        row["reason"], row["detail"] = item["problem"]
+        return row
     if "path" in item:
-        row = ingest_file(Path(item["path"]), Path(root), max_raw, max_inflated)
+        listed = item.get("listed")
+        row = ingest_file(Path(item["path"]), Path(root), max_raw, max_inflated, listed)
         row["source_url"], row["fetched_at"] = item.get("source_url"), item.get("fetched_at")
         return row
     return ingest_record(item, max_raw, max_inflated)
 
 
-def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """Sidecar for plain page dumps: CSV (header ``path,url,fetched_at``) or JSONL with those
-    keys; paths relative to the input directory."""
-    if path.suffix.lower() == ".jsonl":
-        with path.open(encoding="utf-8") as fh:
-            entries = [json.loads(line) for line in fh if line.strip()]
-    else:
-        with path.open(encoding="utf-8", newline="") as fh:
-            entries = list(csv.DictReader(fh))
-    return {
-        str(e["path"]): {
-            "source_url": e.get("url") or None,
-            "fetched_at": parse_warc_date(e.get("fetched_at")),
-        }
-        for e in entries
-    }
+def warc_problem(path: Path, listed: dict[str, Any]) -> tuple[str, str] | None:
+    """(reason, detail) when a WARC file cannot be read as the inventory listed it."""
+    try:
+        digest = file_sha256(str(path))
+    except OSError as exc:
+        return QuarantineReason.UNREADABLE.value, f"{type(exc).__name__}: {exc.strerror or exc}"
+    if digest != listed["source_sha256"]:
+        return QuarantineReason.CHANGED_SINCE_INVENTORY.value, CHANGED
+    return None
 
 
 def input_items(
     root: Path,
+    files: Iterable[dict[str, Any]],
     max_raw_bytes: int,
     names: list[str],
-    manifest: dict[str, dict[str, Any]] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every input item under ``root``: a file, or each response record of a WARC file.
-    Appends each item's name to ``names`` (the inventory) as it goes."""
-    manifest = manifest or {}
-    for path in walk_files(root):
-        name = path.relative_to(root).as_posix()
-        if is_warc(path) and path.is_file():
-            for item in iter_records(path, name, max_raw_bytes):
-                names.append(item["name"])
-                yield item
+    """Every input item of the inventory's rows (``files``, in ``source_path`` order): a file,
+    each response record of a WARC file, or an entry that is not a page (with its reason).
+    Appends each item's name to ``names`` (the list validation accounts for) as it goes."""
+    for entry in files:
+        name = entry["source_path"]
+        listed = {"size_bytes": entry["size_bytes"], "source_sha256": entry["source_sha256"]}
+        problem = (entry["reason"], entry["detail"]) if entry["reason"] is not None else None
+        if problem is None and is_warc(Path(name)):
+            problem = warc_problem(root / name, listed)
+            if problem is None:
+                for item in iter_records(root / name, name, max_raw_bytes):
+                    names.append(item["name"])
+                    yield item
+                continue
+        names.append(name)
+        if problem is not None:
+            yield {"name": name, "problem": problem, "size_bytes": entry["size_bytes"]}
         else:
-            names.append(name)
-            yield {"name": name, "path": str(path), **manifest.get(name, {})}
+            manifest = {"source_url": entry["source_url"], "fetched_at": entry["fetched_at"]}
+            yield {"name": name, "path": str(root / name), "listed": listed, **manifest}
 
 
 @dataclass
@@ -187,6 +211,7 @@ class FirstPathWins:
 
 def main(
     input_dir: Path | None = typer.Option(None, help="Overrides params ingest.input_dir."),
+    files: Path = typer.Option(Path("data/interim/input_files.parquet")),
     output: Path = typer.Option(Path("data/interim/ingested.parquet")),
     quarantine: Path = typer.Option(Path("data/interim/quarantine_ingest.parquet")),
     inventory: Path = typer.Option(Path("data/interim/inventory.parquet")),
@@ -203,13 +228,12 @@ def main(
         ),
         engine.max_seconds_per_doc,
     )
-    manifest = read_manifest(params.manifest) if params.manifest else None
     with timed_stage(STAGE) as stats:
         names: list[str] = []
         stream_document_stage(
             STAGE,
             fn,
-            input_items(root, params.max_raw_bytes, names, manifest),
+            input_items(root, stream_rows(files), params.max_raw_bytes, names),
             engine,
             stats,
             output=(output, "ingested"),

@@ -34,6 +34,14 @@ class QuarantineReason(StrEnum):
     NEAR_DUPLICATE = "near_duplicate"
     LANGUAGE_FILTERED = "language_filtered"
     BOILERPLATE_ONLY = "boilerplate_only"
+    # Found by the inventory of the input folder (reported by ingest, which drops them):
+    SPECIAL_FILE = "special_file"
+    SYMLINK_LOOP = "symlink_loop"
+    DANGLING_SYMLINK = "dangling_symlink"
+    SYMLINKED_FOLDER = "symlinked_folder"
+    UNDECODABLE_NAME = "undecodable_name"
+    UNLISTABLE_FOLDER = "unlistable_folder"
+    CHANGED_SINCE_INVENTORY = "changed_since_inventory"
 
 
 REASON_DOCS: dict[QuarantineReason, str] = {
@@ -43,7 +51,7 @@ REASON_DOCS: dict[QuarantineReason, str] = {
     QuarantineReason.CORRUPT_GZIP: "truncated or invalid gzip stream",
     QuarantineReason.TOO_LARGE: "raw file over `ingest.max_raw_bytes`",
     QuarantineReason.INFLATED_TOO_LARGE: "gzip inflates past `ingest.max_inflated_bytes`",
-    QuarantineReason.UNREADABLE: "could not be read: permissions, broken link, not a regular file",
+    QuarantineReason.UNREADABLE: "could not be read: permissions, an I/O error, or it vanished",
     QuarantineReason.NO_CONTENT: "no main text found (index or section page, only chrome)",
     QuarantineReason.TOO_SHORT: "cleaned text under `clean.min_chars`",
     QuarantineReason.TEXT_TOO_LONG: "extracted text over `extract.max_text_chars`",
@@ -60,6 +68,22 @@ REASON_DOCS: dict[QuarantineReason, str] = {
     ),
     QuarantineReason.LANGUAGE_FILTERED: "detected language not in `corpus.languages`",
     QuarantineReason.BOILERPLATE_ONLY: "every sentence was outlet boilerplate",
+    QuarantineReason.SPECIAL_FILE: "a FIFO, socket or device, not a file: never opened",
+    QuarantineReason.SYMLINK_LOOP: "a symlink that leads back to itself (ELOOP)",
+    QuarantineReason.DANGLING_SYMLINK: "a symlink whose target does not exist",
+    QuarantineReason.SYMLINKED_FOLDER: (
+        "a symlink to a folder: not followed (a loop could trap the walk); link the files instead"
+    ),
+    QuarantineReason.UNDECODABLE_NAME: (
+        "a file or folder name that is not valid UTF-8 (`source_path` shows its bytes escaped); "
+        "a folder is not entered"
+    ),
+    QuarantineReason.UNLISTABLE_FOLDER: (
+        "a folder that cannot be listed (permissions): its files are unknown"
+    ),
+    QuarantineReason.CHANGED_SINCE_INVENTORY: (
+        "the file's bytes changed between the inventory and ingest: run again"
+    ),
 }
 
 QUARANTINE_REASONS: tuple[str, ...] = tuple(r.value for r in QuarantineReason)
@@ -113,8 +137,30 @@ METADATA: dict[str, pl.DataType] = {
 }
 METADATA_SOURCES: dict[str, pl.DataType] = {f"{f}_source": pl.String() for f in METADATA_FIELDS}
 
+# Incremental runs (pipeline.stage): a row of an interim table a later stage reuses from
+# carries the digest of its own values (every other column, page text included); a reused
+# stage's row carries the digest of the input row it was made from, so a previous row is
+# reused only for an identical input row (and the same params and code).
+ROW_DIGEST: dict[str, pl.DataType] = {"row_digest": pl.String()}
+INPUT_DIGEST: dict[str, pl.DataType] = {"input_digest": pl.String()}
+DIGEST_COLUMNS: tuple[str, ...] = ("row_digest", "input_digest")
+
+# inventory -> data/interim/input_files.parquet: every entry under ingest.input_dir, as the
+# inventory stage found it (symlinks to files are followed as files), with its content hash
+# and the manifest's values for it; ``reason`` is set for entries that are not pages.
+INPUT_FILES: dict[str, pl.DataType] = {
+    "source_path": pl.String(),
+    "file_type": pl.String(),
+    "size_bytes": pl.Int64(),
+    "source_sha256": pl.String(),
+    "source_url": pl.String(),
+    "fetched_at": UTC_TIME,
+    "reason": pl.Enum(list(QUARANTINE_REASONS)),
+    "detail": pl.String(),
+}
+
 # ingest -> data/interim/ingested.parquet: decoded text of every readable input.
-INGESTED: dict[str, pl.DataType] = {**PROVENANCE, "raw_text": pl.String()}
+INGESTED: dict[str, pl.DataType] = {**PROVENANCE, "raw_text": pl.String(), **ROW_DIGEST}
 
 # extract -> data/interim/extracted.parquet: main text (paragraphs joined by "\n") + metadata.
 EXTRACTED: dict[str, pl.DataType] = {
@@ -123,6 +169,8 @@ EXTRACTED: dict[str, pl.DataType] = {
     **METADATA_SOURCES,
     "extractor": pl.String(),
     "text": pl.String(),
+    **ROW_DIGEST,
+    **INPUT_DIGEST,
 }
 
 # clean -> data/interim/cleaned.parquet: one row per document that survived cleaning.
@@ -134,6 +182,7 @@ CLEANED: dict[str, pl.DataType] = {
     "text": pl.String(),
     "n_chars": pl.Int64(),
     "n_paragraphs": pl.Int64(),
+    **INPUT_DIGEST,
 }
 
 # segment -> data/interim/segmented.parquet: one row per sentence, denormalised for filtering.
@@ -154,7 +203,7 @@ SEGMENTED: dict[str, pl.DataType] = {
 
 # corpus -> data/processed/documents.parquet and sentences.parquet: the published corpus.
 DOCUMENTS: dict[str, pl.DataType] = {
-    **CLEANED,
+    **{c: t for c, t in CLEANED.items() if c not in DIGEST_COLUMNS},
     "language_detected": pl.String(),
     "language_confidence": pl.Float64(),
     "cluster_id": pl.String(),
@@ -206,10 +255,12 @@ QUARANTINE: dict[str, pl.DataType] = {
     "detail": pl.String(),
 }
 
-# ingest -> data/interim/inventory.parquet: every file seen under the input directory.
+# ingest -> data/interim/inventory.parquet: every input item (a file, or a WARC record) of
+# input_files.parquet, the list validation accounts for.
 INVENTORY: dict[str, pl.DataType] = {"source_path": pl.String()}
 
 TABLES: dict[str, dict[str, pl.DataType]] = {
+    "input_files": INPUT_FILES,
     "inventory": INVENTORY,
     "ingested": INGESTED,
     "extracted": EXTRACTED,
@@ -225,6 +276,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
 # Row order of each table. The streamed interim tables keep the input order: documents by
 # source_path, and segmented sentences in that document order, then by sentence_index.
 SORT_KEYS: dict[str, list[str]] = {
+    "input_files": ["source_path"],
     "inventory": ["source_path"],
     "ingested": ["source_path"],
     "extracted": ["source_path"],
@@ -292,6 +344,12 @@ COLUMN_DOCS: dict[str, str] = {
     "char_start": "offset of the first character in the document's cleaned `text`",
     "char_end": "offset after the last character: `text[char_start:char_end]` is the sentence",
     "stage": "stage that dropped the input",
+    "file_type": (
+        "`file`, `symlink_to_file` (followed), `folder`, `symlink`, `fifo`, `socket`, "
+        "`char_device`, `block_device`"
+    ),
+    "row_digest": "SHA-256 of the row's other values (what a later stage's reuse is keyed on)",
+    "input_digest": "`row_digest` of the input row this row was made from",
     "reason": "closed set, see Quarantine reasons",
     "detail": "human-readable explanation (sizes, exception, limit that was hit)",
     "language_detected": (

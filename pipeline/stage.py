@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -265,15 +267,24 @@ def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
         if name in seen or not path.is_file():
             continue
         seen[name] = path
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                if node.module.split(".")[0] == package.name:
-                    todo.append(node.module)
-                    if node.module == package.name:  # from pipeline import schema
-                        todo += [f"{package.name}.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                todo += [a.name for a in node.names if a.name.split(".")[0] == package.name]
+        todo += _package_imports(path.read_bytes(), package.name)
     return sorted(seen.values())
+
+
+@functools.lru_cache(maxsize=256)
+def _package_imports(source: bytes, package: str) -> tuple[str, ...]:
+    """The ``package`` modules a source imports (cached by content: parsing every module a
+    stage imports on each call cost ~0.6 s, more than a small incremental run)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] == package:
+                found.append(node.module)
+                if node.module == package:  # from pipeline import schema
+                    found += [f"{package}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == package]
+    return tuple(found)
 
 
 def code_fingerprint(params: dict[str, Any], stage: str, package: Path = PACKAGE_DIR) -> str:
@@ -287,24 +298,48 @@ def code_fingerprint(params: dict[str, Any], stage: str, package: Path = PACKAGE
     return digest.hexdigest()
 
 
+NO_REUSE_ENV = "NEWSCORPUS_NO_REUSE"
+
+
+def reuse_enabled(environ: dict[str, str] | None = None) -> bool:
+    """False when ``NEWSCORPUS_NO_REUSE=1``: every row is computed again (the switch for a
+    run that must not trust the previous outputs, e.g. ``NEWSCORPUS_NO_REUSE=1 dvc repro -f``)."""
+    value = (os.environ if environ is None else environ).get(NO_REUSE_ENV, "").strip()
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{NO_REUSE_ENV}={value!r}: use 1 (recompute every row) or 0")
+    return value != "1"
+
+
 class PreviousRun:
     """Rows of the previous output of a stage, walked in step with the new input (both are in
-    ``source_path`` order), so an unchanged document is reused without holding the table."""
+    ``source_path`` order), so a row is reused without holding the table. A row is reused only
+    when it was made from an identical input row (its ``input_digest`` is that row's
+    ``row_digest``: every value of it, page text and provenance included) with the same params
+    and code (the file's fingerprint)."""
 
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.rows: Iterator[dict[str, Any]] = iter(())
         self.current: dict[str, Any] | None = None
         if path.exists():
-            metadata = pq.read_schema(path).metadata or {}
-            if metadata.get(FINGERPRINT_KEY) == fingerprint.encode():
+            previous = pq.read_schema(path)
+            metadata = previous.metadata or {}
+            same_code = metadata.get(FINGERPRINT_KEY) == fingerprint.encode()
+            if same_code and "input_digest" in previous.names:
                 self.rows = stream_rows(path)
         self.current = next(self.rows, None)
 
-    def lookup(self, source_path: str, doc_id: str) -> dict[str, Any] | None:
+    def lookup(self, source_path: str, row_digest: str | None) -> dict[str, Any] | None:
+        """The previous row made from the input row at ``source_path`` whose digest is
+        ``row_digest``, or None."""
         while self.current is not None and self.current["source_path"] < source_path:
             self.current = next(self.rows, None)
         hit = self.current
-        if hit is not None and hit["source_path"] == source_path and hit["doc_id"] == doc_id:
+        if (
+            row_digest is not None
+            and hit is not None
+            and hit["source_path"] == source_path
+            and hit["input_digest"] == row_digest
+        ):
             return hit
         return None
 
@@ -397,7 +432,7 @@ def mark_timeout(row: dict[str, Any], stage: str) -> dict[str, Any]:
 
 
 READ_KEY = "__read__"  # an item telling the worker which Parquet rows to read itself
-SOURCE_KEYS = ["source_path", "doc_id"]
+SOURCE_KEYS = ["source_path", "row_digest"]  # what the driver reads of a reused stage's input
 
 
 @dataclass(frozen=True)
@@ -458,6 +493,10 @@ class PackRows:
 
     def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = self.fn(rows)
+        if "input_digest" in schema.TABLES[self.table]:
+            # one output row per input row, in order: each is made from the row it stands for
+            for made, source in zip(out, rows, strict=True):
+                made["input_digest"] = source.get("row_digest")
         kept = [row for row in out if _is_kept(row)]
         if not kept:
             return out
@@ -470,8 +509,44 @@ class PackRows:
                 row[ARROW_KEY] = index
                 index += 1
             light.append(row)
-        payload = arrow_payload(to_arrow(columns, self.table), self.spill_dir)
-        return [{PACK_KEY: payload, "rows": light}]
+        table = with_row_digests(to_arrow(columns, self.table))
+        return [{PACK_KEY: arrow_payload(table, self.spill_dir), "rows": light}]
+
+
+def _digest_token(value: Any) -> bytes:
+    """A value's bytes for :func:`row_digests` (its type tagged, so "1" and 1 differ)."""
+    if value is None:
+        return b"n"
+    if isinstance(value, str):
+        return b"s" + value.encode("utf-8", "surrogatepass")
+    if isinstance(value, datetime):
+        return b"t" + value.isoformat().encode()
+    return b"j" + json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+
+def row_digests(table: pa.Table) -> list[str]:
+    """SHA-256 of each row's values as stored (every column but the digests themselves, by
+    name, page text included): what a later stage's reuse of its output is keyed on."""
+    names = [n for n in table.column_names if n not in schema.DIGEST_COLUMNS]
+    columns = [table.column(n).to_pylist() for n in names]
+    digests = []
+    for values in zip(*columns, strict=True):
+        digest = hashlib.sha256()
+        for name, value in zip(names, values, strict=True):
+            token = _digest_token(value)
+            digest.update(f"{name}:{len(token)}:".encode())
+            digest.update(token)
+        digests.append(digest.hexdigest())
+    return digests
+
+
+def with_row_digests(table: pa.Table) -> pa.Table:
+    """``table`` with its ``row_digest`` column filled in (if the table has one)."""
+    if "row_digest" not in table.column_names:
+        return table
+    index = table.column_names.index("row_digest")
+    field = table.schema.field(index)
+    return table.set_column(index, field, pa.array(row_digests(table), type=field.type))
 
 
 def _is_kept(row: dict[str, Any]) -> bool:
@@ -530,7 +605,7 @@ def _parquet_tasks(
     for group in range(parquet.num_row_groups):
         keys = parquet.read_row_group(group, columns=SOURCE_KEYS).to_pylist()
         reused = [
-            previous.lookup(k["source_path"], k["doc_id"]) if previous else None for k in keys
+            previous.lookup(k["source_path"], k["row_digest"]) if previous else None for k in keys
         ]
         todo = [i for i, hit in enumerate(reused) if hit is None]
         yield {READ_KEY: (str(source.path.resolve()), group, todo)}, reused
@@ -586,10 +661,11 @@ def stream_document_stage(
     quarantine (``quarantine`` is (previous path or None, new path)). One output row per input
     row, in input order.
 
-    With a ``fingerprint``, kept rows of the previous output made with the same fingerprint are
-    reused for unchanged documents (an incremental run), and the new output records it."""
+    With a ``fingerprint``, kept rows of the previous output made with the same fingerprint from
+    identical input rows are reused (an incremental run; see :class:`PreviousRun` and
+    :func:`reuse_enabled`), and the new output records it."""
     path, table = output
-    previous = PreviousRun(path, fingerprint) if fingerprint else None
+    previous = PreviousRun(path, fingerprint) if fingerprint and reuse_enabled() else None
     dropped: list[dict[str, Any]] = []
     with spill_directory(engine) as spill, ParquetSink(path, table, fingerprint) as sink:
         packed = PackRows(fn, table, spill)

@@ -311,7 +311,7 @@ def fresh_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_dvc_repro_fails_in_its_first_seconds_naming_the_key(
     fresh_repo: Path, edit: str, named: str
 ) -> None:
-    """The first stage (ingest) stops before reading any page: no stage after it runs and no
+    """The first stage (inventory, run on every repro) stops before reading any page: no stage after it runs and no
     interim output is written, whichever section holds the mistake."""
     original = (fresh_repo / "params.yaml").read_text(encoding="utf-8")
     files_before = project_tree(fresh_repo)
@@ -323,7 +323,7 @@ def test_dvc_repro_fails_in_its_first_seconds_naming_the_key(
     finally:
         (fresh_repo / "params.yaml").write_text(original, encoding="utf-8")
     assert done.returncode != 0
-    assert stages_run(done) == {"ingest"}
+    assert stages_run(done) == {"inventory"}
     assert f"params.yaml: {named}" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr + done.stdout
     # DVC removes the stage's outputs before running it; the stage wrote none, not even empty
@@ -332,4 +332,4 @@ def test_dvc_repro_fails_in_its_first_seconds_naming_the_key(
     # dvc's own start-up (~2-5 s) plus the stage's imports; a full run of the sample takes
     # ~30-40 s here, and ingest alone more than this on any real input
     assert seconds < 30, seconds
-    assert re.search(r"failed to reproduce 'ingest'", done.stderr + done.stdout)
+    assert re.search(r"failed to reproduce 'inventory'", done.stderr + done.stdout)

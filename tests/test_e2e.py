@@ -13,7 +13,7 @@ from tests.dvcrepo import ROOT, copy_repo, digests, dvc, make_repo, set_param, s
 
 pytestmark = pytest.mark.e2e
 
-STAGES = {"ingest", "extract", "clean", "segment", "corpus", "validate", "report"}
+STAGES = {"inventory", "ingest", "extract", "clean", "segment", "corpus", "validate", "report"}
 OUTPUTS = (
     "data/processed/documents.parquet",
     "data/processed/sentences.parquet",
@@ -88,9 +88,12 @@ def test_seed_gives_exactly_the_article_sentences(built_repo: Path) -> None:
 
 
 def test_second_repro_has_nothing_to_do(built_repo: Path) -> None:
+    """Only the inventory runs (always: it owns the input folder); its table is unchanged,
+    so nothing after it reruns and dvc.lock stays as it was."""
+    lock = (built_repo / "dvc.lock").read_bytes()
     again = dvc(built_repo, "repro")
-    assert stages_run(again) == set()
-    assert "Data and pipelines are up to date" in again.stdout
+    assert stages_run(again) == {"inventory"}, again.stdout
+    assert (built_repo / "dvc.lock").read_bytes() == lock
 
 
 def test_forced_reruns_are_byte_identical(built_repo: Path, tmp_path: Path) -> None:
@@ -112,7 +115,7 @@ def test_clean_param_reruns_only_clean_and_what_follows(built_repo: Path, tmp_pa
     assert threshold > current["min_chars"] and lengths[1] >= threshold
     set_param(repo, "clean", "min_chars", threshold)
     proc = dvc(repo, "repro")
-    assert stages_run(proc) == {"clean", "segment", "corpus", "validate", "report"}
+    assert stages_run(proc) == {"inventory", "clean", "segment", "corpus", "validate", "report"}
     quarantine = pl.read_parquet(repo / OUTPUTS[2])
     assert quarantine.filter(pl.col("reason") == "too_short").height == 1
 

@@ -1,28 +1,24 @@
-"""Ingest: stable walk, provenance, duplicates, limits, unreadable files."""
+"""Ingest: provenance, duplicates, limits, and files that changed after the inventory."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
-from pipeline.ingest import DOC_ID_HEX, FirstPathWins, ingest_file, walk_files
+from pipeline.ingest import DOC_ID_HEX, FirstPathWins, ingest_file, ingest_row, input_items
+from pipeline.inventory import take_inventory
 from pipeline.schema import QuarantineReason
 
 HTML = b"<html><body><p>The council met on Tuesday to discuss the harbour.</p></body></html>"
 
 
-def _ingest_dir(root: Path, max_raw: int = 1 << 20) -> list[dict[str, object]]:
-    return [ingest_file(p, root, max_raw, 1 << 20) for p in walk_files(root)]
-
-
-def test_walk_is_sorted_and_survives_a_symlink_loop(tmp_path: Path) -> None:
-    (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "z.html").write_bytes(HTML)
-    (tmp_path / "a.html").write_bytes(HTML)
-    os.symlink(tmp_path, tmp_path / "b" / "loop")
-    paths = [p.relative_to(tmp_path).as_posix() for p in walk_files(tmp_path)]
-    assert paths == ["a.html", "b/z.html"]
+def _ingest_dir(root: Path, max_raw: int = 1 << 20) -> list[dict[str, Any]]:
+    """Ingest's rows for ``root``, through its inventory as the pipeline takes it."""
+    files = take_inventory(root, max_raw_bytes=max_raw).to_dicts()
+    items = input_items(root, files, max_raw, [])
+    return [ingest_row(item, str(root), max_raw, 1 << 20) for item in items]
 
 
 def test_provenance_and_doc_id_is_content_hash(tmp_path: Path) -> None:
@@ -57,12 +53,26 @@ def test_too_large_is_quarantined_without_reading(tmp_path: Path) -> None:
 def test_fifo_is_not_read(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.html")  # reading it would block the run forever
     (row,) = _ingest_dir(tmp_path)
-    assert row["reason"] is QuarantineReason.UNREADABLE
-    assert row["detail"] == "not a regular file"
+    assert row["reason"] == QuarantineReason.SPECIAL_FILE
+    assert "fifo" in row["detail"]
+    # Called on it directly (a file swapped for a FIFO after the inventory), ingest does not block.
+    direct = ingest_file(tmp_path / "pipe.html", tmp_path, 1 << 20, 1 << 20)
+    assert direct["reason"] is QuarantineReason.UNREADABLE
 
 
-def test_broken_symlink_is_unreadable(tmp_path: Path) -> None:
+def test_broken_symlink_is_quarantined(tmp_path: Path) -> None:
     os.symlink(tmp_path / "missing.html", tmp_path / "dangling.html")
     (row,) = _ingest_dir(tmp_path)
-    assert row["reason"] is QuarantineReason.UNREADABLE
+    assert row["reason"] == QuarantineReason.DANGLING_SYMLINK
     assert FirstPathWins()(row) == row
+
+
+def test_a_file_edited_after_the_inventory_is_quarantined_not_ingested(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_bytes(HTML)
+    (tmp_path / "b.html").write_bytes(HTML.replace(b"Tuesday", b"Monday"))
+    files = take_inventory(tmp_path).to_dicts()
+    (tmp_path / "a.html").write_bytes(HTML.replace(b"council", b"COUNCIL"))
+    items = input_items(tmp_path, files, 1 << 20, [])
+    rows = [ingest_row(item, str(tmp_path), 1 << 20, 1 << 20) for item in items]
+    assert [r["reason"] for r in rows] == [QuarantineReason.CHANGED_SINCE_INVENTORY, None]
+    assert rows[0]["raw_text"] is None

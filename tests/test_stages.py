@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline import schema
 from pipeline.clean import clean_documents
@@ -17,11 +18,15 @@ from pipeline.extract import extract_document
 from pipeline.report import corpus_metrics
 from pipeline.segment import bounded_spans, segment_documents
 from pipeline.stage import (
+    NO_REUSE_ENV,
     STREAM_ROW_GROUP,
     ParquetSink,
     ParquetSource,
     StageStats,
+    reuse_enabled,
     stream_document_stage,
+    to_arrow,
+    with_row_digests,
 )
 from pipeline.validate import domain_consistent, offsets_slice_back, with_derived_checks
 
@@ -190,25 +195,91 @@ def test_rerun_reuses_whole_row_groups_of_the_previous_output(tmp_path: Path) ->
         {**_ingested_row(ARTICLE), "doc_id": f"{i:016x}", "source_path": f"{i:03d}.html"}
         for i in range(STREAM_ROW_GROUP["ingested"] + 6)
     ]
-    with ParquetSink(ingested, "ingested") as sink:
-        sink.write(rows)
+    _write_ingested(ingested, rows)
     assert pq.ParquetFile(ingested).num_row_groups == 2
-    fn = PerDocument(partial(extract_document, max_text_chars=100_000), 0)
-    engine = EngineConfig(name="local", workers=2, batch_size=8)
     outputs = []
     for run in ("scratch", "rerun"):
-        stats = StageStats("extract")
-        stream_document_stage(
-            "extract",
-            fn,
-            ParquetSource(ingested),
-            engine,
-            stats,
-            output=(tmp_path / "extracted.parquet", "extracted"),
-            quarantine=(None, tmp_path / f"quarantine_{run}.parquet"),
-            fingerprint="test",
-        )
+        stats = _extract(tmp_path, ingested, run)
         outputs.append((tmp_path / "extracted.parquet").read_bytes())
         assert stats.docs_out == len(rows)
         assert stats.extra.get("reused", 0) == (len(rows) if run == "rerun" else 0)
     assert outputs[0] == outputs[1]
+
+
+def _write_ingested(path: Path, rows: list[dict[str, Any]]) -> None:
+    """An ingested table as ingest writes it (its rows' digests computed as in its workers)."""
+    columns = {name: [row.get(name) for row in rows] for name in schema.INGESTED}
+    with ParquetSink(path, "ingested") as sink:
+        sink.write_arrow(with_row_digests(to_arrow(columns, "ingested")))
+
+
+def _extract(tmp_path: Path, ingested: Path, run: str, fingerprint: str = "test") -> StageStats:
+    stats = StageStats("extract")
+    stream_document_stage(
+        "extract",
+        PerDocument(partial(extract_document, max_text_chars=100_000), 0),
+        ParquetSource(ingested),
+        EngineConfig(name="local", workers=2, batch_size=8),
+        stats,
+        output=(tmp_path / "extracted.parquet", "extracted"),
+        quarantine=(None, tmp_path / f"quarantine_{run}.parquet"),
+        fingerprint=fingerprint,
+    )
+    return stats
+
+
+def test_a_row_is_reused_only_for_an_identical_input_row(tmp_path: Path, monkeypatch: Any) -> None:
+    """Same path and doc_id is not enough: a changed provenance column (the manifest's URL) or
+    page text is computed again, and the result equals a run from scratch."""
+    ingested = tmp_path / "ingested.parquet"
+    rows = [
+        {**_ingested_row(ARTICLE), "doc_id": f"{i:016x}", "source_path": f"{i:03d}.html"}
+        for i in range(4)
+    ]
+    _write_ingested(ingested, rows)
+    _extract(tmp_path, ingested, "first")
+    rows[1]["source_url"] = "https://www.other.example/news/wall"  # e.g. a manifest was added
+    rows[2]["raw_text"] = ARTICLE.replace("Tuesday", "Wednesday")  # same doc_id, other text
+    _write_ingested(ingested, rows)
+    stats = _extract(tmp_path, ingested, "second")
+    assert stats.extra["reused"] == 2
+    incremental = pl.read_parquet(tmp_path / "extracted.parquet")
+    assert incremental["domain"][1] == "other.example"
+    assert "Wednesday" in incremental["text"][2]
+    assert (
+        incremental["input_digest"].to_list() == pl.read_parquet(ingested)["row_digest"].to_list()
+    )
+    incremental_bytes = (tmp_path / "extracted.parquet").read_bytes()
+    monkeypatch.setenv(NO_REUSE_ENV, "1")
+    assert _extract(tmp_path, ingested, "scratch").extra["reused"] == 0
+    assert (tmp_path / "extracted.parquet").read_bytes() == incremental_bytes
+
+
+def test_the_no_reuse_switch_is_checked() -> None:
+    assert reuse_enabled({}) and reuse_enabled({NO_REUSE_ENV: "0"})
+    assert not reuse_enabled({NO_REUSE_ENV: "1"})
+    with pytest.raises(ValueError, match=NO_REUSE_ENV):
+        reuse_enabled({NO_REUSE_ENV: "yes"})
+
+
+def test_a_row_digest_covers_every_value_and_survives_parquet(tmp_path: Path) -> None:
+    row = {**_ingested_row(ARTICLE), "source_url": "https://a.example/x"}
+    row["fetched_at"] = datetime(2024, 3, 5, 6, 7, 8, tzinfo=UTC)
+    variants = [row] + [
+        {**row, column: value}
+        for column, value in (
+            ("raw_text", ARTICLE + " "),
+            ("source_url", None),
+            ("fetched_at", datetime(2024, 3, 5, 6, 7, 9, tzinfo=UTC)),
+            ("size_bytes", 1),
+            ("encoding", "1"),
+        )
+    ]
+    columns = {name: [v.get(name) for v in variants] for name in schema.INGESTED}
+    table = with_row_digests(to_arrow(columns, "ingested"))
+    digests = table.column("row_digest").to_pylist()
+    assert len(set(digests)) == len(variants)
+    path = tmp_path / "ingested.parquet"
+    with ParquetSink(path, "ingested") as sink:
+        sink.write_arrow(table)
+    assert with_row_digests(pq.read_table(path)).column("row_digest").to_pylist() == digests

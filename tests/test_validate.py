@@ -129,7 +129,7 @@ def good_corpus(n_docs: int = 4) -> Corpus:
         pl.DataFrame(sentence_rows, schema=schema.SENTENCES), schema.SENTENCES
     )
     ingested = documents.select(*schema.PROVENANCE).with_columns(
-        raw_text=pl.lit("<html><body><p>page</p></body></html>")
+        raw_text=pl.lit("<html><body><p>page</p></body></html>"), row_digest=pl.lit(None, pl.String)
     )
     extracted = schema.conform(all_columns, schema.EXTRACTED)
     quarantine = schema.conform(

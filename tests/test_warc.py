@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.corpus import write_warc
-from pipeline.ingest import FirstPathWins, ingest_row, input_items, read_manifest
+from pipeline.ingest import FirstPathWins, ingest_row, input_items
+from pipeline.inventory import read_manifest, take_inventory
 from pipeline.warc import http_charset, is_text_type, iter_records
 
 PAGE = (
@@ -72,7 +73,8 @@ def test_ingested_records_carry_provenance_and_reasons(tmp_path: Path) -> None:
     _warc_with_a_bad_record(tmp_path / "crawl.warc.gz")
     (tmp_path / "page.html").write_bytes(PAGE)
     names: list[str] = []
-    rows = [_ingest(item, tmp_path) for item in input_items(tmp_path, 1 << 20, names)]
+    files = take_inventory(tmp_path).to_dicts()
+    rows = [_ingest(item, tmp_path) for item in input_items(tmp_path, files, 1 << 20, names)]
     assert len(names) == 4 and names[-1] == "page.html"
     first, bad, second, _plain = rows
     assert first["source_url"] == "https://news.example/a" and first["fetched_at"] == WHEN
@@ -122,6 +124,18 @@ def test_manifest_gives_url_and_fetch_time(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.csv"
     manifest.write_text("path,url,fetched_at\np.html,https://m.example/p,2024-03-05T06:07:08Z\n")
     names: list[str] = []
-    (item,) = input_items(tmp_path / "pages", 1 << 20, names, read_manifest(manifest))
+    files = take_inventory(tmp_path / "pages", read_manifest(manifest)).to_dicts()
+    (item,) = input_items(tmp_path / "pages", files, 1 << 20, names)
     row = _ingest(item, tmp_path / "pages")
     assert row["source_url"] == "https://m.example/p" and row["fetched_at"] == WHEN
+
+
+def test_a_warc_changed_after_the_inventory_is_one_quarantine_row(tmp_path: Path) -> None:
+    _warc_with_a_bad_record(tmp_path / "crawl.warc.gz")
+    files = take_inventory(tmp_path).to_dicts()
+    with (tmp_path / "crawl.warc.gz").open("ab") as fh:
+        fh.write(b"appended after the inventory")
+    names: list[str] = []
+    (item,) = input_items(tmp_path, files, 1 << 20, names)
+    assert names == ["crawl.warc.gz"]
+    assert _ingest(item, tmp_path)["reason"] == "changed_since_inventory"

@@ -43,8 +43,8 @@ BOMB_INFLATED_BYTES = 80 * MIB  # > ingest.max_inflated_bytes (64 MiB)
 DEEP_NESTING = 10_000
 SIBLING_PARAGRAPHS = 100_000
 
-# Directory symlinks are not inputs (the walk does not follow them, so a loop cannot trap it):
-# they are listed here so tests can check that nothing below them shows up in the inventory.
+# Directory symlinks are not followed (a loop cannot trap the walk): each is one input,
+# quarantined as symlinked_folder; tests check that nothing below them shows up in the inventory.
 DIRECTORY_LOOPS: tuple[str, ...] = ("sections/loop_to_root", "sections/loop_to_self")
 
 
@@ -461,22 +461,22 @@ def _huge_page(root: Path, name: str, size: int) -> None:
 
 
 def write_file_links(root: Path, expected: dict[str, str]) -> None:
-    """Two file symlinks in a loop and a dangling one under ``root/links``, all unreadable."""
+    """Two file symlinks in a loop and a dangling one under ``root/links``."""
     links = root / "links"
     links.mkdir(parents=True, exist_ok=True)
     os.symlink("loop_b.html", links / "loop_a.html")
     os.symlink("loop_a.html", links / "loop_b.html")
     os.symlink("gone_forever.html", links / "dangling.html")
-    for name in ("loop_a.html", "loop_b.html", "dangling.html"):
-        expected[f"links/{name}"] = str(QuarantineReason.UNREADABLE)
+    expected["links/loop_a.html"] = str(QuarantineReason.SYMLINK_LOOP)
+    expected["links/loop_b.html"] = str(QuarantineReason.SYMLINK_LOOP)
+    expected["links/dangling.html"] = str(QuarantineReason.DANGLING_SYMLINK)
 
 
 def write_torture_corpus(out_dir: Path | str, *, file_links: bool = False) -> dict[str, str]:
     """Write the torture corpus under ``out_dir``; return file name -> expected outcome.
 
     ``file_links`` adds two file symlinks pointing at each other (a loop: ``stat`` fails with
-    ELOOP) and a dangling symlink, both ``unreadable``. They are off by default because
-    ``dvc repro`` itself fails on them while hashing the input directory (see tests)."""
+    ELOOP, ``symlink_loop``) and a dangling symlink (``dangling_symlink``)."""
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     expected: dict[str, str] = {}
@@ -600,6 +600,7 @@ def write_torture_corpus(out_dir: Path | str, *, file_links: bool = False) -> di
     sections.mkdir(exist_ok=True)
     for link, target in zip(DIRECTORY_LOOPS, ("..", "."), strict=True):
         os.symlink(target, root / link)
+        expected[link] = reason.SYMLINKED_FOLDER
     (sections / "regional.html").write_text(article_html(CHESS), encoding="utf-8")
     expected["sections/regional.html"] = KEPT
     if file_links:

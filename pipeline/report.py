@@ -88,7 +88,6 @@ def main(
         stage: {k: v for k, v in stats.items() if k != "stage"}
         for stage, stats in stage_stats.items()
     }
-    metrics["seconds_total"] = round(sum(s["seconds"] for s in stage_stats.values()), 3)
     write_json(metrics, output)
     bin_chars = int(params.get("length_bin_chars", DEFAULT_BIN_CHARS))
     for name, rows in plot_tables(summary, bin_chars=bin_chars).items():

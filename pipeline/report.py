@@ -1,6 +1,10 @@
 """Stage 6, report: ``reports/metrics.json`` (DVC metrics), ``reports/plots/*.json`` (DVC
 plots) and ``reports/dataset_card.md`` from the stage stats and the published corpus.
-``python -m pipeline.report --help``."""
+``python -m pipeline.report --help``.
+
+Every figure here is a function of the tracked inputs, so ``dvc metrics diff`` between two
+versions shows what changed in the data; timings live in the untracked run log
+(``reports/runs/``, see :func:`pipeline.stage.log_run`)."""
 
 from __future__ import annotations
 

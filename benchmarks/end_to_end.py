@@ -24,7 +24,7 @@ the stage whose ``python -m pipeline.<stage>`` driver it descends from (pebble/P
 workers, Ray's raylet, GCS and workers included); anything else (dvc itself, git) is ``dvc``.
 Per stage we record:
 
-* wall seconds of the stage process, and the stage's own ``reports/stages/<stage>.json`` seconds;
+* wall seconds of the stage process, and the stage's own ``reports/runs/<stage>.json`` seconds;
 * ``driver_peak_mb``: the stage driver's ``VmHWM`` (kernel high-water mark, exact);
 * ``worker_peak_mb``: the largest ``VmHWM`` among its descendants;
 * ``sum_peak_mb``: driver + every descendant's ``VmHWM`` (an upper bound of the simultaneous total);
@@ -698,9 +698,10 @@ def run_pipeline(
             else:
                 stages[stage] = summary
     for stage in STAGES:
-        stats_file = repo / "reports" / "stages" / f"{stage}.json"
-        if stats_file.exists() and stage in stages:
-            reported = json.loads(stats_file.read_text())
+        # The stage's own timing is in the untracked run log (reports/runs/), not its stats.
+        run_file = repo / "reports" / "runs" / f"{stage}.json"
+        if run_file.exists() and stage in stages:
+            reported = json.loads(run_file.read_text())
             stages[stage]["reported_seconds"] = reported.get("seconds")
             stages[stage]["docs_in"] = reported.get("docs_in")
             stages[stage]["docs_out"] = reported.get("docs_out")

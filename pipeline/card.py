@@ -6,22 +6,32 @@ list; DVC refuses dvc.yaml as a dependency, so a new stage shows up at the next 
 and ``params.yaml`` (every section, a dependency of the report stage).
 ``python -m pipeline.card --help`` writes it alone.
 
-Citation. The card cannot hold the hash of the ``dvc.lock`` that records it (the lock lists the
-card's own hash), nor the commit that will contain it (made after ``dvc repro``). It holds:
+Identity and citation. The card is a tracked output, so it holds only what the tracked inputs
+determine (a fresh clone's ``dvc repro`` writes the same bytes): not the hash of the
+``dvc.lock`` that records it (the lock lists the card's own hash), not the git commit it was
+built on, not a date. It holds:
 
 * the **corpus fingerprint**: SHA-256 over the lines ``<md5>  <path>`` of the three published
   files, where ``<md5>`` is the same digest ``dvc.lock`` records for them under ``corpus``;
   anyone can recompute it from the files, any checkout, or ``dvc.lock``;
-* the git commit of ``HEAD`` when the card was generated, and whether tracked files differed
-  from it then. Cite the commit that contains the card and ``dvc.lock`` together with the
-  fingerprint; the fingerprint identifies the data whatever the commit.
+* the **pipeline code digest**: SHA-256 over the ``sha256sum`` lines of every file under
+  ``pipeline/`` and ``expectations/`` plus ``pyproject.toml`` and ``uv.lock`` (see
+  :data:`CODE_FILES`; all of them are deps of the report stage, so DVC reruns it when they
+  change); the parameters are printed in full instead;
+* the citation (name, authors, year, licence, URL, version), read from one place:
+  ``pyproject.toml`` (``[project]`` and ``[tool.newscorpus]``), which ``CITATION.cff`` agrees
+  with (tested).
+
+A version is cited by the git commit that holds the card and ``dvc.lock`` together with the
+fingerprint (README, "Cite and reproduce an exact version").
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
+import tomllib
+from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -30,6 +40,7 @@ import polars as pl
 import typer
 import yaml
 
+from pipeline.hashing import md5_file, tree_digest
 from pipeline.plots import UNKNOWN, CorpusSummary, count_by, length_stats
 from pipeline.stage import PARAMS_FILE, run_cli
 
@@ -39,11 +50,15 @@ PUBLISHED: dict[str, Path] = {
     "quarantine": Path("data/processed/quarantine.parquet"),
 }
 CARD = Path("reports/dataset_card.md")
-EXCLUDED_FROM_STATUS = (":(exclude)dvc.lock", ":(exclude)reports", ":(exclude)data")
+PYPROJECT = Path("pyproject.toml")
+# What the card's code digest covers (folders walked whole, bytecode left out). Each is a
+# dependency of the report stage in dvc.yaml (a test holds the two together).
+CODE_FILES = ("pipeline", "expectations", "pyproject.toml", "uv.lock")
+CODE_FILES_TEXT = "every file under `pipeline/` and `expectations/`, `pyproject.toml`, `uv.lock`"
 DEFAULT_LICENSE = "other"
 LICENSE_NOTE = (
-    "The pipeline code is MIT-licensed (see pyproject.toml). The texts belong to their "
-    "publishers: this license does not cover them. Of the bundled sample, "
+    "The texts belong to their publishers: this license does not cover them. Of the bundled "
+    "sample, "
     "`seed_independent_belarus.txt` is a real news page kept for testing; every other sample "
     "page was written for this project about imaginary places and people. Before you "
     "redistribute a corpus built from your own pages, check the terms of their publishers."
@@ -63,13 +78,46 @@ LIMITATIONS = (
 )
 
 
-def md5_file(path: Path) -> str:
-    """MD5 of the file's bytes: the digest dvc.lock records for an output."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class Citation:
+    """How to cite the project: ``pyproject.toml``'s ``[project]`` (name, description,
+    version, authors, license, ``urls.Repository``) and ``[tool.newscorpus] released``."""
+
+    name: str
+    description: str
+    version: str
+    authors: tuple[str, ...]
+    license: str
+    url: str
+    released: str  # ISO date of the release (the citation's year)
+
+    @property
+    def year(self) -> str:
+        return self.released[:4]
+
+    @classmethod
+    def from_pyproject(cls, path: Path = PYPROJECT) -> Citation:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        project = data["project"]
+        license_value = project["license"]
+        if isinstance(license_value, dict):  # the older {text = "..."} form
+            license_value = license_value["text"]
+        return cls(
+            name=str(project["name"]),
+            description=str(project["description"]),
+            version=str(project["version"]),
+            authors=tuple(str(a["name"]) for a in project["authors"]),
+            license=str(license_value),
+            url=str(project["urls"]["Repository"]),
+            released=str(data["tool"]["newscorpus"]["released"]),
+        )
+
+
+def code_digest(root: Path = Path()) -> str:
+    """SHA-256 naming the pipeline's code (see :data:`CODE_FILES`), recomputable with
+    ``find pipeline expectations pyproject.toml uv.lock -type f ! -path '*/__pycache__/*'
+    ! -name '*.pyc' | LC_ALL=C sort | xargs sha256sum | sha256sum``."""
+    return tree_digest(root, CODE_FILES)
 
 
 def fingerprint(files: dict[str, Path]) -> tuple[str, dict[str, str]]:
@@ -77,24 +125,6 @@ def fingerprint(files: dict[str, Path]) -> tuple[str, dict[str, str]]:
     md5s = {str(p): md5_file(p) for p in sorted(files.values(), key=str)}
     lines = "".join(f"{m}  {p}\n" for p, m in md5s.items())
     return hashlib.sha256(lines.encode("utf-8")).hexdigest(), md5s
-
-
-def git_state(cwd: Path = Path()) -> dict[str, Any]:
-    """HEAD's commit and whether tracked files differ from it; ``None`` outside git."""
-
-    def git(*args: str) -> str | None:
-        try:
-            proc = subprocess.run(
-                ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=30
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return proc.stdout.strip()
-
-    commit = git("rev-parse", "HEAD")
-    # dvc.lock and reports/ change during `dvc repro` itself: only code and params count.
-    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", *EXCLUDED_FROM_STATUS)
-    return {"commit": commit, "uncommitted_changes": bool(status) if commit else None}
 
 
 def _label(column: str) -> pl.Expr:
@@ -159,12 +189,13 @@ def build_card(
     params: dict[str, Any],
     stages: list[tuple[str, str]],
     files: dict[str, Path],
-    git: dict[str, Any],
+    citation: Citation,
+    code: str,
     validation: tuple[int, int] | None,
 ) -> str:
-    """The card's Markdown (YAML front matter first)."""
+    """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`."""
     own = params.get("report", {}) or {}
-    name = str(own.get("dataset_name", "newscorpus"))
+    name = citation.name
     license_id = str(own.get("license", DEFAULT_LICENSE))
     print_fp, md5s = fingerprint(files)
     heights = {
@@ -193,8 +224,8 @@ def build_card(
             "sentences": n_sentences,
             "quarantined": n_quarantined,
             "fingerprint": f"sha256:{print_fp}",
-            "git_commit": git.get("commit"),
-            "uncommitted_changes": git.get("uncommitted_changes"),
+            "code_digest": f"sha256:{code}",
+            "version": citation.version,
         },
     }
     doc_lengths = {
@@ -309,34 +340,43 @@ def build_card(
         "",
         "## License",
         "",
-        f"`{license_id}`. {LICENSE_NOTE}",
+        f"`{license_id}`. The pipeline code is {citation.license}-licensed (`LICENSE`). "
+        f"{LICENSE_NOTE}",
         "",
         "## Citation",
         "",
         f"- corpus fingerprint: `sha256:{print_fp}` (SHA-256 of the `<md5>  <path>` lines of "
         "the files above, sorted by path; recompute with `python -m pipeline.card "
         "--fingerprint-only`)",
-        f"- generated at git commit: `{git.get('commit') or 'unknown (not a git checkout)'}`"
-        + (
-            " (with uncommitted changes to code or params)"
-            if git.get("uncommitted_changes")
-            else ""
-        ),
+        f"- pipeline code digest: `sha256:{code}` (SHA-256 of the `sha256sum` lines of "
+        f"{CODE_FILES_TEXT}, sorted by path, `__pycache__` left out; recompute with "
+        "`python -m pipeline.card --code-digest-only`); parameters: listed in full above",
+        f"- software: {citation.name} {citation.version} ({citation.year}), "
+        f"{', '.join(citation.authors)}, {citation.license} license, <{citation.url}>",
         "",
-        "The card is generated inside `dvc repro`, before the commit that records it, so it "
-        "names the commit it was built on. Cite the commit that contains this card and "
-        "`dvc.lock` (`git rev-parse HEAD`) together with the fingerprint; `git checkout "
-        "<commit> && dvc pull` gets these exact files back.",
+        "The card names what built the corpus by content, not by the git commit (it is written "
+        "before the commit that records it, and rebuilds byte for byte on a fresh clone). Cite "
+        "the commit or tag that contains this card and `dvc.lock` together with the "
+        "fingerprint; `git checkout <commit> && dvc pull` gets these exact files back.",
         "",
         "```bibtex",
-        f"@misc{{{name},",
-        f"  title  = {{{name}: a validated sentence-level news corpus}},",
-        "  note   = {commit <git commit>, corpus fingerprint sha256:" + print_fp + "},",
+        f"@misc{{{_bibtex_key(citation.name)}_{print_fp[:12]},",
+        f"  title   = {{{citation.name}: {citation.description}}},",
+        f"  author  = {{{' and '.join('{' + a + '}' for a in citation.authors)}}},",
+        f"  year    = {{{citation.year}}},",
+        f"  version = {{{citation.version}}},",
+        f"  url     = {{{citation.url}}},",
+        f"  note    = {{Corpus fingerprint sha256:{print_fp}; pipeline code sha256:{code}; "
+        f"software license {citation.license}}},",
         "}",
         "```",
         "",
     ]
     return "\n".join(out)
+
+
+def _bibtex_key(name: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
 
 
 def write_card(
@@ -355,7 +395,8 @@ def write_card(
         params=params,
         stages=stage_list(dvc_yaml),
         files=files,
-        git=git_state(),
+        citation=Citation.from_pyproject(),
+        code=code_digest(),
         validation=validation_summary(validation),
     )
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -368,9 +409,13 @@ def write_card(
 def main(
     output: Path = typer.Option(CARD),
     fingerprint_only: bool = typer.Option(False, help="print the corpus fingerprint and exit"),
+    code_digest_only: bool = typer.Option(False, help="print the pipeline code digest and exit"),
 ) -> None:
     if fingerprint_only:
         print(f"sha256:{fingerprint(PUBLISHED)[0]}")
+        return
+    if code_digest_only:
+        print(f"sha256:{code_digest()}")
         return
     print(f"wrote {write_card(output=output)}")
 

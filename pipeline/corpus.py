@@ -1222,7 +1222,7 @@ def main(
         stats.extra.update(result.counts)
         stats.count_drops(result.quarantine.filter(pl.col("stage") == STAGE))
         for step, seconds in sorted(result.seconds.items()):
-            stats.extra[f"ms_{step}"] = round(seconds * 1000)
+            stats.time_step(step, seconds)  # run log only: timings are not tracked outputs
 
 
 if __name__ == "__main__":

@@ -26,9 +26,9 @@ import polars as pl
 import typer
 
 from pipeline import schema
+from pipeline.config import ParamsError, read_params
 from pipeline.engine import EngineConfig
 from pipeline.schema import QuarantineReason
-from pipeline.config import ParamsError, read_params
 from pipeline.stage import run_cli, write_parquet
 from pipeline.warc import is_warc, parse_warc_date
 

@@ -2,26 +2,29 @@
 
 >>> from pipeline import load
 >>> load.sentences(filters={"language": "en"}, columns=["sentence_id", "text"]).collect()
->>> load.documents("v1.0", repo="https://github.com/org/newscorpus").collect()
+>>> load.documents("<tag>", repo="https://example.org/newscorpus").collect()
 
 Without ``rev`` the files in the working tree are scanned directly (lazily, with predicate
 and projection pushdown). With ``rev`` (a commit, tag or branch), DVC resolves the file that
 revision's ``dvc.lock`` recorded and fetches it from the local DVC cache or, when it is not
-there, from the DVC remote (``remote=`` picks one); the copy is kept under ``cache_dir``,
-named by its MD5, so a revision is fetched once and then scanned like a local file.
+there, from the DVC remote (``remote=`` picks one); the copy is kept under ``cache_dir`` (a
+per-user folder by default, see :func:`default_cache_dir`), named by its MD5, so a revision
+is fetched once and then scanned like a local file. A kept copy is served only after its MD5
+is checked again against that revision's ``dvc.lock``: a file changed or planted there is
+refused and fetched anew.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from pipeline.card import md5_file
+from pipeline.hashing import md5_file
 
 TABLES: dict[str, str] = {
     "documents": "data/processed/documents.parquet",
@@ -32,10 +35,42 @@ WORKSPACE = "workspace"
 Filters = pl.Expr | Sequence[pl.Expr] | Mapping[str, Any] | None
 
 
+CACHE_ENV = "NEWSCORPUS_CACHE"
+
+
 def default_cache_dir() -> Path:
-    """``$NEWSCORPUS_CACHE`` or ``<tmp>/newscorpus-load``: fetched revisions, named by MD5."""
-    env = os.environ.get("NEWSCORPUS_CACHE")
-    return Path(env) if env else Path(tempfile.gettempdir()) / "newscorpus-load"
+    """Where fetched revisions are kept, named by MD5: ``$NEWSCORPUS_CACHE``, else
+    ``$XDG_CACHE_HOME/newscorpus``, else ``~/.cache/newscorpus``. A per-user folder, not a
+    shared temporary one where another user could leave a file under the expected name
+    (each copy is checked before use all the same)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "newscorpus"
+
+
+class CacheMismatchWarning(UserWarning):
+    """A cached copy whose bytes are not the ones ``dvc.lock`` recorded was refused."""
+
+
+def _verified(target: Path, md5: str, what: str) -> bool:
+    """Whether the cached ``target`` holds exactly the bytes of MD5 ``md5``; a copy that does
+    not is removed (with a warning naming it), so it is fetched again."""
+    if not target.is_file():
+        return False
+    got = md5_file(target)
+    if got == md5:
+        return True
+    warnings.warn(
+        f"{target}: cached copy of {what} has MD5 {got}, dvc.lock says {md5}: refused, "
+        "fetching it again",
+        CacheMismatchWarning,
+        stacklevel=3,
+    )
+    target.unlink()
+    return False
 
 
 def fetch(
@@ -46,7 +81,9 @@ def fetch(
     remote: str | None = None,
     cache_dir: Path | None = None,
 ) -> Path:
-    """A local copy of ``path`` as of ``rev`` (DVC cache or remote), checked against its MD5."""
+    """A local copy of ``path`` as of ``rev`` (DVC cache or remote). Its MD5 is checked
+    against the one ``rev``'s ``dvc.lock`` records every time, a copy already kept included
+    (a file of a big corpus costs a second or two per GB to check)."""
     from dvc.fs import DVCFileSystem  # imported here: dvc is slow to import
 
     fs = DVCFileSystem(repo=str(repo), rev=rev, remote=remote)
@@ -56,9 +93,9 @@ def fetch(
         if not isinstance(md5, str):
             raise ValueError(f"{path} at {rev!r} is not a DVC-tracked file (no md5)")
         target = (cache_dir or default_cache_dir()) / f"{md5}{Path(path).suffix}"
-        if target.is_file():
+        if _verified(target, md5, f"{path} at {rev!r}"):
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             fs.get_file(path, str(tmp))

@@ -1,6 +1,10 @@
 """Stage 6, report: ``reports/metrics.json`` (DVC metrics), ``reports/plots/*.json`` (DVC
 plots) and ``reports/dataset_card.md`` from the stage stats and the published corpus.
-``python -m pipeline.report --help``."""
+``python -m pipeline.report --help``.
+
+Every figure here is a function of the tracked inputs, so ``dvc metrics diff`` between two
+versions shows what changed in the data; timings live in the untracked run log
+(``reports/runs/``, see :func:`pipeline.stage.log_run`)."""
 
 from __future__ import annotations
 
@@ -88,7 +92,6 @@ def main(
         stage: {k: v for k, v in stats.items() if k != "stage"}
         for stage, stats in stage_stats.items()
     }
-    metrics["seconds_total"] = round(sum(s["seconds"] for s in stage_stats.values()), 3)
     write_json(metrics, output)
     bin_chars = params.length_bin_chars
     for name, rows in plot_tables(summary, bin_chars=bin_chars).items():

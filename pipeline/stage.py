@@ -16,7 +16,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ BULK_TEXT_COLUMNS = frozenset({"raw_text", "text"})
 STREAM_ROW_GROUP: dict[str, int] = {"ingested": 64, "extracted": 256, "cleaned": 256}
 DEFAULT_STREAM_ROW_GROUP = 20_000
 STATS_DIR = Path("reports/stages")
+# Timings and other facts of one run: git-ignored, neither a DVC output nor a metric.
+RUNS_DIR = Path("reports/runs")
+RUN_HISTORY = "runs.jsonl"
 
 
 def atomic_path(path: Path) -> Path:
@@ -373,13 +376,18 @@ def quarantine_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 @dataclass
 class StageStats:
-    """datatrove-style accounting of one stage: documents in/out, drops by reason, time."""
+    """datatrove-style accounting of one stage: documents in/out, drops by reason, and the
+    stage's own counts (``extra``): a function of the tracked inputs, written to
+    ``reports/stages/<stage>.json`` (tracked by DVC and git). What describes one run rather
+    than the data (``run``: wall time, step timings, rows reused from the last run) goes to
+    the untracked run log instead, so a rerun or a fresh clone writes the same tracked bytes."""
 
     stage: str
     docs_in: int = 0
     docs_out: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
     extra: dict[str, int] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -389,22 +397,56 @@ class StageStats:
             "docs_out": self.docs_out,
             "dropped": dict(sorted(self.dropped.items())),
             **self.extra,
-            "seconds": round(self.seconds, 3),
         }
+
+    def run_record(self, finished_at: str) -> dict[str, Any]:
+        """This run of the stage, for the run log (never hashed by DVC, ignored by git)."""
+        return {
+            "stage": self.stage,
+            "finished_at": finished_at,
+            "seconds": round(self.seconds, 3),
+            "docs_in": self.docs_in,
+            "docs_out": self.docs_out,
+            **self.run,
+        }
+
+    def time_step(self, step: str, seconds: float) -> None:
+        """Add ``seconds`` to a step's wall time (run log: ``steps_seconds``)."""
+        steps: dict[str, float] = self.run.setdefault("steps_seconds", {})
+        steps[step] = round(steps.get(step, 0.0) + seconds, 3)
+
+    def count_reused(self, rows: int) -> None:
+        """Rows taken from the previous run's output: a fact of this run, not of the data."""
+        self.run["reused"] = self.run.get("reused", 0) + rows
 
     def count_drops(self, quarantine: pl.DataFrame) -> None:
         for reason, n in quarantine.group_by("reason").len().iter_rows():
             self.dropped[str(reason)] += n
 
 
+def log_run(record: dict[str, Any], runs_dir: Path = RUNS_DIR) -> None:
+    """The run log: ``<stage>.json`` holds a stage's last run, ``runs.jsonl`` every run, one
+    line each (appended whole in one write, so concurrent stages do not interleave)."""
+    write_json(record, runs_dir / f"{record['stage']}.json")
+    line = json.dumps(record, sort_keys=True, default=str) + "\n"
+    with (runs_dir / RUN_HISTORY).open("a", encoding="utf-8") as fh:
+        fh.write(line)
+
+
 @contextmanager
-def timed_stage(stage: str, stats_dir: Path = STATS_DIR) -> Iterator[StageStats]:
-    """Time the stage body and write its stats to reports/stages/<stage>.json."""
+def timed_stage(
+    stage: str, stats_dir: Path = STATS_DIR, runs_dir: Path = RUNS_DIR
+) -> Iterator[StageStats]:
+    """Run the stage body, then write its stats to ``reports/stages/<stage>.json`` (tracked,
+    deterministic) and its wall time and other facts of the run to the run log
+    (``reports/runs/``, untracked: see :func:`log_run`)."""
     stats = StageStats(stage)
     start = time.perf_counter()
     yield stats
     stats.seconds = time.perf_counter() - start
     write_json(stats.as_dict(), stats_dir / f"{stage}.json")
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    log_run(stats.run_record(finished), runs_dir)
 
 
 def merge_quarantine(previous: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -682,7 +724,7 @@ def stream_document_stage(
                 if r.get("reason") is not None
             ]
             stats.docs_in += len(done)
-            stats.extra["reused"] = stats.extra.get("reused", 0) + reused
+            stats.count_reused(reused)
     new_quarantine = quarantine_rows(dropped)
     previous_path, quarantine_out = quarantine
     before = pl.read_parquet(previous_path) if previous_path else schema.empty(schema.QUARANTINE)

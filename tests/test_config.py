@@ -311,8 +311,8 @@ def fresh_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_dvc_repro_fails_in_its_first_seconds_naming_the_key(
     fresh_repo: Path, edit: str, named: str
 ) -> None:
-    """The first stage (inventory, run on every repro) stops before reading any page: no stage after it runs and no
-    interim output is written, whichever section holds the mistake."""
+    """The first stage (inventory, run on every repro) stops before reading any page: no stage
+    after it runs and no interim output is written, whichever section holds the mistake."""
     original = (fresh_repo / "params.yaml").read_text(encoding="utf-8")
     files_before = project_tree(fresh_repo)
     try:

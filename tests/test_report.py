@@ -168,6 +168,9 @@ def test_metrics_diff_between_the_two_versions(versions: Versions) -> None:
     assert sentences["new"] == versions.frames_v2["sentences"].height < sentences["old"]
     text = dvc(versions.repo, "metrics", "diff", versions.v1).stdout
     assert "documents.kept" in text
+    # Only the data's figures: no timing that would differ between any two runs.
+    timings = [k for k in diff if "seconds" in k or ".ms_" in k or k.endswith(".reused")]
+    assert timings == []
 
 
 def test_plots_show_writes_an_offline_page(versions: Versions, tmp_path: Path) -> None:

@@ -117,7 +117,7 @@ def test_incremental_run_equals_run_from_scratch(full_run: Path, tmp_path: Path)
     shutil.rmtree(input_dir)
     _input_dir(input_dir, late=True)
     dvc(repo, "repro")
-    extract = json.loads((repo / "reports/stages/extract.json").read_text())
+    extract = json.loads((repo / "reports/runs/extract.json").read_text())  # the run log
     full_extract = json.loads((full_run / "reports/stages/extract.json").read_text())
     # Only the new documents were extracted; the others came from the previous run.
     assert extract["reused"] == full_extract["docs_out"] - 3

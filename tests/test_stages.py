@@ -202,7 +202,8 @@ def test_rerun_reuses_whole_row_groups_of_the_previous_output(tmp_path: Path) ->
         stats = _extract(tmp_path, ingested, run)
         outputs.append((tmp_path / "extracted.parquet").read_bytes())
         assert stats.docs_out == len(rows)
-        assert stats.extra.get("reused", 0) == (len(rows) if run == "rerun" else 0)
+        assert stats.run.get("reused", 0) == (len(rows) if run == "rerun" else 0)
+        assert "reused" not in stats.as_dict()  # a fact of the run: not in the tracked stats
     assert outputs[0] == outputs[1]
 
 

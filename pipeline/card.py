@@ -153,10 +153,37 @@ def breakdown(summary: CorpusSummary, column: str) -> pl.DataFrame:
     return _sort_unknown_last(table, column, by_count="documents")
 
 
+# A value made only of these (and letters, digits) is shown as code, as is: no Markdown or HTML
+# can start in it.
+_PLAIN_CODE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/@+-")
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def markdown_text(value: str) -> str:
+    """A page-derived ``value`` (a domain, a language) for a Markdown table cell, shown
+    literally by any renderer. As code when it holds only letters, digits and ``_PLAIN_CODE``;
+    else as text whose HTML-special characters are entities and whose other ASCII punctuation
+    is backslash-escaped (CommonMark: taken literally), so no tag, link, emphasis or cell break
+    can start in it; control characters and line breaks become U+FFFD."""
+    if value and all(c in _PLAIN_CODE or c.isalnum() for c in value):
+        return f"`{value}`"
+    out = []
+    for char in value:
+        if char in _HTML_ENTITIES:
+            out.append(_HTML_ENTITIES[char])
+        elif char.isascii() and not char.isalnum() and char.isprintable() and char != " ":
+            out.append("\\" + char)
+        elif not char.isprintable() and char != " ":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def markdown_table(df: pl.DataFrame) -> str:
     lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * df.width]
     for row in df.iter_rows():
-        cells = [f"`{v}`" if isinstance(v, str) and v != UNKNOWN else str(v) for v in row]
+        cells = [markdown_text(v) if isinstance(v, str) and v != UNKNOWN else str(v) for v in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

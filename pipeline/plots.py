@@ -294,11 +294,33 @@ def plot_tables(summary: CorpusSummary, bin_chars: int) -> dict[str, list[dict[s
     }
 
 
+# Characters a plot label keeps as they are; none of them can end or start markup.
+_LABEL_PUNCTUATION = frozenset(" ._:()+-")
+
+
+def plot_label(value: str) -> str:
+    """A label safe wherever a plot goes: letters, digits and ``_LABEL_PUNCTUATION`` as they
+    are, any other character percent-encoded (its UTF-8 bytes as ``%XX``, ``%`` itself too).
+
+    ``dvc plots show`` writes each plot's data into the page as ``var spec = <JSON>;`` inside a
+    ``<script>``, and its JSON leaves ``</script>`` as it is: a domain such as
+    ``x</script><img src=x onerror=...>`` would end the script and run. Labels come from pages
+    (domains) and cannot be trusted; a real host name or month is left unchanged."""
+    return "".join(
+        char
+        if char.isalnum() or char in _LABEL_PUNCTUATION
+        else "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+        for char in value
+    )
+
+
 def write_plot(rows: list[dict[str, Any]], path: Path) -> None:
-    """A JSON array of flat objects, the plot format DVC reads; replaced atomically."""
+    """A JSON array of flat objects, the plot format DVC reads; replaced atomically. Every
+    string value goes through ``plot_label``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    safe = [{k: plot_label(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(safe, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -46,8 +46,8 @@ import pyarrow.parquet as pq
 import typer
 
 from pipeline.config import read_params
-from pipeline.engine import EngineConfig, map_batches, run_in_child, worker_preload
-from pipeline.offline_docs import make_offline
+from pipeline.data_docs import write_site
+from pipeline.engine import EngineConfig, map_batches, worker_preload
 from pipeline.schema import QUARANTINE_REASONS, UTC_TIME, QuarantineReason
 from pipeline.stage import run_cli, timed_stage, write_json
 
@@ -1362,19 +1362,6 @@ class SuiteResult:
         }
 
 
-def _with_sample_rows_for_docs(run: dict[str, Any]) -> dict[str, Any]:
-    """The validation result with each failure's sample rows where the Data Docs renderer
-    looks for them. GX renders the id columns of failing rows only from ``unexpected_index_list``,
-    which the COMPLETE result format fills with *every* failing row (unbounded on a large
-    corpus); the SUMMARY format's bounded samples are copied there instead."""
-    for item in run["results"]:
-        res = item.get("result")
-        if isinstance(res, dict) and res.get("partial_unexpected_index_list"):
-            res["unexpected_index_list"] = list(res["partial_unexpected_index_list"])
-            res["unexpected_list"] = list(res.get("partial_unexpected_list") or [])
-    return run
-
-
 def suite_parameters(params: dict[str, Any], input_files: int) -> dict[str, Any]:
     """Values the suites refer to as ``{"$PARAMETER": name}``: the validate section of
     params.yaml, plus facts of this run."""
@@ -1429,45 +1416,18 @@ def _summarise(
 
 
 def write_data_docs(
-    docs_dir: Path, specs: dict[str, SuiteSpec], runs: dict[str, tuple[dict[str, Any], Any]]
+    docs_dir: Path,
+    specs: dict[str, SuiteSpec],
+    runs: dict[str, tuple[dict[str, Any], Any]],
+    rows: dict[str, int],
 ) -> None:
-    """Static Data Docs with one validation result per suite; ``runs``: suite -> (key parts,
-    merged result JSON)."""
-    import great_expectations as gx
-    from great_expectations.core.expectation_validation_result import (
-        expectationSuiteValidationResultSchema,
+    """Static Data Docs (``pipeline.data_docs``) with one page per suite; ``runs``: suite ->
+    (key parts, merged result JSON), ``rows``: suite -> rows validated. Only the suites and the
+    results go in, never the run ids or times, so a rerun writes the same bytes."""
+    write_site(
+        docs_dir,
+        [(name, spec.expectations, runs[name][1], rows[name]) for name, spec in specs.items()],
     )
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    ctx = _gx_context()
-    ctx.add_data_docs_site(
-        site_name="newscorpus",
-        site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(docs_dir.resolve()),
-            },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
-    for name, spec in specs.items():
-        ctx.suites.add(_gx_suite(gx, spec.json_all()))
-        key, run = runs[name]
-        result = expectationSuiteValidationResultSchema.load(_with_sample_rows_for_docs(run))
-        identifier = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
-            run_id=RunIdentifier(
-                run_name=key["run_name"], run_time=datetime.fromisoformat(key["run_time"])
-            ),
-            batch_identifier=key["batch_identifier"],
-        )
-        ctx.validation_results_store.set(identifier, result)
-    ctx.build_data_docs(site_names=["newscorpus"])
 
 
 def table_sources(root: Path = Path(".")) -> dict[str, Source]:
@@ -1611,11 +1571,8 @@ def validate_tables(
     runs = {name: (result.key, result.merged()) for name, result in results.items()}
     for name, result in results.items():
         summary[name] = _summarise(name, result.rows, result.id_columns, runs[name][1], failures)
-    if docs_dir is not None and engine.name == "local":
-        # Forked from the workers' fork server, which imported GX: the driver never does.
-        run_in_child(write_data_docs, docs_dir, specs, runs, preload=worker_preload(STAGE))
-    elif docs_dir is not None:
-        write_data_docs(docs_dir, specs, runs)
+    if docs_dir is not None:
+        write_data_docs(docs_dir, specs, runs, {name: r.rows for name, r in results.items()})
     return failures, summary
 
 
@@ -1630,9 +1587,6 @@ def main(
     with timed_stage(STAGE) as stats:
         failures, summary = validate_tables(table_sources(), suites_dir, params, docs_dir, engine)
         write_json(summary, summary_out)
-        # GX pages load their scripts and styles from CDNs: point them at vendored copies.
-        for page, urls in make_offline(docs_dir).items():
-            print(f"warning: Data Docs page {page} still loads {urls}", file=sys.stderr)
         stats.docs_in = stats.docs_out = summary["documents"]["rows"]
         stats.extra["failed_expectations"] = len(failures)
     if failures:

@@ -1,4 +1,4 @@
-"""The DVC plots page and the GX Data Docs draw with no network, in headless Chromium.
+"""The DVC plots page and the Data Docs draw with no network, in headless Chromium.
 
 Chromium runs with every host name unresolvable (``--host-resolver-rules``), so a page that
 needs a CDN stays blank here even on a machine with internet. Each page is checked twice: the
@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from pipeline.offline_docs import external_resources, make_offline
+from pipeline.data_docs import END_ID, page_name
 from tests.dvcrepo import dvc
 from tests.reportrepo import Versions, two_versions
 
@@ -195,82 +195,41 @@ def test_plots_page_draws_every_chart_offline(
     assert row_bands(bar_pixels) >= len(PLOTS)
 
 
-@pytest.fixture(scope="module")
-def offline_docs(versions: Versions, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's Data Docs, copied and passed through make_offline."""
-    site = tmp_path_factory.mktemp("docs") / "data_docs"
-    shutil.copytree(versions.repo / "reports/data_docs", site)
-    assert make_offline(site) == {}
-    return site
-
-
 def suites(versions: Versions) -> dict[str, int]:
     """Suite name -> expectations evaluated, from reports/validation.json."""
     data = json.loads((versions.repo / "reports/validation.json").read_text(encoding="utf-8"))
     return {name: len(s["expectations"]) for name, s in data.items()}
 
 
-def index_rows(browser: Browser, site: Path) -> int:
-    """Rows bootstrap-table drew in the index's Validation Results table."""
-    dom = browser.dom(site / "index.html")
-    tables = re.findall(
-        r"<table[^>]*ge-index-page-validation-results-table[^>]*>(.*?)</table>", dom, re.S
-    )
-    return sum(len(re.findall(r"<tr[^>]*data-index=", body)) for body in tables)
-
-
-def test_data_docs_index_lists_every_validation_offline(
-    versions: Versions, browser: Browser, offline_docs: Path
-) -> None:
-    assert index_rows(browser, offline_docs) == len(suites(versions))
-    image = browser.screenshot(offline_docs / "index.html", 1280, 1200)
-    green = colour_mask(image, BOOTSTRAP_GREEN, tol=30)
-    assert green.sum() > 20 * len(suites(versions)), "no status icons drawn"
-    assert row_bands(green, gap=8) == len(suites(versions)), "one status icon per validation"
-
-
-def test_data_docs_validation_page_draws_its_tables_offline(
-    versions: Versions, browser: Browser, offline_docs: Path
-) -> None:
-    expected = suites(versions)["sentences"]
-    (page,) = offline_docs.glob("validations/sentences/*/*/*.html")
-    html = page.read_text(encoding="utf-8")
-    assert external_resources(html) == []
-    dom = browser.dom(page)
-    # expectation tables are the searchable ones (the overview tables are not); a row may hold
-    # a nested table of sample failing rows (which ends a regex match early), so the rows are
-    # counted on the parsed tree
-    tables = HTMLParser(dom).css('table[data-search="True"]')
-    rows = sum(len(table.css("tr[data-index]")) for table in tables)
-    assert rows == expected, "bootstrap-table drew one row per expectation"
-    image = browser.screenshot(page, 1280, 1400)
-    assert colour_mask(image, BOOTSTRAP_GREEN, tol=30).sum() > 100
-    assert (image.min(axis=2) < 128).sum() > 10_000, "text and tables drawn"
-
-
-def test_pipeline_data_docs_are_offline_as_written(versions: Versions, browser: Browser) -> None:
+def test_data_docs_index_links_every_suite_page(versions: Versions, browser: Browser) -> None:
     site = versions.repo / "reports/data_docs"
-    assert index_rows(browser, site) == len(suites(versions))
-
-
-def test_rewrite_points_cdn_tags_at_the_vendored_copies() -> None:
-    from pipeline.offline_docs import CDN, rewrite_page
-
-    html = (
-        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>\n'
-        '<script src="https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js"'
-        ' integrity="sha384-x" crossorigin="anonymous"></script>\n'
-        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark'
-        '@1.1.0/dist/css/bootstrap-prefers-dark.css">\n'
-        '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/'
-        'logo-long.png?d=1">\n<a href="https://greatexpectations.io">GX</a>\n'
+    index = site / "index.html"
+    assert external_resources(index.read_text(encoding="utf-8")) == []
+    tree = HTMLParser(browser.dom(index))
+    links = [str(a.attributes.get("href")) for a in tree.css("table.suites a")]
+    assert sorted(links) == sorted(f"validations/{page_name(name)}" for name in suites(versions))
+    # every page the index links to exists under a name a file:// URL opens (no '#' or '?')
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")) == sorted(
+        ["index.html", *links]
     )
-    out = rewrite_page(html, "../../")
-    assert '<script src="../../static/vendor/jquery-3.7.1/jquery.min.js"></script>' in out
-    assert '<script src="../../static/vendor/popper.js-1.12.9/popper.min.js"></script>' in out
-    assert "bootstrap-prefers-dark" not in out and "integrity" not in out
-    assert '<img src="../../static/images/logo-long.png">' in out
-    assert external_resources(out) == []
-    vendor = Path(__file__).resolve().parents[1] / "reports/templates/vendor"
-    for asset in CDN.values():
-        assert asset.startswith("vega:") or (vendor / asset).is_file(), asset
+    assert all("#" not in link and "?" not in link for link in links)
+    assert tree.css_first(f"#{END_ID}") is not None
+    image = browser.screenshot(index, 1280, 900)
+    assert (image.min(axis=2) < 128).sum() > 5_000, "text and tables drawn"
+
+
+def test_data_docs_suite_page_shows_every_expectation(versions: Versions, browser: Browser) -> None:
+    expected = suites(versions)["sentences"]
+    page = versions.repo / "reports/data_docs/validations" / page_name("sentences")
+    html = page.read_text(encoding="utf-8")
+    assert external_resources(html) == [] and "<script" not in html
+    tree = HTMLParser(browser.dom(page))
+    rows = tree.css("table.expectations > tbody > tr, table.expectations > tr")
+    assert len(rows) == expected + 1, "a header and one row per expectation"
+    assert len(tree.css("table.expectations span.passed")) == expected  # the sample passes
+    assert tree.css_first(f"#{END_ID}") is not None
+
+
+def external_resources(html: str) -> list[str]:
+    """Addresses the page loads from the network (scripts, stylesheets, images)."""
+    return re.findall(r"<(?:script|link|img)\b[^>]*?\b(?:src|href)=\"(https?://[^\"]+)\"", html)

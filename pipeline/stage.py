@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import time
 import uuid
 from collections import Counter, deque
@@ -23,7 +22,7 @@ import pyarrow.parquet as pq
 import typer
 import yaml
 
-from pipeline import schema
+from pipeline import schema, scratch
 from pipeline.engine import (
     TIMEOUT_KEY,
     BatchFunction,
@@ -59,7 +58,9 @@ def load_params(section: str, path: Path = PARAMS_FILE) -> dict[str, Any]:
 
 
 def atomic_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp")
+    """Where to write ``path`` before renaming it into place (named for this process, so a
+    killed writer's file is swept by the next; see :func:`scratch.owned_tmp_file`)."""
+    return scratch.owned_tmp_file(path)
 
 
 def write_parquet(df: pl.DataFrame, path: Path, table: str) -> None:
@@ -120,20 +121,20 @@ def read_payload(payload: Payload) -> pa.Table:
     return pa.ipc.open_stream(payload).read_all()
 
 
-SHARED_MEMORY = Path("/dev/shm")
+SHARED_MEMORY = scratch.SHARED_MEMORY
 
 
 @contextmanager
 def spill_directory(engine: EngineConfig) -> Iterator[str | None]:
     """Where the workers of a local pool leave their Arrow payloads (None on other engines,
     whose workers may be on other machines): in shared memory where there is some, removed
-    with whatever a failed run left in it."""
+    with whatever a failed run left in it; what killed runs left there is swept first."""
     if engine.name != "local":
         yield None
         return
     parent = SHARED_MEMORY if os.access(SHARED_MEMORY, os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix="newscorpus-", dir=parent) as path:
-        yield path
+    with scratch.owned_directory(parent, scratch.PREFIX) as path:
+        yield str(path)
 
 
 ARROW_KEY = "__arrow__"  # a row whose full values are row i of an Arrow table: (table, i)

@@ -30,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -66,11 +67,11 @@ def process_start(pid: int) -> int | None:
     """When process ``pid`` started (clock ticks since boot), or None if no such process
     runs (gone, or a zombie: it holds no files or locks any more)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        line = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
     except OSError:
         return None
     # "pid (comm) state ... starttime ...": comm may hold spaces and parentheses
-    fields = stat[stat.rindex(")") + 2 :].split()
+    fields = line[line.rindex(")") + 2 :].split()
     if fields[0] in ("Z", "X"):
         return None
     return int(fields[19])
@@ -103,11 +104,13 @@ def owner_alive(owner: Owner) -> bool:
 
 
 def _lock(path: Path, *, block: bool) -> int | None:
-    """An open descriptor of ``path`` holding an exclusive lock on it, or None when another
-    process holds one (or the path is gone)."""
-    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    """An open descriptor of ``path`` (a directory or regular file, not a link) holding an
+    exclusive lock on it, or None when another process holds one, or for any other path."""
     try:
-        fd = os.open(path, flags)
+        mode = path.lstat().st_mode
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            return None  # a FIFO would block the open; a link is not ours to follow
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
@@ -119,7 +122,11 @@ def _lock(path: Path, *, block: bool) -> int | None:
 
 
 def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
         # another sweeper may be removing it too: what is gone is gone
         shutil.rmtree(path, onerror=lambda *_: None)
     else:
@@ -135,10 +142,13 @@ def remove_if_abandoned(path: Path, owner: Owner) -> bool:
     if fd is None:
         return False
     try:
-        _remove(path)
+        for _ in range(3):  # a dead driver's orphaned worker may still be finishing a file
+            _remove(path)
+            if not os.path.lexists(path):
+                break
     finally:
         os.close(fd)
-    return not path.exists()
+    return not os.path.lexists(path)
 
 
 def sweep(parent: Path, prefix: str = PREFIX, suffix: str = r"-[0-9a-f]{8}") -> list[Path]:
@@ -211,6 +221,7 @@ class _StageScratch:
     path: Path | None = None
     fd: int | None = None
     pid: int | None = None
+    base: Path | None = None
 
 
 def stage_module(argv: Sequence[str]) -> str | None:
@@ -240,6 +251,7 @@ def claim_stage_scratch(argv: Sequence[str]) -> Path | None:
     sweep_abandoned(base)
     path, fd = _create_locked(base, PREFIX)
     _StageScratch.path, _StageScratch.fd, _StageScratch.pid = path, fd, os.getpid()
+    _StageScratch.base = base
     if len(str(path)) <= MAX_SCRATCH_PATH:
         os.environ.setdefault(RAY_TMPDIR, str(base))
         os.environ["TMPDIR"] = str(path)
@@ -251,10 +263,13 @@ def claim_stage_scratch(argv: Sequence[str]) -> Path | None:
 
 
 def release_stage_scratch() -> None:
-    """Remove the scratch directory this process claimed (not in a forked child)."""
-    path, fd = _StageScratch.path, _StageScratch.fd
-    if path is None or fd is None or _StageScratch.pid != os.getpid():
+    """Remove the scratch directory this process claimed (not in a forked child), and sweep
+    again what dead runs left (a killed run's orphaned workers may have kept a directory busy
+    when this run started)."""
+    path, fd, base = _StageScratch.path, _StageScratch.fd, _StageScratch.base
+    if path is None or fd is None or base is None or _StageScratch.pid != os.getpid():
         return
     _remove(path)
     os.close(fd)
     _StageScratch.path = _StageScratch.fd = None
+    sweep_abandoned(base)

@@ -83,6 +83,7 @@ from pipeline.dedup import (
 )
 from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches, worker_preload
 from pipeline.langid import detect_chunk, document_sample
+from pipeline.scratch import owned_directory
 from pipeline.stage import (
     READ_KEY,
     atomic_path,
@@ -1214,9 +1215,10 @@ def main(
     documents_out.parent.mkdir(parents=True, exist_ok=True)
     with (
         timed_stage(STAGE) as stats,
-        tempfile.TemporaryDirectory(prefix=".corpus-", dir=documents_out.parent) as work,
+        # beside the outputs (same file system); a killed run's is swept by the next
+        owned_directory(documents_out.parent, ".corpus-") as work,
     ):
-        result = run_corpus(inputs, outputs, params, engine, Path(work))
+        result = run_corpus(inputs, outputs, params, engine, work)
         stats.docs_in, stats.docs_out = result.docs_in, result.docs_out
         stats.extra["sentences"] = result.sentences
         stats.extra.update(result.counts)

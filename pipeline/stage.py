@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, deque
@@ -25,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
 
-from pipeline import schema
+from pipeline import schema, scratch
 from pipeline.config import PARAMS_FILE as PARAMS_FILE  # card.py reads the whole file
 from pipeline.config import ParamsError
 from pipeline.engine import (
@@ -55,7 +54,9 @@ RUN_HISTORY = "runs.jsonl"
 
 
 def atomic_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp")
+    """Where to write ``path`` before renaming it into place (named for this process, so a
+    killed writer's file is swept by the next; see :func:`scratch.owned_tmp_file`)."""
+    return scratch.owned_tmp_file(path)
 
 
 def write_parquet(df: pl.DataFrame, path: Path, table: str) -> None:
@@ -116,20 +117,20 @@ def read_payload(payload: Payload) -> pa.Table:
     return pa.ipc.open_stream(payload).read_all()
 
 
-SHARED_MEMORY = Path("/dev/shm")
+SHARED_MEMORY = scratch.SHARED_MEMORY
 
 
 @contextmanager
 def spill_directory(engine: EngineConfig) -> Iterator[str | None]:
     """Where the workers of a local pool leave their Arrow payloads (None on other engines,
     whose workers may be on other machines): in shared memory where there is some, removed
-    with whatever a failed run left in it."""
+    with whatever a failed run left in it; what killed runs left there is swept first."""
     if engine.name != "local":
         yield None
         return
     parent = SHARED_MEMORY if os.access(SHARED_MEMORY, os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix="newscorpus-", dir=parent) as path:
-        yield path
+    with scratch.owned_directory(parent, scratch.PREFIX) as path:
+        yield str(path)
 
 
 ARROW_KEY = "__arrow__"  # a row whose full values are row i of an Arrow table: (table, i)

@@ -31,7 +31,6 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,6 +48,7 @@ from pipeline.config import read_params
 from pipeline.data_docs import write_site
 from pipeline.engine import EngineConfig, map_batches, worker_preload
 from pipeline.schema import QUARANTINE_REASONS, UTC_TIME, QuarantineReason
+from pipeline.scratch import owned_directory
 from pipeline.stage import run_cli, timed_stage, write_json
 
 STAGE = "validate"
@@ -248,8 +248,8 @@ def repeated_keys(
 
     if parts == 1:
         return repeated(pl.concat(list(pairs), how="vertical_relaxed").lazy())
-    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-") as tmp:
-        spilled = Path(tmp) / "pairs.parquet"
+    with owned_directory(prefix="newscorpus-validate-") as tmp:
+        spilled = tmp / "pairs.parquet"
         writer: pq.ParquetWriter | None = None
         for frame in pairs:
             table = frame.to_arrow()
@@ -1545,8 +1545,7 @@ def validate_tables(
 
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=0)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # before any process imports GX
-    with tempfile.TemporaryDirectory(prefix="newscorpus-validate-facts-") as temp:
-        facts_dir = Path(temp)
+    with owned_directory(prefix="newscorpus-validate-facts-") as facts_dir:
         facts = CorpusFacts(
             sources,
             {name: spec.unique_columns() for name, spec in specs.items()},

@@ -72,7 +72,19 @@ def make_repo(dest: Path) -> Path:
 
 def commit(repo: Path, message: str) -> None:
     run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message)
+    # --allow-empty: a rebuild of committed outputs may change nothing (as it should)
+    run(
+        repo,
+        "git",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "--allow-empty",
+        "-qm",
+        message,
+    )
 
 
 def copy_repo(repo: Path, dest: Path) -> Path:

@@ -41,7 +41,10 @@ def built_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh git repository holding the project, after one full `dvc repro`."""
     repo = make_repo(tmp_path_factory.mktemp("clone"))
     first = dvc(repo, "repro")
-    assert stages_run(first) == STAGES, first.stdout
+    # report may be skipped: its outputs are committed, and a rebuild gives the same bytes
+    ran = stages_run(first)
+    assert ran | {"report"} == STAGES, first.stdout
+    assert "report" in ran or "Stage 'report' didn't change" in first.stdout, first.stdout
     yield repo
 
 

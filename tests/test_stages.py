@@ -243,7 +243,7 @@ def test_a_row_is_reused_only_for_an_identical_input_row(tmp_path: Path, monkeyp
     rows[2]["raw_text"] = ARTICLE.replace("Tuesday", "Wednesday")  # same doc_id, other text
     _write_ingested(ingested, rows)
     stats = _extract(tmp_path, ingested, "second")
-    assert stats.extra["reused"] == 2
+    assert stats.run["reused"] == 2
     incremental = pl.read_parquet(tmp_path / "extracted.parquet")
     assert incremental["domain"][1] == "other.example"
     assert "Wednesday" in incremental["text"][2]
@@ -252,7 +252,7 @@ def test_a_row_is_reused_only_for_an_identical_input_row(tmp_path: Path, monkeyp
     )
     incremental_bytes = (tmp_path / "extracted.parquet").read_bytes()
     monkeypatch.setenv(NO_REUSE_ENV, "1")
-    assert _extract(tmp_path, ingested, "scratch").extra["reused"] == 0
+    assert _extract(tmp_path, ingested, "scratch").run.get("reused", 0) == 0
     assert (tmp_path / "extracted.parquet").read_bytes() == incremental_bytes
 
 

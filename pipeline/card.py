@@ -34,7 +34,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 import typer
@@ -201,13 +201,63 @@ def stage_list(dvc_yaml: Path) -> list[tuple[str, str]]:
     return [(name, str(s.get("cmd", ""))) for name, s in (spec.get("stages") or {}).items()]
 
 
-def validation_summary(path: Path) -> tuple[int, int] | None:
-    """(expectations passed, expectations evaluated) from reports/validation.json."""
+class ValidationSummary(NamedTuple):
+    """What reports/validation.json says: expectations passed and evaluated, and the failed
+    ones (suite, expectation, column, unexpected count, sample row ids)."""
+
+    passed: int
+    evaluated: int
+    failures: tuple[dict[str, Any], ...] = ()
+
+
+def validation_summary(path: Path) -> ValidationSummary | None:
+    """The summary of reports/validation.json (None when there is none)."""
     if not path.is_file():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     results = [e for suite in data.values() for e in suite.get("expectations", [])]
-    return sum(1 for e in results if e.get("success")), len(results)
+    failures = tuple(
+        {"suite": name, **failure}
+        for name, suite in sorted(data.items())
+        for failure in suite.get("failures", [])
+    )
+    return ValidationSummary(sum(1 for e in results if e.get("success")), len(results), failures)
+
+
+def status_lines(
+    n_documents: int, n_quarantined: int, validation: ValidationSummary | tuple[int, int] | None
+) -> list[str]:
+    """The card's plain statement of an empty corpus and of a failed validation (a run with
+    ``validate.on_failure: warn`` finishes), with the failed expectations and their rows."""
+    out: list[str] = []
+    if n_documents == 0:
+        why = (
+            "the input held no file"
+            if n_quarantined == 0
+            else f"all {n_quarantined} inputs were quarantined (see Quarantine for the reasons)"
+        )
+        out += [f"**No document was kept**: {why}. The published tables are empty.", ""]
+    if validation is not None and validation[0] < validation[1]:
+        failures: tuple[dict[str, Any], ...] = getattr(validation, "failures", ())
+        out += [
+            f"**Validation failed**: {validation[1] - validation[0]} of {validation[1]} "
+            "checks failed (`validate.on_failure: warn` let the run finish); do not use this "
+            "corpus before reading `reports/validation.json` and "
+            "`reports/data_docs/index.html`.",
+            "",
+        ]
+        for f in failures:
+            column = f" on `{f.get('column')}`" if f.get("column") else ""
+            rows = ", ".join(
+                " ".join(f"{k}={v}" for k, v in sorted(row.items()))
+                for row in f.get("sample_rows") or []
+            ).replace("`", "'")  # ids and file names, inside a code span
+            out.append(
+                f"- `{f['suite']}`: `{f.get('expectation')}`{column}, "
+                f"{f.get('unexpected_count')} rows" + (f" (e.g. `{rows}`)" if rows else "")
+            )
+        out += [""] if failures else []
+    return out
 
 
 def build_card(
@@ -218,7 +268,7 @@ def build_card(
     files: dict[str, Path],
     citation: Citation,
     code: str,
-    validation: tuple[int, int] | None,
+    validation: ValidationSummary | tuple[int, int] | None,
 ) -> str:
     """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`."""
     own = params.get("report", {}) or {}
@@ -288,8 +338,8 @@ def build_card(
     ]
     for table, path in sorted(files.items()):
         out.append(f"| `{path}` | {heights.get(table, '')} | `{md5s[str(path)]}` |")
+    out += ["", *status_lines(n_documents, n_quarantined, validation)]
     out += [
-        "",
         "Schemas: README.md, section Outputs (generated from `pipeline/schema.py`).",
         "",
         "## Where it comes from",

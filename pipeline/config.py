@@ -171,7 +171,6 @@ class ValidateParams(Section):
     """Thresholds of the suites (``{"$PARAMETER": key}``) and how validate runs."""
 
     ordered = (
-        ("min_kept_share", "max_kept_share"),
         ("sentence_chars_q10_min", "sentence_chars_median_max"),
         ("sentence_chars_median_min", "sentence_chars_median_max"),
         ("sentence_chars_q10_min", "sentence_chars_q90_max"),
@@ -182,9 +181,11 @@ class ValidateParams(Section):
     max_text_chars: Count
     min_chars: Count
     max_sentence_chars: Count
-    max_title_chars: Count
+    on_failure: Literal["fail", "warn"] = "fail"
+    gate_false_alarm: float = Field(default=0.001, gt=0, lt=1)
+    leaked_code_document_share: Share
+    leaked_code_sentence_share: Share
     min_kept_share: Share
-    max_kept_share: Share
     max_extraction_error_share: Share
     sentence_chars_q10_min: float = Field(ge=0)
     sentence_chars_median_min: float = Field(ge=0)

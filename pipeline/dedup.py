@@ -230,7 +230,8 @@ def dedup_documents(
     ordered = corpus_order(docs.select("doc_id", "published", "text_hash", "sig_row"))
     # the earliest document of each distinct text stands for it
     heads = ordered.unique("text_hash", keep="first", maintain_order=True)
-    rep, similarity = cluster(sigs[heads["sig_row"].to_numpy()], params)
+    # as Int64: an empty column's numpy array would not be an integer index
+    rep, similarity = cluster(sigs[heads["sig_row"].cast(pl.Int64).to_numpy()], params)
     head_hash, head_doc = heads["text_hash"], heads["doc_id"]
     assigned = pl.DataFrame(
         {

@@ -18,7 +18,7 @@ from pipeline.config import read_params
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
 from pipeline.htmlextract import extract_main_text, parse_html
-from pipeline.metadata import domain_of, empty_metadata, extract_html_metadata
+from pipeline.metadata import domain_of, empty_metadata, extract_html_metadata, plausible_title
 from pipeline.schema import QuarantineReason
 from pipeline.stage import (
     ParquetSource,
@@ -48,7 +48,7 @@ def _utc(value: Any) -> datetime | None:
 def dump_metadata(title: str | None, url: str | None) -> dict[str, Any]:
     """A page text dump has no markup: its metadata is the headline and the URL it came with."""
     meta = empty_metadata()
-    if title:
+    if title and plausible_title(title):
         meta["title"], meta["title_source"] = title, "dump"
     if url:
         meta["url"], meta["url_source"] = url, "input"

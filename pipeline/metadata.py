@@ -62,7 +62,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pipeline.dates import find_date, looks_like_date, parse_date, read_ambiguous
-from pipeline.schema import METADATA_FIELDS
+from pipeline.schema import MAX_TITLE_CHARS, METADATA_FIELDS
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,7 +346,7 @@ def _visible_headings(tree: LexborHTMLParser) -> list[tuple[int, str]]:
     for i, node in enumerate(tree.css("h1")[:8]):
         text = _unescaped(_clean(node.text(deep=True, separator=" ")))
         # a headline is one line: not a paragraph of several sentences
-        if 2 <= len(text) <= 250 and len(_SENTENCE_END.findall(text)) < 2:
+        if 2 <= len(text) <= 250 and len(_SENTENCE_END.findall(text)) < 2 and plausible_title(text):
             out.append((i, text))
     return out
 
@@ -356,6 +356,43 @@ _TOKEN = re.compile(r"\w+")
 
 def _tokens(s: str) -> set[str]:
     return set(_TOKEN.findall(unicodedata.normalize("NFKC", s).casefold()))
+
+
+# Element names a stray tag in a title would carry (as the suites' markup checks list them).
+_TAG_NAMES = (
+    "a|abbr|article|aside|audio|b|blockquote|body|br|button|canvas|caption|code|div|em|embed|"
+    "figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|label|li|"
+    "link|main|meta|nav|noscript|object|ol|option|p|picture|pre|script|section|select|small|"
+    "source|span|strong|style|sub|sup|svg|table|tbody|td|textarea|th|thead|time|tr|u|ul|video"
+)
+_CODE_OR_MARKUP = re.compile(
+    "|".join(
+        (
+            rf"(?i)</?(?:{_TAG_NAMES})(?:\s[^<>]*)?/?>",  # a tag: <div class="x" >
+            r"<!--|-->|<!\[CDATA\[|<\?xml",
+            # a CSS rule or at-rule
+            r"\{[^{}]*[a-z-]+\s*:\s*[^{};]+;[^{}]*\}|@media\s*\(|[.#][A-Za-z][A-Za-z0-9_-]*\s*\{",
+            # JavaScript: function literals, DOM calls, declarations, member assignments
+            r"(?:^|[^A-Za-z0-9_])(?:function\s*\([^)]*\)\s*\{"
+            r"|(?:document|window)\.[A-Za-z]+\s*\("
+            r"|var\s+[A-Za-z0-9_]+\s*=\s*[\[{])",
+            r"(?:^|[^A-Za-z0-9_$.])(?:this|window|document)\.[A-Za-z_$][\w$]*\s*=[^=]",
+            r"[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*\s*=\s*['\"\[{]",
+            r"(?:^|[;{}])\s*(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*=",
+            r"['\"]\s*;\s*[A-Za-z_$][\w$.]*\s*(?:=|\()",  # 'x'; next.statement = / call(
+        )
+    )
+)
+
+
+def plausible_title(text: str | None) -> bool:
+    """Whether a title candidate can be a headline: not empty, at most ``MAX_TITLE_CHARS``
+    characters, and no markup, CSS or script. A ``<title>`` left open, or filled by a
+    template, runs into the page's script or holds a literal tag; such a candidate is passed
+    over for the next source, so no page's bad markup reaches the corpus as its title."""
+    return (
+        bool(text) and len(text or "") <= MAX_TITLE_CHARS and not _CODE_OR_MARKUP.search(text or "")
+    )
 
 
 def _title_candidates(
@@ -377,7 +414,7 @@ def _title_candidates(
         v = _unescaped(_clean(node.text(deep=True)))
         if v:
             candidates.append((v, "html"))
-    return candidates
+    return [(v, src) for v, src in candidates if plausible_title(v)]
 
 
 def _pick_title(

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import typer
 
-from pipeline.card import CARD, write_card
+from pipeline.card import CARD, ValidationSummary, validation_summary, write_card
 from pipeline.config import read_params
 from pipeline.plots import (
     PLOTS_DIR,
@@ -71,6 +71,19 @@ def summary_metrics(inventory: Frame, summary: CorpusSummary) -> dict[str, Any]:
     }
 
 
+def validation_metrics(summary: ValidationSummary | None) -> dict[str, Any]:
+    """passed / failed (a run with ``validate.on_failure: warn`` gets here after a failure),
+    and which expectations failed on which rows."""
+    if summary is None:
+        return {"status": "not run"}
+    return {
+        "status": "passed" if summary.passed == summary.evaluated else "failed",
+        "expectations_passed": summary.passed,
+        "expectations_evaluated": summary.evaluated,
+        "failures": list(summary.failures),
+    }
+
+
 def main(
     inventory: Path = typer.Option(Path("data/interim/inventory.parquet")),
     documents: Path = typer.Option(Path("data/processed/documents.parquet")),
@@ -79,6 +92,7 @@ def main(
     output: Path = typer.Option(Path("reports/metrics.json")),
     plots_dir: Path = typer.Option(PLOTS_DIR),
     card: Path = typer.Option(CARD),
+    validation: Path = typer.Option(Path("reports/validation.json")),
 ) -> None:
     params = read_params().report  # the whole file, before any input is read
     files = {"documents": documents, "sentences": sentences, "quarantine": quarantine}
@@ -92,6 +106,7 @@ def main(
         stage: {k: v for k, v in stats.items() if k != "stage"}
         for stage, stats in stage_stats.items()
     }
+    metrics["validation"] = validation_metrics(validation_summary(validation))
     write_json(metrics, output)
     bin_chars = params.length_bin_chars
     for name, rows in plot_tables(summary, bin_chars=bin_chars).items():

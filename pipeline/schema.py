@@ -88,6 +88,10 @@ REASON_DOCS: dict[QuarantineReason, str] = {
 
 QUARANTINE_REASONS: tuple[str, ...] = tuple(r.value for r in QuarantineReason)
 
+# The longest title extraction publishes (a longer candidate is code or a paragraph, not a
+# headline); the documents suites check it as an invariant.
+MAX_TITLE_CHARS = 400
+
 # Metadata fields produced by extraction; each has a "<field>_source" column naming its origin
 # (jsonld, og, meta, time, url, text, html, dump, path...).
 METADATA_FIELDS: tuple[str, ...] = (

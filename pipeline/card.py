@@ -251,10 +251,11 @@ def status_lines(
             rows = ", ".join(
                 " ".join(f"{k}={v}" for k, v in sorted(row.items()))
                 for row in f.get("sample_rows") or []
-            ).replace("`", "'")  # ids and file names, inside a code span
+            )
+            rows = markdown_text(rows)  # ids and file names, from pages: shown literally
             out.append(
                 f"- `{f['suite']}`: `{f.get('expectation')}`{column}, "
-                f"{f.get('unexpected_count')} rows" + (f" (e.g. `{rows}`)" if rows else "")
+                f"{f.get('unexpected_count')} rows" + (f" (e.g. {rows})" if rows else "")
             )
         out += [""] if failures else []
     return out

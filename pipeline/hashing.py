@@ -3,9 +3,13 @@ loader does not import the card builder and its dependencies)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 BLOCK = 1 << 20
 # Written by Python itself, differs per interpreter: never part of the code a digest names.
@@ -13,21 +17,34 @@ GENERATED = ("__pycache__",)
 GENERATED_SUFFIXES = (".pyc", ".pyo")
 
 
-def md5_file(path: Path) -> str:
+def open_without_blocking(path: str | Path) -> tuple[BinaryIO, os.stat_result]:
+    """An unbuffered reader of ``path`` and what ``fstat`` says of the file opened. Opened
+    without blocking: a path that is (or has become) a FIFO must not hang the run, so a caller
+    checks the mode before it reads."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    reader = os.fdopen(fd, "rb", buffering=0)
+    return reader, os.fstat(fd)
+
+
+def _file_digest(path: str | Path, digest: hashlib._Hash) -> str:
+    """``digest`` of a regular file's bytes, read in blocks (hashlib releases the GIL on large
+    updates, so threads hash in parallel); OSError for anything but a regular file."""
+    reader, info = open_without_blocking(path)
+    with reader:
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "no longer a regular file")
+        while block := reader.read(BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def md5_file(path: str | Path) -> str:
     """MD5 of the file's bytes: the digest dvc.lock records for an output."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return _file_digest(path, hashlib.md5(usedforsecurity=False))
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def sha256_file(path: str | Path) -> str:
+    return _file_digest(path, hashlib.sha256())
 
 
 def tree_files(root: Path, paths: Iterable[str]) -> list[str]:

@@ -20,7 +20,7 @@ import typer
 from pipeline.config import read_params
 from pipeline.decoding import decode_bytes
 from pipeline.engine import EngineConfig, PerDocument
-from pipeline.inventory import file_sha256
+from pipeline.hashing import open_without_blocking, sha256_file
 from pipeline.schema import PROVENANCE, QuarantineReason
 from pipeline.stage import (
     run_cli,
@@ -67,12 +67,11 @@ def decode_payload(
 def read_regular_file(path: Path) -> tuple[bytes | None, int]:
     """(bytes, size) of a regular file, opened without blocking: (None, size) when it is not
     a regular file (a FIFO or device would block or never end)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb", buffering=0) as fh:
-        info = os.fstat(fd)
+    reader, info = open_without_blocking(path)
+    with reader:
         if not stat.S_ISREG(info.st_mode):
             return None, info.st_size
-        return fh.read(), info.st_size
+        return reader.read(), info.st_size
 
 
 def ingest_file(
@@ -156,7 +155,7 @@ def ingest_row(item: dict[str, Any], root: str, max_raw: int, max_inflated: int)
 def warc_problem(path: Path, listed: dict[str, Any]) -> tuple[str, str] | None:
     """(reason, detail) when a WARC file cannot be read as the inventory listed it."""
     try:
-        digest = file_sha256(str(path))
+        digest = sha256_file(path)
     except OSError as exc:
         return QuarantineReason.UNREADABLE.value, f"{type(exc).__name__}: {exc.strerror or exc}"
     if digest != listed["source_sha256"]:

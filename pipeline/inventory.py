@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import hashlib
 import json
 import os
 import stat
@@ -28,12 +27,12 @@ import typer
 from pipeline import schema
 from pipeline.config import ParamsError, read_params
 from pipeline.engine import EngineConfig
+from pipeline.hashing import sha256_file
 from pipeline.schema import QuarantineReason
 from pipeline.stage import run_cli, write_parquet
 from pipeline.warc import is_warc, parse_warc_date
 
 STAGE = "inventory"
-CHUNK_BYTES = 1 << 20
 REGULAR = ("file", "symlink_to_file")  # rows whose bytes are pages (or WARC files)
 
 Row = dict[str, Any]
@@ -160,20 +159,6 @@ def walk_entries(root: Path) -> Iterator[Row]:
                 yield row
 
 
-def file_sha256(path: str) -> str:
-    """SHA-256 of a regular file read in chunks (hashlib releases the GIL on large updates,
-    so threads hash in parallel). Opened without blocking and checked again after opening: a
-    file swapped for a FIFO since the walk must not hang the run."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb", buffering=0) as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "no longer a regular file")
-        digest = hashlib.sha256()
-        while chunk := fh.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def needs_hash(row: Row, max_raw_bytes: int) -> bool:
     """Pages over ``max_raw_bytes`` are quarantined by their size alone, unread, so their bytes
     do not shape the output; a WARC file's records are judged one by one, so it is hashed."""
@@ -190,7 +175,7 @@ def hash_rows(root: Path, rows: list[Row], max_raw_bytes: int, threads: int) -> 
         if not needs_hash(row, max_raw_bytes):
             return row
         try:
-            return {**row, "source_sha256": file_sha256(os.path.join(root, row["source_path"]))}
+            return {**row, "source_sha256": sha256_file(os.path.join(root, row["source_path"]))}
         except OSError as exc:
             reason = QuarantineReason.UNREADABLE.value
             return {**row, "reason": reason, "detail": _error_text(exc)}

@@ -40,9 +40,10 @@ import polars as pl
 import typer
 import yaml
 
+from pipeline.config import PARAMS_FILE
 from pipeline.hashing import md5_file, tree_digest
 from pipeline.plots import UNKNOWN, CorpusSummary, count_by, length_stats
-from pipeline.stage import PARAMS_FILE, run_cli
+from pipeline.stage import run_cli
 
 PUBLISHED: dict[str, Path] = {
     "documents": Path("data/processed/documents.parquet"),
@@ -273,7 +274,7 @@ def build_card(
 ) -> str:
     """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`."""
     own = params.get("report", {}) or {}
-    name = citation.name
+    name = str(own.get("dataset_name", "newscorpus"))  # the dataset's; the software's is cited
     license_id = str(own.get("license", DEFAULT_LICENSE))
     print_fp, md5s = fingerprint(files)
     heights = {

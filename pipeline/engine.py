@@ -17,7 +17,6 @@ retried one document at a time, so only the culprit is lost (and quarantined).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import multiprocessing
 import os
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.config import EngineParams
+from pipeline.scratch import stage_module
 
 Row = dict[str, Any]
 BatchFunction = Callable[[list[Row]], list[Row]]
@@ -174,11 +174,9 @@ def worker_preload(stage: str) -> tuple[str, ...]:
 
 def stage_of_command(argv: Sequence[str]) -> str | None:
     """The fan-out stage a command line runs (``python -m pipeline.<stage> ...``), else None."""
-    for flag, module in itertools.pairwise(argv):
-        if flag == "-m" and module.startswith("pipeline."):
-            stage = module.removeprefix("pipeline.")
-            return stage if stage in FAN_OUT_STAGES else None
-    return None
+    module = stage_module(argv)
+    stage = module.removeprefix("pipeline.") if module is not None else None
+    return stage if stage in FAN_OUT_STAGES else None
 
 
 def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") -> str | None:

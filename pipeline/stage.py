@@ -25,7 +25,6 @@ import pyarrow.parquet as pq
 import typer
 
 from pipeline import schema, scratch
-from pipeline.config import PARAMS_FILE as PARAMS_FILE  # card.py reads the whole file
 from pipeline.config import ParamsError
 from pipeline.engine import (
     TIMEOUT_KEY,

@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 import yaml
 
-from pipeline.card import Citation, code_digest
+from pipeline.card import Citation, build_card, code_digest
+from pipeline.plots import CorpusSummary
 from tests.dvcrepo import run
 from tests.reportrepo import PUBLISHED, Versions, two_versions
 
@@ -179,3 +180,24 @@ def test_card_front_matter_is_hugging_face_shaped(versions: Versions) -> None:
     configs = {c["config_name"]: c["data_files"] for c in meta["configs"]}
     assert configs == PUBLISHED
     assert Path(versions.repo / CARD).read_text(encoding="utf-8") == card_at(versions, versions.v2)
+
+
+def test_the_dataset_name_param_names_the_dataset_and_the_software_is_cited(
+    versions: Versions,
+) -> None:
+    """``report.dataset_name`` is the dataset's name (card title, Hugging Face pretty_name);
+    the citation names the software from pyproject."""
+    files = {table: versions.repo / path for table, path in PUBLISHED.items()}
+    citation = Citation.from_pyproject()
+    card = build_card(
+        CorpusSummary.of_files(files),
+        params={"report": {"dataset_name": "Harbour towns 2026"}},
+        stages=[],
+        files=files,
+        citation=citation,
+        code="0" * 64,
+        validation=None,
+    )
+    assert "# Dataset card: Harbour towns 2026" in card
+    assert front_matter(card)["pretty_name"] == "Harbour towns 2026"
+    assert f"title   = {{{citation.name}: {citation.description}}}" in card

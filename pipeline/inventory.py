@@ -241,17 +241,10 @@ def take_inventory(
     return frame.sort("source_path")
 
 
-def check_input_dir(value: Any) -> Path:
-    root = Path(str(value)) if value is not None else None
-    if root is None or not root.is_dir():
-        raise ValueError(f"ingest.input_dir={value!r} is not a folder")
-    return root
-
-
 def main(output: Path = typer.Option(Path("data/interim/input_files.parquet"))) -> None:
     config = read_params()  # the whole file, before any input is read
     params, engine = config.ingest, EngineConfig.from_params(config.engine)
-    root = check_input_dir(params.input_dir)
+    root = params.input_dir  # checked to be a folder with the rest of params.yaml
     manifest = load_manifest(params.manifest)
     table = take_inventory(root, manifest, params.max_raw_bytes, engine.n_workers)
     write_parquet(table, output, "input_files")

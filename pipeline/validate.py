@@ -1324,7 +1324,6 @@ class Tally:
 
 GATE = "gate"  # an expectation's meta key: {"max_share": number or {"$PARAMETER": name}}
 DEFAULT_GATE_FALSE_ALARM = 0.001
-ON_FAILURE = ("fail", "warn")
 
 
 def allowed_unexpected(rows: int, share: float, false_alarm: float) -> int:
@@ -1537,16 +1536,6 @@ def failure_record(failure: Failure) -> dict[str, Any]:
     }
 
 
-def on_failure_of(params: dict[str, Any]) -> str:
-    """``validate.on_failure``: fail (a failed expectation stops the run) or warn."""
-    value = params.get("on_failure", "fail")
-    if value not in ON_FAILURE:
-        raise typer.BadParameter(
-            f"validate.on_failure: {value!r} is not one of {', '.join(ON_FAILURE)}"
-        )
-    return str(value)
-
-
 def write_data_docs(
     docs_dir: Path,
     specs: dict[str, SuiteSpec],
@@ -1719,7 +1708,7 @@ def main(
     config = read_params()  # the whole file, before any input is read
     # The suites read the thresholds by name ({"$PARAMETER": key}): checked values, as a mapping.
     params, engine = config.validate_.model_dump(), EngineConfig.from_params(config.engine)
-    on_failure = on_failure_of(params)
+    on_failure = config.validate_.on_failure  # fail | warn, checked with the rest
     with timed_stage(STAGE) as stats:
         failures, summary = validate_tables(table_sources(), suites_dir, params, docs_dir, engine)
         write_json(summary, summary_out)

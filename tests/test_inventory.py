@@ -15,7 +15,6 @@ import polars as pl
 import pytest
 
 from pipeline.inventory import (
-    check_input_dir,
     load_manifest,
     read_manifest,
     take_inventory,
@@ -159,8 +158,7 @@ def test_configuration_errors_name_the_key(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"ingest\.manifest"):
         load_manifest(str(tmp_path / "bad.jsonl"))
     assert load_manifest(None) == {}
-    with pytest.raises(ValueError, match=r"ingest\.input_dir"):
-        check_input_dir(str(tmp_path / "nowhere"))
+    # ingest.input_dir is checked with every other key (tests/test_config.py)
 
 
 def test_the_walk_does_not_enter_a_folder_link_loop(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ import yaml
 from pipeline.config import PARAMS_FILE
 from pipeline.hashing import md5_file, tree_digest
 from pipeline.plots import UNKNOWN, CorpusSummary, count_by, length_stats
-from pipeline.stage import run_cli
+from pipeline.stage import atomic_path, run_cli
 
 PUBLISHED: dict[str, Path] = {
     "documents": Path("data/processed/documents.parquet"),
@@ -479,7 +479,7 @@ def write_card(
         validation=validation_summary(validation),
     )
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
+    tmp = atomic_path(output)  # named for this process: a killed writer's is swept
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(output)
     return output

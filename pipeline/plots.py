@@ -29,6 +29,7 @@ import polars as pl
 import typer
 
 from pipeline.schema import QUARANTINE_REASONS
+from pipeline.scratch import owned_tmp_file
 
 PLOTS_DIR = Path("reports/plots")
 TEMPLATE = Path("reports/templates/plots.html")
@@ -319,7 +320,7 @@ def write_plot(rows: list[dict[str, Any]], path: Path) -> None:
     string value goes through ``plot_label``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     safe = [{k: plot_label(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = owned_tmp_file(path)  # named for this process: a killed writer's is swept
     tmp.write_text(json.dumps(safe, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 

@@ -32,6 +32,12 @@ def card_at(v: Versions, rev: str) -> str:
     return run(v.repo, "git", "show", f"{rev}:{CARD}").stdout
 
 
+def card_command(v: Versions, flag: str) -> str:
+    """What ``python -m pipeline.card <flag>`` prints in the versions' repository."""
+    python = str(v.repo / ".venv/bin/python")
+    return run(v.repo, python, "-m", "pipeline.card", flag).stdout.strip()
+
+
 def front_matter(card: str) -> dict[str, Any]:
     match = re.match(r"---\n(.*?)\n---\n", card, re.S)
     assert match, "no YAML front matter"
@@ -131,13 +137,7 @@ def test_card_digests_equal_dvc_lock_and_fingerprint_recomputes(versions: Versio
     fingerprint = "sha256:" + hashlib.sha256(lines.encode()).hexdigest()
     assert front_matter(card)["newscorpus"]["fingerprint"] == fingerprint
     assert fingerprint in card
-    printed = run(
-        versions.repo,
-        str(versions.repo / ".venv/bin/python"),
-        "-m",
-        "pipeline.card",
-        "--fingerprint-only",
-    ).stdout.strip()
+    printed = card_command(versions, "--fingerprint-only")
     assert printed == fingerprint
 
 
@@ -148,13 +148,7 @@ def test_card_names_the_build_by_content_and_cites_from_pyproject(versions: Vers
     digest = "sha256:" + code_digest(versions.repo)
     assert front_matter(v1)["newscorpus"]["code_digest"] == digest  # same code, other params
     assert front_matter(v2)["newscorpus"]["code_digest"] == digest
-    printed = run(
-        versions.repo,
-        str(versions.repo / ".venv/bin/python"),
-        "-m",
-        "pipeline.card",
-        "--code-digest-only",
-    ).stdout.strip()
+    printed = card_command(versions, "--code-digest-only")
     assert printed == digest
     for commit in (versions.base, versions.v1):
         assert commit not in v1 and commit not in v2

@@ -78,13 +78,17 @@ class PerDocument:
         if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
             return self.fn(row)
         previous = signal.signal(signal.SIGALRM, _raise_timeout)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        # The timer is armed and disarmed inside the handled block: a budget of a microsecond
+        # can fire before the call returns or while it is being disarmed.
         try:
-            return self.fn(row)
+            try:
+                signal.setitimer(signal.ITIMER_REAL, self.seconds)
+                return self.fn(row)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
         except DocumentTimeout:
             return {**row, TIMEOUT_KEY: self.seconds}
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
     def __call__(self, rows: list[Row]) -> list[Row]:

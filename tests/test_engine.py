@@ -100,6 +100,14 @@ def test_soft_limit_marks_only_the_slow_document() -> None:
     assert [r.get("square") for r in out if TIMEOUT_KEY not in r] == [0, 1, 4, 16, 25]
 
 
+def test_a_budget_of_a_microsecond_marks_documents_and_never_escapes() -> None:
+    # engine.max_seconds_per_doc at its smallest allowed value: the timer fires at once, while
+    # it is armed or disarmed as often as inside the function; every row must come back marked.
+    out = _run(PerDocument(square, 1e-6), 200, name="serial", batch_size=200)
+    assert [r["i"] for r in out] == list(range(200))
+    assert all(TIMEOUT_KEY in r or r.get("square") == r["i"] ** 2 for r in out)
+
+
 def test_hard_limit_kills_a_worker_stuck_in_c_code() -> None:
     out = _run(
         PerDocument(backtrack, 0.2),

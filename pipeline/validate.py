@@ -1340,7 +1340,8 @@ def allowed_unexpected(rows: int, share: float, false_alarm: float) -> int:
     mean = rows * share
     sd = math.sqrt(mean * (1 - share))
     if sd > 30:  # the normal approximation is within a row or two of the exact quantile here
-        z = statistics.NormalDist().inv_cdf(1 - false_alarm)
+        # the lower tail's quantile, negated: 1 - false_alarm is 1.0 for a false_alarm < 1e-16
+        z = -statistics.NormalDist().inv_cdf(false_alarm)
         return min(rows, math.floor(mean + z * sd))
     # exact: the probabilities of the counts within 12 standard deviations of the mean (the
     # rest is below 1e-30), scaled by the largest so that none underflows

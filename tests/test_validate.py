@@ -8,6 +8,7 @@ import itertools
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -709,6 +710,10 @@ def test_gate_tolerance_at_the_extremes() -> None:
     # the exact and the approximate quantile meet where one takes over from the other
     edge = [validate.allowed_unexpected(n, 0.01, 0.001) for n in range(90_000, 92_001, 500)]
     assert edge == sorted(edge) and max(b - a for a, b in itertools.pairwise(edge)) < 12
+    # validate.gate_false_alarm at its smallest allowed value (> 0): a tolerance, not an error
+    tiny = sys.float_info.min
+    assert big < validate.allowed_unexpected(10_000_000, 0.01, tiny) < 10_000_000
+    assert 1 <= validate.allowed_unexpected(13, 0.01, tiny) <= 13
 
 
 def test_parquet_tables_on_worker_processes_match_in_process(tmp_path: Path) -> None:

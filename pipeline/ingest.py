@@ -191,6 +191,22 @@ def input_items(
             yield {"name": name, "path": str(root / name), "listed": listed, **manifest}
 
 
+def item_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An input item that overran its time budget as its quarantine row: the engine hands back
+    the item (``name``, ``listed``), marked, and the row must name its input like any other."""
+    if "source_path" in row:
+        return row
+    listed = row.get("listed") or {}
+    out = _base_row(row["name"])
+    out.update(
+        size_bytes=listed.get("size_bytes", row.get("size_bytes")),
+        source_sha256=listed.get("source_sha256"),
+        reason=row["reason"],
+        detail=row["detail"],
+    )
+    return out
+
+
 @dataclass
 class FirstPathWins:
     """The first path (in input order) with given bytes keeps the document; later ones are
@@ -199,6 +215,7 @@ class FirstPathWins:
     first_path: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        row = item_row(row)
         if row["reason"] is not None:
             return row
         first = self.first_path.setdefault(row["doc_id"], row["source_path"])

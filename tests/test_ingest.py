@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.engine import PerDocument
 from pipeline.ingest import DOC_ID_HEX, FirstPathWins, ingest_file, ingest_row, input_items
 from pipeline.inventory import take_inventory
 from pipeline.schema import QuarantineReason
+from pipeline.stage import mark_timeout
 
 HTML = b"<html><body><p>The council met on Tuesday to discuss the harbour.</p></body></html>"
 
@@ -76,3 +79,21 @@ def test_a_file_edited_after_the_inventory_is_quarantined_not_ingested(tmp_path:
     rows = [ingest_row(item, str(tmp_path), 1 << 20, 1 << 20) for item in items]
     assert [r["reason"] for r in rows] == [QuarantineReason.CHANGED_SINCE_INVENTORY, None]
     assert rows[0]["raw_text"] is None
+
+
+def slow_ingest(item: dict[str, Any]) -> dict[str, Any]:
+    time.sleep(5)  # a page that takes too long: the engine's soft limit stops it
+    return ingest_row(item, "", 1 << 20, 1 << 20)
+
+
+def test_an_input_over_its_time_budget_is_quarantined_under_its_name(tmp_path: Path) -> None:
+    # The engine hands back the item itself, marked; the quarantine row must still name the
+    # input and its bytes (engine.max_seconds_per_doc at its minimum times out every input).
+    (tmp_path / "slow.html").write_bytes(HTML)
+    files = take_inventory(tmp_path, max_raw_bytes=1 << 20).to_dicts()
+    (item,) = input_items(tmp_path, files, 1 << 20, [])
+    marked = PerDocument(slow_ingest, 0.05).one(item)
+    row = FirstPathWins()(mark_timeout(marked, "ingest"))
+    assert row["source_path"] == "slow.html" and row["reason"] == QuarantineReason.TIMEOUT
+    assert row["size_bytes"] == len(HTML)
+    assert row["source_sha256"] == hashlib.sha256(HTML).hexdigest()

@@ -12,9 +12,8 @@ import typer
 
 from pipeline import schema
 from pipeline.config import read_params
-from pipeline.engine import EngineConfig
-from pipeline.schema import QuarantineReason
-from pipeline.stage import (
+from pipeline.runtime.engine import EngineConfig
+from pipeline.runtime.stage import (
     ParquetSource,
     code_fingerprint,
     quarantine_rows,
@@ -22,7 +21,8 @@ from pipeline.stage import (
     stream_document_stage,
     timed_stage,
 )
-from pipeline.textclean import clean_text
+from pipeline.schema import QuarantineReason
+from pipeline.text.cleaning import clean_text
 
 STAGE = "clean"
 

@@ -4,11 +4,11 @@
 Corpus-level decisions that need every document at once belong here (they cannot be made one
 document at a time in the earlier stages), in this order:
 
-1. language of every document (:mod:`pipeline.langid`); with ``corpus.languages`` set, the
-   others are quarantined as ``language_filtered``;
-2. exact and near duplicates (:mod:`pipeline.dedup`): flagged with ``cluster_id`` and
+1. language of every document (:mod:`pipeline.corpuswide.langid`); with ``corpus.languages``
+   set, the others are quarantined as ``language_filtered``;
+2. exact and near duplicates (:mod:`pipeline.corpuswide.dedup`): flagged with ``cluster_id`` and
    ``duplicate_of``, every decision in ``dedup_map.parquet``;
-3. outlet boilerplate (:mod:`pipeline.boilerplate`): sentences an outlet repeats across
+3. outlet boilerplate (:mod:`pipeline.corpuswide.boilerplate`): sentences an outlet repeats across
    ``boilerplate_min_documents`` duplicate clusters within ``boilerplate_window_days`` leave
    sentences.parquet (listed in ``boilerplate_map.parquet``); ``documents.text`` stays as
    cleaned, so the remaining offsets still slice it, and ``sentence_index``/``sentence_id`` keep
@@ -25,8 +25,8 @@ file names, row order, batch size or worker count.
 Memory stays bounded whatever the corpus size: no table is read whole and no text is held
 longer than one batch. The work runs in passes:
 
-* documents, on the engine (:func:`pipeline.engine.map_batches`): each task reads one row group
-  of cleaned.parquet itself and returns, per document, language, normalised-text hash and
+* documents, on the engine (:func:`pipeline.runtime.engine.map_batches`): each task reads one
+  row group of cleaned.parquet itself and returns, per document, language, normalised-text hash and
   MinHash signature; it also writes its documents to a temporary part file cut by doc_id range
   (for the sorted output). Only the facts reach the driver (no text), and a worker does not
   redo a text or sentence it has seen (per-process caches: a corpus repeats them);
@@ -69,9 +69,9 @@ import pyarrow.parquet as pq
 import typer
 
 from pipeline import schema
-from pipeline.boilerplate import boilerplate_map, find_boilerplate
 from pipeline.config import CorpusSection, read_params
-from pipeline.dedup import (
+from pipeline.corpuswide.boilerplate import boilerplate_map, find_boilerplate
+from pipeline.corpuswide.dedup import (
     EXACT,
     NEAR,
     NearDupParams,
@@ -81,10 +81,10 @@ from pipeline.dedup import (
     signatures,
     stable_hash,
 )
-from pipeline.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches, worker_preload
-from pipeline.langid import detect_chunk, document_sample
-from pipeline.scratch import owned_directory
-from pipeline.stage import (
+from pipeline.corpuswide.langid import detect_chunk, document_sample
+from pipeline.runtime.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches, worker_preload
+from pipeline.runtime.scratch import owned_directory
+from pipeline.runtime.stage import (
     READ_KEY,
     atomic_path,
     read_task_rows,

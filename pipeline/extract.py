@@ -15,19 +15,19 @@ from typing import Any
 import typer
 
 from pipeline.config import read_params
-from pipeline.decoding import decode_bytes
-from pipeline.engine import EngineConfig, PerDocument
-from pipeline.htmlextract import extract_main_text, parse_html
-from pipeline.metadata import domain_of, empty_metadata, extract_html_metadata, plausible_title
-from pipeline.schema import QuarantineReason
-from pipeline.stage import (
+from pipeline.html.content import extract_main_text, parse_html
+from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata, plausible_title
+from pipeline.runtime.engine import EngineConfig, PerDocument
+from pipeline.runtime.stage import (
     ParquetSource,
     code_fingerprint,
     run_cli,
     stream_document_stage,
     timed_stage,
 )
-from pipeline.textdump import extract_page_dump, looks_like_page_dump
+from pipeline.schema import QuarantineReason
+from pipeline.sources.decoding import decode_bytes
+from pipeline.text.dumps import extract_page_dump, looks_like_page_dump
 
 STAGE = "extract"
 

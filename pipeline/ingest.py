@@ -18,18 +18,18 @@ import polars as pl
 import typer
 
 from pipeline.config import read_params
-from pipeline.decoding import decode_bytes
-from pipeline.engine import EngineConfig, PerDocument
-from pipeline.hashing import open_without_blocking, sha256_file
-from pipeline.schema import PROVENANCE, QuarantineReason
-from pipeline.stage import (
+from pipeline.runtime.engine import EngineConfig, PerDocument
+from pipeline.runtime.hashing import open_without_blocking, sha256_file
+from pipeline.runtime.stage import (
     run_cli,
     stream_document_stage,
     stream_rows,
     timed_stage,
     write_parquet,
 )
-from pipeline.warc import is_warc, iter_records
+from pipeline.schema import PROVENANCE, QuarantineReason
+from pipeline.sources.decoding import decode_bytes
+from pipeline.sources.warc import is_warc, iter_records
 
 STAGE = "ingest"
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
@@ -110,7 +110,8 @@ def ingest_file(
 
 
 def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -> dict[str, Any]:
-    """One WARC response record (see :mod:`pipeline.warc`) -> a row like :func:`ingest_file`."""
+    """One WARC response record (see :mod:`pipeline.sources.warc`) -> a row like
+    :func:`ingest_file`."""
     row = _base_row(item["name"])
     for key in ("source_url", "fetched_at", "warc_record_offset"):
         row[key] = item.get(key)

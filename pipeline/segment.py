@@ -14,9 +14,8 @@ import typer
 
 from pipeline import schema
 from pipeline.config import read_params
-from pipeline.engine import TIMEOUT_KEY, EngineConfig, worker_preload
-from pipeline.sentences import split_sentences
-from pipeline.stage import (
+from pipeline.runtime.engine import TIMEOUT_KEY, EngineConfig, worker_preload
+from pipeline.runtime.stage import (
     PACK_KEY,
     ParquetSink,
     arrow_payload,
@@ -31,6 +30,7 @@ from pipeline.stage import (
     to_arrow,
     write_parquet,
 )
+from pipeline.text.sentences import split_sentences
 
 STAGE = "segment"
 DOC_COLUMNS = ("url", "domain", "title", "published", "language")

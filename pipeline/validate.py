@@ -46,11 +46,11 @@ import pyarrow.parquet as pq
 import typer
 
 from pipeline.config import read_params
-from pipeline.data_docs import write_site
-from pipeline.engine import EngineConfig, map_batches, worker_preload
+from pipeline.quality.data_docs import write_site
+from pipeline.runtime.engine import EngineConfig, map_batches, worker_preload
+from pipeline.runtime.scratch import owned_directory
+from pipeline.runtime.stage import run_cli, timed_stage, write_json
 from pipeline.schema import MAX_TITLE_CHARS, QUARANTINE_REASONS, UTC_TIME, QuarantineReason
-from pipeline.scratch import owned_directory
-from pipeline.stage import run_cli, timed_stage, write_json
 
 STAGE = "validate"
 
@@ -1542,7 +1542,7 @@ def write_data_docs(
     runs: dict[str, tuple[dict[str, Any], Any]],
     rows: dict[str, int],
 ) -> None:
-    """Static Data Docs (``pipeline.data_docs``) with one page per suite; ``runs``: suite ->
+    """Static Data Docs (``pipeline.quality.data_docs``) with one page per suite; ``runs``: suite ->
     (key parts, merged result JSON), ``rows``: suite -> rows validated. Only the suites and the
     results go in, never the run ids or times, so a rerun writes the same bytes."""
     write_site(

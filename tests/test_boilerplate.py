@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from pipeline import schema
-from pipeline.boilerplate import boilerplate_in_group, find_boilerplate
 from pipeline.corpus import CorpusParams, build_corpus
+from pipeline.corpuswide.boilerplate import boilerplate_in_group, find_boilerplate
 from tests.test_dedup import cleaned_frame, doc_id, segmented_frame
 
 CHROME = "The Bugle is published by Bugle Media Group, registered in Riverside."

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 import yaml
 
-from pipeline.card import Citation, build_card, code_digest
-from pipeline.plots import CorpusSummary
+from pipeline.publish.card import Citation, build_card, code_digest
+from pipeline.publish.plots import CorpusSummary
 from tests.dvcrepo import run
 from tests.reportrepo import PUBLISHED, Versions, two_versions
 
@@ -33,9 +33,9 @@ def card_at(v: Versions, rev: str) -> str:
 
 
 def card_command(v: Versions, flag: str) -> str:
-    """What ``python -m pipeline.card <flag>`` prints in the versions' repository."""
+    """What ``python -m pipeline.publish.card <flag>`` prints in the versions' repository."""
     python = str(v.repo / ".venv/bin/python")
-    return run(v.repo, python, "-m", "pipeline.card", flag).stdout.strip()
+    return run(v.repo, python, "-m", "pipeline.publish.card", flag).stdout.strip()
 
 
 def front_matter(card: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from pipeline.card import Citation
+from pipeline.publish.card import Citation
 from tests.dvcrepo import ROOT
 
 

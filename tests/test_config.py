@@ -24,7 +24,7 @@ from pipeline.config import (
     read_params,
 )
 from pipeline.corpus import CorpusParams
-from pipeline.engine import EngineConfig
+from pipeline.runtime.engine import EngineConfig
 from tests.dvcrepo import ROOT, dvc, make_repo, set_param, stages_run
 
 COMMITTED = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))

@@ -21,8 +21,14 @@ from pipeline.corpus import (
     Result,
     run_corpus,
 )
-from pipeline.dedup import LSH_WEIGHTS, MINHASH_SEED, NearDupParams, candidate_pairs, signatures
-from pipeline.engine import EngineConfig
+from pipeline.corpuswide.dedup import (
+    LSH_WEIGHTS,
+    MINHASH_SEED,
+    NearDupParams,
+    candidate_pairs,
+    signatures,
+)
+from pipeline.runtime.engine import EngineConfig
 from tests.test_boilerplate import outlet_pages
 from tests.test_dedup import STORY, cleaned_frame, doc_id, segmented_frame, story
 

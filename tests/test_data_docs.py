@@ -2,8 +2,9 @@
 
 Fast checks of the three places page content reaches a report (no browser; the hostile
 corpus rendered in Chromium is tests/test_hostile_reports.py): the Data Docs pages
-(``pipeline.data_docs``), the plot labels ``dvc plots show`` writes into a script
-(``pipeline.plots.plot_label``) and the dataset card's table cells (``pipeline.card``).
+(``pipeline.quality.data_docs``), the plot labels ``dvc plots show`` writes into a script
+(``pipeline.publish.plots.plot_label``) and the dataset card's table cells
+(``pipeline.publish.card``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from pipeline.card import markdown_table
-from pipeline.data_docs import END_ID, page_name, write_site
-from pipeline.plots import plot_label
+from pipeline.publish.card import markdown_table
+from pipeline.publish.plots import plot_label
+from pipeline.quality.data_docs import END_ID, page_name, write_site
 from tests.test_validate import _set, _validate, broken_corpus
 
 HOSTILE = (

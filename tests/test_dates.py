@@ -1,4 +1,4 @@
-"""pipeline.dates: parse_date / find_date on the forms met in web pages."""
+"""pipeline.html.dates: parse_date / find_date on the forms met in web pages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dates import MIN_YEAR, find_date, looks_like_date, parse_date, read_ambiguous
+from pipeline.html.dates import MIN_YEAR, find_date, looks_like_date, parse_date, read_ambiguous
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gzip
 
-from pipeline.decoding import binary_kind, declared_encoding, decode_bytes, gunzip_capped
 from pipeline.schema import QuarantineReason
+from pipeline.sources.decoding import binary_kind, declared_encoding, decode_bytes, gunzip_capped
 
 PAGE = "<html><head><title>Café</title></head><body><p>Crème brûlée – “quoted”.</p></body></html>"
 

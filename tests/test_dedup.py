@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import corpus, schema
 from pipeline.corpus import CorpusParams, build_corpus, find_duplicates
-from pipeline.dedup import (
+from pipeline.corpuswide.dedup import (
     NearDupParams,
     dedup_documents,
     duplicate_sentences,
@@ -21,7 +21,7 @@ from pipeline.dedup import (
     shingle_hashes,
     signatures,
 )
-from pipeline.sentences import split_sentences
+from pipeline.text.sentences import split_sentences
 
 STORY = [
     "Passenger trains will return to the coastal line between Port Elspeth and Carrow Head on "

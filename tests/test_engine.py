@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from pipeline import schema
-from pipeline.engine import (
+from pipeline.runtime.engine import (
     TIMEOUT_KEY,
     EngineConfig,
     PerDocument,
@@ -24,8 +24,7 @@ from pipeline.engine import (
     run_in_child,
     stage_of_command,
 )
-from pipeline.schema import INGESTED
-from pipeline.stage import (
+from pipeline.runtime.stage import (
     ARROW_KEY,
     PACK_KEY,
     PackRows,
@@ -35,6 +34,7 @@ from pipeline.stage import (
     to_arrow,
     unpack,
 )
+from pipeline.schema import INGESTED
 from tests.dvcrepo import ROOT
 
 Row = dict[str, Any]
@@ -235,7 +235,7 @@ def test_payload_falls_back_to_bytes_when_the_spill_directory_fails(tmp_path: Pa
 
 PRELOAD_PROBE = """
 import sys
-from pipeline.engine import EngineConfig, map_batches
+from pipeline.runtime.engine import EngineConfig, map_batches
 from tests.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=1, batch_size=2, max_seconds_per_doc=0)
@@ -257,8 +257,8 @@ def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> No
 
 
 STAGE_PRELOAD_PROBE = """
-from pipeline.engine import EngineConfig, worker_preload
-from pipeline.stage import _computed_batches
+from pipeline.runtime.engine import EngineConfig, worker_preload
+from pipeline.runtime.stage import _computed_batches
 from tests.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
@@ -279,7 +279,7 @@ def test_a_stages_workers_start_with_its_module_imported() -> None:
 PRESTART_PROBE = """
 import json, os, sys
 import psutil
-from pipeline.engine import prestart_fork_server, run_in_child, worker_preload
+from pipeline.runtime.engine import prestart_fork_server, run_in_child, worker_preload
 from tests.test_engine import record_worker_view
 
 params, out = sys.argv[1:]

@@ -20,7 +20,7 @@ import pytest
 from markdown_it import MarkdownIt
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from pipeline.data_docs import END_ID
+from pipeline.quality.data_docs import END_ID
 from tests.dvcrepo import BIN, dvc, make_repo, run
 from tests.test_render import Browser, chromium  # noqa: F401  (the fixture)
 

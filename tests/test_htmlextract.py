@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from pipeline.htmlextract import extract_main_text, parse_html
-from pipeline.htmlscore import (
+from pipeline.html.content import extract_main_text, parse_html
+from pipeline.html.scoring import (
     block_score,
     container_name_weight,
     is_boilerplate_name,

@@ -6,9 +6,10 @@ import polars as pl
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline import langid, schema
+from pipeline import schema
 from pipeline.corpus import CorpusParams, build_corpus
-from pipeline.langid import LanguageDetector, detector, sentence_language
+from pipeline.corpuswide import langid
+from pipeline.corpuswide.langid import LanguageDetector, detector, sentence_language
 from tests.test_dedup import cleaned_frame, segmented_frame
 
 TEXTS = [

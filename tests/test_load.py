@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline import load
+from pipeline.publish import load
 from tests.dvcrepo import copy_repo
 from tests.reportrepo import Versions, two_versions
 

@@ -1,5 +1,5 @@
-"""`pipeline.load.fetch` serves a kept copy only when its MD5 is the one the revision's dvc.lock
-records, and keeps its copies in a per-user folder."""
+"""`pipeline.publish.load.fetch` serves a kept copy only when its MD5 is the one the
+revision's dvc.lock records, and keeps its copies in a per-user folder."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline import load
-from pipeline.load import CacheMismatchWarning, default_cache_dir, fetch
+from pipeline.publish import load
+from pipeline.publish.load import CacheMismatchWarning, default_cache_dir, fetch
 from tests.dvcrepo import commit, dvc, run
 
 TABLE = "data/processed/sentences.parquet"

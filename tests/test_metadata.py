@@ -1,4 +1,4 @@
-"""pipeline.metadata: metadata of small hand-written pages."""
+"""pipeline.html.metadata: metadata of small hand-written pages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.metadata import bench_metadata, empty_metadata, extract_html_metadata
+from pipeline.html.metadata import bench_metadata, empty_metadata, extract_html_metadata
 from pipeline.schema import METADATA_FIELDS
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from pipeline.data_docs import END_ID, page_name
+from pipeline.quality.data_docs import END_ID, page_name
 from tests.dvcrepo import dvc
 from tests.reportrepo import Versions, two_versions
 

@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from pipeline.plots import (
+from pipeline.publish.plots import (
     LengthDistribution,
     document_keys,
     documents_per_domain,

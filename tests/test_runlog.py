@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.card import CODE_FILES, code_digest
-from pipeline.hashing import tree_files
-from pipeline.stage import RUN_HISTORY, timed_stage
+from pipeline.publish.card import CODE_FILES, code_digest
+from pipeline.runtime.hashing import tree_files
+from pipeline.runtime.stage import RUN_HISTORY, timed_stage
 from tests.dvcrepo import ROOT, run
 
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -101,6 +101,6 @@ def test_everything_the_card_digests_is_a_dependency_of_the_report_stage() -> No
     deps = set(STAGES["report"]["deps"])
     assert set(CODE_FILES) <= deps
     covered = tree_files(ROOT, CODE_FILES)
-    assert "pyproject.toml" in covered and "pipeline/card.py" in covered
+    assert "pyproject.toml" in covered and "pipeline/publish/card.py" in covered
     assert not [f for f in covered if "__pycache__" in f or f.endswith(".pyc")]
     assert "__pycache__/" in (ROOT / ".dvcignore").read_text().splitlines()

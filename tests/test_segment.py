@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schema
-from pipeline.engine import TIMEOUT_KEY
+from pipeline.runtime.engine import TIMEOUT_KEY
+from pipeline.runtime.stage import stream_rows
 from pipeline.segment import INPUT_COLUMNS, quarantined
-from pipeline.stage import stream_rows
 
 ROW_GROUPS = 400
 ROWS_PER_GROUP = 16

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.sbd_lang import GENERIC, get_rules
-from pipeline.sentences import split_sentence_texts, split_sentences
+from pipeline.text.languages import GENERIC, get_rules
+from pipeline.text.sentences import split_sentence_texts, split_sentences
 
 
 def sents(text: str, language: str = "en") -> list[str]:

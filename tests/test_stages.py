@@ -13,11 +13,10 @@ import pytest
 
 from pipeline import schema
 from pipeline.clean import clean_documents
-from pipeline.engine import EngineConfig, PerDocument
 from pipeline.extract import extract_document
 from pipeline.report import corpus_metrics
-from pipeline.segment import bounded_spans, segment_documents
-from pipeline.stage import (
+from pipeline.runtime.engine import EngineConfig, PerDocument
+from pipeline.runtime.stage import (
     NO_REUSE_ENV,
     STREAM_ROW_GROUP,
     ParquetSink,
@@ -28,6 +27,7 @@ from pipeline.stage import (
     to_arrow,
     with_row_digests,
 )
+from pipeline.segment import bounded_spans, segment_documents
 from pipeline.validate import domain_consistent, offsets_slice_back, with_derived_checks
 
 ARTICLE = """<html lang="en"><head><title>Harbour wall repaired | Gazette</title>

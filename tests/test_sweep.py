@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from benchmarks.corpus import pages
-from pipeline import scratch
+from pipeline.runtime import scratch
 from tests.dvcrepo import ROOT, project_files, set_param
 
 STAGES = ("inventory", "ingest", "extract", "clean", "segment", "corpus", "validate", "report")
@@ -316,6 +316,6 @@ def test_an_atomic_write_sweeps_the_tmp_files_of_dead_writers(tmp_path: Path) ->
 
 def test_a_stage_command_claims_a_scratch_directory_only_for_stages() -> None:
     assert scratch.stage_module(["python", "-m", "pipeline.segment"]) == "pipeline.segment"
-    assert scratch.stage_module(["python", "-m", "pipeline.load", "x"]) is None
+    assert scratch.stage_module(["python", "-m", "pipeline.publish.load", "x"]) is None
     assert scratch.stage_module(["python", "-m", "pytest"]) is None
     assert scratch.stage_module(["python", "-c", "-m pipeline.clean"]) is None

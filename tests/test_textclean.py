@@ -1,4 +1,4 @@
-"""Tests of pipeline.textclean: cleaning of extracted text and the shared chrome scorer."""
+"""Tests of pipeline.text.cleaning: cleaning of extracted text and the shared chrome scorer."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.textclean import (
+from pipeline.text.cleaning import (
     chrome_score,
     clean_text,
     is_caption,

@@ -1,4 +1,4 @@
-"""Tests of pipeline.textdump: main text and headline of page text dumps."""
+"""Tests of pipeline.text.dumps: main text and headline of page text dumps."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.textclean import clean_text, repair_link_spacing
-from pipeline.textdump import DumpExtraction, extract_page_dump, looks_like_page_dump
+from pipeline.text.cleaning import clean_text, repair_link_spacing
+from pipeline.text.dumps import DumpExtraction, extract_page_dump, looks_like_page_dump
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "sample" / "seed_independent_belarus.txt"
 

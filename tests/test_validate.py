@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from pipeline import schema, validate
-from pipeline.engine import EngineConfig
+from pipeline.runtime.engine import EngineConfig
 from pipeline.validate import (
     REASON_STAGES,
     SUITE_TABLES,

@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks.corpus import write_warc
 from pipeline.ingest import FirstPathWins, ingest_row, input_items
 from pipeline.inventory import read_manifest, take_inventory
-from pipeline.warc import http_charset, is_text_type, iter_records
+from pipeline.sources.warc import http_charset, is_text_type, iter_records
 
 PAGE = (
     b"<html><body><article><p>The ferry sailed at dawn for the first time in weeks.</p>"

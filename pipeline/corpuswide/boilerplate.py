@@ -1,6 +1,6 @@
 """Outlet boilerplate: sentences an outlet repeats across many of its documents.
 
-A sentence (compared by its normalised hash, see :func:`pipeline.dedup.normalise`) is
+A sentence (compared by its normalised hash, see :func:`pipeline.corpuswide.dedup.normalise`) is
 boilerplate in document *d* of domain *D* when at least ``min_documents`` distinct duplicate
 clusters of *D* contain it within ``window_days`` of *d*'s publication time (*d* included).
 Counting clusters, not documents, keeps an article that an outlet republished (or that was

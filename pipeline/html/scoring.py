@@ -1,4 +1,4 @@
-"""Scoring rules for main-content extraction (used by :mod:`pipeline.htmlextract`).
+"""Scoring rules for main-content extraction (used by :mod:`pipeline.html.content`).
 
 Pure functions over strings and numbers, no parsing: what counts as boilerplate markup, how much
 a block of text looks like article prose, and how class/id names move a container's score.

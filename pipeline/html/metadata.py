@@ -21,7 +21,7 @@ Conventions:
   " | Site" / " - Site" / "Site: " part.
 * ``published``/``modified`` are timezone-aware ``datetime`` objects keeping the page's own UTC
   offset (a value without one is UTC); dates before 1990 or in the future are dropped (see
-  :mod:`pipeline.dates`). Evidence is taken strongest first: JSON-LD, specific ``<meta>``,
+  :mod:`pipeline.html.dates`). Evidence is taken strongest first: JSON-LD, specific ``<meta>``,
   marked ``<time>`` elements, the URL, the byline under the headline, labelled dates, embedded
   page data, generic ``date`` metas. A machine-readable modification date (``dateModified``,
   ``article:modified_time``) is never used as the publication date. Only when the page declares
@@ -61,7 +61,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from pipeline.dates import find_date, looks_like_date, parse_date, read_ambiguous
+from pipeline.html.dates import find_date, looks_like_date, parse_date, read_ambiguous
 from pipeline.schema import MAX_TITLE_CHARS, METADATA_FIELDS
 
 

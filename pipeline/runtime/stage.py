@@ -24,9 +24,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
 
-from pipeline import schema, scratch
+from pipeline import schema
 from pipeline.config import ParamsError
-from pipeline.engine import (
+from pipeline.runtime import scratch
+from pipeline.runtime.engine import (
     TIMEOUT_KEY,
     BatchFunction,
     EngineConfig,
@@ -254,24 +255,35 @@ FINGERPRINT_KEY = b"newscorpus.fingerprint"
 QUARANTINE_COLUMNS = tuple(schema.QUARANTINE)
 
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _module_files(name: str, package: Path) -> list[Path]:
+    """The files importing ``name`` runs: the ``__init__.py`` of the package and of each
+    subpackage on the way, and the module itself (a ``.py`` file or a package's ``__init__``)."""
+    parts = name.split(".")[1:]
+    files = [package / "__init__.py"]
+    for depth in range(1, len(parts)):
+        files.append(package.joinpath(*parts[:depth], "__init__.py"))
+    if parts:
+        module = package.joinpath(*parts)
+        files.append(module / "__init__.py" if module.is_dir() else module.with_suffix(".py"))
+    return [file for file in files if file.is_file()]
 
 
 def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
     """The source files of ``module`` and of every pipeline module it imports, directly or not
-    (read from the sources, imports inside functions included), sorted: the code a stage runs,
-    which its ``dvc.yaml`` deps list (a test holds the two together)."""
-    seen: dict[str, Path] = {}
-    todo = [package.name, module]  # importing any module runs the package's __init__ first
+    (read from the sources, imports inside functions included), with the package ``__init__``
+    files importing them runs, sorted: the code a stage runs, which its ``dvc.yaml`` deps list
+    (a test holds the two together)."""
+    seen: set[Path] = set()
+    todo = [module]
     while todo:
-        name = todo.pop()
-        relative = "__init__" if name == package.name else name.split(".", 1)[-1]
-        path = package / f"{relative.replace('.', '/')}.py"
-        if name in seen or not path.is_file():
-            continue
-        seen[name] = path
-        todo += _package_imports(path.read_bytes(), package.name)
-    return sorted(seen.values())
+        for path in _module_files(todo.pop(), package):
+            if path not in seen:
+                seen.add(path)
+                todo += _package_imports(path.read_bytes(), package.name)
+    return sorted(seen)
 
 
 @functools.lru_cache(maxsize=256)
@@ -283,8 +295,8 @@ def _package_imports(source: bytes, package: str) -> tuple[str, ...]:
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.split(".")[0] == package:
                 found.append(node.module)
-                if node.module == package:  # from pipeline import schema
-                    found += [f"{package}.{alias.name}" for alias in node.names]
+                # from pipeline.runtime import scratch: the name may be a module
+                found += [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             found += [a.name for a in node.names if a.name.split(".")[0] == package]
     return tuple(found)

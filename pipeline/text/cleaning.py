@@ -11,7 +11,7 @@ sentence addresses the reader (second person, imperative call-to-action verbs, "
 publisher speaking of itself ("our journalism", "we need"), a small lexicon of generic web-UI words
 (subscribe, newsletter, log in, cookie, notification, comment...), length and terminal punctuation.
 Reported speech (quotation marks, "said") counts against chrome. The same scorer is used by
-:mod:`pipeline.textdump` to classify the lines of page text dumps.
+:mod:`pipeline.text.dumps` to classify the lines of page text dumps.
 
 Every function here is total on arbitrary Unicode and :func:`clean_text` is idempotent.
 """

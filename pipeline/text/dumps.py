@@ -9,7 +9,8 @@ The extractor works on general signals only, never on one site's strings:
 1. drop CSS/JS residue lines, repair inline-link spacing;
 2. score every line as content or chrome from its length, stop-word ratio, terminal punctuation,
    title-case ratio, repetition in the page, and the share of its words that sit in chrome
-   sentences (:func:`pipeline.textclean.chrome_score`: reader address, calls to action, UI words);
+   sentences (:func:`pipeline.text.cleaning.chrome_score`: reader address, calls to action, UI
+   words);
 3. take the densest run of content lines (maximum-sum segment of the line scores), so menus,
    teasers and footers around the article fall away while short headings inside it survive;
 4. inside the run, drop captions (glued ones are split off first), and trim chrome sentences and
@@ -24,7 +25,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.textclean import (
+from pipeline.text.cleaning import (
     STOP_WORDS,
     chrome_score,
     is_caption,

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.config import EngineParams
-from pipeline.scratch import stage_module
+from pipeline.runtime.scratch import stage_module
 
 Row = dict[str, Any]
 BatchFunction = Callable[[list[Row]], list[Row]]

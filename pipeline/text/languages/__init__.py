@@ -1,12 +1,12 @@
-"""Per-language data for the sentence segmenter (:mod:`pipeline.sentences`).
+"""Per-language data for the sentence segmenter (:mod:`pipeline.text.sentences`).
 
-Each language is a module ``pipeline.sbd_lang.<code>`` that exposes ``RULES``, a
+Each language is a module ``pipeline.text.languages.<code>`` that exposes ``RULES``, a
 :class:`LanguageRules` value holding only *data* (abbreviation lists, sentence starters, ...).
 The segmentation engine is shared; adding a language means adding a data module.  Unknown
 languages get :data:`GENERIC`, which knows no abbreviations and therefore only splits at
 paragraph breaks and plain terminal punctuation followed by a non-lowercase start.
 
-To add a language (say German, ``de``): create ``pipeline/sbd_lang/de.py`` defining
+To add a language (say German, ``de``): create ``pipeline/text/languages/de.py`` defining
 ``RULES = LanguageRules(code="de", ...)`` with its abbreviations (``"z.B"``, ``"usw"``,
 ``"Nr"`` ... mapped to :data:`TITLE` / :data:`GENERAL` / :data:`NUMERIC` / :data:`TIME`), its
 sentence starters (``Der``, ``Die``, ``Das``, ``Er`` ...) and, if wanted, its first-person

@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.hashing import md5_file
+from pipeline.runtime.hashing import md5_file
 
 TABLES: dict[str, str] = {
     "documents": "data/processed/documents.parquet",

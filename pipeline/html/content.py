@@ -11,7 +11,7 @@ How it works, in one pass over the parsed tree plus a few passes over flat array
    innermost block element, with its link text counted; ``<br>`` splits a block into lines.
    *Furniture* (``nav``/``header``/``footer``/``aside``/``form``, hidden elements, class/id
    names such as comments, share bars, bylines, related links, newsletter boxes; see
-   :mod:`pipeline.htmlscore`) is dropped at once when small; big furniture is decided after the
+   :mod:`pipeline.html.scoring`) is dropped at once when small; big furniture is decided after the
    walk: dropped unless it holds a large share of the page's text or (for names that only
    *likely* mean furniture) most of its prose, since templates and streaming renderers wrap
    the article itself in such elements.
@@ -40,7 +40,7 @@ from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from pipeline.htmlscore import (
+from pipeline.html.scoring import (
     BLOCK_TAGS,
     FURNITURE_TAGS,
     MIN_BLOCK_LENGTH,

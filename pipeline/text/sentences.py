@@ -10,7 +10,7 @@ Design (fast enough for tens of MB/s of news text):
    closing quotes/brackets, plus a few structural cues (line breaks, bullets, numbered-list
    chains, e-mail timestamps, separator rules, emoticons, news datelines, letter closings);
 2. each punctuation candidate is decided by cheap rules on the token before it and the
-   word after it, driven by per-language data (:mod:`pipeline.sbd_lang`): abbreviation
+   word after it, driven by per-language data (:mod:`pipeline.text.languages`): abbreviation
    kinds, sentence starters, first-person forms;
 3. the text is cut at the accepted positions and every piece is whitespace-trimmed, so
    nothing but whitespace is ever dropped.
@@ -23,7 +23,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
-from pipeline.sbd_lang import GENERAL, TIME, TITLE, LanguageRules, get_rules
+from pipeline.text.languages import GENERAL, TIME, TITLE, LanguageRules, get_rules
 
 __all__ = ["split_sentence_texts", "split_sentences"]
 
@@ -568,7 +568,7 @@ def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
 
     Every non-whitespace character of ``text`` lies in exactly one span.  Line breaks are
     always boundaries.  ``language`` is an ISO 639 code; languages without a data module in
-    :mod:`pipeline.sbd_lang` only split at line breaks and plain terminal punctuation.
+    :mod:`pipeline.text.languages` only split at line breaks and plain terminal punctuation.
     """
     if not text:
         return []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from pipeline.schema import QuarantineReason
-from pipeline.textdump import looks_like_page_dump
+from pipeline.text.dumps import looks_like_page_dump
 
 # Magic numbers of formats that are never a web page's text.
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (

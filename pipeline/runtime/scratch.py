@@ -37,7 +37,7 @@ from pathlib import Path
 
 PREFIX = "newscorpus-"  # scratch and spill directories in a shared temporary folder
 SHARED_MEMORY = Path("/dev/shm")
-# Commands that claim a scratch directory: the pipeline's stages (not e.g. pipeline.load,
+# Commands that claim a scratch directory: the pipeline's stages (not e.g. pipeline.publish.load,
 # whose cache must outlive the process).
 STAGE_MODULES = frozenset(
     f"pipeline.{stage}"

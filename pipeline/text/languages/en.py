@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.sbd_lang import GENERAL, NUMERIC, TIME, TITLE, LanguageRules
+from pipeline.text.languages import GENERAL, NUMERIC, TIME, TITLE, LanguageRules
 
 # Written before a name or a phrase; a capital after them does not start a sentence.
 _TITLES_ANYCASE = """

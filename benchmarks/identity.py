@@ -32,9 +32,10 @@ corpus, and the wall seconds. The JSON is ``{corpus: {engine: {...}}}``.
 ``compare`` prints every difference between two records and exits 1 on any. Two things are
 not differences by default: the pipeline code digest (the card names the code by content, so
 it changes with any code change by design: a card that differs only by it is reported as such;
-``--strict`` counts it), and seconds. A file present in one record only is a difference unless
-``--common-only``. ``engines`` compares, within one record, every engine with ``local``: the
-card lists the ``engine`` parameters, so it differs there by design and its diff is printed.
+``--strict`` counts it), and seconds. A file, corpus or engine present in one record only is a
+difference unless ``--common-only``. ``engines`` compares, within one record, every engine
+with ``local``: the card lists the ``engine`` parameters, so its ``engine:`` block is left out
+of that comparison (reported as a note).
 """
 
 from __future__ import annotations
@@ -129,6 +130,15 @@ def _project_module(name: str) -> Any:
     return module
 
 
+def torture_module() -> str:
+    """The test module that writes the torture corpus (today ``tests.torture``; found by its
+    function, so tests may be regrouped into packages)."""
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "def write_torture_corpus(" in path.read_text(encoding="utf-8"):
+            return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    raise RuntimeError(f"no module under {ROOT / 'tests'} defines write_torture_corpus")
+
+
 def input_dir_param(corpus: str, work: Path) -> str | None:
     """``ingest.input_dir`` for a run repo two levels under ``work``; None keeps the default."""
     return None if corpus == "sample" else f"../../corpora/{corpus}"
@@ -153,7 +163,7 @@ def ensure_corpus(corpus: str, work: Path) -> dict[str, Any]:
         shutil.rmtree(out)  # half-built by an interrupted run
     out.parent.mkdir(parents=True, exist_ok=True)
     if corpus == "torture":
-        _project_module("tests.torture").write_torture_corpus(out)
+        _project_module(torture_module()).write_torture_corpus(out)
     elif corpus == "bench-1k":
         _project_module("benchmarks.corpus").build(BENCH_DOCS, out, warc=False)
     else:
@@ -335,8 +345,16 @@ def _names(text: str, known: tuple[str, ...], flag: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # comparing
 # --------------------------------------------------------------------------------------------
-def _masked(text: str, digest: str | None) -> str:
-    return text.replace(digest.removeprefix("sha256:"), "<code digest>") if digest else text
+_ENGINE_BLOCK = re.compile(r"^engine:\n(?:[ \t]+.*\n)*", re.M)
+
+
+def _normalised(text: str, record: Record, strict: bool, across_engines: bool) -> str:
+    """A report's text without what differs by design: the pipeline code digest (unless
+    ``strict``) and, across engines, the card's listing of the ``engine`` parameters."""
+    digest = record.get("code_digest")
+    if digest and not strict:
+        text = text.replace(digest.removeprefix("sha256:"), "<code digest>")
+    return _ENGINE_BLOCK.sub("engine: <engine>\n", text) if across_engines else text
 
 
 def _text_diff(a: Record, b: Record, path: str, limit: int = 40) -> list[str]:
@@ -351,12 +369,16 @@ def _text_diff(a: Record, b: Record, path: str, limit: int = 40) -> list[str]:
     return [f"      {line}" for line in lines[:limit]] + more
 
 
-def compare_records(a: Record, b: Record, common_only: bool, strict: bool) -> list[str]:
-    """Differences between two runs' records (empty: byte-identical outputs)."""
+def compare_records(
+    a: Record, b: Record, common_only: bool, strict: bool, across_engines: bool = False
+) -> tuple[list[str], list[str]]:
+    """(differences, notes on differences by design) between two runs' records; no
+    differences: byte-identical outputs."""
     problems: list[str] = []
+    notes: list[str] = []
     if a.get("fingerprint") != b.get("fingerprint"):
         problems.append(f"  fingerprint: {a.get('fingerprint')} != {b.get('fingerprint')}")
-    code_only: set[str] = set()
+    by_design: set[str] = set()
     files_a, files_b = a["files"], b["files"]
     for path in sorted(set(files_a) | set(files_b)):
         if path not in files_b or path not in files_a:
@@ -367,21 +389,27 @@ def compare_records(a: Record, b: Record, common_only: bool, strict: bool) -> li
         if files_a[path] == files_b[path]:
             continue
         texts_a, texts_b = a.get("texts", {}), b.get("texts", {})
-        if path in texts_a and path in texts_b and not strict:
-            same = _masked(texts_a[path], a.get("code_digest")) == _masked(
-                texts_b[path], b.get("code_digest")
+        if path in texts_a and path in texts_b:
+            same = _normalised(texts_a[path], a, strict, across_engines) == _normalised(
+                texts_b[path], b, strict, across_engines
             )
             if same:
-                code_only.add(path)
-                print(f"  note: {path} differs only by the pipeline code digest (by design)")
+                by_design.add(path)
+                what = "engine parameters" if across_engines else "pipeline code digest"
+                notes.append(f"  note: {path} differs only by the {what} (by design)")
                 continue
         problems.append(f"  {path}: {files_a[path][:16]}… != {files_b[path][:16]}…")
         problems.extend(_text_diff(a, b, path))
     lock_a, lock_b = a.get("dvc_lock", {}), b.get("dvc_lock", {})
     for path in sorted(set(lock_a) & set(lock_b)):
-        if lock_a[path] != lock_b[path] and path not in code_only:
+        if lock_a[path] != lock_b[path] and path not in by_design:
             problems.append(f"  dvc.lock out {path}: md5 {lock_a[path]} != {lock_b[path]}")
-    return problems
+    return problems, notes
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        print(line)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -391,7 +419,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for corpus in sorted(set(first) | set(second)):
         if corpus not in first or corpus not in second:
             print(f"{corpus}: only in {'the first' if corpus in first else 'the second'} record")
-            failed = True
+            failed = failed or not args.common_only
             continue
         if first[corpus].get("_input") != second[corpus].get("_input"):
             print(f"{corpus}: the input corpus differs: {first[corpus].get('_input')} != "
@@ -401,13 +429,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for engine in engines:
             if engine not in first[corpus] or engine not in second[corpus]:
                 print(f"{corpus} x {engine}: in one record only")
-                failed = True
+                failed = failed or not args.common_only
                 continue
-            problems = compare_records(
+            problems, notes = compare_records(
                 first[corpus][engine], second[corpus][engine], args.common_only, args.strict
             )
             print(f"{corpus} x {engine}: {'identical' if not problems else 'DIFFERENT'}")
-            print("\n".join(problems)) if problems else None
+            _print_lines(problems + notes)
             failed = failed or bool(problems)
     return 1 if failed else 0
 
@@ -419,9 +447,9 @@ def cmd_engines(args: argparse.Namespace) -> int:
         if "local" not in runs:
             continue
         for engine in sorted(set(runs) - {"_input", "local"}):
-            problems = compare_records(runs["local"], runs[engine], False, args.strict)
+            problems, notes = compare_records(runs["local"], runs[engine], False, args.strict, True)
             print(f"{corpus}: local vs {engine}: {'identical' if not problems else 'DIFFERENT'}")
-            print("\n".join(problems)) if problems else None
+            _print_lines(problems + notes)
             failed = failed or bool(problems)
     return 1 if failed else 0
 
@@ -442,7 +470,11 @@ def main(argv: list[str] | None = None) -> int:
     compare = commands.add_parser("compare", help="every difference between two records")
     compare.add_argument("first", type=Path)
     compare.add_argument("second", type=Path)
-    compare.add_argument("--common-only", action="store_true", help="ignore files in one only")
+    compare.add_argument(
+        "--common-only",
+        action="store_true",
+        help="ignore files, corpora and engines in one record only",
+    )
     compare.add_argument("--strict", action="store_true", help="count the code digest too")
     compare.set_defaults(func=cmd_compare)
     engines = commands.add_parser("engines", help="each engine against local, in one record")

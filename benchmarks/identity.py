@@ -6,6 +6,10 @@
     python -m benchmarks.identity compare before.json after.json [--common-only] [--strict]
     python -m benchmarks.identity engines before.json      # the engines against each other
 
+Before and after a refactor: ``run --out before.json`` on the old commit, ``run --out
+after.json`` on the new one, then ``compare before.json after.json`` (exit 0: identical). All
+nine runs take ~13 minutes on two shared cores (Ray ~2.5-3.5 minutes a run, the others <1.5).
+
 ``run`` builds three input corpora once into ``--work`` (default
 ``$TMPDIR/newscorpus-identity``, outside the checkout; reused on later runs):
 
@@ -26,8 +30,9 @@ after the modules move): the corpus fingerprint and code digest from the dataset
 matter, the SHA-256 of every file under ``data/interim/`` and ``data/processed/`` and of every
 file of every ``dvc.lock`` out (``reports/runs/``, the untracked run log, and ``.gitignore``
 files left out), the ``dvc.lock`` out hashes keyed by path (not by stage, so a renamed stage
-does not matter), the text of the small reports (for a readable diff), the digest of the input
-corpus, and the wall seconds. The JSON is ``{corpus: {engine: {...}}}``.
+does not matter), the text of the small reports under ``reports/`` (for a readable diff) and
+the wall seconds. The JSON is ``{corpus: {"_input": {entries, sha256}, engine: {...}}}``: the
+input corpus's digest (names, bytes, symlink targets) proves both records read the same input.
 
 ``compare`` prints every difference between two records and exits 1 on any. Two things are
 not differences by default: the pipeline code digest (the card names the code by content, so
@@ -35,7 +40,8 @@ it changes with any code change by design: a card that differs only by it is rep
 ``--strict`` counts it), and seconds. A file, corpus or engine present in one record only is a
 difference unless ``--common-only``. ``engines`` compares, within one record, every engine
 with ``local``: the card lists the ``engine`` parameters, so its ``engine:`` block is left out
-of that comparison (reported as a note).
+of that comparison (reported as a note). The card also lists the stage commands of
+``dvc.yaml``: a change to them (or to ``params.yaml``) shows as a card diff.
 """
 
 from __future__ import annotations

@@ -49,34 +49,18 @@ import typer
 from pipeline import schema
 from pipeline.config import read_params
 from pipeline.corpuswide.decisions import decide_and_write
-from pipeline.corpuswide.settings import (
-    STAGE,
-    CorpusParams,
-    Inputs,
-    Outputs,
-    Partitioning,
-    Result,
-)
+from pipeline.corpuswide.settings import STAGE, CorpusParams, Inputs, Outputs, Partitioning, Result
 from pipeline.corpuswide.spill import SentenceParts, TaskParts
 from pipeline.corpuswide.tasks import (
     HASHED_SENTENCE,
     SPILLED_SENTENCE,
-    CorpusTask,
-    DocumentFacts,
-    DocumentTask,
-    SentenceTask,
+    corpus_task,
     facts_table,
     write_doc_index,
 )
 from pipeline.runtime.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches, worker_preload
 from pipeline.runtime.scratch import owned_directory
-from pipeline.runtime.stage import (
-    READ_KEY,
-    read_task_rows,
-    run_cli,
-    task_size,
-    timed_stage,
-)
+from pipeline.runtime.stage import READ_KEY, read_task_rows, run_cli, task_size, timed_stage
 
 
 def finished(rows: list[Row]) -> list[Row]:
@@ -124,21 +108,7 @@ def engine_passes(
         bits,
         np.zeros(n_docs, dtype=np.int64),
     )
-    task = CorpusTask(
-        DocumentTask(
-            DocumentFacts(params.minhash_permutations, params.shingle_words),
-            str(workdir),
-            boundaries,
-        ),
-        SentenceTask(
-            params.sentence_langid_min_chars,
-            str(doc_index),
-            str(workdir),
-            ranges,
-            max(1, n_docs),
-            bits,
-        ),
-    )
+    task = corpus_task(params, workdir, doc_index, boundaries, ranges, n_docs, bits)
 
     def tasks() -> Iterator[Row]:
         path = str(cleaned.resolve())

@@ -117,7 +117,7 @@ def read_task(item: Row, columns: dict[str, pl.DataType]) -> pl.DataFrame:
     worker itself."""
     if READ_KEY not in item:
         # the engine retries a task that overran its hard limit row by row: a corpus-wide
-        # decision cannot leave rows out, so the stage stops (see finished)
+        # decision cannot leave rows out, so the stage stops (see pipeline.corpus.finished)
         raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
     frame = pl.from_arrow(read_task_table(item))
     assert isinstance(frame, pl.DataFrame)
@@ -263,6 +263,34 @@ class CorpusTask:
             else self.sentences.one(item)
             for item in items
         ]
+
+
+def corpus_task(
+    params: CorpusParams,
+    workdir: Path,
+    doc_index: Path,
+    boundaries: tuple[str, ...],
+    ranges: int,
+    n_docs: int,
+    bits: int,
+) -> CorpusTask:
+    """The task of both engine passes: documents cut at ``boundaries``, sentences cut into
+    ``ranges`` doc_id ranges and ``2**bits`` hash parts."""
+    return CorpusTask(
+        DocumentTask(
+            DocumentFacts(params.minhash_permutations, params.shingle_words),
+            str(workdir),
+            boundaries,
+        ),
+        SentenceTask(
+            params.sentence_langid_min_chars,
+            str(doc_index),
+            str(workdir),
+            ranges,
+            max(1, n_docs),
+            bits,
+        ),
+    )
 
 
 def write_doc_index(

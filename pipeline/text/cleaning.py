@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import pairwise
 
+from pipeline.text.months import ENGLISH_MONTH_ABBREVIATIONS
+
 __all__ = [
     "STOP_WORDS",
     "chrome_score",
@@ -186,9 +188,9 @@ _CREDIT_WORDS: frozenset[str] = wordset(
     bloomberg xinhua dpa anadolu sipa zuma wireimage filmmagic rex"""
 )
 
-_ABBREVIATIONS: frozenset[str] = wordset(
+_ABBREVIATIONS: frozenset[str] = ENGLISH_MONTH_ABBREVIATIONS | wordset(
     """mr mrs ms dr prof st jr sr gen sen rep gov lt col capt sgt cpl adm maj rev hon no vs etc
-    inc ltd co corp dept univ est fig approx jan feb mar apr jun jul aug sep sept oct nov dec
+    inc ltd co corp dept univ est fig approx
     mt ft pp vol ed eds u.s u.k e.g i.e a.m p.m"""
 )
 

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-__all__ = ["ENGLISH_MONTHS", "MONTHS"]
+__all__ = ["ENGLISH_MONTHS", "ENGLISH_MONTH_ABBREVIATIONS", "MONTHS"]
 
-# English names and abbreviations, one entry a month from January.
+# English names and abbreviations (name first), one entry a month from January.
 _ENGLISH = (
     "january jan",
     "february feb",
@@ -42,6 +42,11 @@ _OTHERS = (
 
 ENGLISH_MONTHS: frozenset[str] = frozenset(" ".join(_ENGLISH).split())
 """The English month names and abbreviations."""
+
+ENGLISH_MONTH_ABBREVIATIONS: frozenset[str] = frozenset(
+    abbreviation for entry in _ENGLISH for abbreviation in entry.split()[1:]
+)
+"""The English abbreviations ("jan", "sept"), which are written with a period ("may" is none)."""
 
 MONTHS: dict[str, int] = {
     name: number

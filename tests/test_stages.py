@@ -14,6 +14,8 @@ import pytest
 from pipeline import schema
 from pipeline.clean import clean_documents
 from pipeline.extract import extract_document
+from pipeline.quality.checks import domain_consistent, offsets_slice_back
+from pipeline.quality.chunks import with_derived_checks
 from pipeline.report import corpus_metrics
 from pipeline.runtime.engine import EngineConfig, PerDocument
 from pipeline.runtime.stage import (
@@ -28,7 +30,6 @@ from pipeline.runtime.stage import (
     with_row_digests,
 )
 from pipeline.segment import bounded_spans, segment_documents
-from pipeline.validate import domain_consistent, offsets_slice_back, with_derived_checks
 
 ARTICLE = """<html lang="en"><head><title>Harbour wall repaired | Gazette</title>
 <meta property="og:url" content="https://www.gazette.example/news/wall">

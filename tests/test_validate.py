@@ -18,20 +18,21 @@ import polars as pl
 import pytest
 import yaml
 
-from pipeline import schema, validate
-from pipeline.runtime.engine import EngineConfig
-from pipeline.validate import (
+from pipeline import schema
+from pipeline.quality import chunks as quality_chunks
+from pipeline.quality import gx, results
+from pipeline.quality import tables as quality_tables
+from pipeline.quality.checks import (
     REASON_STAGES,
-    SUITE_TABLES,
-    Failure,
-    Source,
     accounting_checks,
     reason_fits_stage,
     sentence_checks,
-    suite_parameters,
-    validate_tables,
-    with_derived_checks,
 )
+from pipeline.quality.chunks import with_derived_checks
+from pipeline.quality.results import Failure, suite_parameters
+from pipeline.quality.tables import SUITE_TABLES, Source
+from pipeline.runtime.engine import EngineConfig
+from pipeline.validate import validate_tables
 from tests.dvcrepo import ROOT
 
 SUITES = ROOT / "expectations"
@@ -646,10 +647,10 @@ def test_gate_applies_to_the_whole_table_not_to_each_chunk() -> None:
     corpus = good_corpus(120)
     ids = corpus.frames["documents"]["doc_id"].sort().to_list()
     params = _params()
-    allowed = validate.allowed_unexpected(
+    allowed = results.allowed_unexpected(
         120, params["leaked_code_document_share"], params["gate_false_alarm"]
     )
-    assert 1 <= allowed < validate.allowed_unexpected(40, 0.01, 0.001) * 3
+    assert 1 <= allowed < results.allowed_unexpected(40, 0.01, 0.001) * 3
     chunks = {"chunk_rows": 300, "chunk_documents": 40}  # three chunks per table
     _tag_documents(corpus, ids[-allowed:])  # all in the last chunk
     failures, summary = _validate(corpus, chunks=chunks)
@@ -693,21 +694,21 @@ def _binomial_quantile(rows: int, share: float, false_alarm: float) -> int:
     [(1, 0.01), (13, 0.01), (36, 0.01), (120, 0.01), (20, 0.001), (400, 0.05), (60, 0.8)],
 )
 def test_gate_tolerance_is_the_binomial_quantile(rows: int, share: float) -> None:
-    assert validate.allowed_unexpected(rows, share, 0.001) == _binomial_quantile(rows, share, 0.001)
+    assert results.allowed_unexpected(rows, share, 0.001) == _binomial_quantile(rows, share, 0.001)
 
 
 def test_gate_tolerance_at_the_extremes() -> None:
-    assert validate.allowed_unexpected(0, 0.01, 0.001) == 0
-    assert validate.allowed_unexpected(1000, 0.0, 0.001) == 0  # share 0: an invariant
-    assert validate.allowed_unexpected(1000, 1.0, 0.001) == 1000
+    assert results.allowed_unexpected(0, 0.01, 0.001) == 0
+    assert results.allowed_unexpected(1000, 0.0, 0.001) == 0  # share 0: an invariant
+    assert results.allowed_unexpected(1000, 1.0, 0.001) == 1000
     # one article quoting <script> among 13 is no sign of a broken extractor
-    assert validate.allowed_unexpected(13, 0.01, 0.001) >= 1
+    assert results.allowed_unexpected(13, 0.01, 0.001) >= 1
     # at 10 million rows the share plus about three standard deviations, no more
-    big = validate.allowed_unexpected(10_000_000, 0.01, 0.001)
+    big = results.allowed_unexpected(10_000_000, 0.01, 0.001)
     sd = math.sqrt(10_000_000 * 0.01 * 0.99)
     assert 100_000 + 2.5 * sd < big < 100_000 + 3.5 * sd
     # the exact and the approximate quantile meet where one takes over from the other
-    edge = [validate.allowed_unexpected(n, 0.01, 0.001) for n in range(90_000, 92_001, 500)]
+    edge = [results.allowed_unexpected(n, 0.01, 0.001) for n in range(90_000, 92_001, 500)]
     assert edge == sorted(edge) and max(b - a for a, b in itertools.pairwise(edge)) < 12
 
 
@@ -740,23 +741,25 @@ def _driver_and_worker_chunks(
 ) -> dict[str, pl.DataFrame]:
     """Each table's chunks made by the driver (``derived_chunks``) and from row ranges
     (``chunk_reads``/``read_chunk``), compared chunk by chunk; -> the worker chunks, joined."""
-    specs = {name: validate.SuiteSpec.load(SUITES, name) for name in SUITE_TABLES}
-    facts = validate.CorpusFacts(paths, {n: s.unique_columns() for n, s in specs.items()})
+    specs = {name: gx.SuiteSpec.load(SUITES, name) for name in SUITE_TABLES}
+    facts = quality_chunks.CorpusFacts(paths, {n: s.unique_columns() for n, s in specs.items()})
     out: dict[str, pl.DataFrame] = {}
     for table in tables:
-        validate.write_chunk_facts(facts, table, facts_dir)
-        source = paths[validate.SUITE_SOURCES[table]]
+        quality_chunks.write_chunk_facts(facts, table, facts_dir)
+        source = paths[quality_tables.SUITE_SOURCES[table]]
         assert isinstance(source, Path)
         extra = {"n_sentences", "in_key_order", "offsets_slice_back"} | {
             "doc_id_is_unique",
             "sentence_id_is_unique",
         }
-        wanted = set(validate._columns_of(source)) | extra
-        driver = list(validate.derived_chunks(table, paths, facts, wanted, 7, chunk_documents))
-        rows = validate.chunk_rows_of(table, 7, chunk_documents)
-        reads = list(validate.chunk_reads(table, paths, wanted, rows, facts_dir))
+        wanted = set(quality_tables._columns_of(source)) | extra
+        driver = list(
+            quality_chunks.derived_chunks(table, paths, facts, wanted, 7, chunk_documents)
+        )
+        rows = quality_tables.chunk_rows_of(table, 7, chunk_documents)
+        reads = list(quality_chunks.chunk_reads(table, paths, wanted, rows, facts_dir))
         assert len(reads) == len(driver)
-        got = [validate.read_chunk(read) for read in reads]
+        got = [quality_chunks.read_chunk(read) for read in reads]
         for chunk, expected in zip(got, driver, strict=True):
             assert chunk.columns == [c for c in expected.columns if c in wanted]
             assert chunk.equals(expected.select(chunk.columns))
@@ -772,7 +775,7 @@ def test_chunks_read_by_row_range_equal_the_driver_chunks(
     the driver's chunk, column for column: raw pages reduced a few rows at a time, chunks cut
     across row groups (sentences only between documents), a duplicate id in another chunk,
     the key order across chunk edges."""
-    monkeypatch.setattr(validate, "RAW_READ_ROWS", 2)
+    monkeypatch.setattr(quality_chunks, "RAW_READ_ROWS", 2)
     corpus, _ = broken_corpus()
     f = corpus.frames
     f["ingested"] = pl.concat([f["ingested"], f["ingested"].head(1)])
@@ -780,7 +783,7 @@ def test_chunks_read_by_row_range_equal_the_driver_chunks(
     paths = _write_parquet(sources_of(f), tmp_path)
     (tmp_path / "facts").mkdir()
     chunks = _driver_and_worker_chunks(
-        paths, sorted(validate.ROW_READ_TABLES), chunk_documents, tmp_path / "facts"
+        paths, sorted(quality_chunks.ROW_READ_TABLES), chunk_documents, tmp_path / "facts"
     )
     assert chunks["ingested"]["doc_id_is_unique"].to_list().count(False) == 2
     assert chunks["sentences"]["sentence_id_is_unique"].to_list().count(False) == 2
@@ -816,8 +819,8 @@ def test_sample_rows_are_looked_up_for_the_kept_failing_rows_only() -> None:
         map_condition_auxilliary_methods as map_conditions,
     )
 
-    validate._worker_context()
-    bounded = getattr(map_conditions, validate.GX_ROW_ID_LOOKUP)
+    gx._worker_context()
+    bounded = getattr(map_conditions, gx.GX_ROW_ID_LOOKUP)
     assert getattr(bounded, "sample_rows_only", False)
     unbounded = bounded.__wrapped__
     failing = pd.DataFrame({"sentence_id": [f"s{i:03d}" for i in range(40)], "n": range(40)})

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import validate
+from pipeline.quality import checks, repeats
 from tests.dvcrepo import ROOT
 
 SUITES = ROOT / "expectations"
@@ -53,14 +53,14 @@ def test_hash_parts_do_not_change_the_facts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part_rows: int
 ) -> None:
     sentences, documents = _tables(tmp_path)
-    whole_repeats = validate.domain_repeats(sentences, documents)
-    whole_dups = validate.duplicated_values(sentences, "sentence_id")
-    monkeypatch.setattr(validate, "HASH_PART_ROWS", part_rows)
-    monkeypatch.setattr(validate, "FACT_READ_ROWS", 33)
-    assert validate.hash_parts(420) == -(-420 // part_rows)
+    whole_repeats = repeats.domain_repeats(sentences, documents)
+    whole_dups = repeats.duplicated_values(sentences, "sentence_id")
+    monkeypatch.setattr(repeats, "HASH_PART_ROWS", part_rows)
+    monkeypatch.setattr(repeats, "FACT_READ_ROWS", 33)
+    assert repeats.hash_parts(420) == -(-420 // part_rows)
     for source, docs in ((sentences, documents), (pl.read_parquet(sentences), documents)):
-        assert validate.domain_repeats(source, docs).equals(whole_repeats)
-        assert validate.duplicated_values(source, "sentence_id").equals(whole_dups)
+        assert repeats.domain_repeats(source, docs).equals(whole_repeats)
+        assert repeats.duplicated_values(source, "sentence_id").equals(whole_dups)
     assert whole_dups.to_list() == sorted({f"d{d:03d}-{i}" for d in range(10) for i in range(7)})
     assert whole_repeats.height > 0
 
@@ -75,9 +75,9 @@ def test_repeated_keys_over_parts() -> None:
         ),
     ]
     for parts in (1, 2, 5):
-        found = validate.repeated_keys(pairs, 7, pl.col("_value").n_unique(), parts=parts)
+        found = repeats.repeated_keys(pairs, 7, pl.col("_value").n_unique(), parts=parts)
         assert sorted(found["_key"].to_list()) == [2, 3]
-        counted = validate.repeated_keys(pairs, 7, pl.len(), parts=parts)
+        counted = repeats.repeated_keys(pairs, 7, pl.len(), parts=parts)
         assert sorted(counted["_key"].to_list()) == [2, 3]
 
 
@@ -194,6 +194,6 @@ def test_trailing_whitespace_is_checked_on_the_last_character() -> None:
     (check,) = [e for e in suite["expectations"] if e["kwargs"].get("column") == "text_last_char"]
     texts = [*HOSTILE, *MULTILINE, "ends in nbsp\u00a0", "line\nbreak\u2029"]
     frame = pl.DataFrame({"text": texts, "n_chars": 0, "n_paragraphs": 1})
-    last = validate._text_checks(frame)["text_last_char"].to_list()
+    last = checks._text_checks(frame)["text_last_char"].to_list()
     assert _python(check["kwargs"]["regex"], last) == _python(r"\s$", texts)
     assert not pd.Series(last, dtype="str").array._needs_python_regex(check["kwargs"]["regex"])

@@ -155,7 +155,7 @@ def process_context(preload: Sequence[str] = ()) -> Any:
 # process that imports it; the validate driver itself never does).
 FAN_OUT_STAGES = frozenset({"ingest", "extract", "clean", "segment", "corpus", "validate"})
 GX_MODULES = (
-    "pipeline.validate",
+    "pipeline.quality.gx",  # validate_chunks, the validate workers' function
     "great_expectations",
     "great_expectations.validator.v1_validator",
     "great_expectations.execution_engine.pandas_execution_engine",

@@ -13,14 +13,11 @@ import typer
 from pipeline import schema
 from pipeline.config import read_params
 from pipeline.runtime.engine import EngineConfig
-from pipeline.runtime.stage import (
-    ParquetSource,
-    code_fingerprint,
-    quarantine_rows,
-    run_cli,
-    stream_document_stage,
-    timed_stage,
-)
+from pipeline.runtime.reader import ParquetSource
+from pipeline.runtime.reuse import code_fingerprint
+from pipeline.runtime.runner import stream_document_stage
+from pipeline.runtime.sink import quarantine_rows
+from pipeline.runtime.stats import run_cli, timed_stage
 from pipeline.schema import QuarantineReason
 from pipeline.text.cleaning import clean_text
 

@@ -82,18 +82,12 @@ from pipeline.corpuswide.dedup import (
     stable_hash,
 )
 from pipeline.corpuswide.langid import detect_chunk, document_sample
-from pipeline.runtime.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches, worker_preload
+from pipeline.runtime.engine import EngineConfig, Row, map_batches, worker_preload
+from pipeline.runtime.protocol import READ_KEY, TIMEOUT_KEY
+from pipeline.runtime.reader import read_task_rows, read_task_table, task_size
 from pipeline.runtime.scratch import owned_directory
-from pipeline.runtime.stage import (
-    READ_KEY,
-    atomic_path,
-    read_task_rows,
-    read_task_table,
-    run_cli,
-    task_size,
-    timed_stage,
-    write_parquet,
-)
+from pipeline.runtime.sink import atomic_path, write_parquet
+from pipeline.runtime.stats import run_cli, timed_stage
 
 STAGE = "corpus"
 

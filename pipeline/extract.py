@@ -18,13 +18,10 @@ from pipeline.config import read_params
 from pipeline.html.content import extract_main_text, parse_html
 from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata, plausible_title
 from pipeline.runtime.engine import EngineConfig, PerDocument
-from pipeline.runtime.stage import (
-    ParquetSource,
-    code_fingerprint,
-    run_cli,
-    stream_document_stage,
-    timed_stage,
-)
+from pipeline.runtime.reader import ParquetSource
+from pipeline.runtime.reuse import code_fingerprint
+from pipeline.runtime.runner import stream_document_stage
+from pipeline.runtime.stats import run_cli, timed_stage
 from pipeline.schema import QuarantineReason
 from pipeline.sources.decoding import decode_bytes
 from pipeline.text.dumps import extract_page_dump, looks_like_page_dump

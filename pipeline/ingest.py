@@ -20,13 +20,10 @@ import typer
 from pipeline.config import read_params
 from pipeline.runtime.engine import EngineConfig, PerDocument
 from pipeline.runtime.hashing import open_without_blocking, sha256_file
-from pipeline.runtime.stage import (
-    run_cli,
-    stream_document_stage,
-    stream_rows,
-    timed_stage,
-    write_parquet,
-)
+from pipeline.runtime.reader import stream_rows
+from pipeline.runtime.runner import stream_document_stage
+from pipeline.runtime.sink import write_parquet
+from pipeline.runtime.stats import run_cli, timed_stage
 from pipeline.schema import PROVENANCE, QuarantineReason
 from pipeline.sources.decoding import decode_bytes
 from pipeline.sources.warc import is_warc, iter_records

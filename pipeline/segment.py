@@ -14,22 +14,18 @@ import typer
 
 from pipeline import schema
 from pipeline.config import read_params
-from pipeline.runtime.engine import TIMEOUT_KEY, EngineConfig, worker_preload
-from pipeline.runtime.stage import (
-    PACK_KEY,
+from pipeline.runtime.engine import EngineConfig, worker_preload
+from pipeline.runtime.protocol import PACK_KEY, TIMEOUT_KEY
+from pipeline.runtime.runner import map_parquet, mark_timeout
+from pipeline.runtime.sink import (
     ParquetSink,
-    arrow_payload,
-    map_parquet,
-    mark_timeout,
     merge_quarantine,
     quarantine_rows,
-    read_payload,
-    run_cli,
-    spill_directory,
-    timed_stage,
     to_arrow,
     write_parquet,
 )
+from pipeline.runtime.stats import run_cli, timed_stage
+from pipeline.runtime.transport import arrow_payload, read_payload, spill_directory
 from pipeline.text.sentences import split_sentences
 
 STAGE = "segment"

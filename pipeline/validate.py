@@ -49,7 +49,7 @@ from pipeline.config import read_params
 from pipeline.quality.data_docs import write_site
 from pipeline.runtime.engine import EngineConfig, map_batches, worker_preload
 from pipeline.runtime.scratch import owned_directory
-from pipeline.runtime.stage import run_cli, timed_stage, write_json
+from pipeline.runtime.stats import run_cli, timed_stage, write_json
 from pipeline.schema import MAX_TITLE_CHARS, QUARANTINE_REASONS, UTC_TIME, QuarantineReason
 
 STAGE = "validate"

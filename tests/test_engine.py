@@ -16,7 +16,6 @@ import pytest
 
 from pipeline import schema
 from pipeline.runtime.engine import (
-    TIMEOUT_KEY,
     EngineConfig,
     PerDocument,
     batched,
@@ -24,16 +23,9 @@ from pipeline.runtime.engine import (
     run_in_child,
     stage_of_command,
 )
-from pipeline.runtime.stage import (
-    ARROW_KEY,
-    PACK_KEY,
-    PackRows,
-    ParquetSink,
-    arrow_payload,
-    read_payload,
-    to_arrow,
-    unpack,
-)
+from pipeline.runtime.protocol import ARROW_KEY, PACK_KEY, TIMEOUT_KEY
+from pipeline.runtime.sink import ParquetSink, to_arrow
+from pipeline.runtime.transport import PackRows, arrow_payload, read_payload, unpack
 from pipeline.schema import INGESTED
 from tests.dvcrepo import ROOT
 
@@ -258,7 +250,7 @@ def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> No
 
 STAGE_PRELOAD_PROBE = """
 from pipeline.runtime.engine import EngineConfig, worker_preload
-from pipeline.runtime.stage import _computed_batches
+from pipeline.runtime.runner import _computed_batches
 from tests.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)

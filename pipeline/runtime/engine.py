@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.config import EngineParams
+from pipeline.runtime.protocol import TIMEOUT_KEY
 from pipeline.runtime.scratch import stage_module
 
 Row = dict[str, Any]
 BatchFunction = Callable[[list[Row]], list[Row]]
-
-TIMEOUT_KEY = "__timeout__"  # set on a row whose document overran its time budget
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,13 @@ from pipeline.schema import QuarantineReason
 from pipeline.text.cleaning import clean_text
 
 STAGE = "clean"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.runtime.runner",
+    "pipeline.text.cleaning",
+    "pipeline.config",
+    "typer",
+)
 
 
 def clean_frame(extracted: pl.DataFrame, min_chars: int) -> pl.DataFrame:
@@ -83,6 +90,7 @@ def main(
             output=(output, "cleaned"),
             quarantine=(quarantine_in, quarantine_out),
             fingerprint=code_fingerprint(params.model_dump(), STAGE),
+            preload=WORKER_PRELOAD,
         )
 
 

@@ -82,7 +82,7 @@ from pipeline.corpuswide.dedup import (
     stable_hash,
 )
 from pipeline.corpuswide.langid import detect_chunk, document_sample
-from pipeline.runtime.engine import EngineConfig, Row, map_batches, worker_preload
+from pipeline.runtime.engine import EngineConfig, Row, map_batches
 from pipeline.runtime.protocol import READ_KEY, TIMEOUT_KEY
 from pipeline.runtime.reader import read_task_rows, read_task_table, task_size
 from pipeline.runtime.scratch import owned_directory
@@ -90,6 +90,17 @@ from pipeline.runtime.sink import atomic_path, write_parquet
 from pipeline.runtime.stats import run_cli, timed_stage
 
 STAGE = "corpus"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.corpuswide.boilerplate",
+    "pipeline.corpuswide.dedup",
+    "pipeline.corpuswide.langid",
+    "pipeline.runtime.reader",
+    "pipeline.runtime.stats",
+    "pipeline.config",
+    "numpy",
+    "typer",
+)
 
 # Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
 OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
@@ -706,7 +717,7 @@ def engine_passes(
 
     one_task = dataclasses.replace(engine, batch_size=1)
     try:
-        preload = worker_preload(STAGE)
+        preload = WORKER_PRELOAD
         for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size, preload):
             for done in finished(batch):
                 if "facts" not in done:

@@ -27,6 +27,16 @@ from pipeline.sources.decoding import decode_bytes
 from pipeline.text.dumps import extract_page_dump, looks_like_page_dump
 
 STAGE = "extract"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.runtime.runner",
+    "pipeline.html.content",
+    "pipeline.html.metadata",
+    "pipeline.sources.decoding",
+    "pipeline.text.dumps",
+    "pipeline.config",
+    "typer",
+)
 
 
 def _as_text(raw: str | bytes) -> str:
@@ -129,6 +139,7 @@ def main(
             output=(output, "extracted"),
             quarantine=(quarantine_in, quarantine_out),
             fingerprint=code_fingerprint(params.model_dump(), STAGE),
+            preload=WORKER_PRELOAD,
         )
 
 

@@ -29,6 +29,7 @@ from pipeline.publish.plots import (
 )
 from pipeline.runtime.stats import STATS_DIR, run_cli, write_json
 
+STAGE = "report"
 STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
 
 

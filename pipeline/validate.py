@@ -47,12 +47,26 @@ import typer
 
 from pipeline.config import read_params
 from pipeline.quality.data_docs import write_site
-from pipeline.runtime.engine import EngineConfig, map_batches, worker_preload
+from pipeline.runtime.engine import EngineConfig, map_batches
 from pipeline.runtime.scratch import owned_directory
 from pipeline.runtime.stats import run_cli, timed_stage, write_json
 from pipeline.schema import MAX_TITLE_CHARS, QUARANTINE_REASONS, UTC_TIME, QuarantineReason
 
 STAGE = "validate"
+# What the workers import once, in their fork server, before the stage module runs in each:
+# Great Expectations too (~3 s CPU in every process that imports it; the driver never does).
+WORKER_PRELOAD = (
+    "pipeline.quality.data_docs",
+    "pipeline.runtime.stats",
+    "pipeline.config",
+    "typer",
+    "great_expectations",
+    "great_expectations.validator.v1_validator",
+    "great_expectations.execution_engine.pandas_execution_engine",
+    "great_expectations.expectations.metrics.map_metric_provider.map_condition_auxilliary_methods",
+    "great_expectations.core.expectation_validation_result",
+    "great_expectations.data_context.types.resource_identifiers",
+)
 
 # Suite name -> (Parquet file, columns identifying a row in failure reports).
 SUITE_TABLES: dict[str, tuple[str, list[str]]] = {
@@ -1686,7 +1700,7 @@ def validate_tables(
         }
         facts_thread.shutdown(wait=False)
         chunks = tasks(facts, written, facts_dir)
-        for batch in map_batches(validate_chunks, chunks, one_task, preload=worker_preload(STAGE)):
+        for batch in map_batches(validate_chunks, chunks, one_task, preload=WORKER_PRELOAD):
             for done in batch:
                 results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
     failures: list[Failure] = []

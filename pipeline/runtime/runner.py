@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline import schema
-from pipeline.runtime.engine import BatchFunction, EngineConfig, map_batches, worker_preload
+from pipeline.runtime.engine import BatchFunction, EngineConfig, map_batches
 from pipeline.runtime.protocol import READ_KEY, TIMEOUT_KEY
 from pipeline.runtime.reader import (
     SOURCE_KEYS,
@@ -117,11 +117,13 @@ def stream_document_stage(
     quarantine: tuple[Path | None, Path],
     settle: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     fingerprint: str | None = None,
+    preload: Sequence[str] = (),
 ) -> None:
     """Run ``fn`` over ``rows`` (dicts, or a Parquet file the workers read) on the engine: rows
     without a ``reason`` stream into the ``output`` (path, table); the others join the previous
     quarantine (``quarantine`` is (previous path or None, new path)). One output row per input
-    row, in input order.
+    row, in input order. ``preload``: what the stage's local workers import once (see
+    :func:`pipeline.runtime.engine.process_context`).
 
     With a ``fingerprint``, kept rows of the previous output made with the same fingerprint from
     identical input rows are reused (an incremental run; see :class:`PreviousRun` and
@@ -131,7 +133,7 @@ def stream_document_stage(
     dropped: list[dict[str, Any]] = []
     with spill_directory(engine) as spill, ParquetSink(path, table, fingerprint) as sink:
         packed = PackRows(fn, table, spill)
-        computed = _computed_batches(packed, rows, engine, previous, worker_preload(stage))
+        computed = _computed_batches(packed, rows, engine, previous, preload)
         for batch, reused in computed:
             done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in batch]
             if settle is not None:

@@ -16,7 +16,8 @@ import typer
 
 from pipeline.config import read_params
 from pipeline.html.content import extract_main_text, parse_html
-from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata, plausible_title
+from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata
+from pipeline.html.title import plausible_title
 from pipeline.runtime.engine import EngineConfig, PerDocument
 from pipeline.runtime.reader import ParquetSource
 from pipeline.runtime.reuse import code_fingerprint

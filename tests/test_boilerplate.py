@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 
 from pipeline import schema
-from pipeline.corpus import CorpusParams, build_corpus
+from pipeline.corpus import build_corpus
 from pipeline.corpuswide.boilerplate import boilerplate_in_group, find_boilerplate
+from pipeline.corpuswide.settings import CorpusParams
 from tests.test_dedup import cleaned_frame, doc_id, segmented_frame
 
 CHROME = "The Bugle is published by Bugle Media Group, registered in Riverside."

@@ -23,7 +23,7 @@ from pipeline.config import (
     parse_params,
     read_params,
 )
-from pipeline.corpus import CorpusParams
+from pipeline.corpuswide.settings import CorpusParams
 from pipeline.runtime.engine import EngineConfig
 from tests.dvcrepo import ROOT, dvc, make_repo, set_param, stages_run
 

@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import schema
-from pipeline.corpus import OUTPUT_ROW_GROUP, FrameSink, read_ahead
+from pipeline.corpuswide.spill import read_ahead
+from pipeline.corpuswide.writing import OUTPUT_ROW_GROUP, FrameSink
 
 
 def sentences(n: int) -> pl.DataFrame:

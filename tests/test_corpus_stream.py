@@ -12,15 +12,7 @@ import polars as pl
 from datasketch import MinHash, MinHashLSH
 
 from pipeline import schema
-from pipeline.corpus import (
-    SERIAL,
-    CorpusParams,
-    Inputs,
-    Outputs,
-    Partitioning,
-    Result,
-    run_corpus,
-)
+from pipeline.corpus import SERIAL, run_corpus
 from pipeline.corpuswide.dedup import (
     LSH_WEIGHTS,
     MINHASH_SEED,
@@ -28,6 +20,7 @@ from pipeline.corpuswide.dedup import (
     candidate_pairs,
     signatures,
 )
+from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs, Partitioning, Result
 from pipeline.runtime.engine import EngineConfig
 from tests.test_boilerplate import outlet_pages
 from tests.test_dedup import STORY, cleaned_frame, doc_id, segmented_frame, story

@@ -10,8 +10,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipeline import corpus, schema
-from pipeline.corpus import CorpusParams, build_corpus, find_duplicates
+from pipeline import schema
+from pipeline.corpus import build_corpus
+from pipeline.corpuswide import tasks
 from pipeline.corpuswide.dedup import (
     NearDupParams,
     dedup_documents,
@@ -21,6 +22,8 @@ from pipeline.corpuswide.dedup import (
     shingle_hashes,
     signatures,
 )
+from pipeline.corpuswide.settings import CorpusParams
+from pipeline.corpuswide.tasks import find_duplicates
 from pipeline.text.sentences import split_sentences
 
 STORY = [
@@ -259,16 +262,16 @@ def test_drop_switch_moves_duplicates_to_quarantine(syndicated: pl.DataFrame) ->
 def test_document_facts_from_the_worker_caches_equal_fresh_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(corpus, "_text_cache", {})
-    monkeypatch.setattr(corpus, "_signature_cache", {})
+    monkeypatch.setattr(tasks, "_text_cache", {})
+    monkeypatch.setattr(tasks, "_signature_cache", {})
     texts = [story(), story(shout=True), story(changed=True), story()]
     rows = [{"doc_id": f"d{i}", "text": text} for i, text in enumerate(texts)]
-    first = corpus.DocumentFacts(128, 5)(rows)
+    first = tasks.DocumentFacts(128, 5)(rows)
     assert first[3] == {**first[0], "doc_id": "d3"}
-    assert corpus.DocumentFacts(128, 5)(rows[::-1])[::-1] == first  # all from the caches
+    assert tasks.DocumentFacts(128, 5)(rows[::-1])[::-1] == first  # all from the caches
     # other MinHash params in the same process: their own signatures
-    small = corpus.DocumentFacts(16, 3)(rows)
+    small = tasks.DocumentFacts(16, 3)(rows)
     assert all(len(row["signature"]) == 16 * 4 for row in small)
-    monkeypatch.setattr(corpus, "_text_cache", {})
-    monkeypatch.setattr(corpus, "_signature_cache", {})
-    assert corpus.DocumentFacts(16, 3)(rows) == small
+    monkeypatch.setattr(tasks, "_text_cache", {})
+    monkeypatch.setattr(tasks, "_signature_cache", {})
+    assert tasks.DocumentFacts(16, 3)(rows) == small

@@ -7,9 +7,10 @@ import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from pipeline import schema
-from pipeline.corpus import CorpusParams, build_corpus
+from pipeline.corpus import build_corpus
 from pipeline.corpuswide import langid
 from pipeline.corpuswide.langid import LanguageDetector, detector, sentence_language
+from pipeline.corpuswide.settings import CorpusParams
 from tests.test_dedup import cleaned_frame, segmented_frame
 
 TEXTS = [

@@ -255,6 +255,19 @@ def test_sentence_spans() -> None:
     ]
 
 
+def test_sentence_spans_cut_only_at_white_space() -> None:
+    # trim_chrome_edges rejoins kept sentences with one space: that must rebuild the paragraph,
+    # also where the corpus segmenter (pipeline.text.sentences) cuts without a space
+    paragraphs = [
+        "東京都は新しい条例を発表しました。これは市民の生活に大きな影響を与えるものです。",
+        "Most of them are of high quality.You'll also find stories. And more here.",
+        "Great! 😀 See you soon. (The Independent) Mr Lukashenko claims he asked for it.",
+    ]
+    for paragraph in paragraphs:
+        spans = sentence_spans(paragraph)
+        assert " ".join(paragraph[s:e] for s, e in spans) == paragraph
+
+
 # --------------------------------------------------------------------------------------------
 # properties
 # --------------------------------------------------------------------------------------------

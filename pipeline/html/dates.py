@@ -19,30 +19,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from pipeline.text.months import MONTHS as _MONTHS
+
 MIN_YEAR = 1990
 MAX_CHARS = 200
-
-# Month names (lower case, without trailing dot) of the languages most often met in news pages.
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "january jan januar janvier enero janeiro gennaio januari jänner janv ene gen",
-        "february feb februar février fevrier febrero fevereiro febbraio februari févr fevr fev",
-        "march mar märz maerz mars marzo março maart mär",
-        "april apr avril abril aprile avr abr",
-        "may mai mayo maio maggio mei mag",
-        "june jun juni juin junio junho giugno giu",
-        "july jul juli juillet julio julho luglio juil lug",
-        "august aug août aout agosto augustus ago",
-        "september sep sept septembre septiembre setembro settembre",
-        "october oct oktober octobre octubre outubro ottobre okt ott",
-        "november nov novembre noviembre novembro",
-        "december dec dezember décembre decembre diciembre dezembro dicembre dez déc dic",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _MONTHS[_name] = _number
 
 # Time-zone abbreviations with one widely agreed meaning (hours from UTC).
 _TZ_ABBR: dict[str, float] = {

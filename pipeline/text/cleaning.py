@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import pairwise
 
+from pipeline.text.months import ENGLISH_MONTH_ABBREVIATIONS
+
 __all__ = [
     "STOP_WORDS",
     "chrome_score",
@@ -186,9 +188,9 @@ _CREDIT_WORDS: frozenset[str] = wordset(
     bloomberg xinhua dpa anadolu sipa zuma wireimage filmmagic rex"""
 )
 
-_ABBREVIATIONS: frozenset[str] = wordset(
+_ABBREVIATIONS: frozenset[str] = ENGLISH_MONTH_ABBREVIATIONS | wordset(
     """mr mrs ms dr prof st jr sr gen sen rep gov lt col capt sgt cpl adm maj rev hon no vs etc
-    inc ltd co corp dept univ est fig approx jan feb mar apr jun jul aug sep sept oct nov dec
+    inc ltd co corp dept univ est fig approx
     mt ft pp vol ed eds u.s u.k e.g i.e a.m p.m"""
 )
 
@@ -224,6 +226,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
     Splits after ``.!?…`` (and closing quotes) followed by white space and an upper-case letter,
     a digit or an opening quote, except after common abbreviations and single initials.
+
+    This is deliberately not :func:`pipeline.text.sentences.split_sentences`, the corpus
+    segmenter: its units are what chrome is scored and trimmed by, and that needs other cuts.
+
+    * It cuts only at a run of white space. :func:`trim_chrome_edges` joins the kept sentences
+      with one space, which rebuilds a white-space normalised paragraph exactly; the segmenter
+      also cuts where no space is (``。`` in CJK text, ``quality.You'll``), and the join would
+      then insert spaces into the text.
+    * Its units are whole prose sentences. The segmenter also cuts off layout (a dateline, a
+      lead credit such as ``(The Independent)``, an emoji, a list number), and such short
+      pieces score differently as chrome: with its units ``Great! 😀 See you soon.`` would
+      lose "See you soon.".
+    * It needs no language: cleaning runs before language identification, and the clean stage
+      does not rerun when the segmenter's per-language data changes.
     """
     spans: list[tuple[int, int]] = []
     start = 0

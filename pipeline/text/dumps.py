@@ -39,6 +39,7 @@ from pipeline.text.cleaning import (
     words_of,
     wordset,
 )
+from pipeline.text.months import ENGLISH_MONTHS
 
 __all__ = ["DumpExtraction", "extract_page_dump", "looks_like_page_dump"]
 
@@ -285,10 +286,7 @@ def _coherence(feats: list[_Line], start: int, end: int, min_stop: float) -> flo
     return touching / len(good)
 
 
-_MONTHS = (
-    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
-    "july|august|september|october|november|december"
-)
+_MONTHS = "|".join(sorted(ENGLISH_MONTHS))
 _DATELINE_RE = re.compile(
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b"
     r"|\b\d+\s+(?:minutes?|hours?|days?)\s+ago\b|^(?:by|posted|published|updated)\b",

@@ -26,6 +26,8 @@ nr p pp pg vol vols ch chap fig figs art sect para ext tel ph ed eq ex ca c
 """
 
 # Case-sensitive: months, weekdays and AP state abbreviations clash with ordinary words.
+# (Months written out, not taken from pipeline.text.months: this module is loaded by its
+# language code, an import the stage code closure behind the dvc.yaml deps does not follow.)
 _NUMERIC_CASED = """
 No Nos
 Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec

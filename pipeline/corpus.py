@@ -49,7 +49,7 @@ import typer
 from pipeline import schema
 from pipeline.config import read_params
 from pipeline.corpuswide.decisions import decide_and_write
-from pipeline.corpuswide.settings import STAGE, CorpusParams, Inputs, Outputs, Partitioning, Result
+from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs, Partitioning, Result
 from pipeline.corpuswide.spill import SentenceParts, TaskParts
 from pipeline.corpuswide.tasks import (
     HASHED_SENTENCE,
@@ -58,9 +58,23 @@ from pipeline.corpuswide.tasks import (
     facts_table,
     write_doc_index,
 )
-from pipeline.runtime.engine import TIMEOUT_KEY, EngineConfig, Row, map_batches, worker_preload
+from pipeline.runtime.engine import EngineConfig, Row, map_batches
+from pipeline.runtime.protocol import READ_KEY, TIMEOUT_KEY
+from pipeline.runtime.reader import read_task_rows, task_size
 from pipeline.runtime.scratch import owned_directory
-from pipeline.runtime.stage import READ_KEY, read_task_rows, run_cli, task_size, timed_stage
+from pipeline.runtime.stats import run_cli, timed_stage
+
+STAGE = "corpus"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.corpuswide.tasks",
+    "pipeline.corpuswide.decisions",
+    "pipeline.runtime.reader",
+    "pipeline.runtime.stats",
+    "pipeline.config",
+    "numpy",
+    "typer",
+)
 
 
 def finished(rows: list[Row]) -> list[Row]:
@@ -127,7 +141,7 @@ def engine_passes(
 
     one_task = dataclasses.replace(engine, batch_size=1)
     try:
-        preload = worker_preload(STAGE)
+        preload = WORKER_PRELOAD
         for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size, preload):
             for done in finished(batch):
                 if "facts" not in done:

@@ -28,7 +28,8 @@ from pipeline import schema
 from pipeline.config import ParamsError, read_params
 from pipeline.runtime.engine import EngineConfig
 from pipeline.runtime.hashing import sha256_file
-from pipeline.runtime.stage import run_cli, write_parquet
+from pipeline.runtime.sink import write_parquet
+from pipeline.runtime.stats import run_cli
 from pipeline.schema import QuarantineReason
 from pipeline.sources.warc import is_warc, parse_warc_date
 

@@ -54,11 +54,29 @@ from pipeline.quality.tables import (
     chunk_rows_of,
     table_sources,
 )
-from pipeline.runtime.engine import EngineConfig, map_batches, worker_preload
+from pipeline.runtime.engine import EngineConfig, map_batches
 from pipeline.runtime.scratch import owned_directory
-from pipeline.runtime.stage import run_cli, timed_stage, write_json
+from pipeline.runtime.stats import run_cli, timed_stage, write_json
 
 STAGE = "validate"
+# What the workers import once, in their fork server, before the stage module runs in each:
+# Great Expectations too (~3 s CPU in every process that imports it; the driver never does).
+WORKER_PRELOAD = (
+    "pipeline.quality.checks",
+    "pipeline.quality.chunks",
+    "pipeline.quality.gx",
+    "pipeline.quality.results",
+    "pipeline.quality.tables",
+    "pipeline.runtime.stats",
+    "pipeline.config",
+    "typer",
+    "great_expectations",
+    "great_expectations.validator.v1_validator",
+    "great_expectations.execution_engine.pandas_execution_engine",
+    "great_expectations.expectations.metrics.map_metric_provider.map_condition_auxilliary_methods",
+    "great_expectations.core.expectation_validation_result",
+    "great_expectations.data_context.types.resource_identifiers",
+)
 
 
 def validate_tables(
@@ -164,7 +182,7 @@ def validate_tables(
         }
         facts_thread.shutdown(wait=False)
         chunks = tasks(facts, written, facts_dir)
-        for batch in map_batches(validate_chunks, chunks, one_task, preload=worker_preload(STAGE)):
+        for batch in map_batches(validate_chunks, chunks, one_task, preload=WORKER_PRELOAD):
             for done in batch:
                 results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
     failures: list[Failure] = []

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 from pipeline import schema
+from pipeline.runtime.commands import declared_stage
 from pipeline.runtime.engine import (
-    TIMEOUT_KEY,
     EngineConfig,
     PerDocument,
     batched,
@@ -24,16 +24,9 @@ from pipeline.runtime.engine import (
     run_in_child,
     stage_of_command,
 )
-from pipeline.runtime.stage import (
-    ARROW_KEY,
-    PACK_KEY,
-    PackRows,
-    ParquetSink,
-    arrow_payload,
-    read_payload,
-    to_arrow,
-    unpack,
-)
+from pipeline.runtime.protocol import ARROW_KEY, PACK_KEY, TIMEOUT_KEY
+from pipeline.runtime.sink import ParquetSink, to_arrow
+from pipeline.runtime.transport import PackRows, arrow_payload, read_payload, unpack
 from pipeline.schema import INGESTED
 from tests.dvcrepo import ROOT
 
@@ -69,7 +62,8 @@ def record_worker_view(path: str) -> None:
     """Run in a worker: what it inherited (Polars threads) and what it has imported."""
     view = {
         "threads": os.environ.get("POLARS_MAX_THREADS"),
-        "segment": "pipeline.segment" in sys.modules,
+        "segment": "pipeline.text.sentences" in sys.modules,
+        "stage_module": "pipeline.segment" in sys.modules,
     }
     Path(path).write_text(json.dumps(view))
 
@@ -257,20 +251,22 @@ def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> No
 
 
 STAGE_PRELOAD_PROBE = """
-from pipeline.runtime.engine import EngineConfig, worker_preload
-from pipeline.runtime.stage import _computed_batches
+from pipeline.clean import WORKER_PRELOAD
+from pipeline.runtime.engine import EngineConfig
+from pipeline.runtime.runner import _computed_batches
 from tests.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
-rows = [{"module": "pipeline.clean"}, {"module": "pipeline.segment"}]
-batches = _computed_batches(already_imported, rows, cfg, None, worker_preload("clean"))
+rows = [{"module": "pipeline.text.cleaning"}, {"module": "pipeline.text.sentences"}]
+batches = _computed_batches(already_imported, rows, cfg, None, WORKER_PRELOAD)
 print([row["imported"] for batch, _ in batches for row in batch])
 """
 
 
 def test_a_stages_workers_start_with_its_module_imported() -> None:
-    """A document stage's workers are forked from a server that imported the stage's module
-    (and not another stage's), so N workers cost one import."""
+    """A document stage's workers are forked from a server that imported the modules the stage
+    declares (``WORKER_PRELOAD``: its logic, and not another stage's), so N workers cost one
+    import."""
     probe = [sys.executable, "-c", STAGE_PRELOAD_PROBE]
     done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == str([True, False])
@@ -279,14 +275,16 @@ def test_a_stages_workers_start_with_its_module_imported() -> None:
 PRESTART_PROBE = """
 import json, os, sys
 import psutil
-from pipeline.runtime.engine import prestart_fork_server, run_in_child, worker_preload
+from pipeline.runtime.engine import prestart_fork_server, run_in_child
+from pipeline.runtime.commands import declared_stage
 from tests.test_engine import record_worker_view
 
 params, out = sys.argv[1:]
 stage = prestart_fork_server(["python", "-m", "pipeline.segment", "--help"], params)
 server = [p.cmdline() for p in psutil.Process().children()]
 leaked = os.environ.get("POLARS_MAX_THREADS")
-run_in_child(record_worker_view, out, preload=worker_preload("segment"))
+preload = declared_stage("pipeline.segment").preload
+run_in_child(record_worker_view, out, preload=preload)
 print(json.dumps({"stage": stage, "server": bool(server), "leaked": leaked,
                   **json.loads(open(out).read())}))
 """
@@ -297,9 +295,11 @@ def test_a_stage_command_starts_its_fork_server_before_the_stage_imports(
     engine: str, tmp_path: Path
 ) -> None:
     """``python -m pipeline.<stage>`` on the local engine starts the workers' fork server as the
-    package is imported: it preloads the stage's module, and the workers forked from it get the
-    Polars thread share the engine would give them, while the driver's environment is left
-    as it was (its own Polars pool keeps every core). Another engine starts nothing early."""
+    package is imported: it preloads what the stage module declares (its logic, not the module
+    itself, which each worker runs as its main module: preloaded, it warns), and the workers
+    forked from it get the Polars thread share the engine would give them, while the driver's
+    environment is left as it was (its own Polars pool keeps every core). Another engine starts
+    nothing early."""
     params = tmp_path / "params.yaml"
     params.write_text(f"engine:\n  name: {engine}\n  workers: 2\n")
     probe = [sys.executable, "-c", PRESTART_PROBE, str(params), str(tmp_path / "view.json")]
@@ -313,6 +313,7 @@ def test_a_stage_command_starts_its_fork_server_before_the_stage_imports(
         "leaked": None,
         "threads": share if early else None,
         "segment": True,
+        "stage_module": False,
     }
 
 
@@ -334,3 +335,22 @@ def test_run_in_child_raises_when_the_child_fails() -> None:
     run_in_child(exit_with, 0, preload=("json",))
     with pytest.raises(RuntimeError, match="exit code 3"):
         run_in_child(exit_with, 3, preload=("json",))
+
+
+def test_every_stage_declares_itself_and_what_its_workers_preload() -> None:
+    """The engine knows no stage: each stage module of ``dvc.yaml`` declares its ``STAGE``, and
+    a stage whose work fans out its workers' ``WORKER_PRELOAD``, which names importable
+    modules and never the stage module itself (each worker runs that as its main module)."""
+    import importlib.util
+
+    import yaml
+
+    commands = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    for name, stage in commands.items():
+        module = stage["cmd"].split(" -m ")[1].split()[0]
+        declared = declared_stage(module)
+        assert declared is not None and declared.stage == name
+        assert module not in declared.preload
+        assert all(importlib.util.find_spec(m) is not None for m in declared.preload)
+    assert declared_stage("pipeline.publish.load") is None
+    assert declared_stage("pipeline.schema") is None

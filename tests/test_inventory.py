@@ -20,7 +20,7 @@ from pipeline.inventory import (
     take_inventory,
     walk_entries,
 )
-from pipeline.runtime.stage import write_parquet
+from pipeline.runtime.sink import write_parquet
 from pipeline.schema import QuarantineReason
 from tests.dvcrepo import BIN, ROOT, make_repo, run, set_param, stages_run
 
@@ -99,7 +99,7 @@ def test_an_unlistable_folder_is_a_row_not_a_silent_gap(tmp_path: Path) -> None:
     out = tmp_path / "input_files.parquet"
     code = (
         "import sys; from pathlib import Path; from pipeline.inventory import take_inventory;"
-        "from pipeline.runtime.stage import write_parquet;"
+        "from pipeline.runtime.sink import write_parquet;"
         "write_parquet(take_inventory(Path(sys.argv[1])), Path(sys.argv[2]), 'input_files')"
     )
     try:

@@ -13,7 +13,7 @@ import yaml
 
 from pipeline.publish.card import CODE_FILES, code_digest
 from pipeline.runtime.hashing import tree_files
-from pipeline.runtime.stage import RUN_HISTORY, timed_stage
+from pipeline.runtime.stats import RUN_HISTORY, timed_stage
 from tests.dvcrepo import ROOT, run
 
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]

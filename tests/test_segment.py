@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schema
-from pipeline.runtime.engine import TIMEOUT_KEY
-from pipeline.runtime.stage import stream_rows
+from pipeline.runtime.protocol import TIMEOUT_KEY
+from pipeline.runtime.reader import stream_rows
 from pipeline.segment import INPUT_COLUMNS, quarantined
 
 ROW_GROUPS = 400

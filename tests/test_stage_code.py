@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.runtime.stage import code_fingerprint, module_sources
+from pipeline.runtime.reuse import code_fingerprint, module_sources
 from tests.dvcrepo import ROOT
 
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]

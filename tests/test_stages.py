@@ -18,17 +18,11 @@ from pipeline.quality.checks import domain_consistent, offsets_slice_back
 from pipeline.quality.chunks import with_derived_checks
 from pipeline.report import corpus_metrics
 from pipeline.runtime.engine import EngineConfig, PerDocument
-from pipeline.runtime.stage import (
-    NO_REUSE_ENV,
-    STREAM_ROW_GROUP,
-    ParquetSink,
-    ParquetSource,
-    StageStats,
-    reuse_enabled,
-    stream_document_stage,
-    to_arrow,
-    with_row_digests,
-)
+from pipeline.runtime.reader import ParquetSource
+from pipeline.runtime.reuse import NO_REUSE_ENV, reuse_enabled, with_row_digests
+from pipeline.runtime.runner import stream_document_stage
+from pipeline.runtime.sink import STREAM_ROW_GROUP, ParquetSink, to_arrow
+from pipeline.runtime.stats import StageStats
 from pipeline.segment import bounded_spans, segment_documents
 
 ARTICLE = """<html lang="en"><head><title>Harbour wall repaired | Gazette</title>

@@ -41,7 +41,7 @@ from pipeline.corpuswide.dedup import (
 from pipeline.corpuswide.settings import STAGE, CorpusParams, Inputs, Outputs, Partitioning, Result
 from pipeline.corpuswide.spill import SentenceDecisions, SentenceParts, Spill, TaskParts, read_ahead
 from pipeline.corpuswide.writing import write_outputs
-from pipeline.runtime.stage import write_parquet
+from pipeline.runtime.sink import write_parquet
 
 
 def _quarantine(docs: pl.DataFrame, reason: schema.QuarantineReason) -> pl.DataFrame:

@@ -30,7 +30,8 @@ from pipeline.corpuswide.langid import detect_chunk, document_sample
 from pipeline.corpuswide.settings import CorpusParams, Partitioning
 from pipeline.corpuswide.spill import append_parts
 from pipeline.runtime.engine import Row
-from pipeline.runtime.stage import READ_KEY, read_task_table
+from pipeline.runtime.protocol import READ_KEY
+from pipeline.runtime.reader import read_task_table
 
 
 def normalised_keys(texts: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from pipeline import schema
 from pipeline.corpuswide.settings import Inputs, Outputs, Partitioning
 from pipeline.corpuswide.spill import SentenceDecisions, SentenceParts, TaskParts
-from pipeline.runtime.stage import atomic_path, write_parquet
+from pipeline.runtime.sink import atomic_path, write_parquet
 
 # Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
 OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}

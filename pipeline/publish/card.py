@@ -43,7 +43,8 @@ import yaml
 from pipeline.config import PARAMS_FILE
 from pipeline.publish.plots import UNKNOWN, CorpusSummary, count_by, length_stats
 from pipeline.runtime.hashing import md5_file, tree_digest
-from pipeline.runtime.stage import atomic_path, run_cli
+from pipeline.runtime.sink import atomic_path
+from pipeline.runtime.stats import run_cli
 
 PUBLISHED: dict[str, Path] = {
     "documents": Path("data/processed/documents.parquet"),

@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.config import EngineParams
-from pipeline.runtime.scratch import stage_module
+from pipeline.runtime.commands import stage_command
+from pipeline.runtime.protocol import TIMEOUT_KEY
 
 Row = dict[str, Any]
 BatchFunction = Callable[[list[Row]], list[Row]]
-
-TIMEOUT_KEY = "__timeout__"  # set on a row whose document overran its time budget
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ def _worker_threads(workers: int) -> Iterator[None]:
 
 def process_context(preload: Sequence[str] = ()) -> Any:
     """How local worker processes start. Spawned, not forked: a forked child deadlocks on the
-    parent's Polars thread pool. Given ``preload`` (the stage's module, ~0.4 s CPU to import;
+    parent's Polars thread pool. Given ``preload`` (the stage's modules, ~0.4 s CPU to import;
     GX, ~3 s), a fork server, itself a new process that never ran Polars, imports them once
     and forks each worker from it, so N workers cost one import, not N. A process has one fork
     server: the first ``preload`` given is the one it keeps (a stage runs one kind of worker)."""
@@ -150,42 +149,26 @@ def process_context(preload: Sequence[str] = ()) -> Any:
     return multiprocessing.get_context("spawn")
 
 
-# The stages whose work fans out to local workers, and what those workers import once, in their
-# fork server: the stage's module, and for validate Great Expectations too (~3 s CPU in every
-# process that imports it; the validate driver itself never does).
-FAN_OUT_STAGES = frozenset({"ingest", "extract", "clean", "segment", "corpus", "validate"})
-GX_MODULES = (
-    "pipeline.quality.gx",  # validate_chunks, the validate workers' function
-    "great_expectations",
-    "great_expectations.validator.v1_validator",
-    "great_expectations.execution_engine.pandas_execution_engine",
-    "great_expectations.expectations.metrics.map_metric_provider.map_condition_auxilliary_methods",
-    "great_expectations.core.expectation_validation_result",
-    "great_expectations.data_context.types.resource_identifiers",
-)
-_STAGE_PRELOAD: dict[str, tuple[str, ...]] = {"validate": GX_MODULES}
-
-
-def worker_preload(stage: str) -> tuple[str, ...]:
-    """What ``stage``'s local workers import once, in their fork server (see
-    :func:`process_context`), instead of each importing it."""
-    return _STAGE_PRELOAD.get(stage, (f"pipeline.{stage}",))
-
-
 def stage_of_command(argv: Sequence[str]) -> str | None:
-    """The fan-out stage a command line runs (``python -m pipeline.<stage> ...``), else None."""
-    module = stage_module(argv)
-    stage = module.removeprefix("pipeline.") if module is not None else None
-    return stage if stage in FAN_OUT_STAGES else None
+    """The stage a command line runs (``python -m pipeline.<stage> ...``) if its work fans out
+    to local workers (its module declares a ``WORKER_PRELOAD``), else None."""
+    command = stage_command(argv)
+    return command.stage if command is not None and command.preload else None
 
 
 def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") -> str | None:
     """Under ``python -m pipeline.<stage>`` on the local engine, start the stage's fork server
-    at once, so it imports the workers' modules while the driver imports its own, instead of
-    after (each is ~0.4 s CPU; validate's fork server ~3 s). Returns the stage it started the
-    server for, or None (another command, another engine, no fork server on this platform)."""
-    stage = stage_of_command(argv)
-    if stage is None or "forkserver" not in multiprocessing.get_all_start_methods():
+    at once, so it imports what the stage declares its workers use (``WORKER_PRELOAD``) while
+    the driver imports its own modules, instead of after (each is ~0.4 s CPU; validate's fork
+    server ~3 s). The stage module itself is not preloaded: each worker runs it as its
+    ``__mp_main__``, which warns when the module was imported already. Returns the stage it
+    started the server for, or None (another command, another engine, no fork server on this
+    platform)."""
+    command = stage_command(argv)
+    if (
+        not (command and command.preload)
+        or "forkserver" not in multiprocessing.get_all_start_methods()
+    ):
         return None
     import yaml
 
@@ -200,10 +183,10 @@ def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") 
         return None
     from multiprocessing import forkserver
 
-    process_context(worker_preload(stage))
+    process_context(command.preload)
     with _worker_threads(workers):
         forkserver.ensure_running()
-    return stage
+    return command.stage
 
 
 def run_in_child(fn: Callable[..., None], *args: Any, preload: Sequence[str] = ()) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
-import itertools
 import os
 import re
 import secrets
@@ -35,23 +34,10 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from pipeline.runtime.commands import stage_command
+
 PREFIX = "newscorpus-"  # scratch and spill directories in a shared temporary folder
 SHARED_MEMORY = Path("/dev/shm")
-# Commands that claim a scratch directory: the pipeline's stages (not e.g. pipeline.publish.load,
-# whose cache must outlive the process).
-STAGE_MODULES = frozenset(
-    f"pipeline.{stage}"
-    for stage in (
-        "inventory",
-        "ingest",
-        "extract",
-        "clean",
-        "segment",
-        "corpus",
-        "validate",
-        "report",
-    )
-)
 # multiprocessing puts its fork server's socket in <tmp>/pymp-xxxxxxxx/listener-xxxxxxxx (32
 # characters after <tmp>), and an AF_UNIX path holds at most 107 bytes: TMPDIR stays where it
 # is when the scratch directory's path is longer than this.
@@ -225,11 +211,11 @@ class _StageScratch:
 
 
 def stage_module(argv: Sequence[str]) -> str | None:
-    """The stage module a command line runs (``python -m pipeline.<stage> ...``), else None."""
-    for flag, module in itertools.pairwise(argv):
-        if flag == "-m":
-            return module if module in STAGE_MODULES else None
-    return None
+    """The stage module a command line runs (``python -m pipeline.<stage> ...``: a module that
+    declares its ``STAGE``), else None; not e.g. ``pipeline.publish.load``, whose cache must
+    outlive the process."""
+    command = stage_command(argv)
+    return command.module if command is not None else None
 
 
 def sweep_abandoned(base: Path) -> list[Path]:

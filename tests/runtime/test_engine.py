@@ -236,7 +236,7 @@ def test_payload_falls_back_to_bytes_when_the_spill_directory_fails(tmp_path: Pa
 PRELOAD_PROBE = """
 import sys
 from pipeline.runtime.engine import EngineConfig, map_batches
-from tests.test_engine import already_imported
+from tests.runtime.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=1, batch_size=2, max_seconds_per_doc=0)
 rows = [{"module": "xml.dom.minidom"}, {"module": "json"}]
@@ -259,7 +259,7 @@ def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> No
 STAGE_PRELOAD_PROBE = """
 from pipeline.runtime.engine import EngineConfig, worker_preload
 from pipeline.runtime.stage import _computed_batches
-from tests.test_engine import already_imported
+from tests.runtime.test_engine import already_imported
 
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
 rows = [{"module": "pipeline.clean"}, {"module": "pipeline.segment"}]
@@ -280,7 +280,7 @@ PRESTART_PROBE = """
 import json, os, sys
 import psutil
 from pipeline.runtime.engine import prestart_fork_server, run_in_child, worker_preload
-from tests.test_engine import record_worker_view
+from tests.runtime.test_engine import record_worker_view
 
 params, out = sys.argv[1:]
 stage = prestart_fork_server(["python", "-m", "pipeline.segment", "--help"], params)

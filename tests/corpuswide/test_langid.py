@@ -10,7 +10,7 @@ from pipeline import schema
 from pipeline.corpus import CorpusParams, build_corpus
 from pipeline.corpuswide import langid
 from pipeline.corpuswide.langid import LanguageDetector, detector, sentence_language
-from tests.test_dedup import cleaned_frame, segmented_frame
+from tests.frames import cleaned_frame, segmented_frame
 
 TEXTS = [
     "The council voted on Tuesday to close the harbour road for three weeks of repairs.",

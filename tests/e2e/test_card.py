@@ -15,17 +15,12 @@ import yaml
 from pipeline.publish.card import Citation, build_card, code_digest
 from pipeline.publish.plots import CorpusSummary
 from tests.dvcrepo import run
-from tests.reportrepo import PUBLISHED, Versions, two_versions
+from tests.reportrepo import PUBLISHED, Versions
 
 pytestmark = pytest.mark.e2e
 
 CARD = "reports/dataset_card.md"
 UNKNOWN = "(unknown)"
-
-
-@pytest.fixture(scope="module")
-def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
-    return two_versions(tmp_path_factory)
 
 
 def card_at(v: Versions, rev: str) -> str:

@@ -21,8 +21,8 @@ from markdown_it import MarkdownIt
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from pipeline.quality.data_docs import END_ID
+from tests.browser import Browser
 from tests.dvcrepo import BIN, dvc, make_repo, run
-from tests.test_render import Browser, chromium  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -117,11 +117,6 @@ def hostile_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f'<!DOCTYPE html><meta charset="utf-8"><body>{rendered}</body>', encoding="utf-8"
     )
     return repo
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Browser:  # noqa: F811
-    return Browser(chromium, tmp_path_factory.mktemp("chromium"))
 
 
 def _check_page(browser: Browser, page: Path) -> HTMLParser:

@@ -158,7 +158,7 @@ def test_configuration_errors_name_the_key(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"ingest\.manifest"):
         load_manifest(str(tmp_path / "bad.jsonl"))
     assert load_manifest(None) == {}
-    # ingest.input_dir is checked with every other key (tests/test_config.py)
+    # ingest.input_dir is checked with every other key (tests/stages/test_config.py)
 
 
 def test_the_walk_does_not_enter_a_folder_link_loop(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Reports escape every page-derived value, and the Data Docs are byte-identical on rerun.
 
 Fast checks of the three places page content reaches a report (no browser; the hostile
-corpus rendered in Chromium is tests/test_hostile_reports.py): the Data Docs pages
+corpus rendered in Chromium is tests/e2e/test_hostile_reports.py): the Data Docs pages
 (``pipeline.quality.data_docs``), the plot labels ``dvc plots show`` writes into a script
 (``pipeline.publish.plots.plot_label``) and the dataset card's table cells
 (``pipeline.publish.card``).
@@ -23,7 +23,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from pipeline.publish.card import markdown_table
 from pipeline.publish.plots import plot_label
 from pipeline.quality.data_docs import END_ID, page_name, write_site
-from tests.test_validate import _set, _validate, broken_corpus
+from tests.validcorpus import _set, _validate, broken_corpus
 
 HOSTILE = (
     "<script>document.body.setAttribute('data-pwned','1')</script>",

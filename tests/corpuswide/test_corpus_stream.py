@@ -22,8 +22,7 @@ from pipeline.corpuswide.dedup import (
 )
 from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs, Partitioning, Result
 from pipeline.runtime.engine import EngineConfig
-from tests.test_boilerplate import outlet_pages
-from tests.test_dedup import STORY, cleaned_frame, doc_id, segmented_frame, story
+from tests.frames import STORY, cleaned_frame, doc_id, outlet_pages, segmented_frame, story
 
 NAMES = ("documents", "sentences", "quarantine", "dedup_map", "boilerplate_map")
 

@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.corpus import write_warc
 from tests.dvcrepo import ROOT, copy_repo, digests, dvc, make_repo, set_param, stages_run
-from tests.test_warc import _malformed_record
+from tests.warcrecords import _malformed_record
 
 pytestmark = pytest.mark.e2e
 

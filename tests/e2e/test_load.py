@@ -12,14 +12,9 @@ from polars.testing import assert_frame_equal
 
 from pipeline.publish import load
 from tests.dvcrepo import copy_repo
-from tests.reportrepo import Versions, two_versions
+from tests.reportrepo import Versions
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
-    return two_versions(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,25 +9,13 @@ from benchmarks.corpus import write_warc
 from pipeline.ingest import FirstPathWins, ingest_row, input_items
 from pipeline.inventory import read_manifest, take_inventory
 from pipeline.sources.warc import http_charset, is_text_type, iter_records
+from tests.warcrecords import _malformed_record
 
 PAGE = (
     b"<html><body><article><p>The ferry sailed at dawn for the first time in weeks.</p>"
     b"</article></body></html>"
 )
 WHEN = datetime(2024, 3, 5, 6, 7, 8, tzinfo=UTC)
-
-
-def _malformed_record(uri: str) -> bytes:
-    """A response record whose block is not HTTP: the WARC framing itself is intact."""
-    block = b"\x00\x01 this is not an HTTP response\r\n\r\nbody"
-    head = (
-        "WARC/1.0\r\nWARC-Type: response\r\n"
-        f"WARC-Target-URI: {uri}\r\nWARC-Date: 2024-03-05T06:07:08Z\r\n"
-        "WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000001>\r\n"
-        "Content-Type: application/http; msgtype=response\r\n"
-        f"Content-Length: {len(block)}\r\n\r\n"
-    ).encode()
-    return gzip.compress(head + block + b"\r\n\r\n", mtime=0)
 
 
 def _warc_with_a_bad_record(path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.dvcrepo import ROOT, commit, dvc, make_repo, run, stages_run
+from tests.dvcrepo import ROOT, built_sample, commit, dvc, run, stages_run
 
 pytestmark = pytest.mark.e2e
 
@@ -33,9 +33,11 @@ def status(repo: Path) -> list[str]:
     return run(repo, "git", "status", "--porcelain").stdout.splitlines()
 
 
-def test_a_fresh_clone_rebuilds_every_tracked_byte(tmp_path: Path) -> None:
-    first = make_repo(tmp_path / "first")
-    dvc(first, "repro")
+def test_a_fresh_clone_rebuilds_every_tracked_byte(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # the project after one `dvc repro` (a copy of the session's build, shared with test_e2e)
+    first, _ = built_sample(tmp_path_factory, tmp_path / "first")
     commit(first, "corpus built once")
     assert status(first) == []
 

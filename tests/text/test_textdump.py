@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeline.text.cleaning import clean_text, repair_link_spacing
 from pipeline.text.dumps import DumpExtraction, extract_page_dump, looks_like_page_dump
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "sample" / "seed_independent_belarus.txt"
+SEED = Path(__file__).resolve().parents[2] / "data" / "sample" / "seed_independent_belarus.txt"
 
 # --------------------------------------------------------------------------------------------
 # imaginary sites, each with its own chrome

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.schema import reasons_markdown, schema_markdown
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("table", ["documents", "sentences", "quarantine"])
@@ -21,6 +21,6 @@ def test_reason_table_is_current() -> None:
 
 
 def test_every_sample_file_is_described() -> None:
-    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
     for path in sample.iterdir():
         assert f"`{path.name}`" in README, path.name

@@ -12,18 +12,7 @@ from pipeline import schema
 from pipeline.corpus import build_corpus
 from pipeline.corpuswide.boilerplate import boilerplate_in_group, find_boilerplate
 from pipeline.corpuswide.settings import CorpusParams
-from tests.test_dedup import cleaned_frame, doc_id, segmented_frame
-
-CHROME = "The Bugle is published by Bugle Media Group, registered in Riverside."
-TOPICS = [
-    "The ferry timetable changes on Monday, with two fewer sailings on weekday mornings.",
-    "A new bakery opened on Quay Street, the first on the harbour front in ten years.",
-    "The town council approved a budget that raises parking charges by ten pence an hour.",
-    "Volunteers cleared four tonnes of litter from the beach at the weekend clean-up.",
-    "The lifeboat crew was called out twice on Sunday to swimmers caught by the tide.",
-    "Road works on the bypass will close one lane until the end of the month.",
-    "The primary school choir won the county competition for the third year running.",
-]
+from tests.frames import CHROME, TOPICS, cleaned_frame, doc_id, outlet_pages, segmented_frame
 
 
 def day(n: int) -> datetime:
@@ -102,20 +91,6 @@ def test_table_decision_equals_each_groups_own(window_days: int | None) -> None:
     sizes = sentences.group_by("sentence_hash").len()
     partial = per_group.join(sizes, on="sentence_hash").filter(pl.col("len") < pl.col("len_right"))
     assert per_group.height > 10 and (window_days is None or partial.height > 0)
-
-
-def outlet_pages() -> pl.DataFrame:
-    """Five pages of one outlet ending with CHROME, the same sentence once on five other
-    outlets, and a sixth page of the outlet that is only CHROME."""
-    docs = []
-    for i in range(5):
-        text = f"{TOPICS[i]}\n{TOPICS[(i + 1) % 7]} {CHROME}\nMore on this story soon, we said."
-        docs.append((doc_id(100 + i), "riversidebugle.example", f"2024-03-0{i + 1}", text))
-    for i in range(5):
-        text = f"{TOPICS[i]} {CHROME}"
-        docs.append((doc_id(200 + i), f"outlet{i}.example", f"2024-03-0{i + 1}", text))
-    docs.append((doc_id(300), "riversidebugle.example", "2024-03-07", CHROME))
-    return cleaned_frame(docs)
 
 
 def test_chrome_on_one_outlet_is_removed_and_kept_elsewhere() -> None:

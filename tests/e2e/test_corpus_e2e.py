@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.dvcrepo import dvc, make_repo, set_param, stages_run
-from tests.test_dedup import LOCAL_ANGLE, STORY
+from tests.frames import LOCAL_ANGLE, STORY
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import yaml
 
-from tests.dvcrepo import ROOT, copy_repo, digests, dvc, make_repo, set_param, stages_run
+from tests.dvcrepo import ROOT, built_sample, copy_repo, digests, dvc, set_param, stages_run
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +38,9 @@ SEED_CHROME = (
 
 @pytest.fixture(scope="module")
 def built_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh git repository holding the project, after one full `dvc repro`."""
-    repo = make_repo(tmp_path_factory.mktemp("clone"))
-    first = dvc(repo, "repro")
+    """A fresh git repository holding the project, after one full `dvc repro` (a copy of the
+    session's build, which tests/e2e/test_fresh_clone.py starts from as well)."""
+    repo, first = built_sample(tmp_path_factory, tmp_path_factory.mktemp("clone") / "repo")
     # report may be skipped: its outputs are committed, and a rebuild gives the same bytes
     ran = stages_run(first)
     assert ran | {"report"} == STAGES, first.stdout

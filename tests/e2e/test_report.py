@@ -25,16 +25,11 @@ from pipeline.publish.plots import (
 )
 from pipeline.schema import QUARANTINE_REASONS
 from tests.dvcrepo import dvc
-from tests.reportrepo import Versions, two_versions
+from tests.reportrepo import Versions
 
 pytestmark = pytest.mark.e2e
 
 PLOTS = ("sentence_length", "documents_per_domain", "documents_per_month", "quarantine_reasons")
-
-
-@pytest.fixture(scope="module")
-def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
-    return two_versions(tmp_path_factory)
 
 
 def _plot(repo: Path, name: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from pipeline.corpus import build_corpus
 from pipeline.corpuswide import langid
 from pipeline.corpuswide.langid import LanguageDetector, detector, sentence_language
 from pipeline.corpuswide.settings import CorpusParams
-from tests.test_dedup import cleaned_frame, segmented_frame
+from tests.frames import cleaned_frame, segmented_frame
 
 TEXTS = [
     "The council voted on Tuesday to close the harbour road for three weeks of repairs.",

@@ -12,12 +12,14 @@ export GX_ANALYTICS_ENABLED := False
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help env bench-env repro test lint format bench bench-extract bench-sbd bench-pipeline \
+.PHONY: help env bench-env repro test test-unit lint format bench bench-extract bench-sbd bench-pipeline \
 	bench-data fuzz clean-env
 
 help:
 	@echo "make repro   create the pinned environment and run dvc repro on the bundled sample"
 	@echo "make test    the whole test suite in the same environment (lint: make lint)"
+	@echo "make test-unit  the tests that do not run the real dvc repro (-m \"not e2e\"): a quick"
+	@echo "             check while working; make test (and CI) runs them all, e2e included"
 	@echo "make bench   benchmarks beside peers -> reports/bench/ (bench-extract, bench-sbd,"
 	@echo "             bench-pipeline; bench-data N=... builds a synthetic corpus)"
 	@echo "make fuzz    bounded-time fuzzing (SECONDS_FUZZ=120)"
@@ -45,6 +47,10 @@ repro: env
 
 test: env
 	$(BIN)/pytest
+
+# Everything but the tests marked e2e (those run the real dvc repro in a temporary git repo).
+test-unit: env
+	$(BIN)/pytest -m "not e2e"
 
 lint: env
 	$(BIN)/ruff check pipeline tests benchmarks

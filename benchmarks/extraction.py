@@ -35,7 +35,7 @@ OURS = "newscorpus"
 OURS_TEXT = "pipeline.extract:extract_text"
 # The HTML extractor alone, beside the full entry point (which also detects page text dumps):
 # shows what the HTML path costs by itself.
-OURS_HTML = "pipeline.htmlextract:extract_main_text"
+OURS_HTML = "pipeline.html.content:extract_main_text"
 OURS_HTML_NAME = "newscorpus_html_only"
 # Our adapters are passed to the scorers by file path: a bench dependency (pysbd) installs a
 # top-level package named "benchmarks" into site-packages, which shadows ours by module name.

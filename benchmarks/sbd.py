@@ -6,7 +6,7 @@ Runs the shared scorer ``sbd/sbd_bench.py`` (never a copy of it) once, as a subp
 its ``--json`` output, over ``golden_rules_en.jsonl`` (exact-match %) and ``ud_ewt_dev.jsonl``
 (boundary P/R/F1 and MB/s, paragraphs as ``"\\n"`` via ``--newline-paragraphs``) for:
 
-* ours, ``pipeline.sentences:split_sentences``;
+* ours, ``pipeline.text.sentences:split_sentences``;
 * pysbd, sentencex, syntok, blingfire (the scorer's built-in adapters);
 * nltk punkt: the trained English model needs nltk data that cannot be downloaded here; when
   ``punkt_tab`` is installed it is converted to the scorer's parameter JSON and used
@@ -33,7 +33,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 OURS = "newscorpus"
-OURS_SPEC = "pipeline.sentences:split_sentences"
+OURS_SPEC = "pipeline.text.sentences:split_sentences"
 PEERS: tuple[str, ...] = ("pysbd", "sentencex", "syntok", "blingfire")
 DATASETS: tuple[str, ...] = ("golden_rules_en.jsonl", "ud_ewt_dev.jsonl")
 
@@ -115,7 +115,7 @@ def cpu_throughput(path: Path, repeat: int) -> float:
     The scorer measures wall time, which other processes on a shared machine can inflate;
     CPU time of this process shows the segmenter's own cost.
     """
-    from pipeline.sentences import split_sentences
+    from pipeline.text.sentences import split_sentences
 
     texts = ud_texts(path)
     nbytes = sum(len(t.encode("utf-8")) for t in texts)

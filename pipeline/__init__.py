@@ -2,16 +2,16 @@
 
 Run as ``python -m pipeline.<stage>`` (how ``dvc repro`` runs each stage), importing the package
 first starts the stage's worker fork server, so that it imports the workers' modules while the
-stage's own module is still importing (see :func:`pipeline.engine.prestart_fork_server`).
+stage's own module is still importing (see :func:`pipeline.runtime.engine.prestart_fork_server`).
 Before that, the stage claims its scratch directory (the temporary folder of the stage and of
-every process it starts), sweeping what killed runs left (see :mod:`pipeline.scratch`).
+every process it starts), sweeping what killed runs left (see :mod:`pipeline.runtime.scratch`).
 Imported any other way, the package starts nothing.
 """
 
 import sys
 
-from pipeline.engine import prestart_fork_server
-from pipeline.scratch import claim_stage_scratch
+from pipeline.runtime.engine import prestart_fork_server
+from pipeline.runtime.scratch import claim_stage_scratch
 
 claim_stage_scratch(sys.orig_argv)  # first: the fork server and its workers inherit TMPDIR
 prestart_fork_server(sys.orig_argv)

@@ -12,19 +12,23 @@ import typer
 
 from pipeline import schema
 from pipeline.config import read_params
-from pipeline.engine import EngineConfig
+from pipeline.runtime.engine import EngineConfig
+from pipeline.runtime.reader import ParquetSource
+from pipeline.runtime.reuse import code_fingerprint
+from pipeline.runtime.runner import stream_document_stage
+from pipeline.runtime.sink import quarantine_rows
+from pipeline.runtime.stats import run_cli, timed_stage
 from pipeline.schema import QuarantineReason
-from pipeline.stage import (
-    ParquetSource,
-    code_fingerprint,
-    quarantine_rows,
-    run_cli,
-    stream_document_stage,
-    timed_stage,
-)
-from pipeline.textclean import clean_text
+from pipeline.text.cleaning import clean_text
 
 STAGE = "clean"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.runtime.runner",
+    "pipeline.text.cleaning",
+    "pipeline.config",
+    "typer",
+)
 
 
 def clean_frame(extracted: pl.DataFrame, min_chars: int) -> pl.DataFrame:
@@ -86,6 +90,7 @@ def main(
             output=(output, "cleaned"),
             quarantine=(quarantine_in, quarantine_out),
             fingerprint=code_fingerprint(params.model_dump(), STAGE),
+            preload=WORKER_PRELOAD,
         )
 
 

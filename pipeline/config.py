@@ -117,7 +117,7 @@ class Section(BaseModel):
 
 
 class EngineParams(Section):
-    """Where the document stages run (see pipeline/engine.py)."""
+    """Where the document stages run (see pipeline/runtime/engine.py)."""
 
     name: Literal["local", "ray", "serial"] = "local"
     workers: int = Field(default=0, ge=0, description="0 = every core")

@@ -15,21 +15,29 @@ from typing import Any
 import typer
 
 from pipeline.config import read_params
-from pipeline.decoding import decode_bytes
-from pipeline.engine import EngineConfig, PerDocument
-from pipeline.htmlextract import extract_main_text, parse_html
-from pipeline.metadata import domain_of, empty_metadata, extract_html_metadata, plausible_title
+from pipeline.html.content import extract_main_text, parse_html
+from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata
+from pipeline.html.title import plausible_title
+from pipeline.runtime.engine import EngineConfig, PerDocument
+from pipeline.runtime.reader import ParquetSource
+from pipeline.runtime.reuse import code_fingerprint
+from pipeline.runtime.runner import stream_document_stage
+from pipeline.runtime.stats import run_cli, timed_stage
 from pipeline.schema import QuarantineReason
-from pipeline.stage import (
-    ParquetSource,
-    code_fingerprint,
-    run_cli,
-    stream_document_stage,
-    timed_stage,
-)
-from pipeline.textdump import extract_page_dump, looks_like_page_dump
+from pipeline.sources.decoding import decode_bytes
+from pipeline.text.dumps import extract_page_dump, looks_like_page_dump
 
 STAGE = "extract"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.runtime.runner",
+    "pipeline.html.content",
+    "pipeline.html.metadata",
+    "pipeline.sources.decoding",
+    "pipeline.text.dumps",
+    "pipeline.config",
+    "typer",
+)
 
 
 def _as_text(raw: str | bytes) -> str:
@@ -132,6 +140,7 @@ def main(
             output=(output, "extracted"),
             quarantine=(quarantine_in, quarantine_out),
             fingerprint=code_fingerprint(params.model_dump(), STAGE),
+            preload=WORKER_PRELOAD,
         )
 
 

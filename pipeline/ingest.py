@@ -18,20 +18,26 @@ import polars as pl
 import typer
 
 from pipeline.config import read_params
-from pipeline.decoding import decode_bytes
-from pipeline.engine import EngineConfig, PerDocument
-from pipeline.hashing import open_without_blocking, sha256_file
+from pipeline.runtime.engine import EngineConfig, PerDocument
+from pipeline.runtime.hashing import open_without_blocking, sha256_file
+from pipeline.runtime.reader import stream_rows
+from pipeline.runtime.runner import stream_document_stage
+from pipeline.runtime.sink import write_parquet
+from pipeline.runtime.stats import run_cli, timed_stage
 from pipeline.schema import PROVENANCE, QuarantineReason
-from pipeline.stage import (
-    run_cli,
-    stream_document_stage,
-    stream_rows,
-    timed_stage,
-    write_parquet,
-)
-from pipeline.warc import is_warc, iter_records
+from pipeline.sources.decoding import decode_bytes
+from pipeline.sources.warc import is_warc, iter_records
 
 STAGE = "ingest"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.runtime.runner",
+    "pipeline.runtime.hashing",
+    "pipeline.sources.decoding",
+    "pipeline.sources.warc",
+    "pipeline.config",
+    "typer",
+)
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
 PROVENANCE_COLUMNS = tuple(PROVENANCE)
 CHANGED = "bytes differ from the inventory (data/interim/input_files.parquet)"
@@ -110,7 +116,8 @@ def ingest_file(
 
 
 def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -> dict[str, Any]:
-    """One WARC response record (see :mod:`pipeline.warc`) -> a row like :func:`ingest_file`."""
+    """One WARC response record (see :mod:`pipeline.sources.warc`) -> a row like
+    :func:`ingest_file`."""
     row = _base_row(item["name"])
     for key in ("source_url", "fetched_at", "warc_record_offset"):
         row[key] = item.get(key)
@@ -255,6 +262,7 @@ def main(
             output=(output, "ingested"),
             quarantine=(None, quarantine),
             settle=FirstPathWins(),
+            preload=WORKER_PRELOAD,
         )
         # The inventory lets validation prove kept + quarantined = every input item.
         write_parquet(pl.DataFrame({"source_path": names}), inventory, "inventory")

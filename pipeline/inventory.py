@@ -26,11 +26,12 @@ import typer
 
 from pipeline import schema
 from pipeline.config import ParamsError, read_params
-from pipeline.engine import EngineConfig
-from pipeline.hashing import sha256_file
+from pipeline.runtime.engine import EngineConfig
+from pipeline.runtime.hashing import sha256_file
+from pipeline.runtime.sink import write_parquet
+from pipeline.runtime.stats import run_cli
 from pipeline.schema import QuarantineReason
-from pipeline.stage import run_cli, write_parquet
-from pipeline.warc import is_warc, parse_warc_date
+from pipeline.sources.warc import is_warc, parse_warc_date
 
 STAGE = "inventory"
 REGULAR = ("file", "symlink_to_file")  # rows whose bytes are pages (or WARC files)

@@ -4,7 +4,7 @@ plots) and ``reports/dataset_card.md`` from the stage stats and the published co
 
 Every figure here is a function of the tracked inputs, so ``dvc metrics diff`` between two
 versions shows what changed in the data; timings live in the untracked run log
-(``reports/runs/``, see :func:`pipeline.stage.log_run`)."""
+(``reports/runs/``, see :func:`pipeline.runtime.stats.log_run`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from typing import Any
 import polars as pl
 import typer
 
-from pipeline.card import CARD, ValidationSummary, validation_summary, write_card
 from pipeline.config import read_params
-from pipeline.plots import (
+from pipeline.publish.card import CARD, ValidationSummary, validation_summary, write_card
+from pipeline.publish.plots import (
     PLOTS_DIR,
     UNKNOWN,
     CorpusSummary,
@@ -27,8 +27,9 @@ from pipeline.plots import (
     plot_tables,
     write_plot,
 )
-from pipeline.stage import STATS_DIR, run_cli, write_json
+from pipeline.runtime.stats import STATS_DIR, run_cli, write_json
 
+STAGE = "report"
 STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
 
 

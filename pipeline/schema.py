@@ -141,7 +141,7 @@ METADATA: dict[str, pl.DataType] = {
 }
 METADATA_SOURCES: dict[str, pl.DataType] = {f"{f}_source": pl.String() for f in METADATA_FIELDS}
 
-# Incremental runs (pipeline.stage): a row of an interim table a later stage reuses from
+# Incremental runs (pipeline.runtime.reuse): a row of an interim table a later stage reuses from
 # carries the digest of its own values (every other column, page text included); a reused
 # stage's row carries the digest of the input row it was made from, so a previous row is
 # reused only for an identical input row (and the same params and code).

@@ -14,25 +14,28 @@ import typer
 
 from pipeline import schema
 from pipeline.config import read_params
-from pipeline.engine import TIMEOUT_KEY, EngineConfig, worker_preload
-from pipeline.sentences import split_sentences
-from pipeline.stage import (
-    PACK_KEY,
+from pipeline.runtime.engine import EngineConfig
+from pipeline.runtime.protocol import PACK_KEY, TIMEOUT_KEY
+from pipeline.runtime.runner import map_parquet, mark_timeout
+from pipeline.runtime.sink import (
     ParquetSink,
-    arrow_payload,
-    map_parquet,
-    mark_timeout,
     merge_quarantine,
     quarantine_rows,
-    read_payload,
-    run_cli,
-    spill_directory,
-    timed_stage,
     to_arrow,
     write_parquet,
 )
+from pipeline.runtime.stats import run_cli, timed_stage
+from pipeline.runtime.transport import arrow_payload, read_payload, spill_directory
+from pipeline.text.sentences import split_sentences
 
 STAGE = "segment"
+# What the workers import once, in their fork server, before the stage module runs in each.
+WORKER_PRELOAD = (
+    "pipeline.runtime.runner",
+    "pipeline.text.sentences",
+    "pipeline.config",
+    "typer",
+)
 DOC_COLUMNS = ("url", "domain", "title", "published", "language")
 INPUT_COLUMNS = (  # what the workers read of each document
     "doc_id",
@@ -159,7 +162,7 @@ def main(
             max_chars, language = params.max_sentence_chars, params.language
             fn = SegmentBatch(max_chars, language, spill)
             # Workers read the documents themselves: the pages never pass through the driver.
-            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS, worker_preload(STAGE)):
+            for batch in map_parquet(fn, input, engine, INPUT_COLUMNS, WORKER_PRELOAD):
                 for item in batch:
                     if TIMEOUT_KEY in item:
                         # The corpus stage leaves out documents quarantined here.

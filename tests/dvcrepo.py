@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a type only: benchmarks/end_to_end.py imports this module as well
+    import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -102,3 +108,38 @@ def set_param(repo: Path, section: str, key: str, value: object) -> None:
     if n != 1:
         raise KeyError(f"{section}.{key} not in params.yaml")
     path.write_text(new, encoding="utf-8")
+
+
+def shared_build(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder ``build`` filled once per test session, by whichever xdist worker asks first
+    (the others wait for it, instead of building the same again beside it). Never change what
+    is in it: copy the repository a test works in."""
+    base = factory.getbasetemp()
+    # Each xdist worker has its own basetemp inside the session's: the parent is shared.
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / f"shared-{name}"
+    with (root / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
+def built_sample(
+    factory: pytest.TempPathFactory, dest: Path
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A copy at ``dest`` of a fresh repository (:func:`make_repo`) after one full `dvc repro`
+    of the bundled sample, built once per test session; and that `dvc repro`'s output."""
+
+    def build(folder: Path) -> None:
+        proc = dvc(make_repo(folder / "repo"), "repro")
+        (folder / "stdout").write_text(proc.stdout, encoding="utf-8")
+        (folder / "stderr").write_text(proc.stderr, encoding="utf-8")
+
+    folder = shared_build(factory, "sample", build)
+    out, err = ((folder / f).read_text(encoding="utf-8") for f in ("stdout", "stderr"))
+    proc = subprocess.CompletedProcess([str(BIN / "dvc"), "repro"], 0, out, err)
+    return copy_repo(folder / "repo", dest), proc

@@ -1,5 +1,6 @@
 """One temporary repository with two committed corpus versions, shared by the report, card,
-load and render tests (built once per test session: two real `dvc repro` runs).
+load and render tests (built once per test session: two real `dvc repro` runs; each xdist
+worker works in its own copy of it).
 
 v1: the bundled sample with params.yaml as is. v2: ``clean.min_chars`` just above the shortest
 kept document, so exactly one document moves to quarantine as ``too_short``. Both versions
@@ -11,7 +12,9 @@ with work in progress, ``NEWSCORPUS_TEST_TREE=head`` builds it from the last com
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -21,7 +24,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.dvcrepo import ROOT, commit, dvc, make_repo, run, set_param
+from tests.dvcrepo import ROOT, commit, copy_repo, dvc, make_repo, run, set_param, shared_build
 
 PUBLISHED = {
     "documents": "data/processed/documents.parquet",
@@ -70,11 +73,9 @@ def repo_from_head(dest: Path) -> Path:
     return dest
 
 
-def two_versions(factory: pytest.TempPathFactory) -> Versions:
-    """Build (once per session) the repository with its two versions."""
-    if _BUILT:
-        return _BUILT[0]
-    root = factory.mktemp("versions")
+def build_versions(root: Path) -> None:
+    """Build the repository with its two versions in ``root``: ``repo``, ``remote``, the
+    published tables of each version (``v1/``, ``v2/``) and ``versions.json``."""
     from_head = os.environ.get("NEWSCORPUS_TEST_TREE") == "head"
     repo = repo_from_head(root / "repo") if from_head else make_repo(root / "repo")
     remote = root / "remote"
@@ -82,6 +83,7 @@ def two_versions(factory: pytest.TempPathFactory) -> Versions:
     commit(repo, "local remote")
     base = head(repo)
     dvc(repo, "repro")
+    keep_published(repo, root / "v1")
     frames_v1 = read_published(repo)
     commit(repo, "corpus v1")
     v1 = head(repo)
@@ -91,10 +93,38 @@ def two_versions(factory: pytest.TempPathFactory) -> Versions:
     assert lengths[1] >= min_chars, "the two shortest documents have the same length"
     set_param(repo, "clean", "min_chars", min_chars)
     dvc(repo, "repro")
-    frames_v2 = read_published(repo)
+    keep_published(repo, root / "v2")
     commit(repo, "corpus v2: longer minimum")
     v2 = head(repo)
     dvc(repo, "push")
-    built = Versions(repo, remote, v1, v2, base, frames_v1, frames_v2, min_chars)
-    _BUILT.append(built)
-    return built
+    built = {"v1": v1, "v2": v2, "base": base, "min_chars_v2": min_chars}
+    (root / "versions.json").write_text(json.dumps(built), encoding="utf-8")
+
+
+def keep_published(repo: Path, dest: Path) -> None:
+    """A copy of the published tables, as they are now."""
+    for path in PUBLISHED.values():
+        (dest / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(repo / path, dest / path)
+
+
+def two_versions(factory: pytest.TempPathFactory) -> Versions:
+    """The repository with its two versions (built once per session), in a copy of this
+    worker's own; the DVC remote is the shared one."""
+    if _BUILT:
+        return _BUILT[0]
+    root = shared_build(factory, "versions", build_versions)
+    repo = copy_repo(root / "repo", factory.mktemp("versions") / "repo")
+    built = json.loads((root / "versions.json").read_text(encoding="utf-8"))
+    versions = Versions(
+        repo,
+        root / "remote",
+        built["v1"],
+        built["v2"],
+        built["base"],
+        read_published(root / "v1"),
+        read_published(root / "v2"),
+        built["min_chars_v2"],
+    )
+    _BUILT.append(versions)
+    return versions

@@ -1,0 +1,2 @@
+"""Decisions that need the whole corpus: language identification, near-duplicates, outlet
+boilerplate."""

@@ -1,0 +1,361 @@
+"""The corpus stage's work on the engine: the picklable task classes its workers run
+(:class:`CorpusTask`: :class:`DocumentTask`, :class:`SentenceTask`), the per-document and
+per-sentence facts they compute, and the driver's helpers that prepare and collect them.
+
+Invariants: a task reads its own input (the rows its item names) and writes its rows to part
+files itself: only facts (no text), part numbers and counts go back to the driver. Every fact
+depends on the text alone, so the per-process caches (bounded) never change a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from pipeline import schema
+from pipeline.corpuswide.dedup import (
+    dedup_documents,
+    normalise,
+    signatures,
+    stable_hash,
+)
+from pipeline.corpuswide.langid import detect_chunk, document_sample
+from pipeline.corpuswide.settings import CorpusParams, Partitioning
+from pipeline.corpuswide.spill import append_parts
+from pipeline.runtime.engine import Row
+from pipeline.runtime.protocol import READ_KEY
+from pipeline.runtime.reader import read_task_table
+
+
+def normalised_keys(texts: list[str]) -> list[str]:
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    return frame.select(normalise("text")).to_series().to_list()
+
+
+# Per process, the results of texts seen before: a corpus repeats documents (syndication,
+# mirrors), and the results depend on the text alone. Bounded: ~4 MB and ~10 MB when full.
+TEXT_CACHE_ENTRIES = 2**14
+SIGNATURE_CACHE_ENTRIES = 2**14
+# 128-bit digest of a text -> (hash of its normalised text, language, confidence)
+_text_cache: dict[bytes, tuple[str, str, float]] = {}
+# (permutations, shingle words, hash of a normalised text) -> signature (uint32 bytes)
+_signature_cache: dict[tuple[int, int, str], bytes] = {}
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, entries: int) -> None:
+    if len(cache) >= entries:
+        # the older half goes (a dict keeps insertion order)
+        for stale in list(islice(cache, max(1, entries // 2))):
+            del cache[stale]
+    cache[key] = value
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """Per document (rows with ``doc_id`` and ``text``, read by the worker itself): hash of the
+    normalised text, language detected from its sample, and the MinHash signature as uint32
+    bytes. A text (or normalised text) this process has seen before is not worked on again."""
+
+    num_perm: int
+    shingle_words: int
+
+    def __call__(self, rows: list[Row]) -> list[Row]:
+        digests = [_digest(row["text"]) for row in rows]
+        # this batch's results, taken before the caches change (an insertion may evict)
+        known = {d: _text_cache[d] for d in digests if d in _text_cache}
+        fresh = {d: row["text"] for d, row in zip(digests, rows, strict=True) if d not in known}
+        texts = list(fresh.values())
+        keys = dict(zip(fresh, normalised_keys(texts), strict=True))
+        detected = detect_chunk([document_sample(text) for text in texts])
+        for digest, (language, confidence) in zip(fresh, detected, strict=True):
+            known[digest] = (stable_hash(keys[digest]), language, confidence)
+            _remember(_text_cache, digest, known[digest], TEXT_CACHE_ENTRIES)
+        signed: dict[str, bytes] = {}
+        to_sign: dict[str, str] = {}  # hash of a normalised text -> that text
+        for digest, row in zip(digests, rows, strict=True):
+            text_hash = known[digest][0]
+            if text_hash in signed or text_hash in to_sign:
+                continue
+            cached = _signature_cache.get((self.num_perm, self.shingle_words, text_hash))
+            if cached is not None:
+                signed[text_hash] = cached
+            else:
+                key = keys.get(digest)
+                to_sign[text_hash] = normalised_keys([row["text"]])[0] if key is None else key
+        sigs = signatures(list(to_sign.values()), self.num_perm, self.shingle_words)
+        for text_hash, sig in zip(to_sign, sigs.astype(np.uint32), strict=True):
+            signed[text_hash] = sig.tobytes()
+            cache_key = (self.num_perm, self.shingle_words, text_hash)
+            _remember(_signature_cache, cache_key, signed[text_hash], SIGNATURE_CACHE_ENTRIES)
+        out: list[Row] = []
+        for row, digest in zip(rows, digests, strict=True):
+            text_hash, language, confidence = known[digest]
+            out.append(
+                {
+                    "doc_id": row["doc_id"],
+                    "text_hash": text_hash,
+                    "language_detected": language,
+                    "language_confidence": confidence,
+                    "signature": signed[text_hash],
+                }
+            )
+        return out
+
+
+def read_task(item: Row, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The rows an engine task names (``READ_KEY``: path, row group, row numbers), read by the
+    worker itself."""
+    if READ_KEY not in item:
+        # the engine retries a task that overran its hard limit row by row: a corpus-wide
+        # decision cannot leave rows out, so the stage stops (see pipeline.corpus.finished)
+        raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
+    frame = pl.from_arrow(read_task_table(item))
+    assert isinstance(frame, pl.DataFrame)
+    return schema.conform(frame, columns)
+
+
+@dataclass(frozen=True)
+class DocumentTask:
+    """On the engine: the documents of some rows of one cleaned row group (read here): their
+    :class:`DocumentFacts`, and the rows themselves written to this task's part file by doc_id
+    range (``boundaries``: the first doc_id of every range but the first) for the output."""
+
+    facts: DocumentFacts
+    workdir: str
+    boundaries: tuple[str, ...]
+
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [self.one(item) for item in items]
+
+    def one(self, item: Row) -> Row:
+        frame = read_task(item, schema.CLEANED)
+        ids, texts = frame["doc_id"].to_list(), frame["text"].to_list()
+        rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
+        bounds = pl.Series(self.boundaries, dtype=pl.String)
+        ranges = bounds.search_sorted(frame["doc_id"], side="right").cast(pl.UInt32)
+        append_parts(
+            frame.with_columns(_range=ranges),
+            "_range",
+            Path(self.workdir),
+            "documents",
+            schema.CLEANED,
+            item["task"],
+        )
+        return {"facts": self.facts(rows)}
+
+
+_doc_index_cache: dict[tuple[str, int], pl.DataFrame] = {}
+
+
+def _doc_index(path: str) -> pl.DataFrame:
+    """The driver's (doc_id, doc_idx, detect) table, read once per process and run."""
+    key = (path, os.stat(path).st_mtime_ns)
+    if key not in _doc_index_cache:
+        _doc_index_cache.clear()
+        _doc_index_cache[key] = pl.read_ipc(path)
+    return _doc_index_cache[key]
+
+
+SENTENCE_CACHE_ENTRIES = 2**16
+# sentence -> hash of the normalised sentence (per process, as the language in langid's cache,
+# which holds the same string objects: ~10 MB more when full)
+_sentence_cache: dict[str, str] = {}
+
+
+def sentence_facts(frame: pl.DataFrame, min_chars: int) -> pl.DataFrame:
+    """Per sentence: hash of the normalised sentence and, for sentences of at least
+    ``min_chars`` characters of a document whose language is kept (``detect``), language."""
+    texts = frame["text"].to_list()
+    # taken before the cache changes (an insertion may evict)
+    known = {text: _sentence_cache[text] for text in texts if text in _sentence_cache}
+    misses = list(dict.fromkeys(text for text in texts if text not in known))
+    for text, key in zip(misses, normalised_keys(misses), strict=True):
+        known[text] = stable_hash(key)
+        _remember(_sentence_cache, text, known[text], SENTENCE_CACHE_ENTRIES)
+    wanted = (frame["detect"] & (frame["text"].str.len_chars() >= min_chars)).to_numpy()
+    rows = np.flatnonzero(wanted).tolist()
+    detected = detect_chunk([texts[row] for row in rows])
+    languages: list[str | None] = [None] * frame.height
+    confidences: list[float | None] = [None] * frame.height
+    for row, (language, confidence) in zip(rows, detected, strict=True):
+        languages[row], confidences[row] = language, confidence
+    return frame.with_columns(
+        sentence_hash=pl.Series([known[text] for text in texts], dtype=pl.String),
+        language_detected=pl.Series(languages, dtype=pl.String),
+        language_confidence=pl.Series(confidences, dtype=pl.Float64),
+    )
+
+
+@dataclass(frozen=True)
+class SentenceTask:
+    """On the engine: the sentences of some rows of one segmented row group (read here),
+    enriched by :func:`sentence_facts` and written to this task's part files, by doc_id range
+    and by hash prefix. Only the part numbers and per-document counts go back to the driver."""
+
+    min_chars: int
+    doc_index: str
+    workdir: str
+    n_ranges: int
+    n_docs: int
+    hash_bits: int
+
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [self.one(item) for item in items]
+
+    def one(self, item: Row) -> Row:
+        frame = read_task(item, schema.SEGMENTED).join(
+            _doc_index(self.doc_index), on="doc_id", how="inner", maintain_order="left"
+        )
+        frame = sentence_facts(frame, self.min_chars).with_columns(
+            _range=(pl.col("doc_idx").cast(pl.Int64) * self.n_ranges // self.n_docs).cast(
+                pl.UInt32
+            ),
+            hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64),
+        )
+        bits = self.hash_bits
+        part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
+        workdir = Path(self.workdir)
+        append_parts(frame, "_range", workdir, "sentences", SPILLED_SENTENCE, item["task"])
+        hashed = frame.select(*HASHED_SENTENCE, _part=part)
+        append_parts(hashed, "_part", workdir, "hashes", HASHED_SENTENCE, item["task"])
+        counts = frame["doc_idx"].value_counts()
+        return {"doc_idx": counts["doc_idx"].to_list(), "count": counts["count"].to_list()}
+
+
+DOC_META = ["doc_id", "source_path", "source_sha256", "size_bytes", "domain", "published"]
+SPILLED_SENTENCE: dict[str, pl.DataType] = {
+    **schema.SEGMENTED,
+    "sentence_hash": pl.String(),
+    "language_detected": pl.String(),
+    "language_confidence": pl.Float64(),
+    "doc_idx": pl.UInt32(),
+}
+HASHED_SENTENCE: dict[str, pl.DataType] = {
+    "hash": pl.UInt64(),
+    "doc_idx": pl.UInt32(),
+    "sentence_index": pl.Int32(),
+}
+
+
+@dataclass(frozen=True)
+class CorpusTask:
+    """Both engine passes in one pool (one start-up, one set of worker processes): an item
+    names a row group of cleaned.parquet (``kind`` documents) or rows of one of
+    segmented.parquet (sentences)."""
+
+    documents: DocumentTask
+    sentences: SentenceTask
+
+    def __call__(self, items: list[Row]) -> list[Row]:
+        return [
+            self.documents.one(item)
+            if item.get("kind") == "documents"
+            else self.sentences.one(item)
+            for item in items
+        ]
+
+
+def corpus_task(
+    params: CorpusParams,
+    workdir: Path,
+    doc_index: Path,
+    boundaries: tuple[str, ...],
+    ranges: int,
+    n_docs: int,
+    bits: int,
+) -> CorpusTask:
+    """The task of both engine passes: documents cut at ``boundaries``, sentences cut into
+    ``ranges`` doc_id ranges and ``2**bits`` hash parts."""
+    return CorpusTask(
+        DocumentTask(
+            DocumentFacts(params.minhash_permutations, params.shingle_words),
+            str(workdir),
+            boundaries,
+        ),
+        SentenceTask(
+            params.sentence_langid_min_chars,
+            str(doc_index),
+            str(workdir),
+            ranges,
+            max(1, n_docs),
+            bits,
+        ),
+    )
+
+
+def write_doc_index(
+    cleaned: Path, lost: set[str], workdir: Path, partitioning: Partitioning
+) -> tuple[int, Path, tuple[str, ...]]:
+    """The number of documents, the (doc_id, doc_idx, detect) table :class:`SentenceTask` reads,
+    written to ``workdir``, and the doc_id boundaries of the documents' output ranges."""
+    # doc_idx is known before any document is read: the rank of its doc_id (segment-stage
+    # losses left out), so the sentences need not wait for the documents
+    ids = pl.read_parquet(cleaned, columns=["doc_id"])["doc_id"]
+    ids = ids.filter(~ids.is_in(pl.Series(list(lost), dtype=pl.String).implode())).sort()
+    n_docs = ids.len()
+    if ids.n_unique() != n_docs:
+        raise ValueError(f"{cleaned} holds a doc_id twice")
+    doc_index = workdir / "doc_index.arrow"
+    # every document's sentences are identified: with corpus.languages set, those of the
+    # documents filtered out are identified in vain, but never published
+    pl.DataFrame({"doc_id": ids}).with_row_index("doc_idx").with_columns(
+        pl.col("doc_idx").cast(pl.UInt32), detect=pl.lit(True)
+    ).write_ipc(doc_index)
+    # The documents' ranges (doc_idx * ranges // documents) as doc_id boundaries: the first
+    # doc_id of every range but the first. The range cuts set the output's Arrow chunks, and
+    # so its Parquet pages: they must not move.
+    doc_ranges = partitioning.ranges(cleaned)
+    starts = (-(-k * n_docs // doc_ranges) for k in range(1, doc_ranges))  # ceil: first doc_idx
+    boundaries = tuple(ids[start] for start in starts if start < n_docs)  # past the end: empty
+    del ids
+    return n_docs, doc_index, boundaries
+
+
+def facts_table(
+    columns: dict[str, list[Any]], sig_row: dict[str, int], cleaned: Path
+) -> pl.DataFrame:
+    """The facts the document tasks returned (``columns``), with each one's signature row and
+    the documents' metadata from ``cleaned``: sorted by doc_id, ``doc_idx`` the position."""
+    facts = pl.DataFrame(
+        columns,
+        schema={
+            "doc_id": pl.String,
+            "language_detected": pl.String,
+            "language_confidence": pl.Float64,
+            "text_hash": pl.String,
+        },
+    )
+    facts = facts.with_columns(
+        sig_row=pl.col("text_hash").replace_strict(sig_row, return_dtype=pl.Int64)
+    )
+    meta_columns = pl.read_parquet(cleaned, columns=DOC_META)
+    facts = (
+        facts.join(meta_columns, on="doc_id", how="left")
+        .sort("doc_id")
+        .with_row_index("doc_idx")
+        .with_columns(pl.col("doc_idx").cast(pl.UInt32))
+    )
+    return facts
+
+
+def find_duplicates(docs: pl.DataFrame, params: CorpusParams) -> pl.DataFrame:
+    """The dedup map of ``docs`` (doc_id, published, text), in-process (without ``dropped``)."""
+    rows = [{"doc_id": d, "text": t} for d, t in docs.select("doc_id", "text").iter_rows()]
+    facts = DocumentFacts(params.minhash_permutations, params.shingle_words)(rows)
+    sigs = np.stack([np.frombuffer(f["signature"], dtype=np.uint32) for f in facts])
+    keyed = docs.select("doc_id", "published").with_columns(
+        text_hash=pl.Series([f["text_hash"] for f in facts], dtype=pl.String),
+        sig_row=pl.int_range(pl.len(), dtype=pl.Int64),
+    )
+    return dedup_documents(keyed, params.near, sigs)

@@ -1,0 +1,471 @@
+"""Main-content extraction from HTML with selectolax (lexbor backend).
+
+:func:`extract_main_text` returns the article body of a page, one paragraph per line, or ""
+when the page has no article (an index page, an empty page, a page that is all navigation).
+
+How it works, in one pass over the parsed tree plus a few passes over flat arrays:
+
+1. *Walk* the ``<body>`` iteratively (no recursion, so any nesting depth is safe), skipping
+   subtrees that never hold prose (scripts, styles, form controls, media, captions). Text is
+   collected into *blocks*: runs of text between block-level tag boundaries, each owned by its
+   innermost block element, with its link text counted; ``<br>`` splits a block into lines.
+   *Furniture* (``nav``/``header``/``footer``/``aside``/``form``, hidden elements, class/id
+   names such as comments, share bars, bylines, related links, newsletter boxes; see
+   :mod:`pipeline.html.scoring`) is dropped at once when small; big furniture is decided after the
+   walk: dropped unless it holds a large share of the page's text or (for names that only
+   *likely* mean furniture) most of its prose, since templates and streaming renderers wrap
+   the article itself in such elements.
+2. *Score* each block for prose (length, sentence punctuation, link density) and add the
+   score to its container and, decreasingly, the container's ancestors. A container's final
+   score is weighted by its link density and its class/id names. The best container is the
+   *anchor*.
+3. *Select*: the anchor grows to the ancestor with the best prose-minus-boilerplate balance
+   (an article split into sections by a page builder), as long as the text this adds is not
+   link-heavy (teaser lists); otherwise the anchor's siblings holding prose join it.
+4. *Render* the selected blocks in document order, without link lists and the leading
+   ``<h1>`` (the title, which is metadata); a selection made of teasers (linked headline plus
+   short summary, no long paragraph) is an index page and gives "".
+
+Limits (so pathological input stays fast and never raises): at most ``MAX_CHARS`` characters
+are parsed, ``MAX_NODES`` nodes are walked, and block elements deeper than ``MAX_DEPTH`` are
+read as lines of their ancestor's block at that depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Final
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from pipeline.html.scoring import (
+    BLOCK_TAGS,
+    FURNITURE_TAGS,
+    MIN_BLOCK_LENGTH,
+    PARAGRAPH_TAGS,
+    PLAIN_INLINE_TAGS,
+    PROTECTED_TAGS,
+    SKIP_TAGS,
+    block_balance,
+    block_score,
+    container_name_weight,
+    furniture_level,
+    is_listing,
+    looks_like_prose,
+    punctuation_count,
+)
+
+MAX_CHARS: Final[int] = 20_000_000
+MAX_NODES: Final[int] = 400_000
+MAX_DEPTH: Final[int] = 200
+
+# Share of the page's text above which a subtree is kept even if its class/id look like furniture
+# (templates put words like "post-meta" or "has-sidebar" on the article wrapper itself).
+_PROTECT_SHARE: Final[float] = 0.4
+_SIBLING_SHARE: Final[float] = 0.2
+_MIN_SIBLING_SCORE: Final[float] = 3.0
+# An ancestor replaces the best container when its balance is this much higher.
+_GROW_MARGIN: Final[float] = 1.3
+# ... and when the text it adds is not link-heavy (teaser lists are: linked headlines).
+_GROW_LINK_DENSITY: Final[float] = 0.15
+# ... or, whatever its links, when it adds more prose than this multiple of the anchor's own
+# (the anchor was one section or paragraph of a long article, not the article).
+_GROW_PROSE_RATIO: Final[float] = 3.0
+
+_PROTECT_MIN: Final[int] = 1000
+# Big furniture below this share of the body's raw text is not walked (see _walk).
+_OPAQUE_SHARE: Final[float] = 0.3
+_OPAQUE: Final[int] = 3  # furniture level of such an unwalked subtree
+_PROTECT_PROSE_SHARE: Final[float] = 0.5
+_MIN_SCORED: Final[int] = MIN_BLOCK_LENGTH
+_BR: Final[str] = "\x00"  # line-break marker inside a block (the parser never leaves NUL in text)
+_EXIT_BLOCK: Final[int] = 1
+_EXIT_LINK: Final[int] = 2
+_EXIT_LINE: Final[int] = 4
+
+_HIDDEN_STYLE: Final[re.Pattern[str]] = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=65536)
+def _token_furniture(token: str) -> int:
+    return furniture_level(token)
+
+
+@lru_cache(maxsize=32768)
+def _furniture(name: str) -> int:
+    """:func:`furniture_level` of a class/id string, cached per name and per class token
+    (utility-class frameworks make whole names unique, but their tokens repeat)."""
+    level = 0
+    for token in name.split():
+        level = max(level, _token_furniture(token))
+        if level == 2:
+            break
+    return level
+
+
+class _Page:
+    """The walked page: elements as parallel arrays (preorder), and the text blocks."""
+
+    __slots__ = (
+        "block_len",
+        "block_lines",
+        "block_link",
+        "block_owner",
+        "block_punct",
+        "furniture",
+        "names",
+        "parents",
+        "tags",
+    )
+
+    def __init__(self) -> None:
+        self.parents: list[int] = []
+        self.tags: list[str] = []
+        self.names: list[str] = []
+        # 0 content, 1 likely furniture, 2 sure furniture, 3 furniture recorded unwalked
+        self.furniture: list[int] = []
+        self.block_owner: list[int] = []
+        self.block_lines: list[list[str]] = []
+        self.block_len: list[int] = []
+        self.block_link: list[int] = []
+        self.block_punct: list[int] = []
+
+
+def _is_hidden(attrs: dict[str, str | None]) -> bool:
+    if "hidden" in attrs:
+        return True
+    if (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    style = (attrs.get("style") or "").lower()
+    return ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style) is not None
+
+
+def _walk(body: LexborNode) -> _Page:
+    """Collect the text blocks under ``body`` (see the module docstring)."""
+    page = _Page()
+    parents, tags, names = page.parents, page.tags, page.names
+    parts: list[str] = []
+    link_chars = 0
+    link_depth = 0
+    owners: list[int] = [0]
+    parents.append(-1)
+    tags.append("body")
+    names.append("")
+    page.furniture.append(0)
+
+    def flush() -> None:
+        nonlocal link_chars
+        text = "".join(parts)
+        parts.clear()
+        if _BR in text:
+            lines = [" ".join(line.split()) for line in text.split(_BR)]
+            lines = [line for line in lines if line]
+        else:
+            line = " ".join(text.split())
+            lines = [line] if line else []
+        if lines:
+            length = sum(len(line) for line in lines)
+            page.block_owner.append(owners[-1])
+            page.block_lines.append(lines)
+            page.block_len.append(length)
+            page.block_link.append(min(link_chars, length))
+            page.block_punct.append(
+                sum(punctuation_count(line) for line in lines) if length >= _MIN_SCORED else 0
+            )
+        link_chars = 0
+
+    # Stack of open elements: (children iterator, exit flags, index of the nearest recorded
+    # element). Iterative, so nesting depth is no limit. Only block-level elements and big
+    # furniture are recorded; inline elements pass their text to the enclosing block.
+    stack: list[tuple[Iterator[LexborNode], int, int]] = [(body.iter(include_text=True), 0, 0)]
+    skip_tags, block_tags, plain_inline = SKIP_TAGS, BLOCK_TAGS, PLAIN_INLINE_TAGS
+    furniture_tags, protected_tags = FURNITURE_TAGS, PROTECTED_TAGS
+    furniture_list = page.furniture
+    visited = 0
+    body_size = -1
+    while stack:
+        it, flags, parent = stack[-1]
+        node = next(it, None)
+        if node is None:
+            stack.pop()
+            if flags:
+                if flags & _EXIT_BLOCK:
+                    if parts:
+                        flush()
+                    owners.pop()
+                elif flags & _EXIT_LINE:
+                    parts.append(_BR)
+                if flags & _EXIT_LINK:
+                    link_depth -= 1
+            continue
+        visited += 1
+        if visited > MAX_NODES:
+            break
+        tag = node.tag
+        if tag == "-text":
+            text = node.text_content
+            if text:
+                parts.append(text)
+                if link_depth:
+                    link_chars += len(text.strip())
+            continue
+        if tag in plain_inline:
+            stack.append((node.iter(include_text=True), 0, parent))
+            continue
+        if not tag or tag[0] == "-" or tag in skip_tags:
+            continue
+        if tag == "br":
+            parts.append(_BR)
+            continue
+        attrs = node.attributes
+        name = ""
+        hidden = False
+        if attrs:
+            hidden = (
+                "hidden" in attrs or "aria-hidden" in attrs or "style" in attrs
+            ) and _is_hidden(attrs)
+            cls, ident = attrs.get("class"), attrs.get("id")
+            if cls or ident:
+                name = f"{cls or ''} {ident or ''}"
+        furniture = _furniture(name) if name and tag not in protected_tags else 0
+        if furniture and hidden:  # a closed dialog, banner or menu
+            continue
+        if not furniture and (hidden or tag in furniture_tags):
+            # Hidden is likely furniture too: streaming renderers park the article itself in a
+            # hidden element until a script moves it into place.
+            furniture = 1
+        if furniture:
+            # Small furniture goes at once. Big furniture that is still a minor part of the
+            # page is not walked: it is recorded as one opaque block, which counts in the
+            # page's text totals but is never selected. Only furniture big enough to be the
+            # article's wrapper is walked, and decided after the walk (see _select).
+            raw = node.text(deep=True)
+            if len(raw) < _PROTECT_MIN:
+                continue
+            if body_size < 0:
+                body_size = len(body.text(deep=True))
+            if len(raw) < _OPAQUE_SHARE * body_size and node.css_first("p") is None:
+                if parts:
+                    flush()
+                parents.append(parent)
+                tags.append(tag)
+                names.append(name)
+                furniture_list.append(_OPAQUE)
+                text = " ".join(raw.split())
+                page.block_owner.append(len(tags) - 1)
+                page.block_lines.append([text])
+                page.block_len.append(len(text))
+                page.block_link.append(len(text))
+                page.block_punct.append(0)
+                continue
+        flags = 0
+        if tag in block_tags or furniture:
+            idx = len(tags)
+            parents.append(parent)
+            tags.append(tag)
+            names.append(name)
+            furniture_list.append(furniture)
+            if tag in block_tags:
+                if len(stack) < MAX_DEPTH:
+                    if parts:
+                        flush()
+                    owners.append(idx)
+                    flags = _EXIT_BLOCK
+                else:  # too deep to be a block of its own: a line of its ancestor's block
+                    parts.append(_BR)
+                    flags = _EXIT_LINE
+            parent = idx
+        if tag == "a":
+            link_depth += 1
+            flags |= _EXIT_LINK
+        stack.append((node.iter(include_text=True), flags, parent))
+    if parts:
+        flush()
+    return page
+
+
+def _select(page: _Page) -> tuple[list[bool], list[int]]:
+    """Which elements are inside the main content, and the *unit* of each element.
+
+    Both lists are indexed like ``page.tags``. An element's unit is its ancestor-or-self that
+    is a direct child of a selected root (-1 for the roots themselves): on an index page each
+    teaser is one unit.
+    """
+    n = len(page.tags)
+    parents, tags = page.parents, page.tags
+    # Big furniture subtrees (by tag or class/id) are dropped unless they hold a large share of
+    # the text (templates put words like "modal" or "has-sidebar" on the article's wrapper).
+    # Also kept: one holding most of the page's prose.
+    scores = [
+        block_score(length, link, punct, tags[owner])
+        for owner, length, link, punct in zip(
+            page.block_owner, page.block_len, page.block_link, page.block_punct, strict=True
+        )
+    ]
+    sub_len = [0] * n
+    sub_prose = [0.0] * n
+    for owner, length, score in zip(page.block_owner, page.block_len, scores, strict=True):
+        sub_len[owner] += length
+        sub_prose[owner] += score
+    for i in range(n - 1, 0, -1):
+        sub_len[parents[i]] += sub_len[i]
+        sub_prose[parents[i]] += sub_prose[i]
+    protect = max(_PROTECT_MIN, _PROTECT_SHARE * sub_len[0])
+    protect_prose = _PROTECT_PROSE_SHARE * sub_prose[0]
+    excluded = [False] * n
+    furniture = page.furniture
+    for i in range(1, n):
+        excluded[i] = excluded[parents[i]] or (
+            furniture[i] == _OPAQUE
+            or (
+                furniture[i] > 0
+                and sub_len[i] < protect
+                and (furniture[i] > 1 or sub_prose[i] <= protect_prose)
+            )
+        )
+    raw = [0.0] * n
+    text_len = [0] * n
+    link_len = [0] * n
+    balance = [0.0] * n
+    prose = [0.0] * n
+    for owner, length, link, score in zip(
+        page.block_owner, page.block_len, page.block_link, scores, strict=True
+    ):
+        if excluded[owner]:
+            continue
+        text_len[owner] += length
+        link_len[owner] += link
+        balance[owner] += block_balance(score, length, link, tags[owner])
+        prose[owner] += score
+        if score <= 0.0:
+            continue
+        level = parents[owner] if tags[owner] in PARAGRAPH_TAGS else owner
+        share = 1.0
+        for _ in range(3):
+            if level < 0:
+                break
+            raw[level] += score * share
+            share *= 0.5
+            level = parents[level]
+    for i in range(n - 1, 0, -1):
+        p = parents[i]
+        text_len[p] += text_len[i]
+        link_len[p] += link_len[i]
+        balance[p] += balance[i]
+        prose[p] += prose[i]
+    final = [0.0] * n
+    best, best_score = -1, 0.0
+    for i in range(n):
+        if raw[i] <= 0.0:
+            continue
+        density = link_len[i] / text_len[i] if text_len[i] else 1.0
+        final[i] = raw[i] * (1.0 - density) * container_name_weight(page.names[i])
+        if final[i] > best_score:
+            best, best_score = i, final[i]
+    inside = [False] * n
+    unit = [-1] * n
+    if best < 0:
+        return inside, unit
+    # Grow the selection to the ancestor with the best prose-minus-boilerplate balance: an
+    # article split into many sections (page builders) is one subtree above all of them.
+    chosen, level = best, parents[best]
+    while level >= 0:
+        extra_text = text_len[level] - text_len[best]
+        extra_links = link_len[level] - link_len[best]
+        if balance[level] > _GROW_MARGIN * balance[chosen] and (
+            extra_links <= _GROW_LINK_DENSITY * extra_text
+            or prose[level] - prose[best] > _GROW_PROSE_RATIO * prose[best]
+        ):
+            chosen = level
+        level = parents[level]
+    roots = {chosen}
+    top = parents[best] if chosen == best else -1
+    if top >= 0:
+        threshold = max(_MIN_SIBLING_SCORE, _SIBLING_SHARE * best_score)
+        for i in range(top + 1, n):
+            if parents[i] == top and (final[i] >= threshold):
+                roots.add(i)
+    for i in range(n):
+        p = parents[i]
+        inside[i] = not excluded[i] and (i in roots or (p >= 0 and inside[p]))
+        if inside[i] and i not in roots:
+            unit[i] = i if p in roots else unit[p]
+    # Paragraphs of prose directly next to the selection (siblings that are paragraphs).
+    if top >= 0:
+        prose_owner = set()
+        for owner, length, link, punct in zip(
+            page.block_owner, page.block_len, page.block_link, page.block_punct, strict=True
+        ):
+            if (
+                parents[owner] == top
+                and not excluded[owner]
+                and looks_like_prose(length, link, punct)
+            ):
+                prose_owner.add(owner)
+        for i in range(top + 1, n):
+            if not inside[i] and (i in prose_owner or inside[parents[i]]):
+                inside[i] = i in prose_owner or inside[parents[i]]
+    return inside, unit
+
+
+def _render(page: _Page, inside: list[bool], unit: list[int]) -> str:
+    out: list[str] = []
+    tags = page.tags
+    text_blocks = longest = 0
+    link_units: set[int] = set()
+    text_units: set[int] = set()
+    for owner, lines, length, link in zip(
+        page.block_owner, page.block_lines, page.block_len, page.block_link, strict=True
+    ):
+        if not inside[owner]:
+            continue
+        if link > 0.5 * length:
+            link_units.add(unit[owner])
+            continue
+        if tags[owner] == "h1" and not out:
+            continue
+        if length >= 40:
+            text_blocks += 1
+            text_units.add(unit[owner])
+        longest = max(longest, length - link)
+        out.extend(lines)
+    link_units.discard(-1)
+    if is_listing(len(link_units & text_units), text_blocks, longest):
+        return ""
+    return "\n".join(out)
+
+
+def parse_html(html: str) -> LexborHTMLParser:
+    """The parsed page (its first :data:`MAX_CHARS` characters), to share between the text and
+    the metadata extractors: parsing is about a third of the cost of each."""
+    return LexborHTMLParser(html[:MAX_CHARS] if len(html) > MAX_CHARS else html)
+
+
+def _extract(html: str, tree: LexborHTMLParser | None) -> str:
+    if tree is None:
+        tree = parse_html(html)
+    body = tree.body
+    if body is None:
+        return ""
+    page = _walk(body)
+    if not page.block_owner:
+        return ""
+    return _render(page, *_select(page))
+
+
+def extract_main_text(html: str, tree: LexborHTMLParser | None = None) -> str:
+    """The article body of ``html``, paragraphs separated by "\\n"; "" when there is none.
+    ``tree`` is ``html`` already parsed with :func:`parse_html` (it is only read).
+
+    Never raises: input that is not a ``str`` or that the parser cannot handle gives "".
+    """
+    if not isinstance(html, str) or not html:
+        return ""
+    try:
+        return _extract(html, tree)
+    except Exception:
+        return ""

@@ -1,0 +1,504 @@
+"""``reports/dataset_card.md``: a Hugging Face style dataset card, written by the report stage.
+
+Every number in the card is computed here from the published Parquet files (the test suite
+checks them against the files). How the corpus was built comes from ``dvc.yaml`` (the stage
+list; DVC refuses dvc.yaml as a dependency, so a new stage shows up at the next data change)
+and ``params.yaml`` (every section, a dependency of the report stage).
+``python -m pipeline.publish.card --help`` writes it alone.
+
+Identity and citation. The card is a tracked output, so it holds only what the tracked inputs
+determine (a fresh clone's ``dvc repro`` writes the same bytes): not the hash of the
+``dvc.lock`` that records it (the lock lists the card's own hash), not the git commit it was
+built on, not a date. It holds:
+
+* the **corpus fingerprint**: SHA-256 over the lines ``<md5>  <path>`` of the three published
+  files, where ``<md5>`` is the same digest ``dvc.lock`` records for them under ``corpus``;
+  anyone can recompute it from the files, any checkout, or ``dvc.lock``;
+* the **pipeline code digest**: SHA-256 over the ``sha256sum`` lines of every file under
+  ``pipeline/`` and ``expectations/`` plus ``pyproject.toml`` and ``uv.lock`` (see
+  :data:`CODE_FILES`; all of them are deps of the report stage, so DVC reruns it when they
+  change); the parameters are printed in full instead;
+* the citation (name, authors, year, licence, URL, version), read from one place:
+  ``pyproject.toml`` (``[project]`` and ``[tool.newscorpus]``), which ``CITATION.cff`` agrees
+  with (tested).
+
+A version is cited by the git commit that holds the card and ``dvc.lock`` together with the
+fingerprint (README, "Cite and reproduce an exact version").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import polars as pl
+import typer
+import yaml
+
+from pipeline.config import PARAMS_FILE
+from pipeline.publish.plots import UNKNOWN, CorpusSummary, count_by, length_stats
+from pipeline.runtime.hashing import md5_file, tree_digest
+from pipeline.runtime.sink import atomic_path
+from pipeline.runtime.stats import run_cli
+
+PUBLISHED: dict[str, Path] = {
+    "documents": Path("data/processed/documents.parquet"),
+    "sentences": Path("data/processed/sentences.parquet"),
+    "quarantine": Path("data/processed/quarantine.parquet"),
+}
+CARD = Path("reports/dataset_card.md")
+PYPROJECT = Path("pyproject.toml")
+# What the card's code digest covers (folders walked whole, bytecode left out). Each is a
+# dependency of the report stage in dvc.yaml (a test holds the two together).
+CODE_FILES = ("pipeline", "expectations", "pyproject.toml", "uv.lock")
+CODE_FILES_TEXT = "every file under `pipeline/` and `expectations/`, `pyproject.toml`, `uv.lock`"
+DEFAULT_LICENSE = "other"
+LICENSE_NOTE = (
+    "The texts belong to their publishers: this license does not cover them. Of the bundled "
+    "sample, "
+    "`seed_independent_belarus.txt` is a real news page kept for testing; every other sample "
+    "page was written for this project about imaginary places and people. Before you "
+    "redistribute a corpus built from your own pages, check the terms of their publishers."
+)
+LIMITATIONS = (
+    "Main-text extraction and boilerplate removal are heuristic: some page furniture "
+    "(captions, prompts, related links) can remain, and some short closing paragraphs can be "
+    "lost.",
+    "Sentence segmentation is rule-based with per-language data; languages without their own "
+    "data fall back to generic rules.",
+    "Metadata (URL, domain, title, dates, language) is taken from the page when it says so; "
+    f"missing values stay null (shown as `{UNKNOWN}` here) and are never guessed.",
+    "`published` is the first publication time the page states, converted to UTC; pages "
+    "without a date are not placed in time.",
+    "Counts describe exactly the inputs given to this build; they are not a sample of any "
+    "population of news.",
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """How to cite the project: ``pyproject.toml``'s ``[project]`` (name, description,
+    version, authors, license, ``urls.Repository``) and ``[tool.newscorpus] released``."""
+
+    name: str
+    description: str
+    version: str
+    authors: tuple[str, ...]
+    license: str
+    url: str
+    released: str  # ISO date of the release (the citation's year)
+
+    @property
+    def year(self) -> str:
+        return self.released[:4]
+
+    @classmethod
+    def from_pyproject(cls, path: Path = PYPROJECT) -> Citation:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        project = data["project"]
+        license_value = project["license"]
+        if isinstance(license_value, dict):  # the older {text = "..."} form
+            license_value = license_value["text"]
+        return cls(
+            name=str(project["name"]),
+            description=str(project["description"]),
+            version=str(project["version"]),
+            authors=tuple(str(a["name"]) for a in project["authors"]),
+            license=str(license_value),
+            url=str(project["urls"]["Repository"]),
+            released=str(data["tool"]["newscorpus"]["released"]),
+        )
+
+
+def code_digest(root: Path = Path()) -> str:
+    """SHA-256 naming the pipeline's code (see :data:`CODE_FILES`), recomputable with
+    ``find pipeline expectations pyproject.toml uv.lock -type f ! -path '*/__pycache__/*'
+    ! -name '*.pyc' | LC_ALL=C sort | xargs sha256sum | sha256sum``."""
+    return tree_digest(root, CODE_FILES)
+
+
+def fingerprint(files: dict[str, Path]) -> tuple[str, dict[str, str]]:
+    """(sha256 over ``<md5>  <path>`` lines sorted by path, path -> md5)."""
+    md5s = {str(p): md5_file(p) for p in sorted(files.values(), key=str)}
+    lines = "".join(f"{m}  {p}\n" for p, m in md5s.items())
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest(), md5s
+
+
+def _label(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String).fill_null(UNKNOWN)
+
+
+def _sort_unknown_last(df: pl.DataFrame, key: str, *, by_count: str | None = None) -> pl.DataFrame:
+    if by_count is None:
+        return df.sort(pl.col(key) == UNKNOWN, key)
+    return df.sort([pl.col(key) == UNKNOWN, by_count, key], descending=[False, True, False])
+
+
+def breakdown(summary: CorpusSummary, column: str) -> pl.DataFrame:
+    """Documents, sentences and characters per value of ``column`` (``year`` for published)."""
+    key = _label(column)
+    docs = summary.documents.group_by(key).agg(pl.col("documents", "characters").sum())
+    sents = count_by(summary.sentences, key, "sentences")
+    table = docs.join(sents, on=column, how="full", coalesce=True).select(
+        column,
+        pl.col("documents").fill_null(0),
+        pl.col("sentences").fill_null(0),
+        pl.col("characters").fill_null(0),
+    )
+    if column == "year":
+        return _sort_unknown_last(table, column)
+    return _sort_unknown_last(table, column, by_count="documents")
+
+
+# A value made only of these (and letters, digits) is shown as code, as is: no Markdown or HTML
+# can start in it.
+_PLAIN_CODE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/@+-")
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def markdown_text(value: str) -> str:
+    """A page-derived ``value`` (a domain, a language) for a Markdown table cell, shown
+    literally by any renderer. As code when it holds only letters, digits and ``_PLAIN_CODE``;
+    else as text whose HTML-special characters are entities and whose other ASCII punctuation
+    is backslash-escaped (CommonMark: taken literally), so no tag, link, emphasis or cell break
+    can start in it; control characters and line breaks become U+FFFD."""
+    if value and all(c in _PLAIN_CODE or c.isalnum() for c in value):
+        return f"`{value}`"
+    out = []
+    for char in value:
+        if char in _HTML_ENTITIES:
+            out.append(_HTML_ENTITIES[char])
+        elif char.isascii() and not char.isalnum() and char.isprintable() and char != " ":
+            out.append("\\" + char)
+        elif not char.isprintable() and char != " ":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def markdown_table(df: pl.DataFrame) -> str:
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * df.width]
+    for row in df.iter_rows():
+        cells = [markdown_text(v) if isinstance(v, str) and v != UNKNOWN else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
+        if n < limit:
+            return name
+    return "100K<n<1M" if n < 1_000_000 else "n>1M"
+
+
+def stage_list(dvc_yaml: Path) -> list[tuple[str, str]]:
+    """(stage, command) in dvc.yaml order."""
+    spec = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}
+    return [(name, str(s.get("cmd", ""))) for name, s in (spec.get("stages") or {}).items()]
+
+
+class ValidationSummary(NamedTuple):
+    """What reports/validation.json says: expectations passed and evaluated, and the failed
+    ones (suite, expectation, column, unexpected count, sample row ids)."""
+
+    passed: int
+    evaluated: int
+    failures: tuple[dict[str, Any], ...] = ()
+
+
+def validation_summary(path: Path) -> ValidationSummary | None:
+    """The summary of reports/validation.json (None when there is none)."""
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    results = [e for suite in data.values() for e in suite.get("expectations", [])]
+    failures = tuple(
+        {"suite": name, **failure}
+        for name, suite in sorted(data.items())
+        for failure in suite.get("failures", [])
+    )
+    return ValidationSummary(sum(1 for e in results if e.get("success")), len(results), failures)
+
+
+def status_lines(
+    n_documents: int, n_quarantined: int, validation: ValidationSummary | tuple[int, int] | None
+) -> list[str]:
+    """The card's plain statement of an empty corpus and of a failed validation (a run with
+    ``validate.on_failure: warn`` finishes), with the failed expectations and their rows."""
+    out: list[str] = []
+    if n_documents == 0:
+        why = (
+            "the input held no file"
+            if n_quarantined == 0
+            else f"all {n_quarantined} inputs were quarantined (see Quarantine for the reasons)"
+        )
+        out += [f"**No document was kept**: {why}. The published tables are empty.", ""]
+    if validation is not None and validation[0] < validation[1]:
+        failures: tuple[dict[str, Any], ...] = getattr(validation, "failures", ())
+        out += [
+            f"**Validation failed**: {validation[1] - validation[0]} of {validation[1]} "
+            "checks failed (`validate.on_failure: warn` let the run finish); do not use this "
+            "corpus before reading `reports/validation.json` and "
+            "`reports/data_docs/index.html`.",
+            "",
+        ]
+        for f in failures:
+            column = f" on `{f.get('column')}`" if f.get("column") else ""
+            rows = ", ".join(
+                " ".join(f"{k}={v}" for k, v in sorted(row.items()))
+                for row in f.get("sample_rows") or []
+            )
+            rows = markdown_text(rows)  # ids and file names, from pages: shown literally
+            out.append(
+                f"- `{f['suite']}`: `{f.get('expectation')}`{column}, "
+                f"{f.get('unexpected_count')} rows" + (f" (e.g. {rows})" if rows else "")
+            )
+        out += [""] if failures else []
+    return out
+
+
+def build_card(
+    summary: CorpusSummary,
+    *,
+    params: dict[str, Any],
+    stages: list[tuple[str, str]],
+    files: dict[str, Path],
+    citation: Citation,
+    code: str,
+    validation: ValidationSummary | tuple[int, int] | None,
+) -> str:
+    """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`."""
+    own = params.get("report", {}) or {}
+    name = str(own.get("dataset_name", "newscorpus"))  # the dataset's; the software's is cited
+    license_id = str(own.get("license", DEFAULT_LICENSE))
+    print_fp, md5s = fingerprint(files)
+    heights = {
+        "documents": summary.n_documents,
+        "sentences": summary.n_sentences,
+        "quarantine": summary.n_quarantined,
+    }
+    n_documents, n_sentences, n_quarantined = heights.values()
+    n_inputs = n_documents + n_quarantined
+    front: dict[str, Any] = {
+        "pretty_name": name,
+        "license": license_id,
+        # Hugging Face asks for a name when the license is "other": the texts keep their
+        # publishers' terms (see the License section).
+        **({"license_name": "publishers-terms"} if license_id == "other" else {}),
+        "language": summary.languages,
+        "size_categories": [_size_category(n_sentences)],
+        "tags": ["news", "sentences", "web-pages", "dvc"],
+        "configs": [
+            {"config_name": t, "data_files": str(p), **({"default": True} if i == 0 else {})}
+            for i, (t, p) in enumerate(sorted(files.items(), key=lambda kv: kv[0] != "sentences"))
+        ],
+        "newscorpus": {
+            "inputs": n_inputs,
+            "documents": n_documents,
+            "sentences": n_sentences,
+            "quarantined": n_quarantined,
+            "fingerprint": f"sha256:{print_fp}",
+            "code_digest": f"sha256:{code}",
+            "version": citation.version,
+        },
+    }
+    doc_lengths = {
+        "mean": summary.document_lengths.mean(),
+        "median": summary.document_lengths.quantile_linear(0.5),
+        "min": summary.document_lengths.min(),
+        "max": summary.document_lengths.max(),
+    }
+    sl = length_stats(summary.sentence_lengths)
+    dated = summary.n_dated
+    first_published, last_published = summary.published_span()
+    ingest = params.get("ingest", {}) or {}
+    quarantine_table = summary.quarantine.sort(
+        ["inputs", "reason", "stage"], descending=[True, False, False]
+    )
+
+    out: list[str] = ["---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).strip()]
+    out += ["---", "", f"# Dataset card: {name}", ""]
+    out += [
+        "Generated by the `report` stage of `dvc repro` (`pipeline/publish/card.py`) from the "
+        "published Parquet files; do not edit by hand.",
+        "",
+        "## What it is",
+        "",
+        f"A sentence-level corpus of news articles: {n_documents} documents split into "
+        f"{n_sentences} sentences with exact character offsets into the cleaned text, "
+        "and rich page metadata (URL, domain, title, authors, dates, language). Every input "
+        f"file is accounted for: {n_documents} kept + {n_quarantined} quarantined = "
+        f"{n_inputs} inputs.",
+        "",
+        "| file | rows | md5 (as in dvc.lock) |",
+        "|---|---|---|",
+    ]
+    for table, path in sorted(files.items()):
+        out.append(f"| `{path}` | {heights.get(table, '')} | `{md5s[str(path)]}` |")
+    out += ["", *status_lines(n_documents, n_quarantined, validation)]
+    out += [
+        "Schemas: README.md, section Outputs (generated from `pipeline/schema.py`).",
+        "",
+        "## Where it comes from",
+        "",
+        f"Raw news web pages (HTML, gzip, page text dumps) under `{ingest.get('input_dir')}` "
+        f"(`ingest.input_dir`): {n_inputs} files, from "
+        f"{len(summary.domains)} known domains.",
+        "",
+        "## How it was built",
+        "",
+        "A DVC pipeline; each stage reads only its own section of `params.yaml`.",
+        "",
+        "| stage | command |",
+        "|---|---|",
+    ]
+    out += [f"| `{s}` | `{c}` |" for s, c in stages]
+    out += [
+        "",
+        "Parameters (`params.yaml`):",
+        "",
+        "```yaml",
+        yaml.safe_dump(params, sort_keys=False, allow_unicode=True).strip(),
+        "```",
+        "",
+    ]
+    if validation is not None:
+        out += [
+            f"Validation: {validation[0]} of {validation[1]} Great Expectations checks passed "
+            "(`reports/validation.json`, Data Docs in `reports/data_docs/index.html`).",
+            "",
+        ]
+    out += [
+        "## Counts",
+        "",
+        "### By domain",
+        "",
+        markdown_table(breakdown(summary, "domain")),
+        "",
+        "### By language",
+        "",
+        markdown_table(breakdown(summary, "language")),
+        "",
+        "### By year of publication (UTC)",
+        "",
+        markdown_table(breakdown(summary, "year")),
+        "",
+    ]
+    first = first_published.astimezone(UTC).date().isoformat() if first_published else UNKNOWN
+    last = last_published.astimezone(UTC).date().isoformat() if last_published else UNKNOWN
+    out += [
+        f"{dated} of {n_documents} documents have a publication date ({first} to {last}).",
+        "",
+    ]
+    out += [
+        "## Lengths (characters)",
+        "",
+        "| unit | min | p05 | median | mean | p95 | max |",
+        "|---|---|---|---|---|---|---|",
+        f"| sentence | {sl['min']:g} | {sl['p05']:g} | {sl['median']:g} | {sl['mean']:g} "
+        f"| {sl['p95']:g} | {sl['max']:g} |",
+        "| document | {min} | | {median:g} | {mean:.2f} | | {max} |".format(
+            **{k: (v if v is not None else 0) for k, v in doc_lengths.items()}
+        ),
+        "",
+        "## Quarantine",
+        "",
+        "Inputs that were not kept, by reason and the stage that dropped them "
+        "(`data/processed/quarantine.parquet`; reasons are documented in README.md).",
+        "",
+        markdown_table(quarantine_table) if n_quarantined else "None.",
+        "",
+        "## Known limitations",
+        "",
+        *[f"- {item}" for item in LIMITATIONS],
+        "",
+        "## License",
+        "",
+        f"`{license_id}`. The pipeline code is {citation.license}-licensed (`LICENSE`). "
+        f"{LICENSE_NOTE}",
+        "",
+        "## Citation",
+        "",
+        f"- corpus fingerprint: `sha256:{print_fp}` (SHA-256 of the `<md5>  <path>` lines of "
+        "the files above, sorted by path; recompute with `python -m pipeline.publish.card "
+        "--fingerprint-only`)",
+        f"- pipeline code digest: `sha256:{code}` (SHA-256 of the `sha256sum` lines of "
+        f"{CODE_FILES_TEXT}, sorted by path, `__pycache__` left out; recompute with "
+        "`python -m pipeline.publish.card --code-digest-only`); parameters: listed in full above",
+        f"- software: {citation.name} {citation.version} ({citation.year}), "
+        f"{', '.join(citation.authors)}, {citation.license} license, <{citation.url}>",
+        "",
+        "The card names what built the corpus by content, not by the git commit (it is written "
+        "before the commit that records it, and rebuilds byte for byte on a fresh clone). Cite "
+        "the commit or tag that contains this card and `dvc.lock` together with the "
+        "fingerprint; `git checkout <commit> && dvc pull` gets these exact files back.",
+        "",
+        "```bibtex",
+        f"@misc{{{_bibtex_key(citation.name)}_{print_fp[:12]},",
+        f"  title   = {{{citation.name}: {citation.description}}},",
+        f"  author  = {{{' and '.join('{' + a + '}' for a in citation.authors)}}},",
+        f"  year    = {{{citation.year}}},",
+        f"  version = {{{citation.version}}},",
+        f"  url     = {{{citation.url}}},",
+        f"  note    = {{Corpus fingerprint sha256:{print_fp}; pipeline code sha256:{code}; "
+        f"software license {citation.license}}},",
+        "}",
+        "```",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _bibtex_key(name: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
+
+
+def write_card(
+    summary: CorpusSummary | None = None,
+    *,
+    output: Path = CARD,
+    files: dict[str, Path] = PUBLISHED,
+    dvc_yaml: Path = Path("dvc.yaml"),
+    validation: Path = Path("reports/validation.json"),
+) -> Path:
+    """Build the card from the published files (or their ``summary`` already computed)."""
+    summary = summary or CorpusSummary.of_files(files)
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8")) or {}
+    text = build_card(
+        summary,
+        params=params,
+        stages=stage_list(dvc_yaml),
+        files=files,
+        citation=Citation.from_pyproject(),
+        code=code_digest(),
+        validation=validation_summary(validation),
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = atomic_path(output)  # named for this process: a killed writer's is swept
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    return output
+
+
+def main(
+    output: Path = typer.Option(CARD),
+    fingerprint_only: bool = typer.Option(False, help="print the corpus fingerprint and exit"),
+    code_digest_only: bool = typer.Option(False, help="print the pipeline code digest and exit"),
+) -> None:
+    if fingerprint_only:
+        print(f"sha256:{fingerprint(PUBLISHED)[0]}")
+        return
+    if code_digest_only:
+        print(f"sha256:{code_digest()}")
+        return
+    print(f"wrote {write_card(output=output)}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,243 @@
+"""The derived columns the suites check, row by row or within the documents a chunk holds
+whole: text facts, a domain consistent with the url, offsets that slice back into the
+document, key order, uniqueness flags, the stage that may report each quarantine reason, and
+the accounting of every input path (kept + quarantined = input).
+
+Each check is a plain function of its frames: the same chunk gives the same columns on the
+driver and in a worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from pipeline.quality.repeats import domain_repeats
+from pipeline.schema import QuarantineReason
+
+
+# Not ``pipeline.html.metadata.domain_of``, which makes the domain this checks: that one also
+# strips the url, drops a trailing "." and gives None for a host that is not a hostname
+# ("a.com%2fpath"), so the two differ on such urls; this check reads the url on its own.
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def domain_consistent(url: str | None, domain: str | None) -> bool:
+    """A domain must be the url's host (or a parent of it) whenever both are known."""
+    host = host_of(url)
+    if host is None or domain is None:
+        return True
+    return host == domain or host.endswith("." + domain)
+
+
+# The stage that must report each reason; reasons not listed may come from any stage
+# (``timeout`` is per stage; ``duplicate`` is found by bytes at ingest or by text later).
+REASON_STAGES: dict[str, frozenset[str]] = {
+    **{
+        r.value: frozenset({"ingest"})
+        for r in (
+            QuarantineReason.EMPTY,
+            QuarantineReason.BINARY,
+            QuarantineReason.UNDECODABLE,
+            QuarantineReason.CORRUPT_GZIP,
+            QuarantineReason.TOO_LARGE,
+            QuarantineReason.INFLATED_TOO_LARGE,
+            QuarantineReason.UNREADABLE,
+        )
+    },
+    **{
+        r.value: frozenset({"extract"})
+        for r in (
+            QuarantineReason.NO_CONTENT,
+            QuarantineReason.TEXT_TOO_LONG,
+            QuarantineReason.EXTRACTION_ERROR,
+        )
+    },
+    QuarantineReason.TOO_SHORT.value: frozenset({"clean"}),
+    QuarantineReason.NO_SENTENCES.value: frozenset({"segment", "corpus"}),
+}
+
+
+def reason_fits_stage(reason: str | None, stage: str | None) -> bool:
+    """False when a reason is reported by a stage that cannot have found it."""
+    if reason is None or stage is None:
+        return False
+    allowed = REASON_STAGES.get(str(reason))
+    return allowed is None or stage in allowed
+
+
+def _text_checks(df: pl.DataFrame) -> pl.DataFrame:
+    """text_length, and for cleaned text: counts that match the text, NFC normal form, the
+    last character."""
+    out = df.with_columns(text_length=pl.col("text").str.len_chars().cast(pl.Int64))
+    if "n_chars" in df.columns:
+        out = out.with_columns(
+            n_chars_matches_text=pl.col("n_chars") == pl.col("text_length"),
+            n_paragraphs_matches_text=pl.col("n_paragraphs")
+            == pl.col("text").str.count_matches("\n", literal=True) + 1,
+            text_is_nfc=pl.col("text").str.normalize("NFC") == pl.col("text"),
+            # for the trailing-whitespace check: no ``$`` on multi-line text (see the suites)
+            text_last_char=pl.col("text").str.slice(-1),
+        )
+    return out
+
+
+def _domain_checks(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(
+        pl.Series(
+            "domain_matches_url",
+            [domain_consistent(u, d) for u, d in df.select("url", "domain").iter_rows()],
+            dtype=pl.Boolean,
+        )
+    )
+
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+_C0_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def raw_text_facts(frame: FrameT) -> FrameT:
+    """The facts the ``ingested`` suite checks about the raw pages, in place of the pages."""
+    return frame.with_columns(
+        raw_text_chars=pl.col("raw_text").str.len_chars().cast(pl.Int64),
+        raw_text_has_controls=pl.col("raw_text").str.contains(_C0_CONTROLS),
+    ).drop("raw_text")
+
+
+def offsets_slice_back(sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.Series:
+    """True where documents.text[char_start:char_end] == sentences.text (False when the
+    document is missing or an offset is negative)."""
+    texts = documents.select("doc_id", _doc_text=pl.col("text")).unique(
+        "doc_id", keep="first", maintain_order=True
+    )
+    start, end = pl.col("char_start"), pl.col("char_end")
+    sliced = pl.col("_doc_text").str.slice(start, (end - start).clip(lower_bound=0))
+    return (
+        sentences.select("doc_id", "char_start", "char_end", "text")
+        .join(texts, on="doc_id", how="left", maintain_order="left")
+        .select(
+            ((start >= 0) & (sliced == pl.col("text"))).fill_null(False).alias("offsets_slice_back")
+        )
+        .to_series()
+    )
+
+
+def sentence_checks(
+    sentences: pl.DataFrame,
+    documents: pl.DataFrame,
+    repeats: pl.DataFrame | None = None,
+    window_days: float | None = None,
+) -> pl.DataFrame:
+    """Derived sentence columns of sentences that hold every sentence of their documents:
+    offsets slice back into ``documents``, text length, order within the document, and in how
+    many duplicate clusters of the same domain the same sentence text appears within
+    ``window_days`` (page chrome that slipped through repeats across a site's pages; null when
+    the domain is unknown). ``repeats`` (from ``domain_repeats``) is computed from these frames
+    when not given."""
+    if repeats is None:
+        repeats = domain_repeats(sentences, documents, window_days)
+    ordered = pl.int_range(pl.len()).over("doc_id", order_by="sentence_index")
+    previous_end = pl.col("char_end").shift(1).over("doc_id", order_by="sentence_index")
+    return (
+        sentences.with_columns(offsets_slice_back(sentences, documents))
+        .join(repeats, on=["domain", "text"], how="left", maintain_order="left")
+        .with_columns(
+            text_length=pl.col("text").str.len_chars().cast(pl.Int64),
+            follows_previous=(pl.col("sentence_index") == ordered)
+            & (previous_end.is_null() | (pl.col("char_start") >= previous_end)),
+            domain_repeat_docs=pl.when(pl.col("domain").is_not_null()).then(
+                pl.col("domain_repeat_docs").fill_null(1)
+            ),
+        )
+    )
+
+
+def accounting_checks(
+    inventory: pl.DataFrame, documents: pl.DataFrame, quarantine: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per input path (and per path an output names): outcomes and whether it was kept."""
+    crash = QuarantineReason.EXTRACTION_ERROR.value
+    outcomes = pl.concat(
+        [
+            documents.select("source_path", outcome=pl.lit("kept")),
+            quarantine.select(
+                "source_path",
+                outcome=pl.when(pl.col("reason").cast(pl.String) == crash)
+                .then(pl.lit(crash))
+                .otherwise(pl.lit("quarantined")),
+            ),
+        ]
+    )
+    per_path = outcomes.group_by("source_path").agg(
+        n_outcomes=pl.len(),
+        kept=(pl.col("outcome") == "kept").any().cast(pl.Int8),
+        crashed=(pl.col("outcome") == crash).any().cast(pl.Int8),
+    )
+    return (
+        inventory.join(per_path, on="source_path", how="full", coalesce=True)
+        .with_columns(
+            pl.col("n_outcomes").fill_null(0),
+            pl.col("kept").fill_null(0),
+            pl.col("crashed").fill_null(0),
+        )
+        .with_columns(in_inventory=pl.col("source_path").is_in(inventory["source_path"].implode()))
+        .sort("source_path")
+    )
+
+
+def _reason_checks(quarantine: pl.DataFrame) -> pl.DataFrame:
+    return quarantine.with_columns(
+        pl.Series(
+            "reason_fits_stage",
+            [
+                reason_fits_stage(r, s)
+                for r, s in quarantine.select(pl.col("reason").cast(pl.String), "stage").iter_rows()
+            ],
+            dtype=pl.Boolean,
+        )
+    )
+
+
+def _in_key_order(
+    frame: pl.DataFrame, keys: list[str], previous: tuple[Any, ...] | None
+) -> pl.Series:
+    """Whether each row's key is >= the previous row's (the previous chunk's last row for the
+    first); null where the key is null."""
+    prev = [
+        pl.col(k).shift(1, fill_value=None if previous is None else previous[i])
+        for i, k in enumerate(keys)
+    ]
+    order = pl.lit(False)
+    for i in range(len(keys) - 1, -1, -1):
+        equal_before = pl.lit(True)
+        for j in range(i):
+            equal_before = equal_before & (pl.col(keys[j]) == prev[j])
+        # lexicographic: equal on the keys before i, and greater (or last key >=) on key i
+        step = pl.col(keys[i]) >= prev[i] if i == len(keys) - 1 else pl.col(keys[i]) > prev[i]
+        order = order | (equal_before & step)
+    first_row = pl.int_range(pl.len()) == 0
+    in_order = (order | (first_row & pl.lit(previous is None))).fill_null(True)
+    return frame.select(
+        pl.when(pl.col(keys[0]).is_null()).then(None).otherwise(in_order).alias("in_key_order")
+    ).to_series()
+
+
+def _unique_flags(frame: pl.DataFrame, duplicates: dict[str, pl.Series]) -> pl.DataFrame:
+    flags = [
+        pl.when(pl.col(column).is_null())
+        .then(None)
+        .otherwise(~pl.col(column).is_in(dups.implode()))
+        .alias(f"{column}_is_unique")
+        for column, dups in duplicates.items()
+        if column in frame.columns
+    ]
+    return frame.with_columns(flags) if flags else frame

@@ -1,0 +1,270 @@
+"""Great Expectations: the suite files, and validating chunks in a worker process.
+
+A suite is split into row-by-row expectations, judged chunk by chunk, and whole-table ones
+(median, mean, row count), judged once on the whole of their columns. Each expectation has an
+id fixed by its position in the suite file: results come back in no particular order, and
+from several processes. A worker makes one GX context, and one batch definition per suite
+part, on first use, and returns plain JSON data, so the driver never imports GX. GX drops an
+invalid expectation silently: a suite that loads fewer expectations than its file holds is
+refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipeline.quality.chunks import read_chunk
+
+# Expectations judged row by row: over chunks, their counts add up and ``mostly`` applies to
+# the sums, which is what one run on the whole table gives. Every other type (median, mean,
+# row count, ...) runs once on the whole of its columns.
+ROW_EXPECTATIONS = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_match_regex_list",
+        "expect_column_values_to_not_match_regex_list",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_value_lengths_to_equal",
+        "expect_column_values_to_be_of_type",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+    }
+)
+SAMPLE_ROWS = 5  # sample values and rows kept per failed expectation
+WHOLE = "__whole"  # suffix of the suite holding a suite's whole-table expectations
+_ROW_MARKER = "_row"  # a column for whole-table expectations that name none (row count)
+
+
+def load_suite_json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite file, each expectation with an id fixed by its position (results come back in
+    no particular order, and from several processes), split into row-by-row and whole-table
+    expectations."""
+
+    name: str
+    expectations: list[dict[str, Any]]
+    meta: dict[str, Any]
+
+    @classmethod
+    def load(cls, suites_dir: Path, name: str) -> SuiteSpec:
+        spec = load_suite_json(suites_dir / f"{name}.json")
+        expectations = [
+            {**e, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"newscorpus/{name}/{i}"))}
+            for i, e in enumerate(spec["expectations"])
+        ]
+        return cls(name, expectations, dict(spec.get("meta") or {}))
+
+    def part(self, whole: bool) -> list[dict[str, Any]]:
+        return [e for e in self.expectations if (e["type"] not in ROW_EXPECTATIONS) == whole]
+
+    def json(self, whole: bool) -> dict[str, Any]:
+        return {
+            "name": self.name + (WHOLE if whole else ""),
+            "expectations": self.part(whole),
+            "meta": self.meta,
+        }
+
+    def json_all(self) -> dict[str, Any]:
+        return {"name": self.name, "expectations": self.expectations, "meta": self.meta}
+
+    def columns(self, whole: bool) -> set[str]:
+        names: set[str] = set()
+        for e in self.part(whole):
+            kwargs = e["kwargs"]
+            names.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs)
+            names.update(str(c) for c in kwargs.get("column_list") or [])
+        return names
+
+    def unique_columns(self) -> list[str]:
+        """Columns whose ``<column>_is_unique`` flag an expectation checks."""
+        return sorted(
+            c.removesuffix("_is_unique")
+            for c in self.columns(False) | self.columns(True)
+            if c.endswith("_is_unique")
+        )
+
+
+def _gx_suite(gx: Any, spec: dict[str, Any]) -> Any:
+    suite = gx.ExpectationSuite(**spec)
+    # GX drops an invalid expectation silently (only logs): refuse to validate with fewer.
+    if len(suite.expectations) != len(spec["expectations"]):
+        raise ValueError(
+            f"suite {spec['name']}: {len(spec['expectations'])} expectations in file, "
+            f"{len(suite.expectations)} loaded"
+        )
+    return suite
+
+
+def _gx_context() -> Any:
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return ctx
+
+
+# One context per process, and one batch definition per suite part, made on first use.
+_WORKER: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class _SuitePart:
+    positions: dict[str, int]  # GX's expectation id -> position in the suite file
+    suite: Any  # gx.ExpectationSuite
+    batch_definition: Any
+    result_format: dict[str, Any]
+
+
+# GX's function (in map_condition_auxilliary_methods) giving the id columns of failing rows.
+GX_ROW_ID_LOOKUP = "compute_unexpected_pandas_indices"
+
+
+def _sample_rows_only(compute: Any) -> Any:
+    """GX's ``compute_unexpected_pandas_indices``, given only the failing rows a result keeps.
+
+    GX (1.24) looks up the id columns of *every* failing row, one ``DataFrame.at`` per row and
+    column, then keeps the first ``partial_unexpected_count`` of them (every format but
+    COMPLETE, which this stage never asks for). On the sentence-length quantile checks, where up
+    to half the rows fail by design, that was ~12 s CPU of validate's ~56 s at 10k documents.
+    The kept rows, and so the results, are the same."""
+
+    @functools.wraps(compute)
+    def first_rows(*, domain_records_df: Any, result_format: dict[str, Any], **kwargs: Any) -> Any:
+        if result_format.get("result_format") != "COMPLETE":
+            keep = int(result_format.get("partial_unexpected_count", SAMPLE_ROWS))
+            domain_records_df = domain_records_df.head(keep)
+        return compute(domain_records_df=domain_records_df, result_format=result_format, **kwargs)
+
+    first_rows.sample_rows_only = True  # type: ignore[attr-defined]
+    return first_rows
+
+
+def _worker_context() -> None:
+    """This process's GX context and pandas data source, made once."""
+    if "ctx" not in _WORKER:
+        from great_expectations.execution_engine import pandas_execution_engine
+        from great_expectations.expectations.metrics.map_metric_provider import (
+            map_condition_auxilliary_methods as map_conditions,
+        )
+        from great_expectations.validator import v1_validator  # noqa: F401  (warm-up: import)
+
+        # GX fingerprints every batch (md5 over pandas' row hashes) for the result's meta only,
+        # and skips it itself above this many bytes: never here. It cost CPU on every chunk and,
+        # on the 11.5M sentence lengths of a 100k corpus, +437 MB in the worker.
+        pandas_execution_engine.HASH_THRESHOLD = 0
+        compute = getattr(map_conditions, GX_ROW_ID_LOOKUP)
+        if not getattr(compute, "sample_rows_only", False):
+            setattr(map_conditions, GX_ROW_ID_LOOKUP, _sample_rows_only(compute))
+        _WORKER["ctx"] = _gx_context()
+        _WORKER["source"] = _WORKER["ctx"].data_sources.add_pandas("newscorpus")
+        _WORKER["parts"] = {}
+
+
+def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
+    """The GX objects a suite part is validated with, made once per process."""
+    import great_expectations as gx
+
+    _worker_context()
+    key = json.dumps([spec, id_columns], sort_keys=True, default=str)
+    parts: dict[str, _SuitePart] = _WORKER["parts"]
+    if key not in parts:
+        ctx, name = _WORKER["ctx"], f"{spec['name']}#{len(parts)}"
+        # Suite names are unique per process (a context may outlive one validation).
+        suite = ctx.suites.add(_gx_suite(gx, {**spec, "name": name}))
+        batch = (
+            _WORKER["source"].add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+        )
+        result_format: dict[str, Any] = {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": SAMPLE_ROWS,
+            # A pandas "query" listing every failing row: dropped from the results anyway.
+            "return_unexpected_index_query": False,
+        }
+        if id_columns:
+            result_format["unexpected_index_column_names"] = id_columns
+        # GX gives the expectations ids of its own; results come back in no particular order.
+        positions = {str(e.id): i for i, e in enumerate(suite.expectations)}
+        parts[key] = _SuitePart(positions, suite, batch, result_format)
+    return parts[key]
+
+
+# A task that only makes a worker's GX context (and, where no fork server preloaded GX, imports
+# it), sent first so workers get ready while the driver computes the corpus facts.
+WARM_UP = "warm_up"
+
+
+def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run in a worker: each task's frame (given, or read by ``read_chunk``) through its suite
+    part; -> the validation result as plain JSON data (the driver then needs no GX import to
+    add results up), and the suite file's expectation id of each result.
+
+    GX's Validator is called directly, not through a Checkpoint: ``ValidationDefinition.run``
+    keeps every result in the context's in-memory results store (a worker's memory grew with
+    the number of chunks it validated), and its freshness checks cost CPU on every chunk. The
+    result's meta gets what that run would add."""
+    from great_expectations.constants import DATAFRAME_REPLACEMENT_STR
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.validator.v1_validator import Validator
+
+    out = []
+    for task in tasks:
+        if task.get(WARM_UP):
+            _worker_context()
+            continue
+        part = _suite_part(task["suite"], task["id_columns"])
+        frame: pl.DataFrame = task["frame"] if "frame" in task else read_chunk(task["read"])
+        validator = Validator(
+            batch_definition=part.batch_definition,
+            batch_parameters={"dataframe": frame.to_pandas()},
+            result_format=part.result_format,
+        )
+        # Any: GX's result types are only partly annotated
+        run: Any = validator.validate_expectation_suite(part.suite, task["parameters"])
+        run_id = RunIdentifier(run_time=datetime.now(UTC))
+        run.meta.update(
+            run_id=run_id,
+            validation_time=run_id.run_time,
+            batch_parameters={"dataframe": DATAFRAME_REPLACEMENT_STR},
+        )
+        expectations = task["suite"]["expectations"]
+        ids = [
+            expectations[part.positions[str(i.expectation_config.id)]]["id"] for i in run.results
+        ]
+        out.append(
+            {
+                "table": task["table"],
+                "whole": task["whole"],
+                "run": run.to_json_dict(),
+                "ids": ids,
+                "key": {
+                    "run_name": run_id.run_name,
+                    "run_time": run_id.run_time.isoformat(),
+                    "batch_identifier": validator.active_batch_id,
+                },
+            }
+        )
+    return out

@@ -1,0 +1,324 @@
+"""Run a per-document function over batches of rows on every core, or on Ray.
+
+The work of the document stages is a pure function of one row (see ``extract_document``,
+``clean_document``, ...). This module only decides where it runs:
+
+- ``local``: a pebble process pool (CPU-bound work needs processes), a bounded window of
+  batches in flight so memory does not grow with the corpus, results in input order;
+- ``ray``: the same functions as Ray Data ``map_batches`` tasks, order preserved.
+
+Either way the output equals a single-worker run, row for row.
+
+Per-document time limits: a soft limit (SIGALRM inside the worker) stops a runaway document and
+reports it; a hard limit kills a batch whose worker is stuck in C code, and the batch is then
+retried one document at a time, so only the culprit is lost (and quarantined).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.config import EngineParams
+from pipeline.runtime.commands import stage_command
+from pipeline.runtime.protocol import TIMEOUT_KEY
+
+Row = dict[str, Any]
+BatchFunction = Callable[[list[Row]], list[Row]]
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """The ``engine:`` section of params.yaml, as the engine runs it (``max_seconds_per_doc``
+    0 = no limit, which only code sets: params.yaml's is checked to be > 0)."""
+
+    name: str = "local"  # local | ray | serial (in-process, for debugging)
+    workers: int = 0  # 0 = every core
+    batch_size: int = 128
+    ray_address: str | None = None  # None = a local Ray; "ray://host:10001" for a cluster
+    max_seconds_per_doc: float = 30.0
+
+    @classmethod
+    def from_params(cls, params: EngineParams) -> EngineConfig:
+        return cls(**params.model_dump())
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
+
+
+class DocumentTimeout(Exception):
+    """Raised inside a worker when one document exceeds its time budget."""
+
+
+def _raise_timeout(signum: int, frame: Any) -> None:
+    raise DocumentTimeout
+
+
+@dataclass(frozen=True)
+class PerDocument:
+    """A batch function applying ``fn`` to each row under a soft time limit (picklable)."""
+
+    fn: Callable[[Row], Row]
+    seconds: float
+
+    def one(self, row: Row) -> Row:
+        if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return self.fn(row)
+        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+        # The timer is armed and disarmed inside the handled block: a budget of a microsecond
+        # can fire before the call returns or while it is being disarmed.
+        try:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, self.seconds)
+                return self.fn(row)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except DocumentTimeout:
+            return {**row, TIMEOUT_KEY: self.seconds}
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+
+    def __call__(self, rows: list[Row]) -> list[Row]:
+        return [self.one(row) for row in rows]
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _hard_limit(cfg: EngineConfig) -> float | None:
+    # Leaves the soft limit room to fire first; only a worker stuck in C code reaches it.
+    return cfg.max_seconds_per_doc * 2 + 5 if cfg.max_seconds_per_doc > 0 else None
+
+
+Explode = Callable[[Row], list[Row]]  # an item standing for several documents -> their rows
+Weigh = Callable[[Row], int]  # how many documents an item stands for
+
+
+def _one_item(row: Row) -> list[Row]:
+    return [row]
+
+
+def _one_document(row: Row) -> int:
+    return 1
+
+
+@contextlib.contextmanager
+def _worker_threads(workers: int) -> Iterator[None]:
+    """Polars threads per worker process: the cores shared out. Workers that each start a
+    thread per core, all busy at once, cost ~1-2 s more CPU in validate alone at 10k documents.
+    Set in the environment the spawned workers (or their fork server) inherit; the driver's own
+    pool is sized first, so its work after the engine (sorting, writing) keeps every core."""
+    if "polars" in sys.modules:
+        sys.modules["polars"].thread_pool_size()
+    if "POLARS_MAX_THREADS" in os.environ:
+        yield
+        return
+    os.environ["POLARS_MAX_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    try:
+        yield
+    finally:
+        os.environ.pop("POLARS_MAX_THREADS", None)
+
+
+def process_context(preload: Sequence[str] = ()) -> Any:
+    """How local worker processes start. Spawned, not forked: a forked child deadlocks on the
+    parent's Polars thread pool. Given ``preload`` (the stage's modules, ~0.4 s CPU to import;
+    GX, ~3 s), a fork server, itself a new process that never ran Polars, imports them once
+    and forks each worker from it, so N workers cost one import, not N. A process has one fork
+    server: the first ``preload`` given is the one it keeps (a stage runs one kind of worker)."""
+    if preload and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(preload))  # no effect once the server runs
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def stage_of_command(argv: Sequence[str]) -> str | None:
+    """The stage a command line runs (``python -m pipeline.<stage> ...``) if its work fans out
+    to local workers (its module declares a ``WORKER_PRELOAD``), else None."""
+    command = stage_command(argv)
+    return command.stage if command is not None and command.preload else None
+
+
+def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") -> str | None:
+    """Under ``python -m pipeline.<stage>`` on the local engine, start the stage's fork server
+    at once, so it imports what the stage declares its workers use (``WORKER_PRELOAD``) while
+    the driver imports its own modules, instead of after (each is ~0.4 s CPU; validate's fork
+    server ~3 s). The stage module itself is not preloaded: each worker runs it as its
+    ``__mp_main__``, which warns when the module was imported already. Returns the stage it
+    started the server for, or None (another command, another engine, no fork server on this
+    platform)."""
+    command = stage_command(argv)
+    if (
+        not (command and command.preload)
+        or "forkserver" not in multiprocessing.get_all_start_methods()
+    ):
+        return None
+    import yaml
+
+    try:
+        with open(params_file, encoding="utf-8") as fh:
+            section = (yaml.safe_load(fh) or {}).get("engine") or {}
+        cfg = EngineConfig.from_params(EngineParams.model_validate(section))
+    except (OSError, yaml.YAMLError, AttributeError, ValueError):
+        return None  # the stage reports what is wrong with the params (all of them), first thing
+    workers = cfg.n_workers
+    if cfg.name != "local":
+        return None
+    from multiprocessing import forkserver
+
+    process_context(command.preload)
+    with _worker_threads(workers):
+        forkserver.ensure_running()
+    return command.stage
+
+
+def run_in_child(fn: Callable[..., None], *args: Any, preload: Sequence[str] = ()) -> None:
+    """``fn(*args)`` in a child process started as the workers are (forked from the fork server
+    that already imported ``preload``); raises if it fails."""
+    child = process_context(preload).Process(target=fn, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        name = getattr(fn, "__name__", repr(fn))
+        raise RuntimeError(f"{name} failed in a child process (exit code {child.exitcode})")
+
+
+def _local(
+    fn: BatchFunction,
+    batches: Iterable[list[Row]],
+    cfg: EngineConfig,
+    explode: Explode = _one_item,
+    weigh: Weigh = _one_document,
+    preload: Sequence[str] = (),
+) -> Iterator[list[Row]]:
+    from pebble import ProcessPool
+
+    hard = _hard_limit(cfg)
+    window = 2 * cfg.n_workers  # batches in flight: bounds the driver's memory
+    with (
+        _worker_threads(cfg.n_workers),
+        ProcessPool(max_workers=cfg.n_workers, context=process_context(preload)) as pool,
+    ):
+        pending: deque[tuple[list[Row], Any]] = deque()
+
+        def collect() -> list[Row]:
+            batch, future = pending.popleft()
+            try:
+                result: list[Row] = future.result()
+                return result
+            except FutureTimeout:
+                # Retry one document at a time so only the stuck one is lost.
+                return [_alone(pool, fn, row, hard) for item in batch for row in explode(item)]
+
+        for batch in batches:
+            timeout = hard * sum(weigh(item) for item in batch) if hard else None
+            pending.append((batch, pool.schedule(fn, args=(batch,), timeout=timeout)))
+            while len(pending) >= window:
+                yield collect()
+        while pending:
+            yield collect()
+
+
+def _alone(pool: Any, fn: BatchFunction, row: Row, hard: float | None) -> Row:
+    future = pool.schedule(fn, args=([row],), timeout=hard)
+    try:
+        (result,) = future.result()
+        return dict(result)
+    except FutureTimeout:
+        return {**row, TIMEOUT_KEY: hard}
+
+
+def _serial(fn: BatchFunction, batches: Iterable[list[Row]]) -> Iterator[list[Row]]:
+    for batch in batches:
+        yield fn(batch)
+
+
+@dataclass(frozen=True)
+class _RayTask:
+    """Rows travel pickled so Ray's Arrow blocks never coerce their Python values."""
+
+    fn: BatchFunction
+
+    def __call__(self, block: dict[str, Any]) -> dict[str, Any]:
+        results = [pickle.dumps(self.fn(pickle.loads(data))) for data in block["payload"]]
+        return {"payload": results}
+
+
+def _ray(fn: BatchFunction, batches: Iterable[list[Row]], cfg: EngineConfig) -> Iterator[list[Row]]:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(
+            address=cfg.ray_address,
+            num_cpus=None if cfg.ray_address else cfg.n_workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    task = _RayTask(fn)
+    window: list[list[Row]] = []
+    for batch in batches:
+        window.append(batch)
+        if len(window) >= 4 * cfg.n_workers:
+            yield from _ray_window(ray, task, window)
+            window = []
+    if window:
+        yield from _ray_window(ray, task, window)
+
+
+def _ray_window(ray: Any, task: _RayTask, window: list[list[Row]]) -> Iterator[list[Row]]:
+    items = [{"payload": pickle.dumps(batch)} for batch in window]
+    dataset = ray.data.from_items(items, override_num_blocks=len(items))
+    for item in dataset.map_batches(task, batch_size=1, batch_format="default").iter_rows():
+        rows: list[Row] = pickle.loads(item["payload"])
+        yield rows
+
+
+def map_batches(
+    fn: BatchFunction,
+    rows: Iterable[Row],
+    cfg: EngineConfig,
+    explode: Explode = _one_item,
+    weigh: Weigh = _one_document,
+    preload: Sequence[str] = (),
+) -> Iterator[list[Row]]:
+    """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order.
+
+    An item may stand for several documents (e.g. "rows 0-63 of this Parquet file", read by
+    the worker): ``weigh`` says how many, for the hard time limit, and ``explode`` gives its
+    documents' rows, for the one-at-a-time retry after a hard timeout. ``preload``: modules
+    the local workers import once, in their fork server (see :func:`process_context`)."""
+    batches = batched(rows, cfg.batch_size)
+    if cfg.name == "local":
+        return _local(fn, batches, cfg, explode, weigh, preload)
+    if cfg.name == "ray":
+        return _ray(fn, batches, cfg)
+    if cfg.name == "serial":
+        return _serial(fn, batches)
+    raise ValueError(f"engine.name must be local, ray or serial, not {cfg.name!r}")

@@ -1,0 +1,88 @@
+"""Chunked Parquet reading: rows a batch at a time in the driver, row groups read by workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.runtime.engine import BatchFunction
+from pipeline.runtime.protocol import READ_KEY
+
+
+def stream_rows(
+    path: Path, batch_rows: int = 256, columns: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Rows of a Parquet file (of ``columns``, or all), read a batch at a time. Without
+    ``pre_buffer=False`` pyarrow reads ahead and keeps the compressed bytes of every row group
+    until the reader closes, so memory grows with the file (measured: 3.1 GB of compressed
+    pages held at 100k documents)."""
+    wanted = list(columns) if columns is not None else None
+    with pq.ParquetFile(path, pre_buffer=False) as reader:
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=wanted):
+            yield from batch.to_pylist()
+
+
+SOURCE_KEYS = ["source_path", "row_digest"]  # what the driver reads of a reused stage's input
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """A stage input read by the workers themselves, one row group per task: the pages never
+    pass through the driver (which would spend as much CPU reading, converting and pickling
+    them as a worker spends on the work)."""
+
+    path: Path
+
+
+def read_task_table(item: dict[str, Any]) -> pa.Table:
+    """The Parquet rows an item names (``READ_KEY``: path, row group, row numbers and,
+    optionally, columns), read where the work runs."""
+    path, group, todo, *columns = item[READ_KEY]  # columns: optional, None = all
+    parquet = pq.ParquetFile(path, pre_buffer=False)
+    wanted = columns[0] if columns else None
+    if not todo:  # every row of the group reused from a previous run: nothing to read
+        empty = parquet.schema_arrow.empty_table()
+        return empty.select(wanted) if wanted is not None else empty
+    table = parquet.read_row_group(group, columns=wanted)
+    return table.take(pa.array(todo, pa.int64())) if len(todo) < table.num_rows else table
+
+
+def read_task_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows an item stands for: itself, or the rows of a Parquet row group it names."""
+    if READ_KEY not in item:
+        return [item]
+    rows: list[dict[str, Any]] = read_task_table(item).to_pylist()
+    return rows
+
+
+def task_size(item: dict[str, Any]) -> int:
+    return len(item[READ_KEY][2]) if READ_KEY in item else 1
+
+
+@dataclass(frozen=True)
+class ReadInWorker:
+    """Wraps a batch function so items naming Parquet rows are read where the work runs."""
+
+    fn: BatchFunction
+
+    def __call__(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rows = [row for item in items for row in read_task_rows(item)]
+        return self.fn(rows) if rows else []
+
+
+def parquet_read_tasks(
+    path: Path, columns: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One task per row group of ``path`` (of ``columns``, or all), read by the worker (see
+    :class:`ReadInWorker`)."""
+    wanted = list(columns) if columns is not None else None
+    resolved = str(path.resolve())
+    metadata = pq.read_metadata(path)
+    for group in range(metadata.num_row_groups):
+        rows = metadata.row_group(group).num_rows
+        yield {READ_KEY: (resolved, group, list(range(rows)), wanted)}

@@ -1,0 +1,1 @@
+"""Raw inputs to text: charset detection and decoding, WARC records."""

@@ -259,16 +259,10 @@ def test_workers_start_with_the_preloaded_modules_only(preload: list[str]) -> No
 
 
 STAGE_PRELOAD_PROBE = """
-<<<<<<< ours
 from pipeline.clean import WORKER_PRELOAD
 from pipeline.runtime.engine import EngineConfig
 from pipeline.runtime.runner import _computed_batches
 from tests.runtime.test_engine import already_imported
-=======
-from pipeline.runtime.engine import EngineConfig, worker_preload
-from pipeline.runtime.stage import _computed_batches
-from tests.runtime.test_engine import already_imported
->>>>>>> theirs
 
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
 rows = [{"module": "pipeline.text.cleaning"}, {"module": "pipeline.text.sentences"}]
@@ -289,14 +283,9 @@ def test_a_stages_workers_start_with_its_module_imported() -> None:
 PRESTART_PROBE = """
 import json, os, sys
 import psutil
-<<<<<<< ours
 from pipeline.runtime.engine import prestart_fork_server, run_in_child
 from pipeline.runtime.commands import declared_stage
 from tests.runtime.test_engine import record_worker_view
-=======
-from pipeline.runtime.engine import prestart_fork_server, run_in_child, worker_preload
-from tests.runtime.test_engine import record_worker_view
->>>>>>> theirs
 
 params, out = sys.argv[1:]
 stage = prestart_fork_server(["python", "-m", "pipeline.segment", "--help"], params)

@@ -184,7 +184,6 @@ class ValidateParams(Section):
     on_failure: Literal["fail", "warn"] = "fail"
     gate_false_alarm: float = Field(default=0.001, gt=0, lt=1)
     leaked_code_document_share: Share
-    leaked_code_sentence_share: Share
     min_kept_share: Share
     max_extraction_error_share: Share
     sentence_chars_q10_min: float = Field(ge=0)

@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,49 @@ ROW_EXPECTATIONS = frozenset(
 SAMPLE_ROWS = 5  # sample values and rows kept per failed expectation
 WHOLE = "__whole"  # suffix of the suite holding a suite's whole-table expectations
 _ROW_MARKER = "_row"  # a column for whole-table expectations that name none (row count)
+GATE = "gate"  # an expectation's meta key: {"max_share": number or {"$PARAMETER": name}, "per"}
+# A gate "per" a column counts distinct values of that column (a sentence gate per doc_id
+# counts documents: an article quoting markup in five sentences is one article that does).
+# Its rows are contiguous by that column, so chunks meet at most in one value.
+UNITS, UNEXPECTED_UNITS = "gate_units", "gate_unexpected_units"
+
+
+def gate_unit(expectation: dict[str, Any]) -> str | None:
+    """The column a gate counts distinct values of (None: it counts rows)."""
+    gate = (expectation.get("meta") or {}).get(GATE)
+    unit = gate.get("per") if isinstance(gate, dict) else None
+    if unit is not None and expectation["type"] != "expect_column_values_to_not_match_regex":
+        raise ValueError(f"a gate per {unit!r} needs a regex check, not {expectation['type']}")
+    return str(unit) if unit is not None else None
+
+
+def _run_of(values: list[Any]) -> dict[str, Any]:
+    """Distinct values of a column whose equal values are contiguous: their count, and the
+    first and last, where the neighbouring chunks may hold the same one."""
+    count = sum(1 for i, v in enumerate(values) if i == 0 or v != values[i - 1])
+    return {
+        "count": count,
+        "first": values[0] if values else None,
+        "last": values[-1] if values else None,
+    }
+
+
+def unit_counts(
+    frame: pl.DataFrame, expectation: dict[str, Any], unexpected: int
+) -> dict[str, Any]:
+    """A per-unit gate's figures on one chunk: the units with a value, and those with a value
+    that fails the check (found again with Python's ``re``, as GX's pandas engine does, only
+    when some row failed)."""
+    unit, column = gate_unit(expectation), expectation["kwargs"]["column"]
+    if unit is None:
+        raise ValueError(f"not a gate per unit: {expectation['type']} on {column}")
+    present = frame.select(unit, column).filter(pl.col(column).is_not_null())
+    ids, values = present.get_column(unit).to_list(), present.get_column(column).to_list()
+    flagged: list[Any] = []
+    if unexpected:
+        pattern = re.compile(expectation["kwargs"]["regex"])
+        flagged = [i for i, v in zip(ids, values, strict=True) if pattern.search(str(v))]
+    return {UNITS: _run_of(ids), UNEXPECTED_UNITS: _run_of(flagged)}
 
 
 def load_suite_json(path: Path) -> dict[str, Any]:
@@ -94,6 +138,8 @@ class SuiteSpec:
             kwargs = e["kwargs"]
             names.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs)
             names.update(str(c) for c in kwargs.get("column_list") or [])
+            unit = gate_unit(e)
+            names.update([unit] if unit else [])
         return names
 
     def unique_columns(self) -> list[str]:
@@ -251,15 +297,18 @@ def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
             batch_parameters={"dataframe": DATAFRAME_REPLACEMENT_STR},
         )
         expectations = task["suite"]["expectations"]
-        ids = [
-            expectations[part.positions[str(i.expectation_config.id)]]["id"] for i in run.results
-        ]
+        spec_of = [expectations[part.positions[str(i.expectation_config.id)]] for i in run.results]
+        result = run.to_json_dict()
+        for item, expectation in zip(result["results"], spec_of, strict=True):
+            if gate_unit(expectation) and item.get("result") is not None:
+                unexpected = int(item["result"].get("unexpected_count") or 0)
+                item["result"].update(unit_counts(frame, expectation, unexpected))
         out.append(
             {
                 "table": task["table"],
                 "whole": task["whole"],
-                "run": run.to_json_dict(),
-                "ids": ids,
+                "run": result,
+                "ids": [e["id"] for e in spec_of],
                 "key": {
                     "run_name": run_id.run_name,
                     "run_time": run_id.run_time.isoformat(),

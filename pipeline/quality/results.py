@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.quality.data_docs import write_site
-from pipeline.quality.gx import ROW_EXPECTATIONS, SAMPLE_ROWS, SuiteSpec
+from pipeline.quality.gx import (
+    GATE,
+    ROW_EXPECTATIONS,
+    SAMPLE_ROWS,
+    UNEXPECTED_UNITS,
+    UNITS,
+    SuiteSpec,
+    gate_unit,
+)
 from pipeline.schema import MAX_TITLE_CHARS, QUARANTINE_REASONS
 
 
@@ -60,6 +68,20 @@ def _counts_key(value: Any) -> Any:
     return value
 
 
+def _add_run(total: dict[str, Any] | None, run: dict[str, Any]) -> dict[str, Any]:
+    """Distinct units over chunks in order: a chunk's first unit is not counted again when it
+    is the last one seen before (a unit's rows are contiguous)."""
+    if total is None:
+        return dict(run)
+    repeated = run["first"] is not None and run["first"] == total["last"]
+    last = run["last"] if run["last"] is not None else total["last"]
+    return {
+        "count": total["count"] + run["count"] - repeated,
+        "first": total["first"],
+        "last": last,
+    }
+
+
 @dataclass
 class Tally:
     """One expectation's results (GX result JSON) added up over the chunks, in chunk order."""
@@ -73,6 +95,8 @@ class Tally:
     sample_rows: list[Any] = field(default_factory=list)
     value_counts: dict[Any, int] = field(default_factory=dict)
     exception_info: dict[str, Any] | None = None
+    # a per-unit gate's distinct units, and the last one seen (chunks meet in at most one)
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, item: dict[str, Any]) -> None:
         res: dict[str, Any] = item.get("result") or {}
@@ -97,6 +121,9 @@ class Tally:
         for entry in res.get("partial_unexpected_counts") or []:
             value = _counts_key(entry.get("value"))
             self.value_counts[value] = self.value_counts.get(value, 0) + int(entry.get("count", 0))
+        for key in (UNITS, UNEXPECTED_UNITS):
+            if key in res:
+                self.units[key] = _add_run(self.units.get(key), res[key])
 
     def merged(self, chunks: int) -> dict[str, Any]:
         """The expectation's result over the whole table."""
@@ -127,6 +154,7 @@ class Tally:
             res["partial_unexpected_list"] = self.sample_values
         if "partial_unexpected_index_list" in res:
             res["partial_unexpected_index_list"] = self.sample_rows
+        res.update(self.units)
         if "partial_unexpected_counts" in res:
             ranked = sorted(self.value_counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
             res["partial_unexpected_counts"] = [{"value": v, "count": c} for v, c in ranked[:20]]
@@ -142,7 +170,6 @@ class Tally:
         return item
 
 
-GATE = "gate"  # an expectation's meta key: {"max_share": number or {"$PARAMETER": name}}
 DEFAULT_GATE_FALSE_ALARM = 0.001
 
 
@@ -201,7 +228,9 @@ def gate_share(expectation: dict[str, Any], parameters: dict[str, Any]) -> float
     return value
 
 
-def judge_gate(item: dict[str, Any], share: float, false_alarm: float) -> dict[str, Any]:
+def judge_gate(
+    item: dict[str, Any], share: float, false_alarm: float, per: str | None = None
+) -> dict[str, Any]:
     """The expectation's result over the whole table, judged as a gate: it passes when at
     most ``allowed_unexpected`` rows fail. The result shows the share this came to as its
     ``mostly`` (so the Data Docs state the rule that was applied) and the gate's figures in
@@ -212,6 +241,8 @@ def judge_gate(item: dict[str, Any], share: float, false_alarm: float) -> dict[s
     considered = int(res.get("element_count") or 0) - int(res.get("missing_count") or 0)
     if unexpected is None or (item.get("exception_info") or {}).get("raised_exception"):
         return item
+    if per is not None:  # distinct units (documents), not rows
+        considered, unexpected = res[UNITS]["count"], res[UNEXPECTED_UNITS]["count"]
     allowed = allowed_unexpected(considered, share, false_alarm)
     item["success"] = int(unexpected) <= allowed
     if considered > 0:
@@ -224,6 +255,7 @@ def judge_gate(item: dict[str, Any], share: float, false_alarm: float) -> dict[s
             "allowed": allowed,
             "max_share": share,
             "false_alarm": false_alarm,
+            **({"per": per} if per is not None else {}),
         },
     }
     return item
@@ -264,7 +296,9 @@ class SuiteResult:
                 1 if e["type"] not in ROW_EXPECTATIONS else self.chunks
             )
             share = gate_share(e, parameters)
-            items.append(item if share is None else judge_gate(item, share, false_alarm))
+            items.append(
+                item if share is None else judge_gate(item, share, false_alarm, gate_unit(e))
+            )
         passed = sum(1 for i in items if i["success"])
         return {
             **copy.deepcopy(self.template or {}),
@@ -318,8 +352,9 @@ def _summarise(
             gate = (item.get("meta") or {}).get(GATE)
             observed = res.get("observed_value")
             if gate:
+                counted = f"distinct {gate['per']}" if gate.get("per") else "rows"
                 observed = (
-                    f"{gate['unexpected']} of {gate['rows']} rows; the gate allows "
+                    f"{gate['unexpected']} of {gate['rows']} {counted}; the gate allows "
                     f"{gate['allowed']} (max_share {gate['max_share']})"
                 )
             failures.append(

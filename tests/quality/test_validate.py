@@ -439,6 +439,51 @@ def _tag_documents(corpus: Corpus, doc_ids: list[str]) -> None:
         )
 
 
+def _tag_sentences(corpus: Corpus, doc_ids: list[str]) -> None:
+    """Quote a tag in every sentence of these documents (only the sentence table changes)."""
+    corpus.frames["sentences"] = corpus.frames["sentences"].with_columns(
+        text=pl.when(pl.col("doc_id").is_in(doc_ids))
+        .then(pl.col("text") + " Quote <br> here.")
+        .otherwise(pl.col("text"))
+    )
+
+
+def _sentence_markup(summary: dict[str, Any]) -> list[tuple[bool, int]]:
+    return [
+        (e["success"], e["unexpected_count"])
+        for e in summary["sentences"]["expectations"]
+        if e["expectation"] == "expect_column_values_to_not_match_regex"
+        and e["column"] == "text"
+        and e["unexpected_count"]
+    ]
+
+
+def test_sentence_markup_gate_counts_documents_not_sentences() -> None:
+    """An article quoting a tag in all its sentences counts once: the sentences' markup gate
+    allows as many documents as the documents' gate does, however many sentences they have,
+    also when a document's sentences are split over chunks (seven rows a chunk here)."""
+    corpus = good_corpus(120)
+    ids = corpus.frames["documents"]["doc_id"].sort().to_list()
+    params = _params()
+    allowed = results.allowed_unexpected(
+        120, params["leaked_code_document_share"], params["gate_false_alarm"]
+    )
+    per_doc = corpus.frames["sentences"].filter(pl.col("doc_id") == ids[-1]).height
+    assert per_doc * allowed > allowed  # counted by sentences, these would be too many
+    chunks = {"chunk_rows": 7, "chunk_documents": 40}
+    _tag_sentences(corpus, ids[-allowed:])
+    _, summary = _validate(corpus, chunks=chunks)
+    assert _sentence_markup(summary) == [(True, per_doc * allowed)]
+    _tag_sentences(corpus, ids[:1])
+    failures, summary = _validate(corpus, chunks=chunks)
+    failure = _failure_for(failures, "sentences", "expect_column_values_to_not_match_regex", "text")
+    assert failure.observed == (
+        f"{allowed + 1} of 120 distinct doc_id; the gate allows {allowed} "
+        f"(max_share {params['leaked_code_document_share']})"
+    )
+    assert [ok for ok, _ in _sentence_markup(summary)] == [False]
+
+
 def test_gate_applies_to_the_whole_table_not_to_each_chunk() -> None:
     """The documents' markup gate over 120 documents in three chunks: as many tagged documents
     as the gate allows pass, although their chunk (40 documents) alone would not; one more

@@ -144,9 +144,9 @@ BAD: list[tuple[str, str, Any, str, str]] = [
     ),
     (
         "validate",
-        "leaked_code_sentence_share",
-        "0.1%",
-        "validate.leaked_code_sentence_share",
+        "leaked_code_document_share",
+        "1%",
+        "validate.leaked_code_document_share",
         "num",
     ),
     ("validate", "max_extraction_error_share", "1%", "validate.max_extraction_error_share", "num"),

@@ -463,6 +463,16 @@ _JS_RE = re.compile(
 )
 
 
+# A sentence of prose around one CSS rule (an article about the web quoting it) keeps at
+# least this many words outside the rule; residue keeps a selector or two.
+_PROSE_AROUND_A_RULE = 8
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def _quotes_a_rule(line: str) -> bool:
+    return len(_WORD_RE.findall(_CSS_RULE_RE.sub(" ", line))) >= _PROSE_AROUND_A_RULE
+
+
 def is_code_residue(line: str) -> bool:
     """True for a line of CSS or JavaScript (or similar markup residue) rather than prose."""
     s = line.strip()
@@ -472,12 +482,13 @@ def is_code_residue(line: str) -> bool:
     syms = sum(s.count(c) for c in "{};=<>|&")
     if syms or "@" in s or "(" in s:
         css_rules = len(_CSS_RULE_RE.findall(s)) if "{" in s else 0
-        if css_rules >= 2 or (css_rules == 1 and n < 200):
+        quoted = css_rules == 1 and _quotes_a_rule(s)  # its braces are no sign of code
+        if css_rules >= 2 or (css_rules == 1 and n < 200 and not quoted):
             return True
         js = len(_JS_RE.findall(s))
         if js >= 2 or (js == 1 and syms >= 3):
             return True
-        if n >= 40 and syms / n > 0.04:
+        if n >= 40 and syms / n > 0.04 and not quoted:
             return True
     if n >= 60 and not _CJK_RE.search(s):
         spaces = s.count(" ")

@@ -83,6 +83,7 @@ def test_repair_link_spacing_leaves_normal_text() -> None:
         "\") no-repeat center center;background-size:10px 16px;content:' '}",
         "window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}",
         "abbr,address,article,aside,audio,b,blockquote,body,caption,cite,code,dd,del,dfn,div,dl",
+        ".cookie-bar { position: fixed; bottom: 0 } Accept all",  # one rule, a word or two
     ],
 )
 def test_code_residue_detected(line: str) -> None:
@@ -99,6 +100,9 @@ def test_code_residue_detected(line: str) -> None:
         "The council approved the budget on Tuesday, officials said.",
         "Shares fell 3% to $12.50; analysts (mostly in London) had expected a rise.",
         "東京都は新しい条例を発表しました。これは市民の生活に大きな影響を与えるものです。",
+        # prose quoting one CSS rule (an article about the web)
+        "One page carried the rule .banner { color: red; } in a paragraph visitors could read.",
+        "The designer changed one line, body { color: red; }, and the site broke.",
     ],
 )
 def test_prose_is_not_code(line: str) -> None:

@@ -54,13 +54,15 @@ from pipeline.corpuswide.spill import SentenceParts, TaskParts
 from pipeline.corpuswide.tasks import (
     HASHED_SENTENCE,
     SPILLED_SENTENCE,
+    CorpusItem,
     corpus_task,
     facts_table,
+    item_rows,
+    item_size,
     write_doc_index,
 )
 from pipeline.runtime.engine import EngineConfig, Row, map_batches
-from pipeline.runtime.protocol import READ_KEY, TIMEOUT_KEY
-from pipeline.runtime.reader import read_task_rows, task_size
+from pipeline.runtime.protocol import ReadRows, TimedOut
 from pipeline.runtime.scratch import owned_directory
 from pipeline.runtime.stats import run_cli, timed_stage
 
@@ -77,13 +79,16 @@ WORKER_PRELOAD = (
 )
 
 
-def finished(rows: list[Row]) -> list[Row]:
+def finished(outcomes: list[Row | TimedOut]) -> list[Row]:
     """The engine's results, unless one overran its time limit: a corpus-wide decision cannot
     leave a document out, so the stage stops and says where."""
-    for row in rows:
-        if TIMEOUT_KEY in row:
-            what = row.get("doc_id") or f"the sentences of document {row.get('doc_id_of', '?')}"
-            raise RuntimeError(f"corpus: {what} took over {row[TIMEOUT_KEY]} s on the engine")
+    rows: list[Row] = []
+    for outcome in outcomes:
+        if isinstance(outcome, TimedOut):
+            item = outcome.item
+            what = item.get("doc_id") or f"the sentences of document {item.get('doc_id_of', '?')}"
+            raise RuntimeError(f"corpus: {what} took over {outcome.seconds} s on the engine")
+        rows.append(outcome)
     return rows
 
 
@@ -124,25 +129,25 @@ def engine_passes(
     )
     task = corpus_task(params, workdir, doc_index, boundaries, ranges, n_docs, bits)
 
-    def tasks() -> Iterator[Row]:
+    def tasks() -> Iterator[CorpusItem | Row]:
         path = str(cleaned.resolve())
         for group in range(doc_meta.num_row_groups):
-            todo = list(range(doc_meta.row_group(group).num_rows))
-            yield {READ_KEY: (path, group, todo), "kind": "documents", "task": group}
+            todo = tuple(range(doc_meta.row_group(group).num_rows))
+            yield CorpusItem(ReadRows(path, group, todo), group, "documents")
         path = str(segmented.resolve())
         step = partitioning.task_rows
         number = 0
         for group in range(sentence_meta.num_row_groups):
             rows = sentence_meta.row_group(group).num_rows
             for lo in range(0, rows, step):
-                todo = list(range(lo, min(rows, lo + step)))
-                yield {READ_KEY: (path, group, todo), "task": number}
+                todo = tuple(range(lo, min(rows, lo + step)))
+                yield CorpusItem(ReadRows(path, group, todo), number, "sentences")
                 number += 1
 
     one_task = dataclasses.replace(engine, batch_size=1)
     try:
         preload = WORKER_PRELOAD
-        for batch in map_batches(task, tasks(), one_task, read_task_rows, task_size, preload):
+        for batch in map_batches(task, tasks(), one_task, item_rows, item_size, preload):
             for done in finished(batch):
                 if "facts" not in done:
                     np.add.at(parts.per_doc, done["doc_idx"], done["count"])

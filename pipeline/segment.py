@@ -15,7 +15,7 @@ import typer
 from pipeline import schema
 from pipeline.config import read_params
 from pipeline.runtime.engine import EngineConfig
-from pipeline.runtime.protocol import PACK_KEY, TIMEOUT_KEY
+from pipeline.runtime.protocol import Packed, TimedOut
 from pipeline.runtime.runner import map_parquet, mark_timeout
 from pipeline.runtime.sink import (
     ParquetSink,
@@ -119,18 +119,19 @@ def sentence_rows(
 @dataclass(frozen=True)
 class SegmentBatch:
     """Batch function for the engine: the sentences of the batch's documents, in order, as one
-    Arrow payload (the driver writes it without converting a value), and how many documents
-    they came from. A document that overruns its time budget comes back from the engine as its
-    input row instead."""
+    Arrow payload (the driver writes it without converting a value), with the documents they
+    came from (their doc_id). A document that overruns its time budget comes back from the
+    engine as its :class:`TimedOut` outcome instead."""
 
     max_chars: int
     default_language: str = "en"
     spill_dir: str | None = None  # see arrow_payload
 
-    def __call__(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def __call__(self, docs: list[dict[str, Any]]) -> list[Packed]:
         columns = sentence_columns(docs, self.max_chars, self.default_language)
         table = to_arrow(columns, "segmented")
-        return [{"documents": len(docs), PACK_KEY: arrow_payload(table, self.spill_dir)}]
+        documents: list[dict[str, Any] | TimedOut] = [{"doc_id": doc["doc_id"]} for doc in docs]
+        return [Packed(documents, arrow_payload(table, self.spill_dir))]
 
 
 def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
@@ -141,10 +142,10 @@ def segment_documents(documents: pl.DataFrame, max_chars: int) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema.SEGMENTED)
 
 
-def quarantined(row: dict[str, Any]) -> dict[str, Any]:
+def quarantined(outcome: TimedOut) -> dict[str, Any]:
     """The quarantine row of a document that overran its time budget: only the quarantine
     columns, so the text and sentences are not held until the stage ends."""
-    marked = {**mark_timeout(row, STAGE), "stage": STAGE}
+    marked = {**mark_timeout(outcome, STAGE), "stage": STAGE}
     return {column: marked.get(column) for column in schema.QUARANTINE}
 
 
@@ -164,13 +165,13 @@ def main(
             # Workers read the documents themselves: the pages never pass through the driver.
             for batch in map_parquet(fn, input, engine, INPUT_COLUMNS, WORKER_PRELOAD):
                 for item in batch:
-                    if TIMEOUT_KEY in item:
+                    if isinstance(item, TimedOut):
                         # The corpus stage leaves out documents quarantined here.
                         dropped.append(quarantined(item))
                         stats.docs_in += 1
                     else:
-                        sink.write_arrow(read_payload(item[PACK_KEY]))
-                        stats.docs_in += item["documents"]
+                        sink.write_arrow(read_payload(item.payload))
+                        stats.docs_in += len(item.rows)
         new_quarantine = quarantine_rows(dropped)
         write_parquet(
             merge_quarantine(pl.read_parquet(quarantine_in), new_quarantine),

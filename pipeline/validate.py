@@ -55,6 +55,7 @@ from pipeline.quality.tables import (
     table_sources,
 )
 from pipeline.runtime.engine import EngineConfig, map_batches
+from pipeline.runtime.protocol import TimedOut
 from pipeline.runtime.scratch import owned_directory
 from pipeline.runtime.stats import run_cli, timed_stage, write_json
 
@@ -184,6 +185,7 @@ def validate_tables(
         chunks = tasks(facts, written, facts_dir)
         for batch in map_batches(validate_chunks, chunks, one_task, preload=WORKER_PRELOAD):
             for done in batch:
+                assert not isinstance(done, TimedOut)  # no time limit (max_seconds_per_doc 0)
                 results[done["table"]].add(done["run"], done["key"], done["whole"], done["ids"])
     failures: list[Failure] = []
     summary: dict[str, Any] = {}

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -30,8 +30,8 @@ from pipeline.corpuswide.langid import detect_chunk, document_sample
 from pipeline.corpuswide.settings import CorpusParams, Partitioning
 from pipeline.corpuswide.spill import append_parts
 from pipeline.runtime.engine import Row
-from pipeline.runtime.protocol import READ_KEY
-from pipeline.runtime.reader import read_task_table
+from pipeline.runtime.protocol import ReadRows
+from pipeline.runtime.reader import read_task_rows, read_task_table
 
 
 def normalised_keys(texts: list[str]) -> list[str]:
@@ -113,14 +113,39 @@ class DocumentFacts:
         return out
 
 
-def read_task(item: Row, columns: dict[str, pl.DataType]) -> pl.DataFrame:
-    """The rows an engine task names (``READ_KEY``: path, row group, row numbers), read by the
-    worker itself."""
-    if READ_KEY not in item:
+@dataclass(frozen=True)
+class CorpusItem:
+    """An engine task of the corpus stage: the rows it reads (of cleaned.parquet for
+    ``documents``, of segmented.parquet for ``sentences``) and its number ``task`` (which names
+    its part files)."""
+
+    read: ReadRows
+    task: int
+    kind: Literal["documents", "sentences"]
+
+
+def item_rows(item: CorpusItem | Row) -> list[Row]:
+    """The rows an item stands for (the engine's retry, one row at a time, after a hard
+    timeout)."""
+    return read_task_rows(item.read) if isinstance(item, CorpusItem) else [item]
+
+
+def item_size(item: CorpusItem | Row) -> int:
+    return len(item.read.rows) if isinstance(item, CorpusItem) else 1
+
+
+def corpus_item(item: CorpusItem | Row) -> CorpusItem:
+    """The task an engine item is, or an error for a row."""
+    if not isinstance(item, CorpusItem):
         # the engine retries a task that overran its hard limit row by row: a corpus-wide
         # decision cannot leave rows out, so the stage stops (see pipeline.corpus.finished)
         raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
-    frame = pl.from_arrow(read_task_table(item))
+    return item
+
+
+def read_task(item: CorpusItem | Row, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The rows an engine task names, read by the worker itself."""
+    frame = pl.from_arrow(read_task_table(corpus_item(item).read))
     assert isinstance(frame, pl.DataFrame)
     return schema.conform(frame, columns)
 
@@ -135,10 +160,10 @@ class DocumentTask:
     workdir: str
     boundaries: tuple[str, ...]
 
-    def __call__(self, items: list[Row]) -> list[Row]:
+    def __call__(self, items: list[CorpusItem | Row]) -> list[Row]:
         return [self.one(item) for item in items]
 
-    def one(self, item: Row) -> Row:
+    def one(self, item: CorpusItem | Row) -> Row:
         frame = read_task(item, schema.CLEANED)
         ids, texts = frame["doc_id"].to_list(), frame["text"].to_list()
         rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
@@ -150,7 +175,7 @@ class DocumentTask:
             Path(self.workdir),
             "documents",
             schema.CLEANED,
-            item["task"],
+            corpus_item(item).task,
         )
         return {"facts": self.facts(rows)}
 
@@ -210,10 +235,10 @@ class SentenceTask:
     n_docs: int
     hash_bits: int
 
-    def __call__(self, items: list[Row]) -> list[Row]:
+    def __call__(self, items: list[CorpusItem | Row]) -> list[Row]:
         return [self.one(item) for item in items]
 
-    def one(self, item: Row) -> Row:
+    def one(self, item: CorpusItem | Row) -> Row:
         frame = read_task(item, schema.SEGMENTED).join(
             _doc_index(self.doc_index), on="doc_id", how="inner", maintain_order="left"
         )
@@ -226,9 +251,10 @@ class SentenceTask:
         bits = self.hash_bits
         part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
         workdir = Path(self.workdir)
-        append_parts(frame, "_range", workdir, "sentences", SPILLED_SENTENCE, item["task"])
+        task = corpus_item(item).task
+        append_parts(frame, "_range", workdir, "sentences", SPILLED_SENTENCE, task)
         hashed = frame.select(*HASHED_SENTENCE, _part=part)
-        append_parts(hashed, "_part", workdir, "hashes", HASHED_SENTENCE, item["task"])
+        append_parts(hashed, "_part", workdir, "hashes", HASHED_SENTENCE, task)
         counts = frame["doc_idx"].value_counts()
         return {"doc_idx": counts["doc_idx"].to_list(), "count": counts["count"].to_list()}
 
@@ -257,10 +283,10 @@ class CorpusTask:
     documents: DocumentTask
     sentences: SentenceTask
 
-    def __call__(self, items: list[Row]) -> list[Row]:
+    def __call__(self, items: list[CorpusItem | Row]) -> list[Row]:
         return [
             self.documents.one(item)
-            if item.get("kind") == "documents"
+            if isinstance(item, CorpusItem) and item.kind == "documents"
             else self.sentences.one(item)
             for item in items
         ]

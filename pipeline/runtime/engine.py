@@ -28,14 +28,16 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.config import EngineParams
 from pipeline.runtime.commands import stage_command
-from pipeline.runtime.protocol import TIMEOUT_KEY
+from pipeline.runtime.protocol import TimedOut
 
 Row = dict[str, Any]
-BatchFunction = Callable[[list[Row]], list[Row]]
+BatchFunction = Callable[[list[Row]], Sequence[Row | TimedOut]]  # an outcome per row, in order
+ItemT = TypeVar("ItemT")  # what a batch function is given: rows, or items naming rows
+ResultT = TypeVar("ResultT")  # what it returns for them
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class PerDocument:
     fn: Callable[[Row], Row]
     seconds: float
 
-    def one(self, row: Row) -> Row:
+    def one(self, row: Row) -> Row | TimedOut:
         if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
             return self.fn(row)
         previous = signal.signal(signal.SIGALRM, _raise_timeout)
@@ -86,16 +88,16 @@ class PerDocument:
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except DocumentTimeout:
-            return {**row, TIMEOUT_KEY: self.seconds}
+            return TimedOut(row, self.seconds)
         finally:
             signal.signal(signal.SIGALRM, previous)
 
-    def __call__(self, rows: list[Row]) -> list[Row]:
+    def __call__(self, rows: list[Row]) -> list[Row | TimedOut]:
         return [self.one(row) for row in rows]
 
 
-def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    batch: list[Row] = []
+def batched(rows: Iterable[ItemT], size: int) -> Iterator[list[ItemT]]:
+    batch: list[ItemT] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= size:
@@ -110,15 +112,15 @@ def _hard_limit(cfg: EngineConfig) -> float | None:
     return cfg.max_seconds_per_doc * 2 + 5 if cfg.max_seconds_per_doc > 0 else None
 
 
-Explode = Callable[[Row], list[Row]]  # an item standing for several documents -> their rows
-Weigh = Callable[[Row], int]  # how many documents an item stands for
+Explode = Callable[[ItemT], Sequence[ItemT]]  # an item for several documents -> their rows
+Weigh = Callable[[ItemT], int]  # how many documents an item stands for
 
 
-def _one_item(row: Row) -> list[Row]:
+def _one_item(row: ItemT) -> list[ItemT]:
     return [row]
 
 
-def _one_document(row: Row) -> int:
+def _one_document(row: object) -> int:
     return 1
 
 
@@ -205,13 +207,13 @@ def run_in_child(fn: Callable[..., None], *args: Any, preload: Sequence[str] = (
 
 
 def _local(
-    fn: BatchFunction,
-    batches: Iterable[list[Row]],
+    fn: Callable[[list[ItemT]], Sequence[ResultT]],
+    batches: Iterable[list[ItemT]],
     cfg: EngineConfig,
-    explode: Explode = _one_item,
-    weigh: Weigh = _one_document,
+    explode: Explode[ItemT] = _one_item,
+    weigh: Weigh[ItemT] = _one_document,
     preload: Sequence[str] = (),
-) -> Iterator[list[Row]]:
+) -> Iterator[list[ResultT | TimedOut]]:
     from pebble import ProcessPool
 
     hard = _hard_limit(cfg)
@@ -220,12 +222,12 @@ def _local(
         _worker_threads(cfg.n_workers),
         ProcessPool(max_workers=cfg.n_workers, context=process_context(preload)) as pool,
     ):
-        pending: deque[tuple[list[Row], Any]] = deque()
+        pending: deque[tuple[list[ItemT], Any]] = deque()
 
-        def collect() -> list[Row]:
+        def collect() -> list[ResultT | TimedOut]:
             batch, future = pending.popleft()
             try:
-                result: list[Row] = future.result()
+                result: list[ResultT | TimedOut] = future.result()
                 return result
             except FutureTimeout:
                 # Retry one document at a time so only the stuck one is lost.
@@ -240,32 +242,42 @@ def _local(
             yield collect()
 
 
-def _alone(pool: Any, fn: BatchFunction, row: Row, hard: float | None) -> Row:
+def _alone(
+    pool: Any, fn: Callable[[list[ItemT]], Sequence[ResultT]], row: ItemT, hard: float | None
+) -> ResultT | TimedOut:
     future = pool.schedule(fn, args=([row],), timeout=hard)
     try:
         (result,) = future.result()
-        return dict(result)
+        outcome: ResultT | TimedOut = result
+        return outcome
     except FutureTimeout:
-        return {**row, TIMEOUT_KEY: hard}
+        assert hard is not None  # only a hard limit times a future out
+        return TimedOut(row, hard)
 
 
-def _serial(fn: BatchFunction, batches: Iterable[list[Row]]) -> Iterator[list[Row]]:
+def _serial(
+    fn: Callable[[list[ItemT]], Sequence[ResultT]], batches: Iterable[list[ItemT]]
+) -> Iterator[list[ResultT | TimedOut]]:
     for batch in batches:
-        yield fn(batch)
+        yield list(fn(batch))
 
 
 @dataclass(frozen=True)
 class _RayTask:
     """Rows travel pickled so Ray's Arrow blocks never coerce their Python values."""
 
-    fn: BatchFunction
+    fn: Callable[[list[Any]], Sequence[Any]]
 
     def __call__(self, block: dict[str, Any]) -> dict[str, Any]:
         results = [pickle.dumps(self.fn(pickle.loads(data))) for data in block["payload"]]
         return {"payload": results}
 
 
-def _ray(fn: BatchFunction, batches: Iterable[list[Row]], cfg: EngineConfig) -> Iterator[list[Row]]:
+def _ray(
+    fn: Callable[[list[ItemT]], Sequence[ResultT]],
+    batches: Iterable[list[ItemT]],
+    cfg: EngineConfig,
+) -> Iterator[list[ResultT | TimedOut]]:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
 
@@ -282,7 +294,7 @@ def _ray(fn: BatchFunction, batches: Iterable[list[Row]], cfg: EngineConfig) -> 
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     task = _RayTask(fn)
-    window: list[list[Row]] = []
+    window: list[list[ItemT]] = []
     for batch in batches:
         window.append(batch)
         if len(window) >= 4 * cfg.n_workers:
@@ -292,23 +304,24 @@ def _ray(fn: BatchFunction, batches: Iterable[list[Row]], cfg: EngineConfig) -> 
         yield from _ray_window(ray, task, window)
 
 
-def _ray_window(ray: Any, task: _RayTask, window: list[list[Row]]) -> Iterator[list[Row]]:
+def _ray_window(ray: Any, task: _RayTask, window: list[list[Any]]) -> Iterator[list[Any]]:
     items = [{"payload": pickle.dumps(batch)} for batch in window]
     dataset = ray.data.from_items(items, override_num_blocks=len(items))
     for item in dataset.map_batches(task, batch_size=1, batch_format="default").iter_rows():
-        rows: list[Row] = pickle.loads(item["payload"])
+        rows: list[Any] = pickle.loads(item["payload"])
         yield rows
 
 
 def map_batches(
-    fn: BatchFunction,
-    rows: Iterable[Row],
+    fn: Callable[[list[ItemT]], Sequence[ResultT]],
+    rows: Iterable[ItemT],
     cfg: EngineConfig,
-    explode: Explode = _one_item,
-    weigh: Weigh = _one_document,
+    explode: Explode[ItemT] = _one_item,
+    weigh: Weigh[ItemT] = _one_document,
     preload: Sequence[str] = (),
-) -> Iterator[list[Row]]:
-    """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order.
+) -> Iterator[list[ResultT | TimedOut]]:
+    """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order,
+    an item that overran its time limit as its :class:`TimedOut` outcome.
 
     An item may stand for several documents (e.g. "rows 0-63 of this Parquet file", read by
     the worker): ``weigh`` says how many, for the hard time limit, and ``explode`` gives its

@@ -1,8 +1,53 @@
-"""What travels between a stage's driver, its runner and the workers."""
+"""What travels between a stage's driver, its runner and the workers, besides plain rows (dicts
+of column values): typed, top-level, picklable objects (they cross process boundaries on every
+engine), so no row ever carries a reserved key."""
 
 from __future__ import annotations
 
-TIMEOUT_KEY = "__timeout__"  # set on a row whose document overran its time budget
-ARROW_KEY = "__arrow__"  # a row whose full values are row i of an Arrow table: (table, i)
-PACK_KEY = "__pack__"  # a worker's result: the light rows and one Arrow payload
-READ_KEY = "__read__"  # an item telling the worker which Parquet rows to read itself
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+Payload = bytes | str  # an Arrow table as IPC bytes, or the path of a spilled IPC file
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    """The outcome of an item that overran its time budget of ``seconds``: the item as it was
+    given (a document stage's row: its quarantine row names the document from it)."""
+
+    item: Any
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ReadRows:
+    """An item telling the worker to read Parquet rows itself: ``rows`` (row numbers within
+    row group ``group``) of the file at ``path``, of ``columns`` (None = all)."""
+
+    path: str
+    group: int
+    rows: tuple[int, ...]
+    columns: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A worker's result for a batch: light ``rows`` (without page-sized text; one per input
+    row, for the driver's bookkeeping) and one Arrow table of what it made, as a ``payload``
+    the driver reads without unpickling or converting a value."""
+
+    rows: list[dict[str, Any] | TimedOut]
+    payload: Payload
+
+
+@dataclass(frozen=True)
+class ArrowRow:
+    """A row whose full values are row ``index`` of ``table`` (on the driver), with its light
+    ``values`` (without page-sized text) for the driver's bookkeeping."""
+
+    table: pa.Table
+    index: int
+    values: dict[str, Any] = field(default_factory=dict)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.runtime.engine import BatchFunction
-from pipeline.runtime.protocol import READ_KEY
+from pipeline.runtime.protocol import ReadRows
 
 
 def stream_rows(
@@ -39,50 +38,50 @@ class ParquetSource:
     path: Path
 
 
-def read_task_table(item: dict[str, Any]) -> pa.Table:
-    """The Parquet rows an item names (``READ_KEY``: path, row group, row numbers and,
-    optionally, columns), read where the work runs."""
-    path, group, todo, *columns = item[READ_KEY]  # columns: optional, None = all
-    parquet = pq.ParquetFile(path, pre_buffer=False)
-    wanted = columns[0] if columns else None
+def read_task_table(item: ReadRows) -> pa.Table:
+    """The Parquet rows an item names, read where the work runs."""
+    todo = item.rows
+    parquet = pq.ParquetFile(item.path, pre_buffer=False)
+    wanted = list(item.columns) if item.columns is not None else None
     if not todo:  # every row of the group reused from a previous run: nothing to read
         empty = parquet.schema_arrow.empty_table()
         return empty.select(wanted) if wanted is not None else empty
-    table = parquet.read_row_group(group, columns=wanted)
+    table = parquet.read_row_group(item.group, columns=wanted)
     return table.take(pa.array(todo, pa.int64())) if len(todo) < table.num_rows else table
 
 
-def read_task_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows an item stands for: itself, or the rows of a Parquet row group it names."""
-    if READ_KEY not in item:
+def read_task_rows(item: dict[str, Any] | ReadRows) -> list[dict[str, Any]]:
+    """The rows an item stands for: itself, or the Parquet rows it names."""
+    if not isinstance(item, ReadRows):
         return [item]
     rows: list[dict[str, Any]] = read_task_table(item).to_pylist()
     return rows
 
 
-def task_size(item: dict[str, Any]) -> int:
-    return len(item[READ_KEY][2]) if READ_KEY in item else 1
+def task_size(item: dict[str, Any] | ReadRows) -> int:
+    return len(item.rows) if isinstance(item, ReadRows) else 1
+
+
+ResultT = TypeVar("ResultT")
 
 
 @dataclass(frozen=True)
-class ReadInWorker:
+class ReadInWorker(Generic[ResultT]):
     """Wraps a batch function so items naming Parquet rows are read where the work runs."""
 
-    fn: BatchFunction
+    fn: Callable[[list[dict[str, Any]]], Sequence[ResultT]]
 
-    def __call__(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def __call__(self, items: list[dict[str, Any] | ReadRows]) -> Sequence[ResultT]:
         rows = [row for item in items for row in read_task_rows(item)]
         return self.fn(rows) if rows else []
 
 
-def parquet_read_tasks(
-    path: Path, columns: Sequence[str] | None = None
-) -> Iterator[dict[str, Any]]:
+def parquet_read_tasks(path: Path, columns: Sequence[str] | None = None) -> Iterator[ReadRows]:
     """One task per row group of ``path`` (of ``columns``, or all), read by the worker (see
     :class:`ReadInWorker`)."""
-    wanted = list(columns) if columns is not None else None
+    wanted = tuple(columns) if columns is not None else None
     resolved = str(path.resolve())
     metadata = pq.read_metadata(path)
     for group in range(metadata.num_row_groups):
         rows = metadata.row_group(group).num_rows
-        yield {READ_KEY: (resolved, group, list(range(rows)), wanted)}
+        yield ReadRows(resolved, group, tuple(range(rows)), wanted)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from pipeline import schema
 from pipeline.runtime.reader import stream_rows
-from pipeline.runtime.sink import FINGERPRINT_KEY
+from pipeline.runtime.sink import FINGERPRINT_METADATA
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -103,7 +103,7 @@ class PreviousRun:
         if path.exists():
             previous = pq.read_schema(path)
             metadata = previous.metadata or {}
-            same_code = metadata.get(FINGERPRINT_KEY) == fingerprint.encode()
+            same_code = metadata.get(FINGERPRINT_METADATA) == fingerprint.encode()
             if same_code and "input_digest" in previous.names:
                 self.rows = stream_rows(path)
         self.current = next(self.rows, None)

@@ -7,14 +7,14 @@ import dataclasses
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline import schema
 from pipeline.runtime.engine import BatchFunction, EngineConfig, map_batches
-from pipeline.runtime.protocol import READ_KEY, TIMEOUT_KEY
+from pipeline.runtime.protocol import ArrowRow, Packed, ReadRows, TimedOut
 from pipeline.runtime.reader import (
     SOURCE_KEYS,
     ParquetSource,
@@ -35,32 +35,32 @@ from pipeline.runtime.stats import StageStats
 from pipeline.runtime.transport import PackRows, spill_directory, unpack
 from pipeline.schema import QuarantineReason
 
+ResultT = TypeVar("ResultT")
 
-def mark_timeout(row: dict[str, Any], stage: str) -> dict[str, Any]:
-    """A row whose document overran its time budget, turned into a quarantine row."""
-    row = dict(row)
-    seconds = row.pop(TIMEOUT_KEY)
-    detail = f"{stage}: over {seconds} s (engine.max_seconds_per_doc)"
-    return {**row, "reason": QuarantineReason.TIMEOUT.value, "detail": detail}
+
+def mark_timeout(outcome: TimedOut, stage: str) -> dict[str, Any]:
+    """The row of a document that overran its time budget, turned into a quarantine row."""
+    detail = f"{stage}: over {outcome.seconds} s (engine.max_seconds_per_doc)"
+    return {**outcome.item, "reason": QuarantineReason.TIMEOUT.value, "detail": detail}
 
 
 def map_parquet(
-    fn: BatchFunction,
+    fn: Callable[[list[dict[str, Any]]], Sequence[ResultT]],
     path: Path,
     engine: EngineConfig,
     columns: Sequence[str] | None = None,
     preload: Sequence[str] = (),
-) -> Iterator[list[dict[str, Any]]]:
+) -> Iterator[list[ResultT | TimedOut]]:
     """``fn`` over the rows of ``path`` (of ``columns``, or all), each row group read by the
     worker that runs it; results per row group, in order."""
     one_task = dataclasses.replace(engine, batch_size=1)
-    tasks = parquet_read_tasks(path, columns)
+    tasks: Iterator[dict[str, Any] | ReadRows] = parquet_read_tasks(path, columns)
     return map_batches(ReadInWorker(fn), tasks, one_task, read_task_rows, task_size, preload)
 
 
 def _parquet_tasks(
     source: ParquetSource, previous: PreviousRun | None
-) -> Iterator[tuple[dict[str, Any], list[dict[str, Any] | None]]]:
+) -> Iterator[tuple[ReadRows, list[dict[str, Any] | None]]]:
     """One task per row group of ``source`` (the rows not reused), with the reused rows by
     position (None where the row is computed)."""
     parquet = pq.ParquetFile(source.path, pre_buffer=False)
@@ -70,21 +70,24 @@ def _parquet_tasks(
             previous.lookup(k["source_path"], k["row_digest"]) if previous else None for k in keys
         ]
         todo = [i for i, hit in enumerate(reused) if hit is None]
-        yield {READ_KEY: (str(source.path.resolve()), group, todo)}, reused
+        yield ReadRows(str(source.path.resolve()), group, tuple(todo)), reused
+
+
+Outcome = dict[str, Any] | ArrowRow | TimedOut  # a document's, on the driver
 
 
 def _computed_batches(
-    fn: BatchFunction,
+    fn: Callable[[list[dict[str, Any]]], Sequence[dict[str, Any] | TimedOut | Packed]],
     rows: Iterable[dict[str, Any]] | ParquetSource,
     engine: EngineConfig,
     previous: PreviousRun | None,
     preload: Sequence[str] = (),
-) -> Iterator[tuple[list[dict[str, Any]], int]]:
-    """(output rows in input order, how many of them were reused) per batch of the input."""
+) -> Iterator[tuple[list[Outcome], int]]:
+    """(outcomes in input order, how many of them were reused) per batch of the input."""
     if isinstance(rows, ParquetSource):
         reused_by_task: deque[list[dict[str, Any] | None]] = deque()
 
-        def tasks() -> Iterator[dict[str, Any]]:
+        def tasks() -> Iterator[dict[str, Any] | ReadRows]:
             for task, reused in _parquet_tasks(rows, previous):
                 reused_by_task.append(reused)
                 yield task
@@ -96,8 +99,9 @@ def _computed_batches(
         for computed in computed_batches:
             reused = reused_by_task.popleft()
             fresh = iter(unpack(computed))
+            outcomes: list[Outcome] = [next(fresh) if hit is None else hit for hit in reused]
             yield (
-                [next(fresh) if hit is None else hit for hit in reused],
+                outcomes,
                 sum(hit is not None for hit in reused),
             )
         return
@@ -105,6 +109,23 @@ def _computed_batches(
         raise ValueError("reusing a previous run needs a ParquetSource input")
     for batch in map_batches(fn, rows, engine, preload=preload):
         yield unpack(batch), 0
+
+
+def _settled(
+    outcome: Outcome, stage: str, settle: Callable[[dict[str, Any]], dict[str, Any]] | None
+) -> tuple[dict[str, Any] | ArrowRow, dict[str, Any]]:
+    """A document's outcome as the sink writes it, and its row's values as decided: a timeout
+    turned into its quarantine row, then ``settle`` applied (to the light values of a row whose
+    full values are in its worker's Arrow table, which is written from there)."""
+    if isinstance(outcome, TimedOut):
+        row = mark_timeout(outcome, stage)
+    elif isinstance(outcome, ArrowRow):
+        row = outcome.values
+    else:
+        row = outcome
+    if settle is not None:
+        row = settle(row)
+    return (outcome if isinstance(outcome, ArrowRow) else row), row
 
 
 def stream_document_stage(
@@ -135,14 +156,12 @@ def stream_document_stage(
         packed = PackRows(fn, table, spill)
         computed = _computed_batches(packed, rows, engine, previous, preload)
         for batch, reused in computed:
-            done = [mark_timeout(r, stage) if TIMEOUT_KEY in r else r for r in batch]
-            if settle is not None:
-                done = [settle(r) for r in done]
-            sink.write([r for r in done if r.get("reason") is None])
+            done = [_settled(outcome, stage, settle) for outcome in batch]
+            sink.write([outcome for outcome, row in done if row.get("reason") is None])
             # Only the quarantine columns: a dropped row may still carry its whole page.
             dropped += [
                 {**{k: r.get(k) for k in QUARANTINE_COLUMNS}, "stage": stage}
-                for r in done
+                for _, r in done
                 if r.get("reason") is not None
             ]
             stats.docs_in += len(done)

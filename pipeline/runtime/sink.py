@@ -4,6 +4,7 @@ The bytes written depend on the rows only, never on how they arrived."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 
 from pipeline import schema
 from pipeline.runtime import scratch
-from pipeline.runtime.protocol import ARROW_KEY
+from pipeline.runtime.protocol import ArrowRow
 
 PARQUET_ROW_GROUP = 50_000
 # Interim tables of whole pages are written once and read once by the next stage: LZ4 costs a
@@ -56,9 +57,8 @@ def to_arrow(columns: dict[str, list[Any]], table: str) -> pa.Table:
     return pl.DataFrame(columns, schema=schema.TABLES[table], strict=False).to_arrow()
 
 
-def _continues(row: dict[str, Any], table: pa.Table, index: int) -> bool:
-    ref = row.get(ARROW_KEY)
-    return ref is not None and ref[0] is table and ref[1] == index
+def _continues(row: dict[str, Any] | ArrowRow, table: pa.Table, index: int) -> bool:
+    return isinstance(row, ArrowRow) and row.table is table and row.index == index
 
 
 class ParquetSink:
@@ -79,7 +79,7 @@ class ParquetSink:
         self.tmp = atomic_path(path)
         arrow_schema = schema.empty(self.declared).to_arrow().schema
         if fingerprint is not None:
-            arrow_schema = arrow_schema.with_metadata({FINGERPRINT_KEY: fingerprint})
+            arrow_schema = arrow_schema.with_metadata({FINGERPRINT_METADATA: fingerprint})
         self.arrow_schema = arrow_schema
         small = [c for c in self.declared if c not in BULK_TEXT_COLUMNS]
         fast = table in FAST_CODEC_TABLES
@@ -92,19 +92,19 @@ class ParquetSink:
             write_statistics=small,
         )
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        """Append rows: dicts, or light rows pointing (``ARROW_KEY``) into an Arrow table."""
+    def write(self, rows: Sequence[dict[str, Any] | ArrowRow]) -> None:
+        """Append rows: dicts, or rows of an Arrow table (:class:`ArrowRow`)."""
         start = 0
         while start < len(rows):
             end = start + 1
-            ref = rows[start].get(ARROW_KEY)
-            if ref is None:
-                while end < len(rows) and ARROW_KEY not in rows[end]:
+            ref = rows[start]
+            if not isinstance(ref, ArrowRow):
+                while end < len(rows) and not isinstance(rows[end], ArrowRow):
                     end += 1
-                run = rows[start:end]
+                run = [row for row in rows[start:end] if not isinstance(row, ArrowRow)]
                 self.write_columns({name: [row.get(name) for row in run] for name in self.declared})
             else:
-                table, first = ref
+                table, first = ref.table, ref.index
                 while end < len(rows) and _continues(rows[end], table, first + end - start):
                     end += 1
                 self.write_arrow(table.slice(first, end - start))
@@ -170,7 +170,7 @@ class ParquetSink:
             self.tmp.unlink(missing_ok=True)
 
 
-FINGERPRINT_KEY = b"newscorpus.fingerprint"
+FINGERPRINT_METADATA = b"newscorpus.fingerprint"
 QUARANTINE_COLUMNS = tuple(schema.QUARANTINE)
 
 

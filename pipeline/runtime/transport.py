@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import pyarrow as pa
 
 from pipeline import schema
 from pipeline.runtime import scratch
 from pipeline.runtime.engine import BatchFunction, EngineConfig
-from pipeline.runtime.protocol import ARROW_KEY, PACK_KEY, TIMEOUT_KEY
+from pipeline.runtime.protocol import ArrowRow, Packed, Payload, TimedOut
 from pipeline.runtime.reuse import with_row_digests
 from pipeline.runtime.sink import BULK_TEXT_COLUMNS, to_arrow
-
-Payload = bytes | str  # an Arrow table as IPC bytes, or the path of a spilled IPC file
 
 
 def arrow_payload(table: pa.Table, spill_dir: str | None = None) -> Payload:
@@ -82,43 +80,46 @@ class PackRows:
     table: str
     spill_dir: str | None = None  # see arrow_payload
 
-    def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def __call__(self, rows: list[dict[str, Any]]) -> Sequence[dict[str, Any] | TimedOut | Packed]:
         out = self.fn(rows)
         if "input_digest" in schema.TABLES[self.table]:
             # one output row per input row, in order: each is made from the row it stands for
             for made, source in zip(out, rows, strict=True):
-                made["input_digest"] = source.get("row_digest")
+                if not isinstance(made, TimedOut):
+                    made["input_digest"] = source.get("row_digest")
         kept = [row for row in out if _is_kept(row)]
         if not kept:
             return out
         columns = {name: [row.get(name) for row in kept] for name in schema.TABLES[self.table]}
-        light: list[dict[str, Any]] = []
-        index = 0  # kept rows are the table's rows, in order
-        for row in out:
-            if _is_kept(row):
-                row = {k: v for k, v in row.items() if k not in BULK_TEXT_COLUMNS}
-                row[ARROW_KEY] = index
-                index += 1
-            light.append(row)
+        # kept rows are the table's rows, in order (see unpack)
+        light = [
+            {k: v for k, v in row.items() if k not in BULK_TEXT_COLUMNS} if _is_kept(row) else row
+            for row in out
+        ]
         table = with_row_digests(to_arrow(columns, self.table))
-        return [{PACK_KEY: arrow_payload(table, self.spill_dir), "rows": light}]
+        return [Packed(light, arrow_payload(table, self.spill_dir))]
 
 
-def _is_kept(row: dict[str, Any]) -> bool:
-    return row.get("reason") is None and TIMEOUT_KEY not in row
+def _is_kept(row: dict[str, Any] | TimedOut) -> TypeGuard[dict[str, Any]]:
+    return not isinstance(row, TimedOut) and row.get("reason") is None
 
 
-def unpack(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows of a :class:`PackRows` result (packed or not), kept rows pointing into their
-    Arrow table (see ``ARROW_KEY``)."""
-    rows: list[dict[str, Any]] = []
+def unpack(
+    results: Sequence[dict[str, Any] | TimedOut | Packed],
+) -> list[dict[str, Any] | ArrowRow | TimedOut]:
+    """The outcomes of a :class:`PackRows` result (packed or not), in order: a kept row of a
+    packed result as an :class:`ArrowRow` of its table, the others as they came."""
+    outcomes: list[dict[str, Any] | ArrowRow | TimedOut] = []
     for item in results:
-        if PACK_KEY not in item:
-            rows.append(item)
+        if not isinstance(item, Packed):
+            outcomes.append(item)
             continue
-        table = read_payload(item[PACK_KEY])
-        for row in item["rows"]:
-            if ARROW_KEY in row:
-                row[ARROW_KEY] = (table, row[ARROW_KEY])
-            rows.append(row)
-    return rows
+        table = read_payload(item.payload)
+        index = 0
+        for row in item.rows:
+            if _is_kept(row):
+                outcomes.append(ArrowRow(table, index, row))
+                index += 1
+            else:
+                outcomes.append(row)
+    return outcomes

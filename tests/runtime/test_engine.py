@@ -24,7 +24,7 @@ from pipeline.runtime.engine import (
     run_in_child,
     stage_of_command,
 )
-from pipeline.runtime.protocol import ARROW_KEY, PACK_KEY, TIMEOUT_KEY
+from pipeline.runtime.protocol import ArrowRow, Packed, TimedOut
 from pipeline.runtime.sink import ParquetSink, to_arrow
 from pipeline.runtime.transport import PackRows, arrow_payload, read_payload, unpack
 from pipeline.schema import INGESTED
@@ -68,7 +68,7 @@ def record_worker_view(path: str) -> None:
     Path(path).write_text(json.dumps(view))
 
 
-def _run(fn: Any, n: int, **cfg: Any) -> list[Row]:
+def _run(fn: Any, n: int, **cfg: Any) -> list[Row | TimedOut]:
     config = EngineConfig(**cfg)
     rows = ({"i": i} for i in range(n))
     return [row for batch in map_batches(fn, rows, config) for row in batch]
@@ -90,16 +90,16 @@ def test_engines_return_the_same_rows_in_order(name: str, workers: int) -> None:
 
 def test_soft_limit_marks_only_the_slow_document() -> None:
     out = _run(PerDocument(spin_forever, 0.3), 6, name="local", workers=2, batch_size=4)
-    assert [TIMEOUT_KEY in r for r in out] == [i == 3 for i in range(6)]
-    assert [r.get("square") for r in out if TIMEOUT_KEY not in r] == [0, 1, 4, 16, 25]
+    assert [isinstance(r, TimedOut) for r in out] == [i == 3 for i in range(6)]
+    assert [r.get("square") for r in out if not isinstance(r, TimedOut)] == [0, 1, 4, 16, 25]
 
 
 def test_a_budget_of_a_microsecond_marks_documents_and_never_escapes() -> None:
     # engine.max_seconds_per_doc at its smallest allowed value: the timer fires at once, while
     # it is armed or disarmed as often as inside the function; every row must come back marked.
     out = _run(PerDocument(square, 1e-6), 200, name="serial", batch_size=200)
-    assert [r["i"] for r in out] == list(range(200))
-    assert all(TIMEOUT_KEY in r or r.get("square") == r["i"] ** 2 for r in out)
+    assert [r.item["i"] if isinstance(r, TimedOut) else r["i"] for r in out] == list(range(200))
+    assert all(isinstance(r, TimedOut) or r.get("square") == r["i"] ** 2 for r in out)
 
 
 def test_hard_limit_kills_a_worker_stuck_in_c_code() -> None:
@@ -111,7 +111,7 @@ def test_hard_limit_kills_a_worker_stuck_in_c_code() -> None:
         batch_size=3,
         max_seconds_per_doc=0.2,
     )
-    assert [TIMEOUT_KEY in r for r in out] == [i == 2 for i in range(5)]
+    assert [isinstance(r, TimedOut) for r in out] == [i == 2 for i in range(5)]
     assert out[4] == {"i": 4, "square": 16}
 
 
@@ -184,7 +184,7 @@ def test_sink_bytes_are_the_same_for_arrow_pieces_and_rows(tmp_path: Path) -> No
                 to_arrow({n: [r.get(n) for r in rows[100:250]] for n in INGESTED}, "ingested")
             )
         )
-        refs: list[Row] = [{ARROW_KEY: (table, i)} for i in range(150)]
+        refs = [ArrowRow(table, i) for i in range(150)]
         sink.write([*refs[:70], rows[170], *refs[71:]])
         sink.write(rows[250:])
     assert mixed.read_bytes() == plain.read_bytes()
@@ -197,14 +197,16 @@ def test_packed_rows_come_back_in_order_without_their_page(tmp_path: Path) -> No
         return [{**r, "reason": None if r["size_bytes"] % 2 == 0 else "too_short"} for r in batch]
 
     packed = PackRows(keep_even, "ingested")(rows)
-    assert len(packed) == 1 and all(
-        "raw_text" not in r for r in packed[0]["rows"] if ARROW_KEY in r
-    )
-    back = unpack(packed)
-    assert [r["source_path"] for r in back] == [r["source_path"] for r in rows]
+    (result,) = packed
+    assert isinstance(result, Packed)
+    light = [r for r in result.rows if isinstance(r, dict) and r["reason"] is None]
+    assert light and all("raw_text" not in r for r in light)
+    back = [r for r in unpack(packed) if not isinstance(r, TimedOut)]
+    values = [r.values if isinstance(r, ArrowRow) else r for r in back]
+    assert [r["source_path"] for r in values] == [r["source_path"] for r in rows]
     path = tmp_path / "kept.parquet"
     with ParquetSink(path, "ingested") as sink:
-        sink.write([r for r in back if r["reason"] is None])
+        sink.write([r for r, v in zip(back, values, strict=True) if v["reason"] is None])
     kept = pl.read_parquet(path)
     assert kept["raw_text"].to_list() == [r["raw_text"] for r in rows if r["size_bytes"] % 2 == 0]
 
@@ -217,7 +219,7 @@ def test_spilled_payload_is_read_and_removed(tmp_path: Path) -> None:
     result = packed(rows)
     assert len(list(tmp_path.iterdir())) == 1  # the pages are in the file, not the result
     back = unpack(result)
-    texts = [r[ARROW_KEY][0]["raw_text"][r[ARROW_KEY][1]].as_py() for r in back]
+    texts = [r.table["raw_text"][r.index].as_py() for r in back if isinstance(r, ArrowRow)]
     assert texts == [r["raw_text"] for r in rows]
     assert list(tmp_path.iterdir()) == []
 
@@ -229,9 +231,9 @@ def test_payload_falls_back_to_bytes_when_the_spill_directory_fails(tmp_path: Pa
         lambda batch: [{**r, "reason": None} for r in batch], "ingested", str(missing)
     )
     result = packed(rows)
-    assert isinstance(result[0][PACK_KEY], bytes)
+    assert isinstance(result[0], Packed) and isinstance(result[0].payload, bytes)
     back = unpack(result)
-    texts = [r[ARROW_KEY][0]["raw_text"][r[ARROW_KEY][1]].as_py() for r in back]
+    texts = [r.table["raw_text"][r.index].as_py() for r in back if isinstance(r, ArrowRow)]
     assert texts == [r["raw_text"] for r in rows]
 
 

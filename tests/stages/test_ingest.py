@@ -11,6 +11,7 @@ from typing import Any
 from pipeline.ingest import DOC_ID_HEX, FirstPathWins, ingest_file, ingest_row, input_items
 from pipeline.inventory import take_inventory
 from pipeline.runtime.engine import PerDocument
+from pipeline.runtime.protocol import TimedOut
 from pipeline.runtime.runner import mark_timeout
 from pipeline.schema import QuarantineReason
 
@@ -93,6 +94,7 @@ def test_an_input_over_its_time_budget_is_quarantined_under_its_name(tmp_path: P
     files = take_inventory(tmp_path, max_raw_bytes=1 << 20).to_dicts()
     (item,) = input_items(tmp_path, files, 1 << 20, [])
     marked = PerDocument(slow_ingest, 0.05).one(item)
+    assert isinstance(marked, TimedOut)
     row = FirstPathWins()(mark_timeout(marked, "ingest"))
     assert row["source_path"] == "slow.html" and row["reason"] == QuarantineReason.TIMEOUT
     assert row["size_bytes"] == len(HTML)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schema
-from pipeline.runtime.protocol import TIMEOUT_KEY
+from pipeline.runtime.protocol import TimedOut
 from pipeline.runtime.reader import stream_rows
 from pipeline.segment import INPUT_COLUMNS, quarantined
 
@@ -63,9 +63,8 @@ def test_quarantined_row_keeps_only_the_quarantine_columns() -> None:
         "source_path": "a.html",
         "text": "x" * 10_000,
         "sentences": [{"text": "x"}],
-        TIMEOUT_KEY: 30.0,
     }
-    out = quarantined(row)
+    out = quarantined(TimedOut(row, 30.0))
     assert list(out) == list(schema.QUARANTINE)
     assert out["stage"] == "segment" and out["reason"] == "timeout"
     assert "30.0 s" in out["detail"]

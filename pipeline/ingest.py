@@ -41,7 +41,7 @@ WORKER_PRELOAD = (
 )
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
 PROVENANCE_COLUMNS = tuple(PROVENANCE)
-CHANGED = "bytes differ from the inventory (data/interim/input_files.parquet)"
+CHANGED = f"bytes differ from the inventory ({OUTPUTS['input_files'].path.as_posix()})"
 
 
 def _base_row(name: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ validation, the card and the researchers' API read paths and layouts from here; 
 spells the paths again as the stages' ``outs`` (a test holds the two together).
 
 Invariant: a file's bytes depend on its rows and on this declaration only, so changing a codec
-or a row-group size here changes the outputs (and the corpus fingerprint of the interim tables).
+or a row-group size here changes the bytes of the outputs.
 """
 
 from __future__ import annotations

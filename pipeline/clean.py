@@ -12,6 +12,7 @@ import typer
 
 from pipeline import schema
 from pipeline.config import read_params
+from pipeline.outputs import OUTPUTS
 from pipeline.runtime.engine import EngineConfig
 from pipeline.runtime.reader import ParquetSource
 from pipeline.runtime.reuse import code_fingerprint
@@ -73,10 +74,10 @@ class CleanBatch:
 
 
 def main(
-    input: Path = typer.Option(Path("data/interim/extracted.parquet")),
-    quarantine_in: Path = typer.Option(Path("data/interim/quarantine_extract.parquet")),
-    output: Path = typer.Option(Path("data/interim/cleaned.parquet")),
-    quarantine_out: Path = typer.Option(Path("data/interim/quarantine_clean.parquet")),
+    input: Path = typer.Option(OUTPUTS["extracted"].path),
+    quarantine_in: Path = typer.Option(OUTPUTS["quarantine_extract"].path),
+    output: Path = typer.Option(OUTPUTS["cleaned"].path),
+    quarantine_out: Path = typer.Option(OUTPUTS["quarantine_clean"].path),
 ) -> None:
     config = read_params()  # the whole file, before any input is read
     params, engine = config.clean, EngineConfig.from_params(config.engine)

@@ -61,6 +61,7 @@ from pipeline.corpuswide.tasks import (
     item_size,
     write_doc_index,
 )
+from pipeline.outputs import OUTPUTS
 from pipeline.runtime.engine import EngineConfig, Row, map_batches
 from pipeline.runtime.protocol import ReadRows, TimedOut
 from pipeline.runtime.scratch import owned_directory
@@ -250,14 +251,14 @@ def build_corpus(
 
 
 def main(
-    cleaned: Path = typer.Option(Path("data/interim/cleaned.parquet")),
-    segmented: Path = typer.Option(Path("data/interim/segmented.parquet")),
-    quarantine_in: Path = typer.Option(Path("data/interim/quarantine_segment.parquet")),
-    documents_out: Path = typer.Option(Path("data/processed/documents.parquet")),
-    sentences_out: Path = typer.Option(Path("data/processed/sentences.parquet")),
-    quarantine_out: Path = typer.Option(Path("data/processed/quarantine.parquet")),
-    dedup_map_out: Path = typer.Option(Path("data/processed/dedup_map.parquet")),
-    boilerplate_map_out: Path = typer.Option(Path("data/processed/boilerplate_map.parquet")),
+    cleaned: Path = typer.Option(OUTPUTS["cleaned"].path),
+    segmented: Path = typer.Option(OUTPUTS["segmented"].path),
+    quarantine_in: Path = typer.Option(OUTPUTS["quarantine_segment"].path),
+    documents_out: Path = typer.Option(OUTPUTS["documents"].path),
+    sentences_out: Path = typer.Option(OUTPUTS["sentences"].path),
+    quarantine_out: Path = typer.Option(OUTPUTS["quarantine"].path),
+    dedup_map_out: Path = typer.Option(OUTPUTS["dedup_map"].path),
+    boilerplate_map_out: Path = typer.Option(OUTPUTS["boilerplate_map"].path),
 ) -> None:
     config = read_params()  # the whole file, before any input is read
     params = CorpusParams.from_params(config.corpus)

@@ -18,6 +18,7 @@ from pipeline.config import read_params
 from pipeline.html.content import extract_main_text, parse_html
 from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata
 from pipeline.html.title import plausible_title
+from pipeline.outputs import OUTPUTS
 from pipeline.runtime.engine import EngineConfig, PerDocument
 from pipeline.runtime.reader import ParquetSource
 from pipeline.runtime.reuse import code_fingerprint
@@ -119,10 +120,10 @@ def extract_document(row: dict[str, Any], max_text_chars: int) -> dict[str, Any]
 
 
 def main(
-    input: Path = typer.Option(Path("data/interim/ingested.parquet")),
-    quarantine_in: Path = typer.Option(Path("data/interim/quarantine_ingest.parquet")),
-    output: Path = typer.Option(Path("data/interim/extracted.parquet")),
-    quarantine_out: Path = typer.Option(Path("data/interim/quarantine_extract.parquet")),
+    input: Path = typer.Option(OUTPUTS["ingested"].path),
+    quarantine_in: Path = typer.Option(OUTPUTS["quarantine_ingest"].path),
+    output: Path = typer.Option(OUTPUTS["extracted"].path),
+    quarantine_out: Path = typer.Option(OUTPUTS["quarantine_extract"].path),
 ) -> None:
     config = read_params()  # the whole file, before any input is read
     params, engine = config.extract, EngineConfig.from_params(config.engine)

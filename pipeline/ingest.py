@@ -18,6 +18,7 @@ import polars as pl
 import typer
 
 from pipeline.config import read_params
+from pipeline.outputs import OUTPUTS
 from pipeline.runtime.engine import EngineConfig, PerDocument
 from pipeline.runtime.hashing import open_without_blocking, sha256_file
 from pipeline.runtime.reader import stream_rows
@@ -40,7 +41,7 @@ WORKER_PRELOAD = (
 )
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
 PROVENANCE_COLUMNS = tuple(PROVENANCE)
-CHANGED = "bytes differ from the inventory (data/interim/input_files.parquet)"
+CHANGED = f"bytes differ from the inventory ({OUTPUTS['input_files'].path.as_posix()})"
 
 
 def _base_row(name: str) -> dict[str, Any]:
@@ -234,10 +235,10 @@ class FirstPathWins:
 
 def main(
     input_dir: Path | None = typer.Option(None, help="Overrides params ingest.input_dir."),
-    files: Path = typer.Option(Path("data/interim/input_files.parquet")),
-    output: Path = typer.Option(Path("data/interim/ingested.parquet")),
-    quarantine: Path = typer.Option(Path("data/interim/quarantine_ingest.parquet")),
-    inventory: Path = typer.Option(Path("data/interim/inventory.parquet")),
+    files: Path = typer.Option(OUTPUTS["input_files"].path),
+    output: Path = typer.Option(OUTPUTS["ingested"].path),
+    quarantine: Path = typer.Option(OUTPUTS["quarantine_ingest"].path),
+    inventory: Path = typer.Option(OUTPUTS["inventory"].path),
 ) -> None:
     config = read_params()  # the whole file, before any input is read
     params, engine = config.ingest, EngineConfig.from_params(config.engine)

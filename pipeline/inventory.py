@@ -26,6 +26,7 @@ import typer
 
 from pipeline import schema
 from pipeline.config import ParamsError, read_params
+from pipeline.outputs import OUTPUTS
 from pipeline.runtime.engine import EngineConfig
 from pipeline.runtime.hashing import sha256_file
 from pipeline.runtime.sink import write_parquet
@@ -242,7 +243,7 @@ def take_inventory(
     return frame.sort("source_path")
 
 
-def main(output: Path = typer.Option(Path("data/interim/input_files.parquet"))) -> None:
+def main(output: Path = typer.Option(OUTPUTS["input_files"].path)) -> None:
     config = read_params()  # the whole file, before any input is read
     params, engine = config.ingest, EngineConfig.from_params(config.engine)
     root = params.input_dir  # checked to be a folder with the rest of params.yaml

@@ -16,6 +16,7 @@ import polars as pl
 import typer
 
 from pipeline.config import read_params
+from pipeline.outputs import OUTPUTS
 from pipeline.publish.card import CARD, ValidationSummary, validation_summary, write_card
 from pipeline.publish.plots import (
     PLOTS_DIR,
@@ -86,10 +87,10 @@ def validation_metrics(summary: ValidationSummary | None) -> dict[str, Any]:
 
 
 def main(
-    inventory: Path = typer.Option(Path("data/interim/inventory.parquet")),
-    documents: Path = typer.Option(Path("data/processed/documents.parquet")),
-    sentences: Path = typer.Option(Path("data/processed/sentences.parquet")),
-    quarantine: Path = typer.Option(Path("data/processed/quarantine.parquet")),
+    inventory: Path = typer.Option(OUTPUTS["inventory"].path),
+    documents: Path = typer.Option(OUTPUTS["documents"].path),
+    sentences: Path = typer.Option(OUTPUTS["sentences"].path),
+    quarantine: Path = typer.Option(OUTPUTS["quarantine"].path),
     output: Path = typer.Option(Path("reports/metrics.json")),
     plots_dir: Path = typer.Option(PLOTS_DIR),
     card: Path = typer.Option(CARD),

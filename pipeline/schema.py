@@ -263,6 +263,7 @@ QUARANTINE: dict[str, pl.DataType] = {
 # input_files.parquet, the list validation accounts for.
 INVENTORY: dict[str, pl.DataType] = {"source_path": pl.String()}
 
+# Where each table is written, with its codec and row groups: pipeline.outputs.OUTPUTS.
 TABLES: dict[str, dict[str, pl.DataType]] = {
     "input_files": INPUT_FILES,
     "inventory": INVENTORY,

@@ -14,6 +14,7 @@ import typer
 
 from pipeline import schema
 from pipeline.config import read_params
+from pipeline.outputs import OUTPUTS
 from pipeline.runtime.engine import EngineConfig
 from pipeline.runtime.protocol import Packed, TimedOut
 from pipeline.runtime.runner import map_parquet, mark_timeout
@@ -150,10 +151,10 @@ def quarantined(outcome: TimedOut) -> dict[str, Any]:
 
 
 def main(
-    input: Path = typer.Option(Path("data/interim/cleaned.parquet")),
-    quarantine_in: Path = typer.Option(Path("data/interim/quarantine_clean.parquet")),
-    output: Path = typer.Option(Path("data/interim/segmented.parquet")),
-    quarantine_out: Path = typer.Option(Path("data/interim/quarantine_segment.parquet")),
+    input: Path = typer.Option(OUTPUTS["cleaned"].path),
+    quarantine_in: Path = typer.Option(OUTPUTS["quarantine_clean"].path),
+    output: Path = typer.Option(OUTPUTS["segmented"].path),
+    quarantine_out: Path = typer.Option(OUTPUTS["quarantine_segment"].path),
 ) -> None:
     config = read_params()  # the whole file, before any input is read
     params, engine = config.segment, EngineConfig.from_params(config.engine)

@@ -24,13 +24,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline import outputs
 from tests.dvcrepo import ROOT, commit, copy_repo, dvc, make_repo, run, set_param, shared_build
 
-PUBLISHED = {
-    "documents": "data/processed/documents.parquet",
-    "sentences": "data/processed/sentences.parquet",
-    "quarantine": "data/processed/quarantine.parquet",
-}
+PUBLISHED = {name: outputs.path(name).as_posix() for name in outputs.PUBLISHED}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The corpus stage's outputs: documents.parquet, sentences.parquet and boilerplate_map.parquet,
 written one doc_id range at a time.
 
-Invariants: the files come out sorted, in fixed row groups (:data:`OUTPUT_ROW_GROUP`), so their
-bytes do not depend on how the work was cut (batch size, worker count, ranges); each file
+Invariants: the files come out sorted, in fixed row groups (declared in :mod:`pipeline.outputs`),
+so their bytes do not depend on how the work was cut (batch size, worker count, ranges); each file
 appears atomically; documents.text stays as cleaned, and sentence_id keeps its segmented value.
 """
 
@@ -19,10 +19,8 @@ import pyarrow.parquet as pq
 from pipeline import schema
 from pipeline.corpuswide.settings import Inputs, Outputs, Partitioning
 from pipeline.corpuswide.spill import SentenceDecisions, SentenceParts, TaskParts
+from pipeline.outputs import of_table
 from pipeline.runtime.sink import atomic_path, write_parquet
-
-# Rows per row group of the outputs: documents carry whole texts, so theirs are smaller.
-OUTPUT_ROW_GROUP = {"documents": 1_000, "sentences": 20_000}
 
 
 class FrameSink:
@@ -35,8 +33,9 @@ class FrameSink:
 
     def __init__(self, path: Path, table: str) -> None:
         self.path = path
-        self.declared = schema.TABLES[table]
-        self.rows_per_group = OUTPUT_ROW_GROUP[table]
+        layout = of_table(table)
+        self.declared = layout.schema
+        self.rows_per_group = layout.row_group
         self.arrow_schema = schema.empty(self.declared).to_arrow().schema
         self.buffer: list[pl.DataFrame] = []
         self.buffered = 0
@@ -44,7 +43,10 @@ class FrameSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = atomic_path(path)
         self.writer = pq.ParquetWriter(
-            self.tmp, self.arrow_schema, compression="zstd", compression_level=3
+            self.tmp,
+            self.arrow_schema,
+            compression=layout.codec,
+            compression_level=layout.compression_level,
         )
         self.encoder = ThreadPoolExecutor(1, thread_name_prefix=f"sink-{table}")
         self.pending: Future[None] | None = None

@@ -41,16 +41,14 @@ import typer
 import yaml
 
 from pipeline.config import PARAMS_FILE
+from pipeline.outputs import OUTPUTS
+from pipeline.outputs import PUBLISHED as PUBLISHED_TABLES
 from pipeline.publish.plots import UNKNOWN, CorpusSummary, count_by, length_stats
 from pipeline.runtime.hashing import md5_file, tree_digest
 from pipeline.runtime.sink import atomic_path
 from pipeline.runtime.stats import run_cli
 
-PUBLISHED: dict[str, Path] = {
-    "documents": Path("data/processed/documents.parquet"),
-    "sentences": Path("data/processed/sentences.parquet"),
-    "quarantine": Path("data/processed/quarantine.parquet"),
-}
+PUBLISHED: dict[str, Path] = {name: OUTPUTS[name].path for name in PUBLISHED_TABLES}
 CARD = Path("reports/dataset_card.md")
 PYPROJECT = Path("pyproject.toml")
 # What the card's code digest covers (folders walked whole, bytecode left out). Each is a
@@ -410,7 +408,7 @@ def build_card(
         "## Quarantine",
         "",
         "Inputs that were not kept, by reason and the stage that dropped them "
-        "(`data/processed/quarantine.parquet`; reasons are documented in README.md).",
+        f"(`{PUBLISHED['quarantine'].as_posix()}`; reasons are documented in README.md).",
         "",
         markdown_table(quarantine_table) if n_quarantined else "None.",
         "",

@@ -24,13 +24,10 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.outputs import OUTPUTS, PUBLISHED
 from pipeline.runtime.hashing import md5_file
 
-TABLES: dict[str, str] = {
-    "documents": "data/processed/documents.parquet",
-    "sentences": "data/processed/sentences.parquet",
-    "quarantine": "data/processed/quarantine.parquet",
-}
+TABLES: dict[str, str] = {name: OUTPUTS[name].path.as_posix() for name in PUBLISHED}
 WORKSPACE = "workspace"
 Filters = pl.Expr | Sequence[pl.Expr] | Mapping[str, Any] | None
 

@@ -16,15 +16,17 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline.outputs import OUTPUTS
+
 # Suite name -> (Parquet file, columns identifying a row in failure reports).
 SUITE_TABLES: dict[str, tuple[str, list[str]]] = {
-    "ingested": ("data/interim/ingested.parquet", ["doc_id"]),
-    "extracted": ("data/interim/extracted.parquet", ["doc_id"]),
-    "cleaned": ("data/interim/cleaned.parquet", ["doc_id"]),
-    "documents": ("data/processed/documents.parquet", ["doc_id"]),
-    "sentences": ("data/processed/sentences.parquet", ["sentence_id"]),
-    "quarantine": ("data/processed/quarantine.parquet", ["source_path", "stage"]),
-    "accounting": ("data/interim/inventory.parquet", ["source_path"]),
+    "ingested": (OUTPUTS["ingested"].path.as_posix(), ["doc_id"]),
+    "extracted": (OUTPUTS["extracted"].path.as_posix(), ["doc_id"]),
+    "cleaned": (OUTPUTS["cleaned"].path.as_posix(), ["doc_id"]),
+    "documents": (OUTPUTS["documents"].path.as_posix(), ["doc_id"]),
+    "sentences": (OUTPUTS["sentences"].path.as_posix(), ["sentence_id"]),
+    "quarantine": (OUTPUTS["quarantine"].path.as_posix(), ["source_path", "stage"]),
+    "accounting": (OUTPUTS["inventory"].path.as_posix(), ["source_path"]),
 }
 
 

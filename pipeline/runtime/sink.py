@@ -12,21 +12,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import schema
+from pipeline import outputs, schema
 from pipeline.runtime import scratch
 from pipeline.runtime.protocol import ArrowRow
 
-PARQUET_ROW_GROUP = 50_000
-# Interim tables of whole pages are written once and read once by the next stage: LZ4 costs a
-# third of zstd's CPU on both sides (measured on 186 KB pages: write 0.36 vs 0.90 ms, read 0.15 vs
-# 0.47 ms per page) for files ~1.7x larger. Published tables stay zstd.
-FAST_CODEC_TABLES = frozenset({"ingested", "extracted", "cleaned", "segmented"})
 # Page-sized text: dictionary pages and min/max statistics of it cost time and help no reader.
 BULK_TEXT_COLUMNS = frozenset({"raw_text", "text"})
-# Streamed tables hold whole pages per row: small row groups keep the write buffer bounded, and
-# a row group is the next stage's task (read by one worker: ~12 MB of 186 KB pages).
-STREAM_ROW_GROUP: dict[str, int] = {"ingested": 64, "extracted": 256, "cleaned": 256}
-DEFAULT_STREAM_ROW_GROUP = 20_000
 
 
 def atomic_path(path: Path) -> Path:
@@ -36,16 +27,17 @@ def atomic_path(path: Path) -> Path:
 
 
 def write_parquet(df: pl.DataFrame, path: Path, table: str) -> None:
-    """Write sorted, zstd, fixed row groups; replace the target atomically."""
-    df = schema.conform(df, schema.TABLES[table]).sort(schema.SORT_KEYS[table], nulls_last=True)
+    """Write sorted, in the table's codec and fixed row groups; replace the target atomically."""
+    layout = outputs.of_table(table)
+    df = schema.conform(df, layout.schema).sort(layout.sort_keys, nulls_last=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic_path(path)
     df.write_parquet(
         tmp,
-        compression="zstd",
-        compression_level=3,
+        compression=layout.codec,
+        compression_level=layout.compression_level,
         statistics=True,
-        row_group_size=PARQUET_ROW_GROUP,
+        row_group_size=layout.row_group,
     )
     os.replace(tmp, path)
 
@@ -70,7 +62,8 @@ class ParquetSink:
         self.path = path
         self.table = table
         self.declared = schema.TABLES[table]
-        self.rows_per_group = STREAM_ROW_GROUP.get(table, DEFAULT_STREAM_ROW_GROUP)
+        self.layout = outputs.of_table(table)
+        self.rows_per_group = self.layout.row_group
         # Rows in arrival order: Arrow pieces, then Python values not yet converted.
         self.pieces: list[pa.Table] = []
         self.columns: dict[str, list[Any]] = {name: [] for name in self.declared}
@@ -82,12 +75,11 @@ class ParquetSink:
             arrow_schema = arrow_schema.with_metadata({FINGERPRINT_METADATA: fingerprint})
         self.arrow_schema = arrow_schema
         small = [c for c in self.declared if c not in BULK_TEXT_COLUMNS]
-        fast = table in FAST_CODEC_TABLES
         self.writer = pq.ParquetWriter(
             self.tmp,
             arrow_schema,
-            compression="lz4" if fast else "zstd",
-            compression_level=None if fast else 3,
+            compression=self.layout.codec,
+            compression_level=self.layout.compression_level,
             use_dictionary=small,
             write_statistics=small,
         )

@@ -9,16 +9,13 @@ import polars as pl
 import pytest
 import yaml
 
+from pipeline import outputs
 from tests.dvcrepo import ROOT, built_sample, copy_repo, digests, dvc, set_param, stages_run
 
 pytestmark = pytest.mark.e2e
 
 STAGES = {"inventory", "ingest", "extract", "clean", "segment", "corpus", "validate", "report"}
-OUTPUTS = (
-    "data/processed/documents.parquet",
-    "data/processed/sentences.parquet",
-    "data/processed/quarantine.parquet",
-)
+OUTPUTS = tuple(outputs.path(name).as_posix() for name in outputs.PUBLISHED)
 SEED = "seed_independent_belarus.txt"
 SEED_CHROME = (
     "Notifications can be managed",

@@ -13,19 +13,15 @@ import polars as pl
 import pytest
 
 from benchmarks.corpus import write_warc
+from pipeline import outputs
 from tests.dvcrepo import ROOT, copy_repo, digests, dvc, make_repo, set_param, stages_run
 from tests.warcrecords import _malformed_record
 
 pytestmark = pytest.mark.e2e
 
-OUTPUTS = (
-    "data/interim/ingested.parquet",
-    "data/interim/extracted.parquet",
-    "data/interim/cleaned.parquet",
-    "data/interim/segmented.parquet",
-    "data/processed/documents.parquet",
-    "data/processed/sentences.parquet",
-    "data/processed/quarantine.parquet",
+OUTPUTS = tuple(
+    outputs.path(name).as_posix()
+    for name in ("ingested", "extracted", "cleaned", "segmented", *outputs.PUBLISHED)
 )
 LATE = ("valley_courier_orchard_og.html", "crawl.warc.gz")
 

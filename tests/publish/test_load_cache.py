@@ -11,11 +11,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pipeline import outputs
 from pipeline.publish import load
 from pipeline.publish.load import CacheMismatchWarning, default_cache_dir, fetch
 from tests.dvcrepo import commit, dvc, run
 
-TABLE = "data/processed/sentences.parquet"
+TABLE = outputs.path("sentences").as_posix()
 
 
 @pytest.fixture(scope="module")

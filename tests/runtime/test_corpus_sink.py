@@ -15,7 +15,8 @@ import pytest
 
 from pipeline import schema
 from pipeline.corpuswide.spill import read_ahead
-from pipeline.corpuswide.writing import OUTPUT_ROW_GROUP, FrameSink
+from pipeline.corpuswide.writing import FrameSink
+from pipeline.outputs import OUTPUTS
 
 
 def sentences(n: int) -> pl.DataFrame:
@@ -54,7 +55,7 @@ def written(path: Path, pieces: list[pl.DataFrame]) -> bytes:
 
 
 def test_background_encoding_gives_the_bytes_of_one_serial_write(tmp_path: Path) -> None:
-    group = OUTPUT_ROW_GROUP["sentences"]
+    group = OUTPUTS["sentences"].row_group
     frame = sentences(2 * group + 1_234)
     # the reference: the same row groups written by pyarrow in this thread
     reference = tmp_path / "reference.parquet"

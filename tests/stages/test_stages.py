@@ -14,6 +14,7 @@ import pytest
 from pipeline import schema
 from pipeline.clean import clean_documents
 from pipeline.extract import extract_document
+from pipeline.outputs import OUTPUTS
 from pipeline.quality.checks import domain_consistent, offsets_slice_back
 from pipeline.quality.chunks import with_derived_checks
 from pipeline.report import corpus_metrics
@@ -21,7 +22,7 @@ from pipeline.runtime.engine import EngineConfig, PerDocument
 from pipeline.runtime.reader import ParquetSource
 from pipeline.runtime.reuse import NO_REUSE_ENV, reuse_enabled, with_row_digests
 from pipeline.runtime.runner import stream_document_stage
-from pipeline.runtime.sink import STREAM_ROW_GROUP, ParquetSink, to_arrow
+from pipeline.runtime.sink import ParquetSink, to_arrow
 from pipeline.runtime.stats import StageStats
 from pipeline.segment import bounded_spans, segment_documents
 
@@ -188,7 +189,7 @@ def test_rerun_reuses_whole_row_groups_of_the_previous_output(tmp_path: Path) ->
     ingested = tmp_path / "ingested.parquet"
     rows = [
         {**_ingested_row(ARTICLE), "doc_id": f"{i:016x}", "source_path": f"{i:03d}.html"}
-        for i in range(STREAM_ROW_GROUP["ingested"] + 6)
+        for i in range(OUTPUTS["ingested"].row_group + 6)
     ]
     _write_ingested(ingested, rows)
     assert pq.ParquetFile(ingested).num_row_groups == 2

@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.extract import extract_metadata, extract_text
-from pipeline.segment import bounded_spans
 from pipeline.sources.decoding import decode_bytes
 from pipeline.text.cleaning import clean_text
 from pipeline.text.dumps import extract_page_dump
 from pipeline.text.sentences import split_sentences
+from pipeline.text.spans import bounded_spans
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_INPUT_BYTES = 200_000

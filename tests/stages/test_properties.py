@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import extract_metadata, extract_text
-from pipeline.segment import bounded_spans
 from pipeline.sources.decoding import decode_bytes
 from pipeline.text.cleaning import clean_text, is_code_residue
 from pipeline.text.dumps import extract_page_dump
 from pipeline.text.sentences import split_sentences
+from pipeline.text.spans import bounded_spans
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

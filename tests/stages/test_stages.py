@@ -24,7 +24,7 @@ from pipeline.runtime.reuse import NO_REUSE_ENV, reuse_enabled, with_row_digests
 from pipeline.runtime.runner import stream_document_stage
 from pipeline.runtime.sink import ParquetSink, to_arrow
 from pipeline.runtime.stats import StageStats
-from pipeline.segment import bounded_spans, segment_documents
+from pipeline.text.spans import bounded_spans, segment_documents
 
 ARTICLE = """<html lang="en"><head><title>Harbour wall repaired | Gazette</title>
 <meta property="og:url" content="https://www.gazette.example/news/wall">

@@ -1,1 +1,2 @@
-"""Raw inputs to text: charset detection and decoding, WARC records."""
+"""Raw inputs to text: the input folder's inventory, charset detection and decoding, WARC
+records, input items to ingest rows."""

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.corpus import write_warc
-from pipeline.ingest import FirstPathWins, ingest_row, input_items
-from pipeline.inventory import read_manifest, take_inventory
+from pipeline.sources.folder import read_manifest, take_inventory
+from pipeline.sources.inputs import FirstPathWins, ingest_row, input_items
 from pipeline.sources.warc import http_charset, is_text_type, iter_records
 from tests.warcrecords import _malformed_record
 

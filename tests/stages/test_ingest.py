@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest import DOC_ID_HEX, FirstPathWins, ingest_file, ingest_row, input_items
-from pipeline.inventory import take_inventory
 from pipeline.runtime.engine import PerDocument
 from pipeline.runtime.protocol import TimedOut
 from pipeline.runtime.runner import mark_timeout
 from pipeline.schema import QuarantineReason
+from pipeline.sources.folder import take_inventory
+from pipeline.sources.inputs import DOC_ID_HEX, FirstPathWins, ingest_file, ingest_row, input_items
 
 HTML = b"<html><body><p>The council met on Tuesday to discuss the harbour.</p></body></html>"
 

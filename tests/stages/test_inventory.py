@@ -14,14 +14,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.inventory import (
+from pipeline.runtime.sink import write_parquet
+from pipeline.schema import QuarantineReason
+from pipeline.sources.folder import (
     load_manifest,
     read_manifest,
     take_inventory,
     walk_entries,
 )
-from pipeline.runtime.sink import write_parquet
-from pipeline.schema import QuarantineReason
 from tests.dvcrepo import BIN, ROOT, make_repo, run, set_param, stages_run
 
 PAGE = b"<html><body><p>The ferry sailed at dawn for the first time in weeks.</p></body></html>"
@@ -98,7 +98,7 @@ def test_an_unlistable_folder_is_a_row_not_a_silent_gap(tmp_path: Path) -> None:
     locked.chmod(0)
     out = tmp_path / "input_files.parquet"
     code = (
-        "import sys; from pathlib import Path; from pipeline.inventory import take_inventory;"
+        "import sys; from pathlib import Path; from pipeline.sources.folder import take_inventory;"
         "from pipeline.runtime.sink import write_parquet;"
         "write_parquet(take_inventory(Path(sys.argv[1])), Path(sys.argv[2]), 'input_files')"
     )

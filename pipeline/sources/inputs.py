@@ -1,0 +1,213 @@
+"""Input items to ingest rows: every entry of the inventory (a file, each response record of a
+WARC file, or an entry that is not a page) becomes a decoded document or a quarantine row.
+The stage that runs this is :mod:`pipeline.ingest`."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.outputs import OUTPUTS
+from pipeline.runtime.hashing import open_without_blocking, sha256_file
+from pipeline.schema import PROVENANCE, QuarantineReason
+from pipeline.sources.decoding import decode_bytes
+from pipeline.sources.warc import is_warc, iter_records
+
+DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
+PROVENANCE_COLUMNS = tuple(PROVENANCE)
+CHANGED = f"bytes differ from the inventory ({OUTPUTS['input_files'].path.as_posix()})"
+
+
+def _base_row(name: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(PROVENANCE_COLUMNS)
+    row.update(source_path=name, raw_text=None, reason=None, detail=None)
+    return row
+
+
+def decode_payload(
+    row: dict[str, Any],
+    raw: bytes,
+    max_inflated_bytes: int,
+    http_charset: str | None = None,
+    digest: str | None = None,
+) -> dict[str, Any]:
+    """Hash (unless its ``digest`` is given) and decode raw bytes into ``row`` (the charset of
+    an HTTP header wins, as in browsers, when the bytes decode with it)."""
+    digest = digest or hashlib.sha256(raw).hexdigest()
+    row.update(doc_id=digest[:DOC_ID_HEX], source_sha256=digest, size_bytes=len(raw))
+    decoded = decode_bytes(raw, max_inflated_bytes=max_inflated_bytes)
+    text, encoding = decoded.text, decoded.encoding
+    if text is not None and http_charset and not decoded.format.endswith(".gz"):
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            text, encoding = raw.decode(http_charset), http_charset
+    row.update(format=decoded.format, encoding=encoding, raw_text=text)
+    row.update(reason=decoded.reason, detail=decoded.detail)
+    return row
+
+
+def read_regular_file(path: Path) -> tuple[bytes | None, int]:
+    """(bytes, size) of a regular file, opened without blocking: (None, size) when it is not
+    a regular file (a FIFO or device would block or never end)."""
+    reader, info = open_without_blocking(path)
+    with reader:
+        if not stat.S_ISREG(info.st_mode):
+            return None, info.st_size
+        return reader.read(), info.st_size
+
+
+def ingest_file(
+    path: Path,
+    root: Path,
+    max_raw_bytes: int,
+    max_inflated_bytes: int,
+    listed: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One input file -> a row with provenance and either ``raw_text`` or a quarantine reason.
+    ``listed``: the file's ``size_bytes`` and ``source_sha256`` in the inventory; a file that
+    differs from them is not ingested (the inventory is what DVC tracks)."""
+    row = _base_row(path.relative_to(root).as_posix())
+    try:
+        size = os.stat(path).st_size
+        if size > max_raw_bytes and (listed is None or listed["size_bytes"] == size):
+            row["size_bytes"] = size
+            row["reason"] = QuarantineReason.TOO_LARGE
+            row["detail"] = f"{size} bytes > ingest.max_raw_bytes={max_raw_bytes}"
+            return row
+        raw, size = read_regular_file(path)
+    except OSError as exc:
+        row["reason"] = QuarantineReason.UNREADABLE
+        row["detail"] = f"{type(exc).__name__}: {exc.strerror or exc}"
+        return row
+    row["size_bytes"] = size
+    if raw is None:
+        row["reason"] = QuarantineReason.UNREADABLE
+        row["detail"] = "not a regular file"
+        return row
+    digest = hashlib.sha256(raw).hexdigest()
+    if listed is not None and digest != listed["source_sha256"]:
+        row["reason"], row["detail"] = QuarantineReason.CHANGED_SINCE_INVENTORY, CHANGED
+        return row
+    return decode_payload(row, raw, max_inflated_bytes, digest=digest)
+
+
+def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -> dict[str, Any]:
+    """One WARC response record (see :mod:`pipeline.sources.warc`) -> a row like
+    :func:`ingest_file`."""
+    row = _base_row(item["name"])
+    for key in ("source_url", "fetched_at", "warc_record_offset"):
+        row[key] = item.get(key)
+    row["warc_record_id"] = item.get("warc_record_id")
+    row["warc_payload_digest"] = item.get("warc_payload_digest")
+    payload: bytes | None = item.get("payload")
+    if item.get("oversize"):
+        row["size_bytes"] = item["oversize"]
+        row["reason"] = QuarantineReason.TOO_LARGE
+        row["detail"] = f"record over ingest.max_raw_bytes={max_raw_bytes}"
+        return row
+    if item.get("error") or payload is None:
+        row["reason"] = QuarantineReason.MALFORMED_RECORD
+        row["detail"] = item.get("error") or "no payload"
+        return row
+    row["size_bytes"] = len(payload)
+    if len(payload) > max_raw_bytes:
+        row["reason"] = QuarantineReason.TOO_LARGE
+        row["detail"] = f"payload over ingest.max_raw_bytes={max_raw_bytes}"
+        return row
+    if item.get("binary_type"):
+        row.update(doc_id=None, reason=QuarantineReason.BINARY)
+        row["detail"] = f"HTTP Content-Type {item['binary_type']}"
+        return row
+    return decode_payload(row, payload, max_inflated, item.get("http_charset"))
+
+
+def ingest_row(item: dict[str, Any], root: str, max_raw: int, max_inflated: int) -> dict[str, Any]:
+    if "problem" in item:  # found by the inventory: not a page
+        row = _base_row(item["name"])
+        row["size_bytes"] = item.get("size_bytes")
+        row["reason"], row["detail"] = item["problem"]
+        return row
+    if "path" in item:
+        listed = item.get("listed")
+        row = ingest_file(Path(item["path"]), Path(root), max_raw, max_inflated, listed)
+        row["source_url"], row["fetched_at"] = item.get("source_url"), item.get("fetched_at")
+        return row
+    return ingest_record(item, max_raw, max_inflated)
+
+
+def warc_problem(path: Path, listed: dict[str, Any]) -> tuple[str, str] | None:
+    """(reason, detail) when a WARC file cannot be read as the inventory listed it."""
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        return QuarantineReason.UNREADABLE.value, f"{type(exc).__name__}: {exc.strerror or exc}"
+    if digest != listed["source_sha256"]:
+        return QuarantineReason.CHANGED_SINCE_INVENTORY.value, CHANGED
+    return None
+
+
+def input_items(
+    root: Path,
+    files: Iterable[dict[str, Any]],
+    max_raw_bytes: int,
+    names: list[str],
+) -> Iterator[dict[str, Any]]:
+    """Every input item of the inventory's rows (``files``, in ``source_path`` order): a file,
+    each response record of a WARC file, or an entry that is not a page (with its reason).
+    Appends each item's name to ``names`` (the list validation accounts for) as it goes."""
+    for entry in files:
+        name = entry["source_path"]
+        listed = {"size_bytes": entry["size_bytes"], "source_sha256": entry["source_sha256"]}
+        problem = (entry["reason"], entry["detail"]) if entry["reason"] is not None else None
+        if problem is None and is_warc(Path(name)):
+            problem = warc_problem(root / name, listed)
+            if problem is None:
+                for item in iter_records(root / name, name, max_raw_bytes):
+                    names.append(item["name"])
+                    yield item
+                continue
+        names.append(name)
+        if problem is not None:
+            yield {"name": name, "problem": problem, "size_bytes": entry["size_bytes"]}
+        else:
+            manifest = {"source_url": entry["source_url"], "fetched_at": entry["fetched_at"]}
+            yield {"name": name, "path": str(root / name), "listed": listed, **manifest}
+
+
+def item_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An input item that overran its time budget as its quarantine row: the engine hands back
+    the item (``name``, ``listed``), marked, and the row must name its input like any other."""
+    if "source_path" in row:
+        return row
+    listed = row.get("listed") or {}
+    out = _base_row(row["name"])
+    out.update(
+        size_bytes=listed.get("size_bytes", row.get("size_bytes")),
+        source_sha256=listed.get("source_sha256"),
+        reason=row["reason"],
+        detail=row["detail"],
+    )
+    return out
+
+
+@dataclass
+class FirstPathWins:
+    """The first path (in input order) with given bytes keeps the document; later ones are
+    quarantined as its duplicates."""
+
+    first_path: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        row = item_row(row)
+        if row["reason"] is not None:
+            return row
+        first = self.first_path.setdefault(row["doc_id"], row["source_path"])
+        if first != row["source_path"]:
+            detail = f"same bytes as {first}"
+            return {**row, "reason": QuarantineReason.DUPLICATE.value, "detail": detail}
+        return row

@@ -66,32 +66,30 @@ def gate_unit(expectation: dict[str, Any]) -> str | None:
     return str(unit) if unit is not None else None
 
 
-def _run_of(values: list[Any]) -> dict[str, Any]:
+def _run_of(values: pl.Series) -> dict[str, Any]:
     """Distinct values of a column whose equal values are contiguous: their count, and the
     first and last, where the neighbouring chunks may hold the same one."""
-    count = sum(1 for i, v in enumerate(values) if i == 0 or v != values[i - 1])
-    return {
-        "count": count,
-        "first": values[0] if values else None,
-        "last": values[-1] if values else None,
-    }
+    if values.is_empty():
+        return {"count": 0, "first": None, "last": None}
+    return {"count": values.rle_id()[-1] + 1, "first": values[0], "last": values[-1]}
 
 
 def unit_counts(
     frame: pl.DataFrame, expectation: dict[str, Any], unexpected: int
 ) -> dict[str, Any]:
     """A per-unit gate's figures on one chunk: the units with a value, and those with a value
-    that fails the check (found again with Python's ``re``, as GX's pandas engine does, only
-    when some row failed)."""
+    that fails the check (found again with Python's ``re``, as GX's pandas engine does, and
+    only when some row failed: the texts stay in Polars otherwise)."""
     unit, column = gate_unit(expectation), expectation["kwargs"]["column"]
     if unit is None:
         raise ValueError(f"not a gate per unit: {expectation['type']} on {column}")
     present = frame.select(unit, column).filter(pl.col(column).is_not_null())
-    ids, values = present.get_column(unit).to_list(), present.get_column(column).to_list()
-    flagged: list[Any] = []
+    ids = present.get_column(unit)
+    flagged = ids.clear()
     if unexpected:
         pattern = re.compile(expectation["kwargs"]["regex"])
-        flagged = [i for i, v in zip(ids, values, strict=True) if pattern.search(str(v))]
+        texts = present.get_column(column).to_list()
+        flagged = ids.filter(pl.Series([pattern.search(str(v)) is not None for v in texts]))
     return {UNITS: _run_of(ids), UNEXPECTED_UNITS: _run_of(flagged)}
 
 

@@ -151,7 +151,7 @@ class SegmentParams(Section):
 
 
 class CorpusSection(Section):
-    """The ``corpus:`` section (``pipeline.corpus.CorpusParams`` is built from it)."""
+    """The ``corpus:`` section (``pipeline.corpuswide.settings.CorpusParams`` is built from it)."""
 
     languages: Languages = Field(default=(), description="ISO 639-1 codes, e.g. [en]; [] keeps all")
     sentence_langid_min_chars: int = Field(default=40, ge=0)

@@ -1,286 +1,56 @@
 """Stage 5, corpus: the published corpus from the cleaned documents and their sentences.
 ``python -m pipeline.corpus --help``.
 
-This module is the stage and its driver: the CLI, the engine passes (:func:`engine_passes`, the
-stage's one call of :func:`pipeline.runtime.engine.map_batches`) and :func:`run_corpus`, which
-hands their results to the corpus-wide decisions (:mod:`pipeline.corpuswide.decisions` states
-them and their order). Every decision depends on the documents alone (ordered by
-``published``, ``doc_id``), never on file names, row order, batch size or worker count.
-
-Memory stays bounded whatever the corpus size: no table is read whole and no text is held
-longer than one batch. The work runs in passes:
-
-* documents, on the engine: each task (:mod:`pipeline.corpuswide.tasks`) reads one row group
-  of cleaned.parquet itself and returns, per document, language, normalised-text hash and
-  MinHash signature; it also writes its documents to a temporary part file cut by doc_id range
-  (:mod:`pipeline.corpuswide.spill`, for the sorted output). Only the facts reach the driver
-  (no text), and a worker does not redo a text or sentence it has seen (per-process caches: a
-  corpus repeats them);
-* duplicate clustering from the facts (LSH band group-bys, then the greedy assignment);
-* sentences, on the engine: each task reads rows of one segmented row group itself, adds the
-  sentence hash and, for long ones, the language, and writes them to its part files, cut by
-  ``doc_id`` range (for the sorted output) and, as a few bytes per sentence, by sentence-hash
-  prefix (for the corpus-wide counts); the driver gets back part numbers and counts;
-* boilerplate and ``is_duplicate``, one hash part at a time (a sentence's every occurrence is in
-  one part);
-* output (:mod:`pipeline.corpuswide.writing`): each ``doc_id`` range is read, finished, sorted
-  and appended, so the files come out sorted, in fixed row groups, byte-identical for any batch
-  size and worker count. This tail runs on the driver alone, so it uses threads (Polars and
-  pyarrow release the GIL): documents.parquet and sentences.parquet are written at once, each
-  encoding its row groups on a thread of its own while the next range is prepared.
+Language, near-duplicate clusters, boilerplate and the sorted published tables: the passes are
+:mod:`pipeline.corpuswide.passes`, the decisions :mod:`pipeline.corpuswide.decisions`. Every
+decision depends on the documents alone (ordered by ``published``, ``doc_id``), never on file
+names, row order, batch size or worker count; memory stays bounded whatever the corpus size.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 import polars as pl
-import pyarrow.parquet as pq
-import typer
 
-from pipeline import schema
-from pipeline.config import read_params
-from pipeline.corpuswide.decisions import decide_and_write
-from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs, Partitioning, Result
-from pipeline.corpuswide.spill import SentenceParts, TaskParts
-from pipeline.corpuswide.tasks import (
-    HASHED_SENTENCE,
-    SPILLED_SENTENCE,
-    CorpusItem,
-    corpus_task,
-    facts_table,
-    item_rows,
-    item_size,
-    write_doc_index,
-)
-from pipeline.outputs import OUTPUTS
-from pipeline.runtime.engine import EngineConfig, Row, map_batches
-from pipeline.runtime.protocol import ReadRows, TimedOut
+from pipeline.corpuswide.passes import run_corpus
+from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs
+from pipeline.runtime.cli import StageRun, stage_files, stage_main
 from pipeline.runtime.scratch import owned_directory
-from pipeline.runtime.stats import run_cli, timed_stage
+from pipeline.runtime.stats import run_cli
 
 STAGE = "corpus"
-# What the workers import once, in their fork server, before the stage module runs in each.
-WORKER_PRELOAD = (
-    "pipeline.corpuswide.tasks",
-    "pipeline.corpuswide.decisions",
-    "pipeline.runtime.reader",
-    "pipeline.runtime.stats",
-    "pipeline.config",
-    "numpy",
-    "typer",
+# What the workers import once, in their fork server (besides the runtime), before they start.
+WORKER_PRELOAD = ("pipeline.corpuswide.tasks", "pipeline.corpuswide.decisions", "numpy")
+FILES = stage_files(
+    "cleaned",
+    "segmented",
+    "quarantine_segment",
+    "documents",
+    "sentences",
+    "quarantine",
+    "dedup_map",
+    "boilerplate_map",
 )
 
 
-def finished(outcomes: list[Row | TimedOut]) -> list[Row]:
-    """The engine's results, unless one overran its time limit: a corpus-wide decision cannot
-    leave a document out, so the stage stops and says where."""
-    rows: list[Row] = []
-    for outcome in outcomes:
-        if isinstance(outcome, TimedOut):
-            item = outcome.item
-            what = item.get("doc_id") or f"the sentences of document {item.get('doc_id_of', '?')}"
-            raise RuntimeError(f"corpus: {what} took over {outcome.seconds} s on the engine")
-        rows.append(outcome)
-    return rows
+def corpus(run: StageRun) -> None:
+    files, stats = run.files, run.stats
+    inputs = Inputs(files["cleaned"], files["segmented"], files["quarantine_segment"])
+    names = ("documents", "sentences", "quarantine", "dedup_map", "boilerplate_map")
+    outputs = Outputs(*(files[name] for name in names))
+    outputs.documents.parent.mkdir(parents=True, exist_ok=True)
+    params = CorpusParams.from_params(run.params.corpus)
+    # beside the outputs (same file system); a killed run's is swept by the next
+    with owned_directory(outputs.documents.parent, ".corpus-") as work:
+        result = run_corpus(inputs, outputs, params, run.engine, work, preload=run.preload)
+    stats.docs_in, stats.docs_out = result.docs_in, result.docs_out
+    stats.extra["sentences"] = result.sentences
+    stats.extra.update(result.counts)
+    stats.count_drops(result.quarantine.filter(pl.col("stage") == STAGE))
+    for step, seconds in sorted(result.seconds.items()):
+        stats.time_step(step, seconds)  # run log only: timings are not tracked outputs
 
 
-def engine_passes(
-    inputs: Inputs,
-    lost: set[str],
-    params: CorpusParams,
-    engine: EngineConfig,
-    workdir: Path,
-    partitioning: Partitioning,
-) -> tuple[pl.DataFrame, npt.NDArray[np.uint32], TaskParts, SentenceParts]:
-    """The work on the engine, documents then sentences in one pool. The workers read their own
-    input (a row group per task) and write the texts to part files themselves: only facts,
-    part numbers and counts reach the driver.
-
-    Returns the facts of every document (no text), sorted by doc_id with ``doc_idx`` its
-    position; the signature matrix (row ``sig_row``: one per distinct normalised text); the
-    documents cut by doc_id range; the sentences, enriched, by doc_id range and hash prefix."""
-    cleaned, segmented = inputs.cleaned, inputs.segmented
-    n_docs, doc_index, boundaries = write_doc_index(cleaned, lost, workdir, partitioning)
-
-    doc_meta = pq.ParquetFile(cleaned).metadata
-    sentence_meta = pq.ParquetFile(segmented).metadata
-    ranges = partitioning.ranges(segmented)
-    bits = partitioning.hash_bits(sentence_meta.num_rows)
-    sigs = np.zeros((doc_meta.num_rows, params.minhash_permutations), dtype=np.uint32)
-    sig_row: dict[str, int] = {}  # text hash -> its signature's row
-    columns: dict[str, list[Any]] = {
-        k: [] for k in ("doc_id", "language_detected", "language_confidence", "text_hash")
-    }
-    documents = TaskParts(workdir, "documents", schema.CLEANED)
-    parts = SentenceParts(
-        TaskParts(workdir, "sentences", SPILLED_SENTENCE),
-        TaskParts(workdir, "hashes", HASHED_SENTENCE),
-        ranges,
-        bits,
-        np.zeros(n_docs, dtype=np.int64),
-    )
-    task = corpus_task(params, workdir, doc_index, boundaries, ranges, n_docs, bits)
-
-    def tasks() -> Iterator[CorpusItem | Row]:
-        path = str(cleaned.resolve())
-        for group in range(doc_meta.num_row_groups):
-            todo = tuple(range(doc_meta.row_group(group).num_rows))
-            yield CorpusItem(ReadRows(path, group, todo), group, "documents")
-        path = str(segmented.resolve())
-        step = partitioning.task_rows
-        number = 0
-        for group in range(sentence_meta.num_row_groups):
-            rows = sentence_meta.row_group(group).num_rows
-            for lo in range(0, rows, step):
-                todo = tuple(range(lo, min(rows, lo + step)))
-                yield CorpusItem(ReadRows(path, group, todo), number, "sentences")
-                number += 1
-
-    one_task = dataclasses.replace(engine, batch_size=1)
-    try:
-        preload = WORKER_PRELOAD
-        for batch in map_batches(task, tasks(), one_task, item_rows, item_size, preload):
-            for done in finished(batch):
-                if "facts" not in done:
-                    np.add.at(parts.per_doc, done["doc_idx"], done["count"])
-                    continue
-                for row in done["facts"]:
-                    # a document the segment stage quarantined (a timeout) has no sentences
-                    if row["doc_id"] in lost:
-                        continue
-                    text_hash = row["text_hash"]
-                    if text_hash not in sig_row:
-                        sig_row[text_hash] = len(sig_row)
-                        sigs[sig_row[text_hash]] = np.frombuffer(row["signature"], np.uint32)
-                    for name, values in columns.items():
-                        values.append(row[name])
-    except BaseException:
-        for spilled in (documents, parts.by_range, parts.by_hash):
-            spilled.discard()
-        raise
-    finally:
-        doc_index.unlink()
-    facts = facts_table(columns, sig_row, cleaned)
-    return facts, sigs, documents, parts
-
-
-def run_corpus(
-    inputs: Inputs,
-    outputs: Outputs,
-    params: CorpusParams,
-    engine: EngineConfig,
-    workdir: Path,
-    partitioning: Partitioning = Partitioning(),
-) -> Result:
-    """The published tables and the audit maps, written to ``outputs``."""
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = seconds.get(name, 0.0) + now - clock
-        clock = now
-
-    quarantined = pl.read_parquet(inputs.quarantine)
-    # A document the segment stage quarantined (a timeout) has no sentences: leave it out.
-    lost = set(quarantined.filter(pl.col("stage") == "segment")["doc_id"].to_list())
-    # the passes' results go straight to the decisions, which hold the only reference: the
-    # signature matrix is freed once clustered
-    return decide_and_write(
-        inputs,
-        outputs,
-        params,
-        workdir,
-        partitioning,
-        quarantined,
-        *engine_passes(inputs, lost, params, engine, workdir, partitioning),
-        seconds,
-        lap,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Frames in, frames out (tests, notebooks): the same passes, on temporary files
-
-
-@dataclass
-class Corpus:
-    documents: pl.DataFrame
-    sentences: pl.DataFrame
-    quarantine: pl.DataFrame
-    dedup_map: pl.DataFrame
-    boilerplate_map: pl.DataFrame
-    counts: dict[str, int]
-
-
-SERIAL = EngineConfig(name="serial")
-
-
-def build_corpus(
-    cleaned: pl.DataFrame,
-    segmented: pl.DataFrame,
-    quarantine: pl.DataFrame,
-    params: CorpusParams,
-    engine: EngineConfig = SERIAL,
-    partitioning: Partitioning = Partitioning(),
-) -> Corpus:
-    """:func:`run_corpus` on frames: written to a temporary directory, run, read back."""
-    with tempfile.TemporaryDirectory(prefix="corpus-") as tmp:
-        root = Path(tmp)
-        inputs = Inputs(root / "cleaned.parquet", root / "segmented.parquet", root / "q.parquet")
-        cleaned.write_parquet(inputs.cleaned)
-        segmented.write_parquet(inputs.segmented)
-        quarantine.write_parquet(inputs.quarantine)
-        names = ("documents", "sentences", "quarantine", "dedup_map", "boilerplate_map")
-        outputs = Outputs(*(root / "out" / f"{n}.parquet" for n in names))
-        work = root / "work"
-        work.mkdir()
-        result = run_corpus(inputs, outputs, params, engine, work, partitioning)
-        frames = {n: pl.read_parquet(getattr(outputs, n)) for n in names}
-        return Corpus(**frames, counts=result.counts)
-
-
-def main(
-    cleaned: Path = typer.Option(OUTPUTS["cleaned"].path),
-    segmented: Path = typer.Option(OUTPUTS["segmented"].path),
-    quarantine_in: Path = typer.Option(OUTPUTS["quarantine_segment"].path),
-    documents_out: Path = typer.Option(OUTPUTS["documents"].path),
-    sentences_out: Path = typer.Option(OUTPUTS["sentences"].path),
-    quarantine_out: Path = typer.Option(OUTPUTS["quarantine"].path),
-    dedup_map_out: Path = typer.Option(OUTPUTS["dedup_map"].path),
-    boilerplate_map_out: Path = typer.Option(OUTPUTS["boilerplate_map"].path),
-) -> None:
-    config = read_params()  # the whole file, before any input is read
-    params = CorpusParams.from_params(config.corpus)
-    engine = EngineConfig.from_params(config.engine)
-    inputs = Inputs(cleaned, segmented, quarantine_in)
-    outputs = Outputs(
-        documents_out, sentences_out, quarantine_out, dedup_map_out, boilerplate_map_out
-    )
-    documents_out.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        timed_stage(STAGE) as stats,
-        # beside the outputs (same file system); a killed run's is swept by the next
-        owned_directory(documents_out.parent, ".corpus-") as work,
-    ):
-        result = run_corpus(inputs, outputs, params, engine, work)
-        stats.docs_in, stats.docs_out = result.docs_in, result.docs_out
-        stats.extra["sentences"] = result.sentences
-        stats.extra.update(result.counts)
-        stats.count_drops(result.quarantine.filter(pl.col("stage") == STAGE))
-        for step, seconds in sorted(result.seconds.items()):
-            stats.time_step(step, seconds)  # run log only: timings are not tracked outputs
-
+main = stage_main(STAGE, FILES, corpus, __doc__, WORKER_PRELOAD)
 
 if __name__ == "__main__":
     run_cli(main)

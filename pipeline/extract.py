@@ -1,5 +1,5 @@
 """Stage 2, extract: main text and metadata of every ingested document.
-``python -m pipeline.extract --help``.
+``python -m pipeline.extract --help``. The extraction is :mod:`pipeline.html.extraction`.
 
 Also the benchmark entry points :func:`extract_text` and :func:`extract_metadata`, which take a
 whole page (HTML or page text dump, detected) as ``str`` or raw ``bytes``.
@@ -7,143 +7,32 @@ whole page (HTML or page text dump, detected) as ``str`` or raw ``bytes``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
-from typing import Any
 
-import typer
-
-from pipeline.config import read_params
-from pipeline.html.content import extract_main_text, parse_html
-from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata
-from pipeline.html.title import plausible_title
-from pipeline.outputs import OUTPUTS
-from pipeline.runtime.engine import EngineConfig, PerDocument
-from pipeline.runtime.reader import ParquetSource
-from pipeline.runtime.reuse import code_fingerprint
-from pipeline.runtime.runner import stream_document_stage
-from pipeline.runtime.stats import run_cli, timed_stage
-from pipeline.schema import QuarantineReason
-from pipeline.sources.decoding import decode_bytes
-from pipeline.text.dumps import extract_page_dump, looks_like_page_dump
+from pipeline.html.extraction import extract_document
+from pipeline.html.extraction import extract_metadata as extract_metadata
+from pipeline.html.extraction import extract_text as extract_text
+from pipeline.runtime.cli import StageRun, stage_files, stage_main
+from pipeline.runtime.engine import PerDocument
+from pipeline.runtime.runner import stream_stage
+from pipeline.runtime.stats import run_cli
 
 STAGE = "extract"
-# What the workers import once, in their fork server, before the stage module runs in each.
-WORKER_PRELOAD = (
-    "pipeline.runtime.runner",
-    "pipeline.html.content",
-    "pipeline.html.metadata",
-    "pipeline.sources.decoding",
-    "pipeline.text.dumps",
-    "pipeline.config",
-    "typer",
-)
+# What the workers import once, in their fork server (besides the runtime), before they start
+# (with what it imports).
+WORKER_PRELOAD = ("pipeline.html.extraction",)
+FILES = stage_files("ingested", "quarantine_ingest", "extracted", "quarantine_extract")
 
 
-def _as_text(raw: str | bytes) -> str:
-    if isinstance(raw, str):
-        return raw
-    return decode_bytes(raw).text or ""
+def extract(run: StageRun) -> None:
+    params = run.params.extract
+    document = partial(extract_document, max_text_chars=params.max_text_chars)
+    step = PerDocument(document, run.engine.max_seconds_per_doc)
+    quarantine = ("quarantine_ingest", "quarantine_extract")
+    stream_stage(run, step, "ingested", "extracted", quarantine, reuse=params.model_dump())
 
 
-def _utc(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC)
-
-
-def dump_metadata(title: str | None, url: str | None) -> dict[str, Any]:
-    """A page text dump has no markup: its metadata is the headline and the URL it came with."""
-    meta = empty_metadata()
-    if title and plausible_title(title):
-        meta["title"], meta["title_source"] = title, "dump"
-    if url:
-        meta["url"], meta["url_source"] = url, "input"
-        meta["domain"], meta["domain_source"] = domain_of(url), "url"
-    return meta
-
-
-def extract_page(
-    page: str, is_dump: bool, url: str | None = None
-) -> tuple[str, dict[str, Any], str]:
-    """(main text, metadata, extractor name) of one decoded page."""
-    if is_dump:
-        dump = extract_page_dump(page)
-        return dump.text, dump_metadata(dump.title, url), "dump"
-    tree = parse_html(page)  # parsed once for both extractors
-    return (
-        extract_main_text(page, tree),
-        extract_html_metadata(page, url=url, tree=tree),
-        "html",
-    )
-
-
-def extract_text(raw: str | bytes) -> str:
-    """Article body of a page, paragraphs separated by "\\n" (the benchmark entry point)."""
-    page = _as_text(raw)
-    if looks_like_page_dump(page):
-        return extract_page_dump(page).text
-    return extract_main_text(page)
-
-
-def extract_metadata(raw: str | bytes, url: str | None = None) -> dict[str, Any]:
-    """Metadata of a page (see :data:`pipeline.schema.METADATA_FIELDS`)."""
-    page = _as_text(raw)
-    if looks_like_page_dump(page):
-        return dump_metadata(extract_page_dump(page).title, url)
-    return extract_html_metadata(page, url=url)
-
-
-def extract_document(row: dict[str, Any], max_text_chars: int) -> dict[str, Any]:
-    """One ingested row -> extracted row; ``reason`` is set when there is no usable main text.
-    An extractor exception quarantines the document instead of stopping the run."""
-    out = {k: v for k, v in row.items() if k != "raw_text"}
-    out.update(empty_metadata(), extractor=None, text="", reason=None, detail=None)
-    try:
-        is_dump = row["format"].startswith("text")
-        text, meta, extractor = extract_page(row["raw_text"], is_dump, url=row.get("source_url"))
-    except Exception as exc:  # any extractor bug must not kill a long run
-        out["reason"] = QuarantineReason.EXTRACTION_ERROR
-        out["detail"] = f"{type(exc).__name__}: {exc}"[:500]
-        return out
-    meta["published"] = _utc(meta.get("published"))
-    meta["modified"] = _utc(meta.get("modified"))
-    out.update(meta, extractor=extractor, text=text)
-    if not text.strip():
-        out["reason"], out["detail"] = QuarantineReason.NO_CONTENT, f"{extractor}: no main text"
-    elif len(text) > max_text_chars:
-        out["reason"] = QuarantineReason.TEXT_TOO_LONG
-        out["detail"] = f"{len(text)} chars > extract.max_text_chars={max_text_chars}"
-    return out
-
-
-def main(
-    input: Path = typer.Option(OUTPUTS["ingested"].path),
-    quarantine_in: Path = typer.Option(OUTPUTS["quarantine_ingest"].path),
-    output: Path = typer.Option(OUTPUTS["extracted"].path),
-    quarantine_out: Path = typer.Option(OUTPUTS["quarantine_extract"].path),
-) -> None:
-    config = read_params()  # the whole file, before any input is read
-    params, engine = config.extract, EngineConfig.from_params(config.engine)
-    fn = PerDocument(
-        partial(extract_document, max_text_chars=params.max_text_chars),
-        engine.max_seconds_per_doc,
-    )
-    with timed_stage(STAGE) as stats:
-        stream_document_stage(
-            STAGE,
-            fn,
-            ParquetSource(input),
-            engine,
-            stats,
-            output=(output, "extracted"),
-            quarantine=(quarantine_in, quarantine_out),
-            fingerprint=code_fingerprint(params.model_dump(), STAGE),
-            preload=WORKER_PRELOAD,
-        )
-
+main = stage_main(STAGE, FILES, extract, __doc__, WORKER_PRELOAD)
 
 if __name__ == "__main__":
     run_cli(main)

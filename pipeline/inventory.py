@@ -11,31 +11,29 @@ nothing downstream reruns.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import typer
 
-from pipeline.config import read_params
-from pipeline.outputs import OUTPUTS
-from pipeline.runtime.engine import EngineConfig
+from pipeline.runtime.cli import StageRun, stage_files, stage_main
 from pipeline.runtime.sink import write_parquet
 from pipeline.runtime.stats import run_cli
 from pipeline.sources.folder import load_manifest, take_inventory
 
 STAGE = "inventory"
+FILES = stage_files("input_files")
 
 
-def main(output: Path = typer.Option(OUTPUTS["input_files"].path)) -> None:
-    config = read_params()  # the whole file, before any input is read
-    params, engine = config.ingest, EngineConfig.from_params(config.engine)
+def inventory(run: StageRun) -> None:
+    params = run.params.ingest
     root = params.input_dir  # checked to be a folder with the rest of params.yaml
     manifest = load_manifest(params.manifest)
-    table = take_inventory(root, manifest, params.max_raw_bytes, engine.n_workers)
-    write_parquet(table, output, "input_files")
+    table = take_inventory(root, manifest, params.max_raw_bytes, run.engine.n_workers)
+    write_parquet(table, run.files["input_files"], "input_files")
     problems = table.filter(pl.col("reason").is_not_null()).height
     typer.echo(f"inventory: {table.height} entries under {root}, {problems} not pages", err=True)
 
+
+main = stage_main(STAGE, FILES, inventory, __doc__, record_stats=False)
 
 if __name__ == "__main__":
     run_cli(main)

@@ -17,8 +17,8 @@ from pipeline import schema
 from pipeline.quality.chunks import with_derived_checks
 from pipeline.quality.results import Failure
 from pipeline.quality.tables import SUITE_TABLES, Source
+from pipeline.quality.validation import validate_tables
 from pipeline.runtime.engine import EngineConfig
-from pipeline.validate import validate_tables
 from tests.dvcrepo import ROOT
 
 SUITES = ROOT / "expectations"

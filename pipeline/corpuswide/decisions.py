@@ -178,8 +178,9 @@ def decide_and_write(
     lap: Callable[[str], None],
 ) -> Result:
     """The corpus-wide decisions, in the order above, on what the engine passes returned (see
-    :func:`pipeline.corpus.engine_passes`); the published tables and the audit maps written to
-    ``outputs``. ``lap(step)`` closes a step's timing in ``seconds``, the engine's first."""
+    :func:`pipeline.corpuswide.passes.engine_passes`); the published tables and the audit maps
+    written to ``outputs``. ``lap(step)`` closes a step's timing in ``seconds``, the engine's
+    first."""
     lap("engine")
 
     off_language = language_filtered(facts, params.languages)

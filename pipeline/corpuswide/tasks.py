@@ -138,7 +138,7 @@ def corpus_item(item: CorpusItem | Row) -> CorpusItem:
     """The task an engine item is, or an error for a row."""
     if not isinstance(item, CorpusItem):
         # the engine retries a task that overran its hard limit row by row: a corpus-wide
-        # decision cannot leave rows out, so the stage stops (see pipeline.corpus.finished)
+        # decision cannot leave rows out, so the stage stops (see pipeline.runtime.runner.run_tasks)
         raise RuntimeError("corpus: an engine task overran engine.max_seconds_per_doc")
     return item
 

@@ -256,12 +256,40 @@ def _suite_part(spec: dict[str, Any], id_columns: list[str]) -> _SuitePart:
     return parts[key]
 
 
-# A task that only makes a worker's GX context (and, where no fork server preloaded GX, imports
-# it), sent first so workers get ready while the driver computes the corpus facts.
-WARM_UP = "warm_up"
+@dataclass(frozen=True)
+class WarmUp:
+    """A task that only makes a worker's GX context (and, where no fork server preloaded GX,
+    imports it), sent first so workers get ready while the driver computes the corpus facts."""
 
 
-def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk of a table through one part of its suite (``whole``: the part that needs the
+    whole table at once): the chunk's ``frame``, or the rows a worker reads itself (``read``,
+    see :func:`read_chunk`)."""
+
+    table: str
+    whole: bool
+    suite: dict[str, Any]
+    id_columns: list[str]
+    parameters: dict[str, Any]
+    frame: pl.DataFrame | None = None
+    read: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A chunk's validation result as plain JSON data (``run``), the suite file's expectation
+    id of each of its results (``ids``) and the run's identifiers (``key``)."""
+
+    table: str
+    whole: bool
+    run: dict[str, Any]
+    ids: list[str]
+    key: dict[str, Any]
+
+
+def validate_chunks(tasks: list[ChunkTask | WarmUp]) -> list[ChunkResult]:
     """Run in a worker: each task's frame (given, or read by ``read_chunk``) through its suite
     part; -> the validation result as plain JSON data (the driver then needs no GX import to
     add results up), and the suite file's expectation id of each result.
@@ -276,42 +304,36 @@ def validate_chunks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     out = []
     for task in tasks:
-        if task.get(WARM_UP):
+        if isinstance(task, WarmUp):
             _worker_context()
             continue
-        part = _suite_part(task["suite"], task["id_columns"])
-        frame: pl.DataFrame = task["frame"] if "frame" in task else read_chunk(task["read"])
+        part = _suite_part(task.suite, task.id_columns)
+        frame = task.frame if task.read is None else read_chunk(task.read)
+        assert frame is not None  # a task has its frame or names its rows
         validator = Validator(
             batch_definition=part.batch_definition,
             batch_parameters={"dataframe": frame.to_pandas()},
             result_format=part.result_format,
         )
         # Any: GX's result types are only partly annotated
-        run: Any = validator.validate_expectation_suite(part.suite, task["parameters"])
+        run: Any = validator.validate_expectation_suite(part.suite, task.parameters)
         run_id = RunIdentifier(run_time=datetime.now(UTC))
         run.meta.update(
             run_id=run_id,
             validation_time=run_id.run_time,
             batch_parameters={"dataframe": DATAFRAME_REPLACEMENT_STR},
         )
-        expectations = task["suite"]["expectations"]
+        expectations = task.suite["expectations"]
         spec_of = [expectations[part.positions[str(i.expectation_config.id)]] for i in run.results]
         result = run.to_json_dict()
         for item, expectation in zip(result["results"], spec_of, strict=True):
             if gate_unit(expectation) and item.get("result") is not None:
                 unexpected = int(item["result"].get("unexpected_count") or 0)
                 item["result"].update(unit_counts(frame, expectation, unexpected))
-        out.append(
-            {
-                "table": task["table"],
-                "whole": task["whole"],
-                "run": result,
-                "ids": [e["id"] for e in spec_of],
-                "key": {
-                    "run_name": run_id.run_name,
-                    "run_time": run_id.run_time.isoformat(),
-                    "batch_identifier": validator.active_batch_id,
-                },
-            }
-        )
+        key = {
+            "run_name": run_id.run_name,
+            "run_time": run_id.run_time.isoformat(),
+            "batch_identifier": validator.active_batch_id,
+        }
+        out.append(ChunkResult(task.table, task.whole, result, [e["id"] for e in spec_of], key))
     return out

@@ -116,11 +116,11 @@ Explode = Callable[[ItemT], Sequence[ItemT]]  # an item for several documents ->
 Weigh = Callable[[ItemT], int]  # how many documents an item stands for
 
 
-def _one_item(row: ItemT) -> list[ItemT]:
+def one_item(row: ItemT) -> list[ItemT]:
     return [row]
 
 
-def _one_document(row: object) -> int:
+def one_document(row: object) -> int:
     return 1
 
 
@@ -142,15 +142,21 @@ def _worker_threads(workers: int) -> Iterator[None]:
         os.environ.pop("POLARS_MAX_THREADS", None)
 
 
+# What every stage's workers run besides the stage's own modules: the runtime, params, the CLI.
+RUNTIME_PRELOAD = ("pipeline.runtime.runner", "pipeline.runtime.cli", "pipeline.config", "typer")
+
+
 def process_context(preload: Sequence[str] = ()) -> Any:
     """How local worker processes start. Spawned, not forked: a forked child deadlocks on the
     parent's Polars thread pool. Given ``preload`` (the stage's modules, ~0.4 s CPU to import;
-    GX, ~3 s), a fork server, itself a new process that never ran Polars, imports them once
-    and forks each worker from it, so N workers cost one import, not N. A process has one fork
-    server: the first ``preload`` given is the one it keeps (a stage runs one kind of worker)."""
+    GX, ~3 s), a fork server, itself a new process that never ran Polars, imports them once,
+    with the runtime's (:data:`RUNTIME_PRELOAD`), and forks each worker from it, so N workers
+    cost one import, not N. A process has one fork server: the first ``preload`` given is the
+    one it keeps (a stage runs one kind of worker)."""
     if preload and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(preload))  # no effect once the server runs
+        modules = list(dict.fromkeys([*RUNTIME_PRELOAD, *preload]))
+        context.set_forkserver_preload(modules)  # no effect once the server runs
         return context
     return multiprocessing.get_context("spawn")
 
@@ -210,8 +216,8 @@ def _local(
     fn: Callable[[list[ItemT]], Sequence[ResultT]],
     batches: Iterable[list[ItemT]],
     cfg: EngineConfig,
-    explode: Explode[ItemT] = _one_item,
-    weigh: Weigh[ItemT] = _one_document,
+    explode: Explode[ItemT] = one_item,
+    weigh: Weigh[ItemT] = one_document,
     preload: Sequence[str] = (),
 ) -> Iterator[list[ResultT | TimedOut]]:
     from pebble import ProcessPool
@@ -316,8 +322,8 @@ def map_batches(
     fn: Callable[[list[ItemT]], Sequence[ResultT]],
     rows: Iterable[ItemT],
     cfg: EngineConfig,
-    explode: Explode[ItemT] = _one_item,
-    weigh: Weigh[ItemT] = _one_document,
+    explode: Explode[ItemT] = one_item,
+    weigh: Weigh[ItemT] = one_document,
     preload: Sequence[str] = (),
 ) -> Iterator[list[ResultT | TimedOut]]:
     """``fn`` over ``rows`` in batches of ``cfg.batch_size``; batches come back in input order,

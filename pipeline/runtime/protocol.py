@@ -4,6 +4,7 @@ engine), so no row ever carries a reserved key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,26 @@ class Packed:
 
     rows: list[dict[str, Any] | TimedOut]
     payload: Payload
+
+
+@dataclass(frozen=True)
+class FannedOut:
+    """A fan-out step's result for a batch (e.g. documents into sentences): one light outcome
+    per input row (its ``doc_id``, or a quarantine row, or :class:`TimedOut`) and one Arrow
+    table of every row the kept ones made, in order, as a ``payload`` the driver writes
+    whole."""
+
+    rows: list[dict[str, Any] | TimedOut]
+    payload: Payload
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """A step that makes any number of output rows per input row: ``fn`` maps a batch of rows
+    to one light outcome per row (see :class:`FannedOut`) and one table of what the kept rows
+    made, in order."""
+
+    fn: Callable[[list[dict[str, Any]]], tuple[list[dict[str, Any] | TimedOut], pa.Table]]
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,10 @@ SOURCE_KEYS = ["source_path", "row_digest"]  # what the driver reads of a reused
 class ParquetSource:
     """A stage input read by the workers themselves, one row group per task: the pages never
     pass through the driver (which would spend as much CPU reading, converting and pickling
-    them as a worker spends on the work)."""
+    them as a worker spends on the work). ``columns``: what the workers read (None = all)."""
 
     path: Path
+    columns: tuple[str, ...] | None = None
 
 
 def read_task_table(item: ReadRows) -> pa.Table:
@@ -74,14 +75,3 @@ class ReadInWorker(Generic[ResultT]):
     def __call__(self, items: list[dict[str, Any] | ReadRows]) -> Sequence[ResultT]:
         rows = [row for item in items for row in read_task_rows(item)]
         return self.fn(rows) if rows else []
-
-
-def parquet_read_tasks(path: Path, columns: Sequence[str] | None = None) -> Iterator[ReadRows]:
-    """One task per row group of ``path`` (of ``columns``, or all), read by the worker (see
-    :class:`ReadInWorker`)."""
-    wanted = tuple(columns) if columns is not None else None
-    resolved = str(path.resolve())
-    metadata = pq.read_metadata(path)
-    for group in range(metadata.num_row_groups):
-        rows = metadata.row_group(group).num_rows
-        yield ReadRows(resolved, group, tuple(range(rows)), wanted)

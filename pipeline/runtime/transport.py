@@ -15,7 +15,7 @@ import pyarrow as pa
 from pipeline import schema
 from pipeline.runtime import scratch
 from pipeline.runtime.engine import BatchFunction, EngineConfig
-from pipeline.runtime.protocol import ArrowRow, Packed, Payload, TimedOut
+from pipeline.runtime.protocol import ArrowRow, FannedOut, FanOut, Packed, Payload, TimedOut
 from pipeline.runtime.reuse import with_row_digests
 from pipeline.runtime.sink import BULK_TEXT_COLUMNS, to_arrow
 
@@ -104,13 +104,35 @@ def _is_kept(row: dict[str, Any] | TimedOut) -> TypeGuard[dict[str, Any]]:
     return not isinstance(row, TimedOut) and row.get("reason") is None
 
 
+@dataclass(frozen=True)
+class PackMade:
+    """Wraps a :class:`FanOut` step (in the worker) so the table of what it made travels to the
+    driver as one Arrow payload, written there without converting a value."""
+
+    step: FanOut
+    spill_dir: str | None = None  # see arrow_payload
+
+    def __call__(self, rows: list[dict[str, Any]]) -> list[FannedOut]:
+        outcomes, table = self.step.fn(rows)
+        return [FannedOut(outcomes, arrow_payload(table, self.spill_dir))]
+
+
+Outcome = dict[str, Any] | ArrowRow | TimedOut  # a document's, on the driver
+
+
 def unpack(
-    results: Sequence[dict[str, Any] | TimedOut | Packed],
-) -> list[dict[str, Any] | ArrowRow | TimedOut]:
-    """The outcomes of a :class:`PackRows` result (packed or not), in order: a kept row of a
-    packed result as an :class:`ArrowRow` of its table, the others as they came."""
-    outcomes: list[dict[str, Any] | ArrowRow | TimedOut] = []
+    results: Sequence[dict[str, Any] | TimedOut | Packed | FannedOut],
+) -> tuple[list[Outcome], list[pa.Table]]:
+    """The outcomes of a :class:`PackRows` or :class:`PackMade` result, in order (a kept row
+    of a packed result as an :class:`ArrowRow` of its table, the others as they came), and
+    the tables a fan-out step made."""
+    outcomes: list[Outcome] = []
+    made: list[pa.Table] = []
     for item in results:
+        if isinstance(item, FannedOut):
+            outcomes.extend(item.rows)
+            made.append(read_payload(item.payload))
+            continue
         if not isinstance(item, Packed):
             outcomes.append(item)
             continue
@@ -122,4 +144,4 @@ def unpack(
                 index += 1
             else:
                 outcomes.append(row)
-    return outcomes
+    return outcomes, made

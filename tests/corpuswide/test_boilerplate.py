@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from pipeline import schema
-from pipeline.corpus import build_corpus
 from pipeline.corpuswide.boilerplate import boilerplate_in_group, find_boilerplate
+from pipeline.corpuswide.passes import build_corpus
 from pipeline.corpuswide.settings import CorpusParams
 from tests.frames import CHROME, TOPICS, cleaned_frame, doc_id, outlet_pages, segmented_frame
 

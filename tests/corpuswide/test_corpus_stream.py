@@ -12,7 +12,6 @@ import polars as pl
 from datasketch import MinHash, MinHashLSH
 
 from pipeline import schema
-from pipeline.corpus import SERIAL, run_corpus
 from pipeline.corpuswide.dedup import (
     LSH_WEIGHTS,
     MINHASH_SEED,
@@ -20,6 +19,7 @@ from pipeline.corpuswide.dedup import (
     candidate_pairs,
     signatures,
 )
+from pipeline.corpuswide.passes import SERIAL, run_corpus
 from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs, Partitioning, Result
 from pipeline.runtime.engine import EngineConfig
 from tests.frames import STORY, cleaned_frame, doc_id, outlet_pages, segmented_frame, story

@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 
 from pipeline import schema
-from pipeline.corpus import build_corpus
 from pipeline.corpuswide import tasks
 from pipeline.corpuswide.dedup import (
     NearDupParams,
@@ -21,6 +20,7 @@ from pipeline.corpuswide.dedup import (
     shingle_hashes,
     signatures,
 )
+from pipeline.corpuswide.passes import build_corpus
 from pipeline.corpuswide.settings import CorpusParams
 from pipeline.corpuswide.tasks import find_duplicates
 from tests.frames import OTHER, cleaned_frame, doc_id, segmented_frame, story

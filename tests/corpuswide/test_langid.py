@@ -7,9 +7,9 @@ import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from pipeline import schema
-from pipeline.corpus import build_corpus
 from pipeline.corpuswide import langid
 from pipeline.corpuswide.langid import LanguageDetector, detector, sentence_language
+from pipeline.corpuswide.passes import build_corpus
 from pipeline.corpuswide.settings import CorpusParams
 from tests.frames import cleaned_frame, segmented_frame
 

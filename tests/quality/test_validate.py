@@ -29,8 +29,8 @@ from pipeline.quality.checks import (
 from pipeline.quality.chunks import with_derived_checks
 from pipeline.quality.results import Failure, suite_parameters
 from pipeline.quality.tables import SUITE_TABLES, Source
+from pipeline.quality.validation import validate_tables
 from pipeline.runtime.engine import EngineConfig
-from pipeline.validate import validate_tables
 from tests.validcorpus import (
     SUITES,
     Corpus,

@@ -201,7 +201,7 @@ def test_packed_rows_come_back_in_order_without_their_page(tmp_path: Path) -> No
     assert isinstance(result, Packed)
     light = [r for r in result.rows if isinstance(r, dict) and r["reason"] is None]
     assert light and all("raw_text" not in r for r in light)
-    back = [r for r in unpack(packed) if not isinstance(r, TimedOut)]
+    back = [r for r in unpack(packed)[0] if not isinstance(r, TimedOut)]
     values = [r.values if isinstance(r, ArrowRow) else r for r in back]
     assert [r["source_path"] for r in values] == [r["source_path"] for r in rows]
     path = tmp_path / "kept.parquet"
@@ -218,7 +218,7 @@ def test_spilled_payload_is_read_and_removed(tmp_path: Path) -> None:
     )
     result = packed(rows)
     assert len(list(tmp_path.iterdir())) == 1  # the pages are in the file, not the result
-    back = unpack(result)
+    back, _ = unpack(result)
     texts = [r.table["raw_text"][r.index].as_py() for r in back if isinstance(r, ArrowRow)]
     assert texts == [r["raw_text"] for r in rows]
     assert list(tmp_path.iterdir()) == []
@@ -232,7 +232,7 @@ def test_payload_falls_back_to_bytes_when_the_spill_directory_fails(tmp_path: Pa
     )
     result = packed(rows)
     assert isinstance(result[0], Packed) and isinstance(result[0].payload, bytes)
-    back = unpack(result)
+    back, _ = unpack(result)
     texts = [r.table["raw_text"][r.index].as_py() for r in back if isinstance(r, ArrowRow)]
     assert texts == [r["raw_text"] for r in rows]
 
@@ -269,7 +269,7 @@ from tests.runtime.test_engine import already_imported
 cfg = EngineConfig(name="local", workers=2, batch_size=1, max_seconds_per_doc=0)
 rows = [{"module": "pipeline.text.cleaning"}, {"module": "pipeline.text.sentences"}]
 batches = _computed_batches(already_imported, rows, cfg, None, WORKER_PRELOAD)
-print([row["imported"] for batch, _ in batches for row in batch])
+print([row["imported"] for batch, _, _ in batches for row in batch])
 """
 
 

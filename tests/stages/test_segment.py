@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 from pipeline import schema
 from pipeline.runtime.protocol import TimedOut
 from pipeline.runtime.reader import stream_rows
-from pipeline.segment import INPUT_COLUMNS, quarantined
+from pipeline.runtime.runner import dropped_row, mark_timeout
+from pipeline.segment import INPUT_COLUMNS
 
 ROW_GROUPS = 400
 ROWS_PER_GROUP = 16
@@ -64,7 +65,7 @@ def test_quarantined_row_keeps_only_the_quarantine_columns() -> None:
         "text": "x" * 10_000,
         "sentences": [{"text": "x"}],
     }
-    out = quarantined(TimedOut(row, 30.0))
+    out = dropped_row(mark_timeout(TimedOut(row, 30.0), "segment"), "segment")
     assert list(out) == list(schema.QUARANTINE)
     assert out["stage"] == "segment" and out["reason"] == "timeout"
     assert "30.0 s" in out["detail"]

@@ -12,18 +12,18 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import schema
-from pipeline.clean import clean_documents
-from pipeline.extract import extract_document
+from pipeline.html.extraction import extract_document
 from pipeline.outputs import OUTPUTS
+from pipeline.publish.metrics import corpus_metrics
 from pipeline.quality.checks import domain_consistent, offsets_slice_back
 from pipeline.quality.chunks import with_derived_checks
-from pipeline.report import corpus_metrics
 from pipeline.runtime.engine import EngineConfig, PerDocument
 from pipeline.runtime.reader import ParquetSource
 from pipeline.runtime.reuse import NO_REUSE_ENV, reuse_enabled, with_row_digests
 from pipeline.runtime.runner import stream_document_stage
 from pipeline.runtime.sink import ParquetSink, to_arrow
 from pipeline.runtime.stats import StageStats
+from pipeline.text.documents import clean_documents
 from pipeline.text.spans import bounded_spans, segment_documents
 
 ARTICLE = """<html lang="en"><head><title>Harbour wall repaired | Gazette</title>

@@ -9,7 +9,7 @@ The extractor works on general signals only, never on one site's strings:
 1. drop CSS/JS residue lines, repair inline-link spacing;
 2. score every line as content or chrome from its length, stop-word ratio, terminal punctuation,
    title-case ratio, repetition in the page, and the share of its words that sit in chrome
-   sentences (:func:`pipeline.text.cleaning.chrome_score`: reader address, calls to action, UI
+   sentences (:func:`pipeline.text.chrome.chrome_score`: reader address, calls to action, UI
    words);
 3. take the densest run of content lines (maximum-sum segment of the line scores), so menus,
    teasers and footers around the article fall away while short headings inside it survive;
@@ -25,21 +25,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.text.cleaning import (
-    STOP_WORDS,
+from pipeline.text.captions import is_caption, split_glued_caption
+from pipeline.text.chrome import (
     chrome_score,
-    is_caption,
-    is_code_residue,
-    repair_link_spacing,
-    split_glued_caption,
     split_sentences_simple,
     strip_leading_cta,
     trim_chrome_edges,
-    word_count,
-    words_of,
-    wordset,
 )
+from pipeline.text.cleaning import repair_link_spacing
 from pipeline.text.months import ENGLISH_MONTHS
+from pipeline.text.residue import is_code_residue
+from pipeline.text.words import STOP_WORDS, word_count, words_of, wordset
 
 __all__ = ["DumpExtraction", "extract_page_dump", "looks_like_page_dump"]
 

@@ -2,7 +2,7 @@
 
 :mod:`pipeline.html.dates` reads written dates in every language listed here ("5. März 2024");
 :mod:`pipeline.text.dumps` spots English date lines under a headline ("Nov 25, 2024");
-:mod:`pipeline.text.cleaning` does not end a sentence after an abbreviated month ("Jan.").
+:mod:`pipeline.text.chrome` does not end a sentence after an abbreviated month ("Jan.").
 """
 
 from __future__ import annotations

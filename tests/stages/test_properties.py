@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from pipeline.extract import extract_metadata, extract_text
 from pipeline.sources.decoding import decode_bytes
-from pipeline.text.cleaning import clean_text, is_code_residue
+from pipeline.text.cleaning import clean_text
 from pipeline.text.dumps import extract_page_dump
+from pipeline.text.residue import is_code_residue
 from pipeline.text.sentences import split_sentences
 from pipeline.text.spans import bounded_spans
 

@@ -1,4 +1,5 @@
-"""Tests of pipeline.text.cleaning: cleaning of extracted text and the shared chrome scorer."""
+"""Tests of pipeline.text.cleaning and the modules it runs (chrome, captions, residue): cleaning of
+extracted text and the shared chrome scorer."""
 
 from __future__ import annotations
 
@@ -8,18 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.text.cleaning import (
+from pipeline.text.captions import is_caption, split_glued_caption
+from pipeline.text.chrome import (
     chrome_score,
-    clean_text,
-    is_caption,
     is_chrome_sentence,
-    is_code_residue,
-    repair_link_spacing,
     sentence_spans,
-    split_glued_caption,
     strip_leading_cta,
     trim_chrome_edges,
 )
+from pipeline.text.cleaning import clean_text, repair_link_spacing
+from pipeline.text.residue import is_code_residue
 
 # --------------------------------------------------------------------------------------------
 # normalisation

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text.words import CJK_RE, WORD_RE
+from pipeline.text.words import CJK_RE
 
 __all__ = ["is_code_residue"]
 
@@ -25,12 +25,14 @@ _JS_RE = re.compile(
 
 
 # A sentence of prose around one CSS rule (an article about the web quoting it) keeps at
-# least this many words outside the rule; residue keeps a selector or two.
+# least this many words (of two letters or more) outside the rule; residue keeps a selector or
+# two.
 _PROSE_AROUND_A_RULE = 8
+_PROSE_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 
 def _quotes_a_rule(line: str) -> bool:
-    return len(WORD_RE.findall(_CSS_RULE_RE.sub(" ", line))) >= _PROSE_AROUND_A_RULE
+    return len(_PROSE_WORD_RE.findall(_CSS_RULE_RE.sub(" ", line))) >= _PROSE_AROUND_A_RULE
 
 
 def is_code_residue(line: str) -> bool:

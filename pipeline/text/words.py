@@ -1,10 +1,9 @@
 """Words: the one word pattern, word counts and the general stop-word lexicon of text cleaning.
 
-Shared by :mod:`pipeline.text.chrome`, :mod:`pipeline.text.captions`, :mod:`pipeline.text.residue`
-and :mod:`pipeline.text.dumps`, so they all count the same words. A word is a run of two or more
-letters (no digits, no underscore); CJK text counts one word per two characters. Every function here
-is total on arbitrary Unicode.
-"""
+Shared by :mod:`pipeline.text.chrome`, :mod:`pipeline.text.captions` and
+:mod:`pipeline.text.dumps`, so they all count the same words. A word is a run of letters (no
+digits, no underscore) with inner apostrophes; CJK text counts one word per two characters.
+Every function here is total on arbitrary Unicode."""
 
 from __future__ import annotations
 
@@ -43,14 +42,13 @@ STOP_WORDS: frozenset[str] = wordset(
     "и в не на что с он как по но это из у за от то так же все она бы был"
 )
 
-# The one word pattern. (cleaning.py used to bind a second, apostrophe-aware ``_WORD_RE`` before
-# this one; this later binding shadowed it at call time, so this is the pattern every caller used.)
-WORD_RE = re.compile(r"[^\W\d_]{2,}")
+# A word: letters, with inner apostrophes ("it's", "l’homme" are one word each).
+WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
 def words_of(text: str) -> list[str]:
-    """The words (runs of two or more letters) of ``text``."""
+    """The words (runs of letters with inner apostrophes) of ``text``."""
     return WORD_RE.findall(text)
 
 

@@ -49,6 +49,7 @@ from pipeline.corpuswide.tasks import (
     HASHED_SENTENCE,
     SPILLED_SENTENCE,
     CorpusItem,
+    SentencesDone,
     corpus_task,
     facts_table,
     item_rows,
@@ -124,10 +125,10 @@ def engine_passes(
             "corpus", task, tasks(), engine, preload, item_rows, item_size, describe_item
         )
         for done in done_tasks:
-            if "facts" not in done:
-                np.add.at(parts.per_doc, done["doc_idx"], done["count"])
+            if isinstance(done, SentencesDone):
+                np.add.at(parts.per_doc, done.doc_idx, done.count)
                 continue
-            for row in done["facts"]:
+            for row in done.facts:
                 # a document the segment stage quarantined (a timeout) has no sentences
                 if row["doc_id"] in lost:
                     continue

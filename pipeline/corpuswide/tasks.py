@@ -114,6 +114,22 @@ class DocumentFacts:
 
 
 @dataclass(frozen=True)
+class DocumentsDone:
+    """What a documents task sends the driver: the facts of its documents (no text)."""
+
+    facts: list[Row]
+
+
+@dataclass(frozen=True)
+class SentencesDone:
+    """What a sentences task sends the driver: how many sentences each document
+    (``doc_idx``) had in its rows."""
+
+    doc_idx: list[int]
+    count: list[int]
+
+
+@dataclass(frozen=True)
 class CorpusItem:
     """An engine task of the corpus stage: the rows it reads (of cleaned.parquet for
     ``documents``, of segmented.parquet for ``sentences``) and its number ``task`` (which names
@@ -160,10 +176,10 @@ class DocumentTask:
     workdir: str
     boundaries: tuple[str, ...]
 
-    def __call__(self, items: list[CorpusItem | Row]) -> list[Row]:
+    def __call__(self, items: list[CorpusItem | Row]) -> list[DocumentsDone]:
         return [self.one(item) for item in items]
 
-    def one(self, item: CorpusItem | Row) -> Row:
+    def one(self, item: CorpusItem | Row) -> DocumentsDone:
         frame = read_task(item, schema.CLEANED)
         ids, texts = frame["doc_id"].to_list(), frame["text"].to_list()
         rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
@@ -177,7 +193,7 @@ class DocumentTask:
             schema.CLEANED,
             corpus_item(item).task,
         )
-        return {"facts": self.facts(rows)}
+        return DocumentsDone(self.facts(rows))
 
 
 _doc_index_cache: dict[tuple[str, int], pl.DataFrame] = {}
@@ -235,10 +251,10 @@ class SentenceTask:
     n_docs: int
     hash_bits: int
 
-    def __call__(self, items: list[CorpusItem | Row]) -> list[Row]:
+    def __call__(self, items: list[CorpusItem | Row]) -> list[SentencesDone]:
         return [self.one(item) for item in items]
 
-    def one(self, item: CorpusItem | Row) -> Row:
+    def one(self, item: CorpusItem | Row) -> SentencesDone:
         frame = read_task(item, schema.SEGMENTED).join(
             _doc_index(self.doc_index), on="doc_id", how="inner", maintain_order="left"
         )
@@ -256,7 +272,7 @@ class SentenceTask:
         hashed = frame.select(*HASHED_SENTENCE, _part=part)
         append_parts(hashed, "_part", workdir, "hashes", HASHED_SENTENCE, task)
         counts = frame["doc_idx"].value_counts()
-        return {"doc_idx": counts["doc_idx"].to_list(), "count": counts["count"].to_list()}
+        return SentencesDone(counts["doc_idx"].to_list(), counts["count"].to_list())
 
 
 DOC_META = ["doc_id", "source_path", "source_sha256", "size_bytes", "domain", "published"]
@@ -283,7 +299,7 @@ class CorpusTask:
     documents: DocumentTask
     sentences: SentenceTask
 
-    def __call__(self, items: list[CorpusItem | Row]) -> list[Row]:
+    def __call__(self, items: list[CorpusItem | Row]) -> list[DocumentsDone | SentencesDone]:
         return [
             self.documents.one(item)
             if isinstance(item, CorpusItem) and item.kind == "documents"

@@ -1,9 +1,9 @@
 """The one runner under every stage, in two shapes:
 
 * :func:`stream_stage` (on a stage's files by name; :func:`stream_document_stage` on paths)
-  streams a per-document step over a stage's input on the engine:
-  kept rows stream into the output table (one per document, or, for a :class:`FanOut` step,
-  any number: a document's sentences), the others into the quarantine, previous rows reused;
+  streams a per-document step over a stage's input on the engine: kept rows stream into the
+  output table (one per document, or, for a :class:`FanOut` step, any number: a document's
+  sentences), the others into the quarantine, previous rows reused;
 * :func:`run_tasks` maps a corpus-wide stage's tasks (each names the input it reads itself)
   and hands back their results, in order, for the driver to reduce.
 

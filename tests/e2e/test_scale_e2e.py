@@ -101,7 +101,8 @@ def test_one_worker_and_ray_give_identical_bytes(full_run: Path, tmp_path: Path)
             set_param(repo, "engine", key, value)
         for path in (repo / "data" / "interim").glob("*.parquet"):
             path.unlink()  # no reuse from the last run: every row is computed again
-        proc = dvc(repo, "repro")
+        # up to the published tables (what is compared): validate and report read them only
+        proc = dvc(repo, "repro", "corpus")
         assert {"ingest", "extract", "clean", "segment"} <= stages_run(proc)
         assert digests(repo, OUTPUTS) == expected, name
 

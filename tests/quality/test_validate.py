@@ -461,7 +461,8 @@ def _sentence_markup(summary: dict[str, Any]) -> list[tuple[bool, int]]:
 def test_sentence_markup_gate_counts_documents_not_sentences() -> None:
     """An article quoting a tag in all its sentences counts once: the sentences' markup gate
     allows as many documents as the documents' gate does, however many sentences they have,
-    also when a document's sentences are split over chunks (seven rows a chunk here)."""
+    also when a document's sentences are split over chunks (97 rows a chunk here, which splits
+    tagged documents: checked below)."""
     corpus = good_corpus(120)
     ids = corpus.frames["documents"]["doc_id"].sort().to_list()
     params = _params()
@@ -470,7 +471,16 @@ def test_sentence_markup_gate_counts_documents_not_sentences() -> None:
     )
     per_doc = corpus.frames["sentences"].filter(pl.col("doc_id") == ids[-1]).height
     assert per_doc * allowed > allowed  # counted by sentences, these would be too many
-    chunks = {"chunk_rows": 7, "chunk_documents": 40}
+    chunks = {"chunk_rows": 97, "chunk_documents": 40}
+    # the sentences are chunked in table order: some tagged document spans two chunks
+    spans = (
+        corpus.frames["sentences"]
+        .with_row_index()
+        .filter(pl.col("doc_id").is_in(ids[-allowed:]))
+        .group_by("doc_id")
+        .agg((pl.col("index") // chunks["chunk_rows"]).n_unique().alias("chunks"))
+    )
+    assert spans["chunks"].max() == 2
     _tag_sentences(corpus, ids[-allowed:])
     _, summary = _validate(corpus, chunks=chunks)
     assert _sentence_markup(summary) == [(True, per_doc * allowed)]

@@ -24,9 +24,10 @@ help:
 	@echo "             bench-pipeline; bench-data N=... builds a synthetic corpus)"
 	@echo "make fuzz    bounded-time fuzzing (SECONDS_FUZZ=120)"
 
+# pip -qq: errors only (a machine's own pip config may warn about its indexes on every install)
 $(UV):
 	python3 -m venv .uv
-	.uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	.uv/bin/python -m pip install -qq uv==$(UV_VERSION)
 
 # The stamp is newer than the lock file once the environment matches it exactly.
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml

@@ -147,7 +147,7 @@ def validate_tables(
         chunks = tasks(facts, written, facts_dir)
         # a chunk takes as long as GX needs: a validation cannot leave rows out
         done_chunks = run_tasks(
-            "validate", validate_chunks, chunks, engine, preload, time_limit=False
+            "validate", validate_chunks, chunks, engine, preload, time_limit=False, unit="chunks"
         )
         for done in done_chunks:
             results[done.table].add(done.run, done.key, done.whole, done.ids)

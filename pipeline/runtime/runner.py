@@ -33,6 +33,7 @@ from pipeline.runtime.engine import (
     one_document,
     one_item,
 )
+from pipeline.runtime.progress import stage_progress
 from pipeline.runtime.protocol import ArrowRow, FanOut, ReadRows, TimedOut
 from pipeline.runtime.reader import (
     SOURCE_KEYS,
@@ -79,19 +80,25 @@ def run_tasks(
     weigh: Weigh[ItemT] = one_document,
     describe: Callable[[Any], str] = repr,
     time_limit: bool = True,
+    unit: str = "tasks",
 ) -> Iterator[ResultT]:
     """``step`` over ``tasks``, one task at a time on the engine; each task's results, in
     order. A corpus-wide stage cannot leave part of its input out, so a task that overran its
     time budget stops the stage, naming it (``describe``; ``explode`` and ``weigh``: see
-    :func:`map_batches`). Without ``time_limit`` a task may take as long as it needs."""
+    :func:`map_batches`). Without ``time_limit`` a task may take as long as it needs. Its
+    progress counts ``unit``s."""
     seconds = engine.max_seconds_per_doc if time_limit else 0.0
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=seconds)
-    for batch in map_batches(step, tasks, one_task, explode, weigh, preload):
-        for outcome in batch:
-            if isinstance(outcome, TimedOut):
-                what = describe(outcome.item)
-                raise RuntimeError(f"{stage}: {what} took over {outcome.seconds} s on the engine")
-            yield outcome
+    with stage_progress(stage, None, unit) as advance:
+        for batch in map_batches(step, tasks, one_task, explode, weigh, preload):
+            for outcome in batch:
+                if isinstance(outcome, TimedOut):
+                    what = describe(outcome.item)
+                    raise RuntimeError(
+                        f"{stage}: {what} took over {outcome.seconds} s on the engine"
+                    )
+                yield outcome
+            advance(len(batch))
 
 
 def _parquet_tasks(
@@ -194,7 +201,12 @@ def stream_document_stage(
     if fan_out and previous is not None:
         raise ValueError("a fan-out step's output cannot be reused row by row")
     dropped: list[dict[str, Any]] = []
-    with spill_directory(engine) as spill, ParquetSink(path, table, fingerprint) as sink:
+    total = pq.ParquetFile(rows.path).metadata.num_rows if isinstance(rows, ParquetSource) else None
+    with (
+        spill_directory(engine) as spill,
+        ParquetSink(path, table, fingerprint) as sink,
+        stage_progress(stage, total) as advance,
+    ):
         packed = PackMade(step, spill) if isinstance(step, FanOut) else PackRows(step, table, spill)
         computed = _computed_batches(packed, rows, engine, previous, preload)
         for batch, made, reused in computed:
@@ -209,6 +221,7 @@ def stream_document_stage(
             stats.docs_in += len(done)
             stats.docs_out += len(kept)
             stats.count_reused(reused)
+            advance(len(done))
     new_quarantine = quarantine_rows(dropped)
     previous_path, quarantine_out = quarantine
     before = pl.read_parquet(previous_path) if previous_path else schema.empty(schema.QUARANTINE)

@@ -14,13 +14,14 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.publish.card import CARD, validation_summary, write_card
-from pipeline.publish.metrics import summary_metrics, validation_metrics
+from pipeline.publish.metrics import closing_summary, summary_metrics, validation_metrics
 from pipeline.publish.plots import PLOTS_DIR, CorpusSummary, plot_tables, write_plot
 from pipeline.runtime.cli import StageRun, stage_files, stage_main
 from pipeline.runtime.stats import STATS_DIR, run_cli, write_json
 
 STAGE = "report"
 STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
+DATA_DOCS = Path("reports/data_docs/index.html")  # the validate stage's: named in the summary
 FILES = stage_files(
     "inventory",
     "documents",
@@ -52,7 +53,10 @@ def report(run: StageRun) -> None:
     for name, rows in plot_tables(summary, bin_chars=bin_chars).items():
         write_plot(rows, files["plots"] / f"{name}.json")
     write_card(summary, output=files["card"], files=tables)
-    print(json.dumps(metrics["documents"], sort_keys=True))
+    shown = {name: files[name] for name in ("documents", "sentences", "quarantine", "card")}
+    shown |= {"metrics": files["metrics"], "data docs": DATA_DOCS}
+    print(closing_summary(metrics, shown))
+    print("  plots        `dvc plots show` draws them into dvc_plots/index.html")
 
 
 main = stage_main(STAGE, FILES, report, __doc__, record_stats=False)

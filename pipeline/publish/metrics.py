@@ -5,6 +5,8 @@ shows what changed in the data."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -63,3 +65,19 @@ def validation_metrics(summary: ValidationSummary | None) -> dict[str, Any]:
         "expectations_evaluated": summary.evaluated,
         "failures": list(summary.failures),
     }
+
+
+def closing_summary(metrics: Mapping[str, Any], files: Mapping[str, Path]) -> str:
+    """What a run ends with on the console: inputs, kept and quarantined (by reason),
+    sentences, validation, and where the tables, card, metrics and Data Docs are (``files``:
+    name -> path, printed in that order)."""
+    documents, sentences = metrics["documents"], metrics["sentences"]
+    reasons = ", ".join(f"{k} {v}" for k, v in documents["quarantined_by_reason"].items())
+    lines = [
+        f"newscorpus: {documents['input']} inputs -> {documents['kept']} documents kept, "
+        f"{sentences['count']} sentences; {documents['quarantined']} quarantined"
+        + (f" ({reasons})" if reasons else ""),
+        f"validation: {metrics['validation']['status']}",
+        *(f"  {name:<12} {path}" for name, path in files.items()),
+    ]
+    return "\n".join(lines)

@@ -14,7 +14,7 @@ import pytest
 from pipeline import schema
 from pipeline.html.extraction import extract_document
 from pipeline.outputs import OUTPUTS
-from pipeline.publish.metrics import corpus_metrics
+from pipeline.publish.metrics import closing_summary, corpus_metrics
 from pipeline.quality.checks import domain_consistent, offsets_slice_back
 from pipeline.quality.chunks import with_derived_checks
 from pipeline.runtime.engine import EngineConfig, PerDocument
@@ -181,6 +181,14 @@ def test_accounting_counts_each_input_once() -> None:
         "quarantined_by_stage": {"ingest": 1},
     }
     assert metrics["sentences"]["count"] == 2
+    # what the run ends with on the console: the same counts, and where the files are
+    metrics["validation"] = {"status": "passed"}
+    summary = closing_summary(metrics, {"documents": Path("data/processed/documents.parquet")})
+    assert summary.splitlines() == [
+        "newscorpus: 3 inputs -> 1 documents kept, 2 sentences; 1 quarantined (binary 1)",
+        "validation: passed",
+        "  documents    data/processed/documents.parquet",
+    ]
 
 
 def test_rerun_reuses_whole_row_groups_of_the_previous_output(tmp_path: Path) -> None:

@@ -299,6 +299,8 @@ def _ray(
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # the runner draws the stage's progress: Ray's notice that its own bars are off is noise
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
     task = _RayTask(fn)
     window: list[list[ItemT]] = []
     for batch in batches:

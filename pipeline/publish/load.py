@@ -85,30 +85,57 @@ def fetch(
 
     fs = DVCFileSystem(repo=str(repo), rev=rev, remote=remote)
     try:
-        info = fs.info(path)
-        md5 = info.get("md5")
-        if not isinstance(md5, str):
-            raise ValueError(f"{path} at {rev!r} is not a DVC-tracked file (no md5)")
-        target = (cache_dir or default_cache_dir()) / f"{md5}{Path(path).suffix}"
-        if _verified(target, md5, f"{path} at {rev!r}"):
-            return target
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            fs.get_file(path, str(tmp))
-        except FileNotFoundError as err:
-            raise FileNotFoundError(
-                f"{path} at {rev!r} (md5 {md5}) is neither in the DVC cache nor in the remote: "
-                f"`dvc push` it from where it was built, or pass remote= ({err})"
-            ) from err
+        md5 = _recorded_md5(fs, path, rev)
+        if md5 is None:
+            fetched = None
+        else:
+            target = (cache_dir or default_cache_dir()) / f"{md5}{Path(path).suffix}"
+            if _verified(target, md5, f"{path} at {rev!r}"):
+                return target
+            fetched = _download(fs, path, rev, md5, target)
     finally:
         fs.close()
-    got = md5_file(tmp)
+    if fetched is None:
+        # raised here, with the file system closed and no DVC error chained: one line to read
+        del fs
+        raise ValueError(
+            f"{rev!r} is not a revision of {repo}: name a commit, branch or tag "
+            "(`git tag` lists the tags, `git log --oneline` the commits)"
+        )
+    got = md5_file(fetched)
     if got != md5:
-        tmp.unlink(missing_ok=True)
+        fetched.unlink(missing_ok=True)
         raise OSError(f"{path} at {rev!r}: fetched MD5 {got}, dvc.lock says {md5}")
-    os.replace(tmp, target)
+    os.replace(fetched, target)
     return target
+
+
+def _recorded_md5(fs: Any, path: str, rev: str) -> str | None:
+    """The MD5 ``rev``'s ``dvc.lock`` records for ``path``; None if ``rev`` is no revision."""
+    from dvc.scm import RevError
+
+    try:
+        info = fs.info(path)
+    except RevError:
+        return None
+    md5 = info.get("md5")
+    if not isinstance(md5, str):
+        raise ValueError(f"{path} at {rev!r} is not a DVC-tracked file (no md5)")
+    return md5
+
+
+def _download(fs: Any, path: str, rev: str, md5: str, target: Path) -> Path:
+    """``path`` from the DVC cache or remote, into a temporary file beside ``target``."""
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        fs.get_file(path, str(tmp))
+    except FileNotFoundError as err:
+        raise FileNotFoundError(
+            f"{path} at {rev!r} (md5 {md5}) is neither in the DVC cache nor in the remote: "
+            f"`dvc push` it from where it was built, or pass remote= ({err})"
+        ) from err
+    return tmp
 
 
 def _apply_filters(frame: pl.LazyFrame, filters: Filters) -> pl.LazyFrame:

@@ -98,3 +98,13 @@ def test_the_default_cache_is_used_and_private(
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an intact copy is served as it is, without a word
         assert fetch(TABLE, "HEAD", repo=repo) == got
+
+
+def test_a_revision_that_does_not_exist_is_named_in_one_line(
+    lock_repo: tuple[Path, pl.DataFrame], tmp_path: Path
+) -> None:
+    repo, frame = lock_repo
+    with pytest.raises(ValueError, match=r"'v1\.0' is not a revision of .*: name a commit") as err:
+        load.sentences("v1.0", repo=repo, cache_dir=tmp_path)
+    assert err.value.__context__ is None and err.value.__cause__ is None  # no DVC chain
+    assert_frame_equal(load.sentences("HEAD", repo=repo, cache_dir=tmp_path).collect(), frame)

@@ -345,9 +345,14 @@ def build_card(
         "",
         "## Where it comes from",
         "",
-        f"Raw news web pages (HTML, gzip, page text dumps) under `{ingest.get('input_dir')}` "
-        f"(`ingest.input_dir`): {n_inputs} files, from "
-        f"{len(summary.domains)} known domains.",
+        "Raw news web pages (HTML, gzip, page text dumps, WARC records) under "
+        f"`{ingest.get('input_dir')}` (`ingest.input_dir`): {n_inputs} inputs"
+        + (
+            f" in {summary.source_files} files (each WARC record is one input)"
+            if summary.source_files != n_inputs
+            else ""
+        )
+        + f", from {len(summary.domains)} known domains.",
         "",
         "## How it was built",
         "",

@@ -200,6 +200,14 @@ def quarantine_keys(quarantine: Frame) -> pl.DataFrame:
     )
 
 
+def count_source_files(documents: Frame, quarantine: Frame) -> int:
+    """Distinct input files of the kept and quarantined inputs: a WARC record's
+    ``source_path`` is ``<file>#<offset>``, so the part before ``#`` names its file."""
+    paths = pl.concat([_lazy(t).select("source_path") for t in (documents, quarantine)])
+    files = paths.select(pl.col("source_path").str.split("#").list.first().n_unique())
+    return int(_streamed(files).item())
+
+
 def count_by(table: pl.DataFrame, key: pl.Expr, count: str) -> pl.DataFrame:
     """Sum of ``count`` per value of ``key`` (an expression named after its column)."""
     return table.group_by(key).agg(pl.col(count).sum())
@@ -236,6 +244,7 @@ class CorpusSummary:
     quarantine: pl.DataFrame  # quarantine_keys
     sentence_lengths: LengthDistribution
     document_lengths: LengthDistribution  # n_chars
+    source_files: int = 0  # input files behind the inputs (a WARC file holds many records)
 
     @classmethod
     def scan(cls, documents: Frame, sentences: Frame, quarantine: Frame) -> CorpusSummary:
@@ -245,6 +254,7 @@ class CorpusSummary:
             quarantine=quarantine_keys(quarantine),
             sentence_lengths=sentence_lengths(sentences),
             document_lengths=LengthDistribution.of(documents, pl.col("n_chars")),
+            source_files=count_source_files(documents, quarantine),
         )
 
     @classmethod

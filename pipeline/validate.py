@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline.quality.checks import REASON_STAGES as REASON_STAGES  # named in quarantine.json
 from pipeline.quality.tables import SUITE_TABLES, table_sources
 from pipeline.quality.validation import validate_tables
-from pipeline.runtime.cli import StageRun, stage_main
+from pipeline.runtime.cli import StageRun, stage_files, stage_main
 from pipeline.runtime.stats import run_cli, write_json
 
 STAGE = "validate"
@@ -31,11 +31,11 @@ WORKER_PRELOAD = (
     "great_expectations.core.expectation_validation_result",
     "great_expectations.data_context.types.resource_identifiers",
 )
-FILES = {
-    "suites": Path("expectations"),
-    "summary": Path("reports/validation.json"),
-    "data_docs": Path("reports/data_docs"),
-}
+FILES = stage_files(
+    suites=Path("expectations"),
+    summary=Path("reports/validation.json"),
+    data_docs=Path("reports/data_docs"),
+)
 
 
 def validate(run: StageRun) -> int:

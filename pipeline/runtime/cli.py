@@ -7,6 +7,7 @@ and the stage's stats written when its work ends (see
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,11 +77,9 @@ def stage_main(
         chosen = chosen_files(files, path)
         params = read_params()  # the whole file, before any input is read
         engine = EngineConfig.from_params(params.engine)
-        if record_stats:
-            with timed_stage(stage) as stats:
-                code = work(StageRun(stage, params, engine, chosen, stats, preload))
-        else:
-            code = work(StageRun(stage, params, engine, chosen, StageStats(stage), preload))
+        accounting = timed_stage(stage) if record_stats else nullcontext(StageStats(stage))
+        with accounting as stats:
+            code = work(StageRun(stage, params, engine, chosen, stats, preload))
         if code:
             raise typer.Exit(code=code)
 

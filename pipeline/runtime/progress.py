@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
@@ -35,22 +34,23 @@ def stage_progress(stage: str, total: int | None, unit: str = "docs") -> Iterato
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
+        Task,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
 
-    columns = [TextColumn(f"{stage:<9}"), BarColumn(), MofNCompleteColumn()]
-    columns += [TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn()]
-    start = time.perf_counter()
+    class Rate(ProgressColumn):
+        """Items done per second since the stage began (rich's own speed is a moving window)."""
+
+        def render(self, task: Task) -> Text:
+            rate = task.completed / task.elapsed if task.elapsed else 0.0
+            return Text(f"{rate:,.0f} {unit}/s")
+
+    columns = [TextColumn(f"{stage:<9}"), BarColumn(), MofNCompleteColumn(), Rate()]
+    columns += [TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task(stage, total=total, rate="")
-        done = 0
-
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            rate = done / max(time.perf_counter() - start, 1e-9)
-            bar.update(task, advance=n, rate=f"{rate:,.0f} {unit}/s")
-
-        yield advance
+        task = bar.add_task(stage, total=total)
+        yield lambda n: bar.advance(task, n)

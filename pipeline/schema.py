@@ -177,6 +177,12 @@ EXTRACTED: dict[str, pl.DataType] = {
     **INPUT_DIGEST,
 }
 
+# One span a stage removed from a document's text (pipeline/text/removals.py): ``position`` is
+# the character offset in that stage's output text where the removed text stood.
+REMOVAL = pl.Struct(
+    {"stage": pl.String(), "rule": pl.String(), "position": pl.Int64(), "text": pl.String()}
+)
+
 # clean -> data/interim/cleaned.parquet: one row per document that survived cleaning.
 CLEANED: dict[str, pl.DataType] = {
     **PROVENANCE,
@@ -186,8 +192,12 @@ CLEANED: dict[str, pl.DataType] = {
     "text": pl.String(),
     "n_chars": pl.Int64(),
     "n_paragraphs": pl.Int64(),
+    "removals": pl.List(REMOVAL),
+    "extracted_text_digest": pl.String(),
     **INPUT_DIGEST,
 }
+# the clean stage's record of its input, for the removal audit's check (not published)
+AUDIT_COLUMNS: tuple[str, ...] = ("extracted_text_digest",)
 
 # segment -> data/interim/segmented.parquet: one row per sentence, denormalised for filtering.
 SEGMENTED: dict[str, pl.DataType] = {
@@ -207,7 +217,7 @@ SEGMENTED: dict[str, pl.DataType] = {
 
 # corpus -> data/processed/documents.parquet and sentences.parquet: the published corpus.
 DOCUMENTS: dict[str, pl.DataType] = {
-    **{c: t for c, t in CLEANED.items() if c not in DIGEST_COLUMNS},
+    **{c: t for c, t in CLEANED.items() if c not in DIGEST_COLUMNS + AUDIT_COLUMNS},
     "language_detected": pl.String(),
     "language_confidence": pl.Float64(),
     "cluster_id": pl.String(),
@@ -337,6 +347,11 @@ COLUMN_DOCS: dict[str, str] = {
     "text": "main text / sentence text; paragraphs separated by a single `\\n`",
     "n_chars": "characters in the cleaned text",
     "n_paragraphs": "paragraphs in the cleaned text",
+    "removals": "every span removed from the extracted text, in text order: `stage` (`clean`), "
+    "`rule` (`chrome_sentence`, `leading_fragment`, `code_residue`), `position` (character "
+    "offset in `text` where it stood) and the removed `text`",
+    "extracted_text_digest": "SHA-256 of the extracted text without white space (NFC): the "
+    "removal audit's check that `text` plus `removals` rebuilds it",
     "sentence_id": (
         "`<doc_id>-<position as segmented, 5 digits>`: stable, also when outlet boilerplate "
         "before it is removed (then it differs from `sentence_index`)"
@@ -415,6 +430,8 @@ def _type_name(dtype: Any) -> str:
         return f"datetime[{dtype.time_unit}, {dtype.time_zone}]"
     if isinstance(dtype, pl.Enum):
         return "enum"
+    if isinstance(dtype, pl.Struct):
+        return "struct{" + ", ".join(f"{f.name}: {_type_name(f.dtype)}" for f in dtype.fields) + "}"
     names = {
         pl.String: "str",
         pl.Int64: "int64",

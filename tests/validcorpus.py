@@ -19,6 +19,7 @@ from pipeline.quality.results import Failure
 from pipeline.quality.tables import SUITE_TABLES, Source
 from pipeline.quality.validation import validate_tables
 from pipeline.runtime.engine import EngineConfig
+from pipeline.text.removals import canonical_digest
 from tests.dvcrepo import ROOT
 
 SUITES = ROOT / "expectations"
@@ -64,6 +65,7 @@ def _document(i: int, text: str, domain: str = "saltmarsh.example") -> dict[str,
         text=text,
         n_chars=len(text),
         n_paragraphs=text.count("\n") + 1,
+        extracted_text_digest=canonical_digest(text),  # nothing removed: the text itself
     )
     return row
 

@@ -16,6 +16,7 @@ import polars as pl
 
 from pipeline.quality.repeats import domain_repeats
 from pipeline.schema import QuarantineReason
+from pipeline.text.removals import canonical_digest, reconstruct
 
 
 # Not ``pipeline.html.metadata.domain_of``, which makes the domain this checks: that one also
@@ -89,6 +90,17 @@ def _text_checks(df: pl.DataFrame) -> pl.DataFrame:
             text_last_char=pl.col("text").str.slice(-1),
         )
     return out
+
+
+def removals_rebuild_extracted_text(cleaned: pl.DataFrame) -> pl.Series:
+    """True where the cleaned text with its removals put back is the extracted text (up to
+    white space and NFC: the removal audit, checked against the extracted text's digest)."""
+    rows = cleaned.select("text", "removals", "extracted_text_digest").iter_rows()
+    return pl.Series(
+        "removals_rebuild_extracted_text",
+        [canonical_digest(reconstruct(t or "", r or [])) == d for t, r, d in rows],
+        dtype=pl.Boolean,
+    )
 
 
 def _domain_checks(df: pl.DataFrame) -> pl.DataFrame:

@@ -28,6 +28,7 @@ from pipeline.quality.checks import (
     _unique_flags,
     accounting_checks,
     raw_text_facts,
+    removals_rebuild_extracted_text,
     sentence_checks,
 )
 from pipeline.quality.repeats import FACT_READ_ROWS, domain_repeats, duplicated_values
@@ -162,6 +163,8 @@ def derive_chunk(
     if table == "quarantine":
         return _reason_checks(out)
     out = _text_checks(_domain_checks(out))
+    if table == "cleaned":
+        out = out.with_columns(removals_rebuild_extracted_text(out))
     if table == "documents":
         out = out.with_columns(_in_key_order(out, ["doc_id"], previous)).join(
             sentences_per_document, on="doc_id", how="left", maintain_order="left"

@@ -47,7 +47,15 @@ SUITE_SOURCES: dict[str, str] = {
 DERIVED_INPUTS: dict[str, set[str]] = {
     "ingested": {"raw_text", "source_sha256", "doc_id"},
     "extracted": {"url", "domain", "text"},
-    "cleaned": {"url", "domain", "text", "n_chars", "n_paragraphs"},
+    "cleaned": {
+        "url",
+        "domain",
+        "text",
+        "n_chars",
+        "n_paragraphs",
+        "removals",
+        "extracted_text_digest",
+    },
     "documents": {"url", "domain", "text", "n_chars", "n_paragraphs", "doc_id"},
     "sentences": {"doc_id", "sentence_index", "char_start", "char_end", "text", "domain"},
     "quarantine": {"reason", "stage"},

@@ -29,6 +29,7 @@ __all__ = [
     "split_sentences_simple",
     "strip_leading_cta",
     "trim_chrome_edges",
+    "trim_chrome_edges_audited",
 ]
 
 
@@ -310,19 +311,38 @@ def strip_leading_cta(paragraph: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def trim_chrome_edges(paragraph: str) -> str:
-    """Remove chrome sentences from the start and the end of a paragraph ("" if all chrome).
+# the removal rules named in the audit (documents.removals): a chrome sentence at a paragraph
+# edge, and a "Read more"-style fragment glued before the first kept sentence
+CHROME_SENTENCE = "chrome_sentence"
+LEADING_FRAGMENT = "leading_fragment"
+Removed = tuple[str, str]  # (rule, removed text)
 
-    Also strips a "Read more"-style fragment glued before the first kept sentence.
-    """
+
+def trim_chrome_edges_audited(paragraph: str) -> tuple[list[Removed], str, list[Removed]]:
+    """:func:`trim_chrome_edges`, with what it removed: (removed before the kept text, the
+    kept text, removed after it), each removal as (rule, text) in text order."""
+    head: list[Removed] = []
+    tail: list[Removed] = []
     prev = None
     while prev != paragraph:
         prev = paragraph
         sentences = split_sentences_simple(paragraph)
         while sentences and is_chrome_sentence(sentences[0]):
-            sentences.pop(0)
+            head.append((CHROME_SENTENCE, sentences.pop(0)))
         while sentences and is_chrome_sentence(sentences[-1]):
-            sentences.pop()
+            # each later pop lies before the ones already taken
+            tail.insert(0, (CHROME_SENTENCE, sentences.pop()))
         paragraph = " ".join(sentences)
-        paragraph = strip_leading_cta(paragraph)
-    return paragraph
+        rest = strip_leading_cta(paragraph)
+        if rest != paragraph:
+            head.append((LEADING_FRAGMENT, paragraph[: len(paragraph) - len(rest)].strip()))
+        paragraph = rest
+    return head, paragraph, tail
+
+
+def trim_chrome_edges(paragraph: str) -> str:
+    """Remove chrome sentences from the start and the end of a paragraph ("" if all chrome).
+
+    Also strips a "Read more"-style fragment glued before the first kept sentence.
+    """
+    return trim_chrome_edges_audited(paragraph)[1]

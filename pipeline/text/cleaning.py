@@ -17,10 +17,10 @@ import unicodedata
 from collections.abc import Iterator
 
 from pipeline.text.captions import split_glued_caption
-from pipeline.text.chrome import trim_chrome_edges
+from pipeline.text.chrome import trim_chrome_edges_audited
 from pipeline.text.residue import is_code_residue
 
-__all__ = ["clean_text", "repair_link_spacing"]
+__all__ = ["clean_text", "clean_text_audited", "repair_link_spacing"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -77,10 +77,15 @@ def _paragraphs(text: str) -> Iterator[str]:
             yield line
 
 
-def _clean_paragraph(para: str) -> list[str]:
+# a piece of a cleaned paragraph: (None, kept text) or (rule, removed text)
+Piece = tuple[str | None, str]
+CODE_RESIDUE = "code_residue"  # the audit's name for a dropped CSS/JS residue line
+
+
+def _clean_paragraph(para: str) -> list[Piece]:
     """One cleaning pass over one paragraph (already white-space normalised)."""
     if is_code_residue(para):
-        return []
+        return [(CODE_RESIDUE, para)]
     para = repair_link_spacing(para)
     parts: list[str] = []
     glued = split_glued_caption(para)
@@ -89,24 +94,44 @@ def _clean_paragraph(para: str) -> list[str]:
         para = glued[1]
         glued = split_glued_caption(para)
     parts.append(para)
-    out = []
+    out: list[Piece] = []
     for part in parts:
-        kept = _WS_RE.sub(" ", trim_chrome_edges(part)).strip()
+        head, kept, tail = trim_chrome_edges_audited(part)
+        out.extend(head)
+        kept = _WS_RE.sub(" ", kept).strip()
         if kept:
-            out.append(kept)
+            out.append((None, kept))
+        out.extend(tail)
     return out
 
 
-def _stable_paragraph(para: str) -> list[str]:
+def _stable_paragraph(para: str) -> list[Piece]:
     """Clean one paragraph until a fixed point (every step is designed to be stable in one pass;
     the loop guards against interactions)."""
-    current = [para]
+    current: list[Piece] = [(None, para)]
     for _ in range(5):
-        nxt = [q for p in current for q in _clean_paragraph(p)]
+        nxt = [q for p in current for q in (_clean_paragraph(p[1]) if p[0] is None else [p])]
         if nxt == current:
             break
         current = nxt
     return current
+
+
+def clean_text_audited(text: str) -> tuple[str, list[tuple[str, int, str]]]:
+    """:func:`clean_text` and what it removed: (rule, position in the cleaned text, removed
+    text), in text order (see :mod:`pipeline.text.removals`)."""
+    text = unicodedata.normalize("NFC", text)
+    kept: list[str] = []
+    removed: list[tuple[str, int, str]] = []
+    length = 0
+    for para in _paragraphs(text):
+        for rule, piece in _stable_paragraph(para):
+            if rule is not None:
+                removed.append((rule, length, piece))
+                continue
+            length += len(piece) + (1 if kept else 0)
+            kept.append(piece)
+    return "\n".join(kept), removed
 
 
 def clean_text(text: str) -> str:
@@ -116,8 +141,4 @@ def clean_text(text: str) -> str:
     glued photo captions split into their own paragraph, chrome sentences trimmed from paragraph
     starts and ends. Idempotent; never raises on a ``str``.
     """
-    text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    for para in _paragraphs(text):
-        out.extend(_stable_paragraph(para))
-    return "\n".join(out)
+    return clean_text_audited(text)[0]

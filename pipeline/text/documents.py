@@ -12,18 +12,26 @@ import polars as pl
 from pipeline import schema
 from pipeline.runtime.sink import quarantine_rows
 from pipeline.schema import QuarantineReason
-from pipeline.text.cleaning import clean_text
+from pipeline.text.cleaning import clean_text_audited
+from pipeline.text.removals import canonical_digest
 
 STAGE = "clean"  # the stage named in the quarantine rows made here
 
 
 def clean_frame(extracted: pl.DataFrame, min_chars: int) -> pl.DataFrame:
-    """Cleaned text with its counts; ``reason``/``detail`` set where the text is too short."""
+    """Cleaned text with its counts and removals; ``reason``/``detail`` set where the text is
+    too short."""
+    # clean_text normalises to NFC itself
+    texts = [text or "" for text in extracted["text"].to_list()]
+    audited = [clean_text_audited(text) for text in texts]
+    removals = [
+        [{"stage": STAGE, "rule": r, "position": at, "text": t} for r, at, t in removed]
+        for _, removed in audited
+    ]
     cleaned = extracted.with_columns(
-        # clean_text normalises to NFC itself
-        pl.col("text")
-        .map_elements(clean_text, return_dtype=pl.String, skip_nulls=True)
-        .fill_null("")
+        pl.Series("text", [text for text, _ in audited], dtype=pl.String),
+        pl.Series("removals", removals, dtype=pl.List(schema.REMOVAL)),
+        pl.Series("extracted_text_digest", [canonical_digest(t) for t in texts], dtype=pl.String),
     ).with_columns(
         n_chars=pl.col("text").str.len_chars().cast(pl.Int64),
         n_paragraphs=(pl.col("text").str.count_matches("\n") + 1).cast(pl.Int64),

@@ -31,6 +31,7 @@ from pipeline.quality.results import Failure, suite_parameters
 from pipeline.quality.tables import SUITE_TABLES, Source
 from pipeline.quality.validation import validate_tables
 from pipeline.runtime.engine import EngineConfig
+from pipeline.text.removals import canonical_digest
 from tests.validcorpus import (
     SUITES,
     Corpus,
@@ -273,8 +274,10 @@ def test_corpus_level_gates() -> None:
             n_paragraphs=pl.col("n_paragraphs") + 1,
         )
     )
-    f["documents"] = f["cleaned"] = docs
-    f["extracted"] = docs
+    f["documents"] = f["extracted"] = docs
+    f["cleaned"] = docs.with_columns(
+        extracted_text_digest=pl.col("text").map_elements(canonical_digest, pl.String)
+    )
     rows = [s for d in docs.iter_rows(named=True) for s in _sentences(d)]
     f["sentences"] = pl.DataFrame(rows, schema=schema.SENTENCES)
     # many more inputs than kept documents, and crashes among them: 10 of 207 inputs (a
@@ -699,3 +702,35 @@ def test_sample_rows_are_looked_up_for_the_kept_failing_rows_only() -> None:
         assert got[0] == {"n": 0, "sentence_id": "s000"} and len(got) == min(keep, 40)
     complete = {**summary, "result_format": "COMPLETE", "partial_unexpected_count": 1}
     assert len(bounded(result_format=complete, **kwargs)) == 40
+
+
+def test_a_removal_left_out_of_the_audit_fails_the_cleaned_suite_on_its_row() -> None:
+    """The cleaned text plus its recorded removals must rebuild the extracted text: a
+    document whose text lost a sentence that no removal lists is named."""
+    corpus = good_corpus(3)
+    cleaned = corpus.frames["cleaned"]
+    victim = cleaned["doc_id"][1]
+    first_paragraph = pl.col("text").str.split("\n").list.first()
+    short = cleaned.with_columns(
+        text=pl.when(pl.col("doc_id") == victim).then(first_paragraph).otherwise(pl.col("text"))
+    ).with_columns(
+        n_chars=pl.col("text").str.len_chars().cast(pl.Int64),
+        n_paragraphs=(pl.col("text").str.count_matches("\n") + 1).cast(pl.Int64),
+    )
+    corpus.frames["cleaned"] = short
+    failures, _ = _validate(corpus)
+    failure = _failure_for(
+        failures, "cleaned", "expect_column_values_to_be_in_set", "removals_rebuild_extracted_text"
+    )
+    assert victim in failure.describe()
+    # recorded, the same cut passes
+    lost = cleaned.filter(pl.col("doc_id") == victim)["text"][0].split("\n", 1)[1]
+    kept = short.filter(pl.col("doc_id") == victim)["text"][0]
+    removal = [{"stage": "clean", "rule": "chrome_sentence", "position": len(kept), "text": lost}]
+    corpus.frames["cleaned"] = short.with_columns(
+        removals=pl.when(pl.col("doc_id") == victim)
+        .then(pl.lit(removal, dtype=pl.List(schema.REMOVAL)))
+        .otherwise(pl.col("removals"))
+    )
+    failures, _ = _validate(corpus)
+    assert not [f for f in failures if f.column == "removals_rebuild_extracted_text"]

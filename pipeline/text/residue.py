@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text.words import CJK_RE
+from pipeline.text.words import CJK_RE, STOP_WORDS
 
 __all__ = ["is_code_residue"]
 
@@ -35,6 +35,20 @@ def _quotes_a_rule(line: str) -> bool:
     return len(_PROSE_WORD_RE.findall(_CSS_RULE_RE.sub(" ", line))) >= _PROSE_AROUND_A_RULE
 
 
+# A line with at least this many function words ("the", "by", "and", "de", "und"), or one and
+# a full stop, is a sentence even when it is dense in ";", "&", "|" or "<>" (a list of foods,
+# a definition of an XML element); CSS and script residue has next to none.
+_PROSE_FUNCTION_WORDS = 2
+
+
+def _reads_as_prose(line: str) -> bool:
+    words = _PROSE_WORD_RE.findall(line)
+    function_words = sum(1 for w in words if w.lower() in STOP_WORDS)
+    if function_words >= _PROSE_FUNCTION_WORDS:
+        return True
+    return function_words == 1 and len(words) >= 4 and line.rstrip().endswith((".", "!", "?"))
+
+
 def is_code_residue(line: str) -> bool:
     """True for a line of CSS or JavaScript (or similar markup residue) rather than prose."""
     s = line.strip()
@@ -50,7 +64,7 @@ def is_code_residue(line: str) -> bool:
         js = len(_JS_RE.findall(s))
         if js >= 2 or (js == 1 and syms >= 3):
             return True
-        if n >= 40 and syms / n > 0.04 and not quoted:
+        if n >= 40 and syms / n > 0.04 and not quoted and not _reads_as_prose(s):
             return True
     if n >= 60 and not CJK_RE.search(s):
         spaces = s.count(" ")

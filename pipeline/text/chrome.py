@@ -61,7 +61,7 @@ _UI_WORDS: dict[str, float] = {
     "commenting": 1.0,
     "reply": 0.5,
     "replies": 0.5,
-    "browser": 1.0,
+    "browser": 0.6,  # also in how-to prose; "your browser" is a reader-owned noun
     "refresh": 0.8,
     "advertisement": 1.0,
     "advertising": 0.5,
@@ -127,7 +127,8 @@ _UI_WORDS.update(
 _UI_WORDS.update(
     dict.fromkeys(
         wordset(
-            """comentarios comentario navegador navegando navegación privacidad publicidad
+            """comentarios comentario navegador navegando navegación privacidad publicidad surfen
+            periodismo journalisme giornalismo jornalismo journalistiek journalismus
             commentaires commentaire navigateur navigation confidentialité
             commenti commento navigazione
             comentários comentário navegação privacidade
@@ -173,11 +174,11 @@ _CTA_VERBS: frozenset[str] = wordset(
     siga comparte comparta haz haga dona done apoya apoye descarga descargue lee lea mira vea
     escucha escuche acepta acepte inicia inicie recibe reciba colabora colabore
     abonnez abonne inscrivez inscris suivez partagez cliquez téléchargez lisez découvrez
-    soutenez faites acceptez connectez rejoignez recevez
+    soutenez faites fais acceptez connectez rejoignez recevez
     iscriviti abbonati seguici segui condividi clicca scarica leggi scopri sostieni dona
-    accetta accedi registrati ricevi unisciti
+    accetta accedi registrati ricevi unisciti fai
     inscreva assine siga compartilhe clique baixe leia descubra apoie doe aceite entre
-    cadastre receba
+    cadastre receba faça
     schrijf abonneer volg deel klik download lees ontdek steun doneer accepteer meld log word
     ontvang
     abonniere abonnieren folge folgen teile teilen klicke klicken lies unterstütze
@@ -430,6 +431,8 @@ _UI_PHRASES: tuple[str, ...] = (
     "se connecter",
     "faire un don",
     "fai una donazione",
+    "faites un don",
+    "fais un don",
     "faça login",
     "schrijf je in",
     "meld je aan",
@@ -468,6 +471,8 @@ def _ui_weight(outside: str, low: list[str]) -> float:
             continue
         if w in _SOCIAL:
             social += _SOCIAL_WEIGHT
+        elif w.startswith("cookie") and len(w) > 7:  # "cookiebeleid", "cookieeinstellungen"
+            ui += 1.0
         else:
             ui += _UI_WORDS.get(w, 0.0)
     return ui + min(social, _SOCIAL_MAX)

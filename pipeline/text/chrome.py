@@ -37,8 +37,8 @@ __all__ = [
 _UI_WORDS: dict[str, float] = {
     "subscribe": 1.0,
     "subscribed": 0.6,
-    "subscription": 0.8,
-    "subscriptions": 0.8,
+    "subscription": 0.6,
+    "subscriptions": 0.6,
     "subscriber": 0.6,
     "subscribers": 0.5,
     "newsletter": 1.0,

@@ -403,7 +403,7 @@ def chrome_score(sentence: str) -> float:
     # chrome is terse; a long descriptive sentence needs more evidence, unless the publisher
     # speaks of itself ("we", "our journalism": appeals are long-winded)
     if not (owned or first_plural):
-        score -= 0.8 if n > 30 else 0.4 if n >= 15 else 0.0
+        score -= 1.2 if n > 30 else 0.4 if n >= 15 else 0.0
     if _has_reported_speech(sentence):
         score -= 1.5
     if any(w in _REPORTING for w in low):

@@ -22,6 +22,20 @@ _JS_RE = re.compile(
     r"\bfunction\s*\(|=>|\bvar\s+\w+\s*=|\bwindow\.\w|\bdocument\.\w|\breturn\s*[!(]|\breturn\s+\w+\s*;|"
     r"\b\w+\s*=\s*\w+\s*\|\||\)\s*\{|\};|!important|@media|@font-face|@import|@keyframes"
 )
+# What marks a line as the residue of a web page's own styles and scripts rather than program
+# code quoted in an article (C#, Rust, shell, JSON, SQL in a <pre> block): CSS declarations
+# ("color: red;") or the idioms of page scripts. Braces, semicolons and "=" alone are code of
+# any kind; without one of these marks they do not make a line residue. Every run is bounded
+# or stops at a delimiter, so no input backtracks quadratically.
+_CSS_DECLARATION_RE = re.compile(r"(?<![\w-])[a-z][a-z-]{1,30}\s*:\s*[^\s;{}:][^;{}:]{0,80}[;}]")
+_PAGE_SCRIPT_RE = re.compile(
+    r"\bwindow\.\w|\bdocument\.\w|\bfunction\s*\(|!important|@media|@font-face|@import|@keyframes"
+    r"|\bdataLayer\b|\bgtag\(|\bjQuery\b"
+)
+
+
+def _web_residue_marks(line: str) -> bool:
+    return len(_CSS_DECLARATION_RE.findall(line)) >= 2 or bool(_PAGE_SCRIPT_RE.search(line))
 
 
 # A sentence of prose around one CSS rule (an article about the web quoting it) keeps at
@@ -56,7 +70,7 @@ def is_code_residue(line: str) -> bool:
         return False
     n = len(s)
     syms = sum(s.count(c) for c in "{};=<>|&")
-    if syms or "@" in s or "(" in s:
+    if (syms or "@" in s or "(" in s) and _web_residue_marks(s):
         css_rules = len(_CSS_RULE_RE.findall(s)) if "{" in s else 0
         quoted = css_rules == 1 and _quotes_a_rule(s)  # its braces are no sign of code
         if css_rules >= 2 or (css_rules == 1 and n < 200 and not quoted):

@@ -4,10 +4,15 @@ The chrome decision is made per sentence by :func:`chrome_score`, from general s
 sentence addresses the reader (second person, imperative call-to-action verbs, "please"), the
 publisher speaking of itself ("our journalism", "we need"), a small lexicon of generic web-UI words
 (subscribe, newsletter, log in, cookie, notification, comment...), length and terminal punctuation.
-Reported speech (quotation marks, "said") counts against chrome. The sentences scored are those of
-:func:`sentence_spans`, a light language-free splitter cutting only at white space. The scorer is
-used by :mod:`pipeline.text.cleaning` and by :mod:`pipeline.text.dumps` to classify the lines of
-page text dumps.
+Reported speech (quotation marks, "said") counts against chrome. The lexicons are generic ones of
+English, Spanish, French, Italian, Portuguese, Dutch and German (imperatives formal and informal,
+pronouns, possessives, web-UI nouns), no phrases of one site. How-to prose is protected: "your
+site", "your data" are not reader-owned chrome nouns, and a sentence without a web-UI word or an
+owned noun is never chrome unless it is a terse fragment of UI words.
+
+The sentences scored are those of :func:`sentence_spans`, a light language-free splitter cutting
+only at white space. The scorer is used by :mod:`pipeline.text.cleaning` and by
+:mod:`pipeline.text.dumps` to classify the lines of page text dumps.
 
 Every function here is total on arbitrary Unicode; :func:`trim_chrome_edges` only removes
 sentences (and a leading fragment) from the edges, and rejoins the kept ones with one space.

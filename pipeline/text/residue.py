@@ -2,7 +2,10 @@
 
 :func:`is_code_residue` judges one line from general signals (CSS rules, JavaScript idioms, the
 share of code symbols, very long space-less runs); a sentence of prose quoting one CSS rule is not
-residue. Used by :mod:`pipeline.text.cleaning` and :mod:`pipeline.text.dumps`. Total on arbitrary
+residue, and neither is program code quoted in an article: code symbols count only on a line
+that carries a mark of the page's own styles or scripts (CSS declarations, page-script idioms).
+
+Used by :mod:`pipeline.text.cleaning` and :mod:`pipeline.text.dumps`. Total on arbitrary
 Unicode; a blank line is never residue; the patterns are written so that no input makes them
 backtrack quadratically (see the comments on them).
 """

@@ -9,10 +9,13 @@ Runs the shared scorers (never copies of them) as subprocesses and collects thei
   check against tuning to one gold set): ours (``pipeline.extract:extract_text``) beside
   trafilatura (defaults and without comments), readability-lxml, resiliparse and jusText;
 * ``metadata_bench.py`` on ``wcxb-dev``: ours (``pipeline.extract:extract_metadata``, through
-  :func:`bench_metadata`) beside the installed peers it supports.
+  :func:`bench_metadata`) beside the installed peers it supports;
+* :mod:`benchmarks.cleaning` (in process): the F1 that ``clean`` and segmentation cost against
+  the same gold, and what each removal rule removes that the gold keeps.
 
 The bench directory is ``<repo>/../shared/bench`` unless ``NEWSCORPUS_BENCH_DIR`` is set.
-Writes ``reports/bench/extraction.json`` and ``reports/bench/extraction.md``.
+Writes ``reports/bench/extraction.json`` and ``reports/bench/extraction.md`` (and
+``cleaning.json``, ``cleaning.md``).
 """
 
 from __future__ import annotations
@@ -299,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N pages only (smoke test)")
     parser.add_argument("--out-dir", type=Path, default=REPO / "reports" / "bench")
     parser.add_argument("--skip-metadata", action="store_true")
+    parser.add_argument("--skip-cleaning", action="store_true")
     args = parser.parse_args(argv)
 
     extraction = bench_dir() / "extraction"
@@ -332,6 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     (args.out_dir / "extraction.md").write_text(markdown(report), encoding="utf-8")
     print(f"wrote {args.out_dir / 'extraction.json'} and {args.out_dir / 'extraction.md'}")
+    if not args.skip_cleaning:
+        # what clean and segment cost against the same gold (in process, a minute or two)
+        from benchmarks import cleaning
+
+        cleaning.write(cleaning.run(args.limit), args.out_dir)
     return 0
 
 

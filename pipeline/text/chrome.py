@@ -4,10 +4,15 @@ The chrome decision is made per sentence by :func:`chrome_score`, from general s
 sentence addresses the reader (second person, imperative call-to-action verbs, "please"), the
 publisher speaking of itself ("our journalism", "we need"), a small lexicon of generic web-UI words
 (subscribe, newsletter, log in, cookie, notification, comment...), length and terminal punctuation.
-Reported speech (quotation marks, "said") counts against chrome. The sentences scored are those of
-:func:`sentence_spans`, a light language-free splitter cutting only at white space. The scorer is
-used by :mod:`pipeline.text.cleaning` and by :mod:`pipeline.text.dumps` to classify the lines of
-page text dumps.
+Reported speech (quotation marks, "said") counts against chrome. The lexicons are generic ones of
+English, Spanish, French, Italian, Portuguese, Dutch and German (imperatives formal and informal,
+pronouns, possessives, web-UI nouns), no phrases of one site. How-to prose is protected: "your
+site", "your data" are not reader-owned chrome nouns, and a sentence without a web-UI word or an
+owned noun is never chrome unless it is a terse fragment of UI words.
+
+The sentences scored are those of :func:`sentence_spans`, a light language-free splitter cutting
+only at white space. The scorer is used by :mod:`pipeline.text.cleaning` and by
+:mod:`pipeline.text.dumps` to classify the lines of page text dumps.
 
 Every function here is total on arbitrary Unicode; :func:`trim_chrome_edges` only removes
 sentences (and a leading fragment) from the edges, and rejoins the kept ones with one space.
@@ -16,11 +21,12 @@ sentences (and a leading fragment) from the edges, and rejoins the kept ones wit
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
 
 from pipeline.text.months import ENGLISH_MONTH_ABBREVIATIONS
-from pipeline.text.words import word_count, words_of, wordset
+from pipeline.text.words import STOP_WORDS, word_count, words_of, wordset
 
 __all__ = [
     "chrome_score",
@@ -37,8 +43,8 @@ __all__ = [
 _UI_WORDS: dict[str, float] = {
     "subscribe": 1.0,
     "subscribed": 0.6,
-    "subscription": 0.8,
-    "subscriptions": 0.8,
+    "subscription": 0.6,
+    "subscriptions": 0.6,
     "subscriber": 0.6,
     "subscribers": 0.5,
     "newsletter": 1.0,
@@ -52,7 +58,7 @@ _UI_WORDS: dict[str, float] = {
     "donate": 1.0,
     "donation": 1.0,
     "donations": 0.8,
-    "cookie": 1.0,
+    "cookie": 0.6,  # also food; "cookies" is the consent notice
     "cookies": 1.0,
     "notification": 1.0,
     "notifications": 1.0,
@@ -61,7 +67,7 @@ _UI_WORDS: dict[str, float] = {
     "commenting": 1.0,
     "reply": 0.5,
     "replies": 0.5,
-    "browser": 1.0,
+    "browser": 0.6,  # also in how-to prose; "your browser" is a reader-owned noun
     "refresh": 0.8,
     "advertisement": 1.0,
     "advertising": 0.5,
@@ -94,13 +100,6 @@ _UI_WORDS: dict[str, float] = {
     "website": 0.3,
     "site": 0.3,
     "page": 0.3,
-    "twitter": 0.5,
-    "facebook": 0.5,
-    "instagram": 0.5,
-    "linkedin": 0.5,
-    "whatsapp": 0.5,
-    "youtube": 0.4,
-    "tiktok": 0.5,
     # "advertisement" in a few other languages
     "anzeige": 1.0,
     "werbung": 1.0,
@@ -111,26 +110,168 @@ _UI_WORDS: dict[str, float] = {
     "реклама": 1.0,
     "©": 1.0,
 }
+# the same kinds of web-UI words in Spanish, French, Italian, Portuguese, Dutch and German:
+# subscribing, newsletters, accounts, consent, donating, clicking, comments, browsing
+_UI_WORDS.update(
+    dict.fromkeys(
+        wordset(
+            """suscríbase suscríbete suscribirse suscripción suscripciones boletín boletines
+            regístrate regístrese donar donación donaciones donativo clic pulse
+            abonnez abonner abonnement abonnements inscrivez
+            inscription infolettre connectez connexion cliquez désabonner
+            iscriviti iscrizione abbonati abbonamento abbonamenti registrati accedi donazione
+            donazioni clicca
+            inscreva assine assinatura assinaturas boletim cadastre
+            doação doações doe clique
+            abonneer abonneren nieuwsbrief nieuwsbrieven inloggen aanmelden doneer donatie
+            donaties klik
+            abonnieren abonniere anmelden einloggen spende spenden klicken"""
+        ),
+        1.0,
+    )
+)
+_UI_WORDS.update(
+    dict.fromkeys(
+        wordset(
+            """comentarios comentario navegador navegando navegación privacidad publicidad surfen
+            periodismo journalisme giornalismo jornalismo journalistiek journalismus
+            commentaires commentaire navigateur navigation confidentialité
+            commenti commento navigazione
+            comentários comentário navegação privacidade
+            reacties reactie privacy
+            kommentare kommentar datenschutz"""
+        ),
+        0.6,
+    )
+)
+# names of social networks: several in one sentence are a list in prose as often as a
+# "follow us" bar, so together they weigh at most _SOCIAL_MAX
+_SOCIAL: frozenset[str] = wordset(
+    "twitter facebook instagram linkedin whatsapp youtube tiktok pinterest threads bluesky"
+)
+_SOCIAL_WEIGHT = 0.5
+_SOCIAL_MAX = 0.6
+# a web-UI word inside a hyphenated compound is part of another word ("pay-per-click",
+# "ad-free", "click-through"), unless the compound is the UI word itself
+_UI_COMPOUNDS: dict[str, float] = {
+    "sign-up": 1.0,
+    "sign-in": 1.0,
+    "log-in": 1.0,
+    "opt-in": 0.8,
+    "opt-out": 0.8,
+    "e-mail": 0.5,
+    "pop-up": 0.6,
+}
+_COMPOUND_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+# clitic pronouns closing a verb + pronoun compound ("Abonnez-vous", "Inscreva-se"): its
+# parts stay words of their own
+_CLITICS: frozenset[str] = wordset("vous nous toi te se nos me lo la le les ti ci vi si")
+# elided articles and prepositions glued to the next word ("l'abonnement", "all'informativa")
+_ELISIONS: frozenset[str] = wordset("l d qu n s j c m t dell all nell dall sull un")
 
-# base-form verbs that open a call to action
+# verbs that open a call to action: English base forms, and the imperatives (formal and
+# informal) of the same acts in Spanish, French, Italian, Portuguese, Dutch and German
 _CTA_VERBS: frozenset[str] = wordset(
     """subscribe sign log join follow share click tap read continue download get try watch listen
     register donate support enable refresh navigate explore discover learn check see visit
     contact enter stay find view sign-up signup login upgrade unlock become give help save
-    like tell send manage accept allow skip go start keep opt choose"""
+    like tell send manage accept allow skip go start keep opt choose
+    suscríbase suscríbete suscríbanse regístrate regístrese únete únase síguenos síganos sigue
+    siga comparte comparta haz haga dona done apoya apoye descarga descargue lee lea mira vea
+    escucha escuche acepta acepte inicia inicie recibe reciba colabora colabore
+    abonnez abonne inscrivez inscris suivez partagez cliquez téléchargez lisez découvrez
+    soutenez faites fais acceptez connectez rejoignez recevez
+    iscriviti abbonati seguici segui condividi clicca scarica leggi scopri sostieni dona
+    accetta accedi registrati ricevi unisciti fai
+    inscreva assine siga compartilhe clique baixe leia descubra apoie doe aceite entre
+    cadastre receba faça
+    schrijf abonneer volg deel klik download lees ontdek steun doneer accepteer meld log word
+    ontvang
+    abonniere abonnieren folge folgen teile teilen klicke klicken lies unterstütze
+    unterstützen spende spenden melde"""
 )
-_SECOND_PERSON: frozenset[str] = wordset("you your yours yourself you're you've you'll you'd youre")
-_FIRST_PLURAL: frozenset[str] = wordset("we us our ours we're we've we'll")
-# nouns which, owned by the reader ("your ...") or the publisher ("our ..."), mark chrome
-_OWNED_NOUNS: frozenset[str] = wordset(
+# second-person pronouns and possessives (the unambiguous ones: not Spanish "su", Portuguese
+# "seu", German "Sie", which also mean "his", "her", "they")
+_SECOND_PERSON: frozenset[str] = wordset(
+    """you your yours yourself you're you've you'll you'd youre
+    tú tu tus te ti usted ustedes vosotros vuestro vuestra vuestros vuestras
+    vous votre vos toi ton ta tes
+    tuo tua tuoi tue voi vostro vostra vostri vostre
+    você vocês teu tua teus tuas
+    jij jou jouw jullie uw
+    du dich dir dein deine deinen deinem deiner euch euer eure"""
+)
+_FIRST_PLURAL: frozenset[str] = wordset(
+    """we us our ours we're we've we'll
+    nosotros nosotras nuestro nuestra nuestros nuestras
+    nous notre
+    noi nostro nostra nostri nostre
+    nós nosso nossa nossos nossas
+    wij ons onze
+    wir uns unser unsere unseren unserem unserer"""
+)
+# first-person-plural verb endings of the pro-drop languages ("utilizamos", "usiamo"): the
+# publisher speaking of itself without a pronoun
+_FIRST_PLURAL_ENDINGS: tuple[str, ...] = ("amos", "emos", "imos", "iamo")
+_READER_POSSESSIVES: frozenset[str] = wordset(
+    """your tu tus vuestro vuestra vuestros vuestras votre vos ton ta tes tuo tua tuoi tue
+    vostro vostra vostri vostre teu tua teus tuas jouw uw dein deine deinen deinem deiner
+    euer eure"""
+)
+_PUBLISHER_POSSESSIVES: frozenset[str] = wordset(
+    """our nuestro nuestra nuestros nuestras notre nos nostro nostra nostri nostre nosso nossa
+    nossos nossas onze ons unser unsere unseren unserem unserer"""
+)
+# nouns which, owned by the reader ("your donation") or the publisher ("our journalism"), mark
+# chrome; "your site", "your data", "your team" are the matter of how-to prose, so the reader's
+# list holds only what a page asks of its reader (money, an account, consent)
+_READER_OWNED: frozenset[str] = wordset(
     """support donation donations contribution contributions subscription account inbox email
-    browser privacy consent preferences settings data journalism reporting reporters journalists
-    newsletter newsletters site website app readers community team coverage partners terms
-    policy newsroom independence comments membership"""
+    browser privacy consent preferences settings membership
+    apoyo donación donativo contribución aportación suscripción cuenta correo navegador
+    privacidad consentimiento preferencias
+    soutien don dons contribution abonnement compte courriel navigateur confidentialité
+    consentement préférences paramètres
+    sostegno supporto donazione contributo abbonamento casella privacy consenso preferenze
+    impostazioni
+    apoio doação contribuição assinatura conta navegador privacidade consentimento preferências
+    steun bijdrage donatie gift abonnement account browser toestemming voorkeuren instellingen
+    unterstützung spende beitrag abonnement konto einwilligung einstellungen"""
+)
+_PUBLISHER_OWNED: frozenset[str] = wordset(
+    """donation donations contribution contributions subscription privacy consent preferences
+    settings journalism reporting reporters journalists newsletter newsletters site website app
+    readers community coverage partners terms policy newsroom independence comments membership
+    periodismo boletín boletines sitio web lectores comunidad cobertura socios redacción
+    independencia política newsletter
+    journalisme lettre infolettre site lecteurs communauté rédaction indépendance partenaires
+    politique
+    giornalismo sito lettori comunità redazione indipendenza partner informativa
+    jornalismo boletim site leitores comunidade redação independência parceiros política
+    journalistiek nieuwsbrief lezers redactie onafhankelijkheid partners beleid
+    journalismus redaktion leser unabhängigkeit datenschutzerklärung"""
 )
 _REPORTING: frozenset[str] = wordset(
-    "said says told according added explained stated reported announced wrote"
+    """said says told according added explained stated reported announced wrote
+    dijo afirmó explicó señaló declaró según aseguró
+    déclaré affirmé expliqué selon
+    detto dichiarato spiegato secondo
+    disse afirmou explicou declarou
+    zei zegt verklaarde volgens aldus
+    sagte erklärte laut"""
 )
+# "please" in other languages (phrases checked on the joined words)
+_PLEASE_PHRASES: tuple[str, ...] = (
+    "please",
+    "por favor",
+    "vous plaît",
+    "per favore",
+    "alstublieft",
+    "alsjeblieft",
+    "bitte",
+)
+# small words that make no content of a short fragment ("Not now", "Yes please")
+_FILLER: frozenset[str] = wordset("please yes no ok okay thanks thank now here all back top")
 
 # small words that, together with a CTA verb, form a "Read more" style fragment
 _FRAGMENT_WORDS: frozenset[str] = wordset(
@@ -231,29 +372,35 @@ def chrome_score(sentence: str) -> float:
     if not words:
         return 1.0 if sentence.strip() else 0.0
     outside = _QUOTED_RE.sub(" ", sentence)
-    low = [w.lower().replace("’", "'") for w in words_of(outside)]
+    low = [_unelided(w.lower().replace("’", "'")) for w in words_of(outside)]
     n = word_count(sentence, words)
     score = 0.0
-    ui = sum(_UI_WORDS.get(w, 0.0) for w in low)
+    ui = _ui_weight(outside, low)
     if "©" in sentence:
         ui += 1.0
     joined = " ".join(low)
-    for phrase in ("sign up", "sign in", "log in", "log out", "opt out", "all rights reserved"):
+    for phrase in _UI_PHRASES:
         if phrase in joined:
             ui += 1.0
     score += min(ui, 2.5)
     second = any(w in _SECOND_PERSON for w in low)
-    first_plural = any(w in _FIRST_PLURAL for w in low)
+    first_plural = any(
+        w in _FIRST_PLURAL or (len(w) >= 6 and w.endswith(_FIRST_PLURAL_ENDINGS)) for w in low
+    )
     if second:
         score += 0.6
     if first_plural:
         score += 0.4
-    owned = any(a in ("your", "our") and b in _OWNED_NOUNS for a, b in pairwise(low))
+    owned = any(
+        (a in _READER_POSSESSIVES and b in _READER_OWNED)
+        or (a in _PUBLISHER_POSSESSIVES and b in _PUBLISHER_OWNED)
+        for a, b in pairwise(low)
+    )
     if owned:
         score += 0.8
     if low and low[0] in _CTA_VERBS and words[0][:1].isupper():
         score += 1.0
-    if "please" in low:
+    if any(phrase in joined for phrase in _PLEASE_PHRASES):
         score += 0.7
     if n <= 4:
         score += 0.5
@@ -262,16 +409,95 @@ def chrome_score(sentence: str) -> float:
     # chrome is terse; a long descriptive sentence needs more evidence, unless the publisher
     # speaks of itself ("we", "our journalism": appeals are long-winded)
     if not (owned or first_plural):
-        score -= 0.8 if n > 30 else 0.4 if n >= 15 else 0.0
+        score -= 1.2 if n > 30 else 0.4 if n >= 15 else 0.0
     if _has_reported_speech(sentence):
         score -= 1.5
     if any(w in _REPORTING for w in low):
         score -= 1.5
-    # instructions ("Start by ...", "Enter the number ...") are prose in a guide: without a web-UI
-    # word, a reader- or publisher-owned noun or extreme shortness a sentence is never chrome
-    if not (ui >= 0.8 or owned or n <= 4):
+    # instructions ("Start by ...", "Enter the number ...") and step headings ("Keep Your
+    # Systems Updated") are prose in a guide: without a web-UI word or a reader- or
+    # publisher-owned noun a sentence is never chrome, unless it is a terse fragment of
+    # UI words ("Not now", "Back to top")
+    if not (ui >= 0.8 or owned or (n <= 4 and _content_words(low) <= 1)):
         score = min(score, 1.4)
     return score
+
+
+_UI_PHRASES: tuple[str, ...] = (
+    "sign up",
+    "sign in",
+    "log in",
+    "log out",
+    "opt out",
+    "all rights reserved",
+    "inicia sesión",
+    "iniciar sesión",
+    "haz clic",
+    "lettre information",
+    "se connecter",
+    "faire un don",
+    "fai una donazione",
+    "faites un don",
+    "fais un don",
+    "faça login",
+    "schrijf je in",
+    "meld je aan",
+    "alle rechte vorbehalten",
+    "todos los derechos reservados",
+    "tous droits réservés",
+    "tutti i diritti riservati",
+    "todos os direitos reservados",
+    "alle rechten voorbehouden",
+)
+
+
+def _unelided(word: str) -> str:
+    """``word`` without an elided article or preposition ("l'abonnement" -> "abonnement")."""
+    head, sep, tail = word.partition("'")
+    return tail if sep and tail and head in _ELISIONS else word
+
+
+def _ui_weight(outside: str, low: list[str]) -> float:
+    """Summed web-UI weight of the (lower-cased) words, social networks capped, and the parts
+    of hyphenated compounds counted as the compound ("pay-per-click" is no "click")."""
+    parts: Counter[str] = Counter()
+    ui = 0.0
+    if "-" in outside:
+        for m in _COMPOUND_RE.finditer(outside.lower()):
+            compound = m.group(0)
+            pieces = compound.split("-")
+            if pieces[-1] in _CLITICS:  # "abonnez-vous": a verb and its pronoun
+                continue
+            parts.update(pieces)
+            ui += _UI_COMPOUNDS.get(compound, 0.0)
+    social = 0.0
+    for w in low:
+        if parts[w] > 0:
+            parts[w] -= 1
+            continue
+        if w in _SOCIAL:
+            social += _SOCIAL_WEIGHT
+        elif w.startswith("cookie") and len(w) > 7:  # "cookiebeleid", "cookieeinstellungen"
+            ui += 1.0
+        else:
+            ui += _UI_WORDS.get(w, 0.0)
+    return ui + min(social, _SOCIAL_MAX)
+
+
+def _content_words(low: list[str]) -> int:
+    """How many of the words carry content (not UI, call-to-action, pronoun or function words)."""
+    return sum(
+        1
+        for w in low
+        if w not in STOP_WORDS
+        and w not in _FRAGMENT_WORDS
+        and w not in _CTA_VERBS
+        and w not in _UI_WORDS
+        and w not in _SOCIAL
+        and w not in _SECOND_PERSON
+        and w not in _FIRST_PLURAL
+        and w not in _FILLER
+    )
 
 
 def is_chrome_sentence(sentence: str) -> bool:

@@ -264,7 +264,7 @@ def build_card(
         "tags": ["news", "sentences", "web-pages", "dvc"],
         # One config per published table, under its repository path: the folder
         # `python -m pipeline.publish.export` assembles (this card as README.md) loads as is.
-        "configs": hf_configs(files),
+        "configs": hf_configs(files, heights),
         "newscorpus": {
             "inputs": n_inputs,
             "documents": n_documents,
@@ -310,6 +310,12 @@ def build_card(
     ]
     for table, path in sorted(files.items()):
         out.append(f"| `{path}` | {heights.get(table, '')} | `{md5s[str(path)]}` |")
+    empty = sorted(t for t in files if not heights[t])
+    if empty:
+        out += [
+            "",
+            f"Empty, so without a Hugging Face config: {', '.join(f'`{t}`' for t in empty)}.",
+        ]
     out += ["", *status_lines(n_documents, n_quarantined, validation)]
     out += [
         "Schemas: generated from `pipeline/schema.py`; the same tables, fields, types and "
@@ -432,10 +438,11 @@ def parquet_rows(path: Path) -> int:
     return int(pl.scan_parquet(path).select(pl.len()).collect().item())
 
 
-def hf_configs(files: Mapping[str, Path]) -> list[dict[str, Any]]:
-    """The Hugging Face ``configs``: one per table, ``sentences`` the default, each under its
-    published path (:data:`pipeline.outputs.OUTPUTS`) wherever ``files`` were read from."""
-    ordered = sorted(files, key=lambda t: (t != "sentences", t))
+def hf_configs(files: Mapping[str, Path], rows: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The Hugging Face ``configs``: one per table that has rows (``datasets`` cannot load an
+    empty file: "corresponds to no data"), ``sentences`` the default, each under its published
+    path (:data:`pipeline.outputs.OUTPUTS`) wherever ``files`` were read from."""
+    ordered = sorted((t for t in files if rows[t]), key=lambda t: (t != "sentences", t))
     return [
         {
             "config_name": t,
@@ -444,6 +451,10 @@ def hf_configs(files: Mapping[str, Path]) -> list[dict[str, Any]]:
         }
         for i, t in enumerate(ordered)
     ]
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def duplicate_counts(dedup_map: Path) -> dict[str, int]:
@@ -476,13 +487,14 @@ def duplicates_section(files: Mapping[str, Path], params: dict[str, Any]) -> lis
     out = [
         "## Duplicates",
         "",
-        f"{n['clusters']} clusters of two or more documents hold {n['in_clusters']} of the "
-        f"{n['documents']} documents compared: {n['exact']} exact duplicates (the same "
-        f"normalised text) and {n['near']} near duplicates (MinHash similarity of at least "
+        f"{_counted(n['clusters'], 'cluster')} of two or more documents hold "
+        f"{n['in_clusters']} of the {n['documents']} documents compared: "
+        f"{_counted(n['exact'], 'exact duplicate')} (the same normalised text) and "
+        f"{_counted(n['near'], 'near duplicate')} (MinHash similarity of at least "
         "`corpus.near_duplicate_threshold`) of their cluster's representative, the earliest "
         "member.",
         "",
-        f"{n['dropped']} duplicates were dropped (quarantined as `duplicate_text` / "
+        f"{_counted(n['dropped'], 'duplicate')} dropped (quarantined as `duplicate_text` / "
         "`near_duplicate`, `corpus.drop_duplicates: true`)."
         if dropped
         else "Duplicates are kept and flagged (`corpus.drop_duplicates: false`): "
@@ -498,8 +510,8 @@ def duplicates_section(files: Mapping[str, Path], params: dict[str, Any]) -> lis
         )
         distinct, total = removed.collect().row(0)
         out += [
-            f"Outlet boilerplate: {distinct} distinct sentences repeated across an outlet's "
-            f"documents were removed, {int(total or 0)} times in all "
+            f"Outlet boilerplate: {_counted(distinct, 'distinct sentence')} repeated across an "
+            f"outlet's documents removed, {_counted(int(total or 0), 'time')} in all "
             f"(`{files['boilerplate_map'].as_posix()}`).",
             "",
         ]

@@ -5,8 +5,14 @@ detection says ``en``."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -83,3 +89,34 @@ def write_published(root: Path, n_docs: int = 4) -> dict[str, Path]:
         frame.write_parquet(path)
         files[name] = path
     return files
+
+
+def load_configs_offline(folder: Path, configs: Iterable[str], hf_home: Path) -> dict[str, Any]:
+    """``datasets.load_dataset(folder, name=config, split="train")`` for each config, in a
+    fresh interpreter with the Hugging Face hub offline; -> config -> [rows, column names]."""
+    script = (
+        "import json, sys, datasets\n"
+        "folder, names = sys.argv[1], sys.argv[2:]\n"
+        "out = {}\n"
+        "for name in names:\n"
+        "    table = datasets.load_dataset(folder, name=name, split='train')\n"
+        "    out[name] = [table.num_rows, table.column_names]\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {
+        **os.environ,
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(hf_home),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(folder), *configs],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from pipeline.publish.export import ExportError, export
 from pipeline.publish.identity import Citation, dataset_of_params
 from pipeline.publish.plots import CorpusSummary
 from tests.dvcrepo import ROOT
-from tests.publish.corpus import write_published
+from tests.publish.corpus import load_configs_offline, write_published
 
 DATASET = {
     "name": "Harbour towns 2026",
@@ -110,34 +109,32 @@ def test_the_card_configs_load_every_table_with_hf_datasets_offline(
     configs = front_matter((folder / "README.md").read_text(encoding="utf-8"))["configs"]
     assert {c["config_name"] for c in configs} == set(PUBLISHED)
     assert [c["config_name"] for c in configs if c.get("default")] == ["sentences"]
-    script = (
-        "import json, sys, datasets\n"
-        "folder, names = sys.argv[1], sys.argv[2:]\n"
-        "out = {}\n"
-        "for name in names:\n"
-        "    table = datasets.load_dataset(folder, name=name, split='train')\n"
-        "    out[name] = [table.num_rows, table.column_names]\n"
-        "print(json.dumps(out))\n"
-    )
-    env = {
-        **os.environ,
-        "HF_DATASETS_OFFLINE": "1",
-        "HF_HUB_OFFLINE": "1",
-        "HF_HOME": str(tmp_path / "hf"),
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(folder), *PUBLISHED],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    loaded = load_configs_offline(folder, PUBLISHED, tmp_path / "hf")
     for table in PUBLISHED:
         frame = pl.read_parquet(folder / OUTPUTS[table].path)
         assert loaded[table] == [frame.height, frame.columns], table
+
+
+def test_an_empty_table_is_published_without_a_config(built: Path) -> None:
+    """``datasets`` cannot load an empty Parquet file ("corresponds to no data"): an empty
+    table keeps its file, Croissant record set and card row, and the card says why it has no
+    config (the sample's boilerplate_map is empty)."""
+    path = built / OUTPUTS["boilerplate_map"].path
+    pl.read_parquet(path).head(0).write_parquet(path)
+    files = {t: built / OUTPUTS[t].path for t in PUBLISHED}
+    card = build_card(
+        CorpusSummary.of_files(files),
+        params={},
+        stages=[],
+        files=files,
+        citation=Citation.from_pyproject(),
+        code="0" * 64,
+        validation=None,
+    )
+    configs = {c["config_name"] for c in front_matter(card)["configs"]}
+    assert configs == set(PUBLISHED) - {"boilerplate_map"}
+    assert "Empty, so without a Hugging Face config: `boilerplate_map`." in card
+    assert "0 distinct sentences repeated" in card
 
 
 def test_export_refuses_stale_files_and_a_non_empty_destination(
@@ -227,9 +224,9 @@ def test_the_card_tallies_detected_languages_and_describes_duplicates(built: Pat
     assert "| `en` | 4 |" in languages
     assert front_matter(card)["language"] == ["en"]
     duplicates = card.split("## Duplicates", 1)[1].split("\n## ", 1)[0]
-    assert "1 clusters of two or more documents hold 2 of the 4 documents" in duplicates
-    assert "0 exact duplicates" in duplicates and "1 near duplicates" in duplicates
+    assert "1 cluster of two or more documents hold 2 of the 4 documents" in duplicates
+    assert "0 exact duplicates" in duplicates and "1 near duplicate " in duplicates
     assert "kept and flagged" in duplicates
-    assert "1 distinct sentences" in duplicates and "6 times" in duplicates
+    assert "1 distinct sentence repeated" in duplicates and "6 times" in duplicates
     rows = {line.split("|")[1].strip() for line in card.splitlines() if line.startswith("| `")}
     assert {f"`{built / OUTPUTS[t].path}`" for t in PUBLISHED} <= rows

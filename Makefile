@@ -12,12 +12,13 @@ export GX_ANALYTICS_ENABLED := False
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help env bench-env repro test test-unit lint format bench bench-extract bench-sbd bench-pipeline \
+.PHONY: help env dev-env bench-env repro test test-unit lint format bench bench-extract bench-sbd bench-pipeline \
 	bench-data fuzz clean-env
 
 help:
 	@echo "make repro   create the pinned environment and run dvc repro on the bundled sample"
-	@echo "make test    the whole test suite in the same environment (lint: make lint)"
+	@echo "make env     only the environment a researcher needs (no test tools, no Ray)"
+	@echo "make test    the whole test suite; adds the dev tools and Ray (lint: make lint)"
 	@echo "make test-unit  the tests that do not run the real dvc repro (-m \"not e2e\"): a quick"
 	@echo "             check while working; make test (and CI) runs them all, e2e included"
 	@echo "make bench   benchmarks beside peers -> reports/bench/ (bench-extract, bench-sbd,"
@@ -30,15 +31,25 @@ $(UV):
 	.uv/bin/python -m pip install -qq uv==$(UV_VERSION)
 
 # The stamp is newer than the lock file once the environment matches it exactly.
+# The default environment is a researcher's: the pipeline and its readers (duckdb included),
+# without the developer tools (dependency group dev) or Ray (extra ray: engine.name: ray).
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --locked --inexact --compile-bytecode
-	@rm -f $(VENV)/.synced-bench
+	@rm -f $(VENV)/.synced-dev $(VENV)/.synced-bench
 	@touch $@
 
 env: $(VENV)/.synced
 
-$(VENV)/.synced-bench: $(VENV)/.synced
-	$(UV) sync --locked --compile-bytecode --extra bench
+# Tests and linters: pytest, hypothesis, ruff, mypy, mlcroissant, datasets... and Ray, whose
+# engine the tests run too.
+$(VENV)/.synced-dev: $(VENV)/.synced
+	$(UV) sync --locked --inexact --compile-bytecode --group dev --extra ray
+	@touch $@
+
+dev-env: $(VENV)/.synced-dev
+
+$(VENV)/.synced-bench: $(VENV)/.synced-dev
+	$(UV) sync --locked --compile-bytecode --group dev --extra ray --extra bench
 	@touch $@
 
 bench-env: $(VENV)/.synced-bench
@@ -46,19 +57,19 @@ bench-env: $(VENV)/.synced-bench
 repro: env
 	$(BIN)/dvc repro
 
-test: env
+test: dev-env
 	$(BIN)/pytest
 
 # Everything but the tests marked e2e (those run the real dvc repro in a temporary git repo).
-test-unit: env
+test-unit: dev-env
 	$(BIN)/pytest -m "not e2e"
 
-lint: env
+lint: dev-env
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/ruff format --check pipeline tests benchmarks
 	$(BIN)/mypy
 
-format: env
+format: dev-env
 	$(BIN)/ruff format pipeline tests benchmarks
 	$(BIN)/ruff check --fix pipeline tests benchmarks
 
@@ -87,7 +98,7 @@ bench-data: env
 	$(BIN)/python -m benchmarks.corpus $(N) data/bench/warc-$(N) --warc
 
 # Bounded-time fuzzing of extraction, cleaning and segmentation (not part of make test).
-fuzz: env
+fuzz: dev-env
 	$(BIN)/python -m benchmarks.fuzz --seconds $(SECONDS_FUZZ)
 
 clean-env:

@@ -13,6 +13,7 @@ the section goes into that section's ``ordered`` pairs. A new section is one lin
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -86,6 +87,11 @@ def _file(path: Path) -> Path:
     return path
 
 
+def _null_is_empty(value: Any) -> Any:
+    # `report:` with every key commented out is null in YAML: the section's defaults.
+    return {} if value is None else value
+
+
 Language = Annotated[str, AfterValidator(_language)]
 Languages = Annotated[tuple[Language, ...], BeforeValidator(_sequence_as_tuple)]
 Directory = Annotated[Path, BeforeValidator(_path), AfterValidator(_directory)]
@@ -116,10 +122,22 @@ class Section(BaseModel):
         return value
 
 
+RAY_INSTALL = 'uv sync --extra ray (or pip install "newscorpus[ray]")'
+
+
+def _installed_engine(name: str) -> str:
+    # Ray is an extra, not in the default environment: say so before any stage starts work.
+    if name == "ray" and importlib.util.find_spec("ray") is None:
+        raise PydanticCustomError(
+            "engine_not_installed", "Ray is not installed: {install}", {"install": RAY_INSTALL}
+        )
+    return name
+
+
 class EngineParams(Section):
     """Where the document stages run (see pipeline/runtime/engine.py)."""
 
-    name: Literal["local", "ray", "serial"] = "local"
+    name: Annotated[Literal["local", "ray", "serial"], AfterValidator(_installed_engine)] = "local"
     workers: int = Field(default=0, ge=0, description="0 = every core")
     batch_size: Count = 128
     ray_address: str | None = Field(
@@ -199,15 +217,31 @@ class ValidateParams(Section):
     )
 
 
+Text = Annotated[str, Field(min_length=1)]
+
+
+class DatasetParams(Section):
+    """The dataset this build publishes, as the card, ``reports/croissant.json`` and their
+    citation name it (pipeline.publish.identity); null = the software's value in
+    ``pyproject.toml`` ``[project]``."""
+
+    name: Text | None = None
+    description: Text | None = None
+    license: Text = Field(
+        default="other",
+        min_length=1,
+        description="an SPDX id; other = the texts keep their publishers' terms",
+    )
+    authors: Annotated[tuple[Text, ...] | None, BeforeValidator(_sequence_as_tuple)] = Field(
+        default=None, min_length=1
+    )
+    url: Text | None = None
+    version: Text | None = None
+
+
 class ReportParams(Section):
     length_bin_chars: Count = 25
-    dataset_name: str = Field(default="newscorpus", min_length=1)
-    license: str = Field(default="other", min_length=1)
-
-
-def _null_is_empty(value: Any) -> Any:
-    # `report:` with every key commented out is null in YAML: the section's defaults.
-    return {} if value is None else value
+    dataset: Annotated[DatasetParams, BeforeValidator(_null_is_empty)] = DatasetParams()
 
 
 class Params(BaseModel):
@@ -292,7 +326,7 @@ def _problem(error: Any) -> str:
         bound = next(iter(ctx.values()))
         bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
         allowed = f"must be {sign} {_shown(bound)}"
-    elif kind == "string_too_short":
+    elif kind in ("string_too_short", "too_short"):
         allowed = "must not be empty"
     else:
         allowed = str(error["msg"])

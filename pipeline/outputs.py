@@ -90,7 +90,13 @@ OUTPUTS: dict[str, Output] = {
 }
 
 # The published corpus: what the card describes and pipeline.publish.load serves.
-PUBLISHED: tuple[str, ...] = ("documents", "sentences", "quarantine")
+PUBLISHED: tuple[str, ...] = (
+    "documents",
+    "sentences",
+    "quarantine",
+    "dedup_map",
+    "boilerplate_map",
+)
 
 
 def path(name: str) -> Path:

@@ -1,5 +1,6 @@
 """Stage 7, report: ``reports/metrics.json`` (DVC metrics), ``reports/plots/*.json`` (DVC
-plots) and ``reports/dataset_card.md`` from the stage stats and the published corpus.
+plots), ``reports/dataset_card.md`` and ``reports/croissant.json`` from the stage stats and the
+published corpus (every table of :data:`pipeline.outputs.PUBLISHED`).
 ``python -m pipeline.report --help``.
 
 Every figure here is a function of the tracked inputs, so ``dvc metrics diff`` between two
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.outputs import PUBLISHED
 from pipeline.publish.card import CARD, validation_summary, write_card
+from pipeline.publish.croissant import CROISSANT, write_croissant
 from pipeline.publish.metrics import closing_summary, summary_metrics, validation_metrics
 from pipeline.publish.plots import PLOTS_DIR, CorpusSummary, plot_tables, write_plot
 from pipeline.runtime.cli import StageRun, stage_files, stage_main
@@ -24,19 +27,18 @@ STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
 DATA_DOCS = Path("reports/data_docs/index.html")  # the validate stage's: named in the summary
 FILES = stage_files(
     "inventory",
-    "documents",
-    "sentences",
-    "quarantine",
+    *PUBLISHED,
     metrics=Path("reports/metrics.json"),
     plots=PLOTS_DIR,
     card=CARD,
+    croissant=CROISSANT,
     validation=Path("reports/validation.json"),
 )
 
 
 def report(run: StageRun) -> None:
     files = run.files
-    tables = {name: files[name] for name in ("documents", "sentences", "quarantine")}
+    tables = {name: files[name] for name in PUBLISHED}
     summary = CorpusSummary.of_files(tables)
     metrics = summary_metrics(pl.scan_parquet(files["inventory"]), summary)
     stage_stats = {
@@ -53,7 +55,9 @@ def report(run: StageRun) -> None:
     for name, rows in plot_tables(summary, bin_chars=bin_chars).items():
         write_plot(rows, files["plots"] / f"{name}.json")
     write_card(summary, output=files["card"], files=tables)
+    write_croissant(tables, output=files["croissant"])
     shown = {name: files[name] for name in ("documents", "sentences", "quarantine", "card")}
+    shown["croissant"] = files["croissant"]
     shown |= {"metrics": files["metrics"], "data docs": DATA_DOCS}
     print(closing_summary(metrics, shown))
     print("  plots        `dvc plots show` draws them into dvc_plots/index.html")

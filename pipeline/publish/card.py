@@ -11,16 +11,18 @@ determine (a fresh clone's ``dvc repro`` writes the same bytes): not the hash of
 ``dvc.lock`` that records it (the lock lists the card's own hash), not the git commit it was
 built on, not a date. It holds:
 
-* the **corpus fingerprint**: SHA-256 over the lines ``<md5>  <path>`` of the three published
-  files, where ``<md5>`` is the same digest ``dvc.lock`` records for them under ``corpus``;
+* the **corpus fingerprint**: SHA-256 over the lines ``<md5>  <path>`` of the published
+  files (:data:`pipeline.outputs.PUBLISHED`), where ``<md5>`` is the same digest ``dvc.lock``
+  records for them under ``corpus``;
   anyone can recompute it from the files, any checkout, or ``dvc.lock``;
 * the **pipeline code digest**: SHA-256 over the ``sha256sum`` lines of every file under
   ``pipeline/`` and ``expectations/`` plus ``pyproject.toml`` and ``uv.lock`` (see
   :data:`CODE_FILES`; all of them are deps of the report stage, so DVC reruns it when they
   change); the parameters are printed in full instead;
-* the citation (name, authors, year, licence, URL, version), read from one place:
+* the dataset's name, description, licence, authors, URL and version from ``params.yaml``
+  ``report.dataset`` (a null key takes the software's value), and the software's citation from
   ``pyproject.toml`` (``[project]`` and ``[tool.newscorpus]``), which ``CITATION.cff`` agrees
-  with (tested).
+  with (tested); see :mod:`pipeline.publish.identity`. ``reports/croissant.json`` says the same.
 
 A version is cited by the git commit that holds the card and ``dvc.lock`` together with the
 fingerprint (README, "Cite and reproduce an exact version").
@@ -30,8 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -43,6 +44,12 @@ import yaml
 from pipeline.config import PARAMS_FILE
 from pipeline.outputs import OUTPUTS
 from pipeline.outputs import PUBLISHED as PUBLISHED_TABLES
+from pipeline.publish.identity import (
+    OTHER_LICENSE,
+    Citation,
+    dataset_bibtex,
+    dataset_of_params,
+)
 from pipeline.publish.plots import UNKNOWN, CorpusSummary, count_by, length_stats
 from pipeline.runtime.hashing import md5_file, tree_digest
 from pipeline.runtime.sink import atomic_path
@@ -50,12 +57,10 @@ from pipeline.runtime.stats import run_cli
 
 PUBLISHED: dict[str, Path] = {name: OUTPUTS[name].path for name in PUBLISHED_TABLES}
 CARD = Path("reports/dataset_card.md")
-PYPROJECT = Path("pyproject.toml")
 # What the card's code digest covers (folders walked whole, bytecode left out). Each is a
 # dependency of the report stage in dvc.yaml (a test holds the two together).
 CODE_FILES = ("pipeline", "expectations", "pyproject.toml", "uv.lock")
 CODE_FILES_TEXT = "every file under `pipeline/` and `expectations/`, `pyproject.toml`, `uv.lock`"
-DEFAULT_LICENSE = "other"
 LICENSE_NOTE = (
     "The texts belong to their publishers: this license does not cover them. Of the bundled "
     "sample, "
@@ -76,41 +81,6 @@ LIMITATIONS = (
     "Counts describe exactly the inputs given to this build; they are not a sample of any "
     "population of news.",
 )
-
-
-@dataclass(frozen=True)
-class Citation:
-    """How to cite the project: ``pyproject.toml``'s ``[project]`` (name, description,
-    version, authors, license, ``urls.Repository``) and ``[tool.newscorpus] released``."""
-
-    name: str
-    description: str
-    version: str
-    authors: tuple[str, ...]
-    license: str
-    url: str
-    released: str  # ISO date of the release (the citation's year)
-
-    @property
-    def year(self) -> str:
-        return self.released[:4]
-
-    @classmethod
-    def from_pyproject(cls, path: Path = PYPROJECT) -> Citation:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        project = data["project"]
-        license_value = project["license"]
-        if isinstance(license_value, dict):  # the older {text = "..."} form
-            license_value = license_value["text"]
-        return cls(
-            name=str(project["name"]),
-            description=str(project["description"]),
-            version=str(project["version"]),
-            authors=tuple(str(a["name"]) for a in project["authors"]),
-            license=str(license_value),
-            url=str(project["urls"]["Repository"]),
-            released=str(data["tool"]["newscorpus"]["released"]),
-        )
 
 
 def code_digest(root: Path = Path()) -> str:
@@ -272,9 +242,8 @@ def build_card(
     validation: ValidationSummary | tuple[int, int] | None,
 ) -> str:
     """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`."""
-    own = params.get("report", {}) or {}
-    name = str(own.get("dataset_name", "newscorpus"))  # the dataset's; the software's is cited
-    license_id = str(own.get("license", DEFAULT_LICENSE))
+    dataset = dataset_of_params(params, citation)
+    name, license_id = dataset.name, dataset.license
     print_fp, md5s = fingerprint(files)
     heights = {
         "documents": summary.n_documents,
@@ -282,20 +251,20 @@ def build_card(
         "quarantine": summary.n_quarantined,
     }
     n_documents, n_sentences, n_quarantined = heights.values()
+    heights |= {t: parquet_rows(p) for t, p in files.items() if t not in heights}
     n_inputs = n_documents + n_quarantined
     front: dict[str, Any] = {
         "pretty_name": name,
         "license": license_id,
         # Hugging Face asks for a name when the license is "other": the texts keep their
         # publishers' terms (see the License section).
-        **({"license_name": "publishers-terms"} if license_id == "other" else {}),
+        **({"license_name": "publishers-terms"} if license_id == OTHER_LICENSE else {}),
         "language": summary.languages,
         "size_categories": [_size_category(n_sentences)],
         "tags": ["news", "sentences", "web-pages", "dvc"],
-        "configs": [
-            {"config_name": t, "data_files": str(p), **({"default": True} if i == 0 else {})}
-            for i, (t, p) in enumerate(sorted(files.items(), key=lambda kv: kv[0] != "sentences"))
-        ],
+        # One config per published table, under its repository path: the folder
+        # `python -m pipeline.publish.export` assembles (this card as README.md) loads as is.
+        "configs": hf_configs(files, heights),
         "newscorpus": {
             "inputs": n_inputs,
             "documents": n_documents,
@@ -328,6 +297,8 @@ def build_card(
         "",
         "## What it is",
         "",
+        f"{dataset.description}.",
+        "",
         f"A sentence-level corpus of news articles: {n_documents} documents split into "
         f"{n_sentences} sentences with exact character offsets into the cleaned text, "
         "and rich page metadata (URL, domain, title, authors, dates, language). Every input "
@@ -339,9 +310,18 @@ def build_card(
     ]
     for table, path in sorted(files.items()):
         out.append(f"| `{path}` | {heights.get(table, '')} | `{md5s[str(path)]}` |")
+    empty = sorted(t for t in files if not heights[t])
+    if empty:
+        out += [
+            "",
+            f"Empty, so without a Hugging Face config: {', '.join(f'`{t}`' for t in empty)}.",
+        ]
     out += ["", *status_lines(n_documents, n_quarantined, validation)]
     out += [
-        "Schemas: README.md, section Outputs (generated from `pipeline/schema.py`).",
+        "Schemas: generated from `pipeline/schema.py`; the same tables, fields, types and "
+        "SHA-256 of each file are in `reports/croissant.json` (Croissant 1.1). "
+        "`python -m pipeline.publish.export DEST` puts this card (as `README.md`), the tables "
+        "and `croissant.json` in one folder, ready for `huggingface-cli upload`.",
         "",
         "## Where it comes from",
         "",
@@ -384,9 +364,9 @@ def build_card(
         "",
         markdown_table(breakdown(summary, "domain")),
         "",
-        "### By language",
+        "### By language (detected from the text)",
         "",
-        markdown_table(breakdown(summary, "language")),
+        markdown_table(breakdown(summary, "language_detected")),
         "",
         "### By year of publication (UTC)",
         "",
@@ -417,14 +397,15 @@ def build_card(
         "",
         markdown_table(quarantine_table) if n_quarantined else "None.",
         "",
+        *duplicates_section(files, params),
         "## Known limitations",
         "",
         *[f"- {item}" for item in LIMITATIONS],
         "",
         "## License",
         "",
-        f"`{license_id}`. The pipeline code is {citation.license}-licensed (`LICENSE`). "
-        f"{LICENSE_NOTE}",
+        f"`{license_id}` (`report.dataset.license`). The pipeline code is "
+        f"{citation.license}-licensed (`LICENSE`). {LICENSE_NOTE}",
         "",
         "## Citation",
         "",
@@ -434,6 +415,8 @@ def build_card(
         f"- pipeline code digest: `sha256:{code}` (SHA-256 of the `sha256sum` lines of "
         f"{CODE_FILES_TEXT}, sorted by path, `__pycache__` left out; recompute with "
         "`python -m pipeline.publish.card --code-digest-only`); parameters: listed in full above",
+        f"- dataset: {dataset.name} {dataset.version}, {', '.join(dataset.authors)}, "
+        f"<{dataset.url}> (`report.dataset` in `params.yaml`)",
         f"- software: {citation.name} {citation.version} ({citation.year}), "
         f"{', '.join(citation.authors)}, {citation.license} license, <{citation.url}>",
         "",
@@ -443,23 +426,96 @@ def build_card(
         "fingerprint; `git checkout <commit> && dvc pull` gets these exact files back.",
         "",
         "```bibtex",
-        f"@misc{{{_bibtex_key(citation.name)}_{print_fp[:12]},",
-        f"  title   = {{{citation.name}: {citation.description}}},",
-        f"  author  = {{{' and '.join('{' + a + '}' for a in citation.authors)}}},",
-        f"  year    = {{{citation.year}}},",
-        f"  version = {{{citation.version}}},",
-        f"  url     = {{{citation.url}}},",
-        f"  note    = {{Corpus fingerprint sha256:{print_fp}; pipeline code sha256:{code}; "
-        f"software license {citation.license}}},",
-        "}",
+        dataset_bibtex(dataset, print_fp, citation, code),
         "```",
         "",
     ]
     return "\n".join(out)
 
 
-def _bibtex_key(name: str) -> str:
-    return "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
+def parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file (from its footer)."""
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+
+
+def hf_configs(files: Mapping[str, Path], rows: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The Hugging Face ``configs``: one per table that has rows (``datasets`` cannot load an
+    empty file: "corresponds to no data"), ``sentences`` the default, each under its published
+    path (:data:`pipeline.outputs.OUTPUTS`) wherever ``files`` were read from."""
+    ordered = sorted((t for t in files if rows[t]), key=lambda t: (t != "sentences", t))
+    return [
+        {
+            "config_name": t,
+            "data_files": OUTPUTS[t].path.as_posix(),
+            **({"default": True} if i == 0 else {}),
+        }
+        for i, t in enumerate(ordered)
+    ]
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def duplicate_counts(dedup_map: Path) -> dict[str, int]:
+    """What ``dedup_map`` says: clusters of two or more documents, their documents, the exact
+    and near duplicates in them, and how many of those were dropped (quarantined)."""
+    in_clusters = pl.col("cluster_size") > 1
+    method = pl.col("method")
+    row = (
+        pl.scan_parquet(dedup_map)
+        .select(
+            documents=pl.len(),
+            clusters=pl.col("cluster_id").filter(in_clusters).n_unique(),
+            in_clusters=in_clusters.sum(),
+            exact=(method == "exact").sum(),
+            near=(method == "near").sum(),
+            dropped=pl.col("dropped").sum(),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def duplicates_section(files: Mapping[str, Path], params: dict[str, Any]) -> list[str]:
+    """``## Duplicates`` from ``dedup_map`` and ``boilerplate_map`` (when published)."""
+    if "dedup_map" not in files:
+        return []
+    n = duplicate_counts(files["dedup_map"])
+    dropped = bool((params.get("corpus") or {}).get("drop_duplicates", False))
+    out = [
+        "## Duplicates",
+        "",
+        f"{_counted(n['clusters'], 'cluster')} of two or more documents hold "
+        f"{n['in_clusters']} of the {n['documents']} documents compared: "
+        f"{_counted(n['exact'], 'exact duplicate')} (the same normalised text) and "
+        f"{_counted(n['near'], 'near duplicate')} (MinHash similarity of at least "
+        "`corpus.near_duplicate_threshold`) of their cluster's representative, the earliest "
+        "member.",
+        "",
+        f"{_counted(n['dropped'], 'duplicate')} dropped (quarantined as `duplicate_text` / "
+        "`near_duplicate`, `corpus.drop_duplicates: true`)."
+        if dropped
+        else "Duplicates are kept and flagged (`corpus.drop_duplicates: false`): "
+        "`documents.duplicate_of` names the representative, `documents.cluster_id` the "
+        "cluster; filter on `duplicate_of IS NULL` for one document per cluster.",
+        "",
+        f"Every decision, with its similarity and method: `{files['dedup_map'].as_posix()}`.",
+        "",
+    ]
+    if "boilerplate_map" in files:
+        removed = pl.scan_parquet(files["boilerplate_map"]).select(
+            sentences=pl.len(), removed=pl.col("n_removed_sentences").sum()
+        )
+        distinct, total = removed.collect().row(0)
+        out += [
+            f"Outlet boilerplate: {_counted(distinct, 'distinct sentence')} repeated across an "
+            f"outlet's documents removed, {_counted(int(total or 0), 'time')} in all "
+            f"(`{files['boilerplate_map'].as_posix()}`).",
+            "",
+        ]
+    return out
 
 
 def write_card(

@@ -38,7 +38,7 @@ def summary_metrics(inventory: Frame, summary: CorpusSummary) -> dict[str, Any]:
             "quarantined": summary.n_quarantined,
             "quarantined_by_reason": _counts(summary.quarantine, "reason", "inputs"),
             "quarantined_by_stage": _counts(summary.quarantine, "stage", "inputs"),
-            "by_language": _counts(summary.documents, "language", "documents"),
+            "by_language": _counts(summary.documents, "language_detected", "documents"),
             "dated": summary.n_dated,
         },
         "sentences": {

@@ -158,16 +158,17 @@ def length_stats(lengths: LengthDistribution) -> dict[str, float]:
 
 
 def document_keys(documents: Frame) -> pl.DataFrame:
-    """Documents and characters per (domain, language, publication year and month), with the
+    """Documents and characters per (domain, detected language, publication year and month),
+    with the
     first and last publication time of each group: every per-document count of the report
     comes from this table, whose size follows the number of groups, not of documents."""
     published = pl.col("published")
     return _streamed(
         _lazy(documents)
-        .select("domain", "language", "published", "n_chars")
+        .select("domain", "language_detected", "published", "n_chars")
         .group_by(
             "domain",
-            "language",
+            "language_detected",
             published.dt.year().alias("year"),
             published.dt.strftime("%Y-%m").alias("month"),
         )
@@ -181,11 +182,12 @@ def document_keys(documents: Frame) -> pl.DataFrame:
 
 
 def sentence_keys(sentences: Frame) -> pl.DataFrame:
-    """Sentences per (domain, language, publication year) of their document."""
+    """Sentences per (domain, detected language of the sentence, publication year of its
+    document)."""
     return _streamed(
         _lazy(sentences)
-        .select("domain", "language", "published")
-        .group_by("domain", "language", pl.col("published").dt.year().alias("year"))
+        .select("domain", "language_detected", "published")
+        .group_by("domain", "language_detected", pl.col("published").dt.year().alias("year"))
         .agg(sentences=pl.len())
     )
 
@@ -287,7 +289,8 @@ class CorpusSummary:
 
     @property
     def languages(self) -> list[str]:
-        return sorted(self.documents["language"].drop_nulls().unique().to_list())
+        """Languages detected in the documents' text (not the ones the pages declare)."""
+        return sorted(self.documents["language_detected"].drop_nulls().unique().to_list())
 
     def published_span(self) -> tuple[datetime | None, datetime | None]:
         """First and last publication time (``None`` when no document is dated)."""

@@ -12,9 +12,12 @@ import polars as pl
 import pytest
 import yaml
 
-from pipeline.publish.card import Citation, build_card, code_digest
+from pipeline.publish.card import build_card, code_digest
+from pipeline.publish.export import export
+from pipeline.publish.identity import Citation
 from pipeline.publish.plots import CorpusSummary
 from tests.dvcrepo import run
+from tests.publish.corpus import load_configs_offline
 from tests.reportrepo import PUBLISHED, Versions
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +86,7 @@ def test_card_counts_match_the_parquet(versions: Versions, version: str) -> None
     assert meta["inputs"] == len(list((versions.repo / "data/sample").iterdir()))
     for heading, column in (
         ("### By domain", "domain"),
-        ("### By language", "language"),
+        ("### By language", "language_detected"),
         ("### By year", "year"),
     ):
         got = {
@@ -163,24 +166,26 @@ def test_card_names_the_build_by_content_and_cites_from_pyproject(versions: Vers
 
 def test_card_front_matter_is_hugging_face_shaped(versions: Versions) -> None:
     meta = front_matter(card_at(versions, versions.v2))
-    langs = set(versions.frames_v2["documents"]["language"].drop_nulls().to_list())
+    langs = set(versions.frames_v2["documents"]["language_detected"].drop_nulls().to_list())
     assert set(meta["language"]) == langs
     assert meta["license"]
     configs = {c["config_name"]: c["data_files"] for c in meta["configs"]}
-    assert configs == PUBLISHED
+    # every published table that has rows (`datasets` cannot load an empty file)
+    assert configs == {t: p for t, p in PUBLISHED.items() if versions.frames_v2[t].height}
+    assert "sentences" in configs and "dedup_map" in configs
     assert Path(versions.repo / CARD).read_text(encoding="utf-8") == card_at(versions, versions.v2)
 
 
-def test_the_dataset_name_param_names_the_dataset_and_the_software_is_cited(
+def test_the_dataset_params_name_the_dataset_and_the_software_is_cited(
     versions: Versions,
 ) -> None:
-    """``report.dataset_name`` is the dataset's name (card title, Hugging Face pretty_name);
-    the citation names the software from pyproject."""
+    """``report.dataset`` names the dataset (card title, Hugging Face pretty_name, its BibTeX
+    entry); the software line still cites pyproject."""
     files = {table: versions.repo / path for table, path in PUBLISHED.items()}
     citation = Citation.from_pyproject()
     card = build_card(
         CorpusSummary.of_files(files),
-        params={"report": {"dataset_name": "Harbour towns 2026"}},
+        params={"report": {"dataset": {"name": "Harbour towns 2026", "authors": ["A. Byrne"]}}},
         stages=[],
         files=files,
         citation=citation,
@@ -189,4 +194,35 @@ def test_the_dataset_name_param_names_the_dataset_and_the_software_is_cited(
     )
     assert "# Dataset card: Harbour towns 2026" in card
     assert front_matter(card)["pretty_name"] == "Harbour towns 2026"
-    assert f"title   = {{{citation.name}: {citation.description}}}" in card
+    assert f"title   = {{Harbour towns 2026: {citation.description}}}" in card
+    assert "author  = {{A. Byrne}}" in card
+    assert f"- software: {citation.name} {citation.version} ({citation.year})" in card
+
+
+def test_a_built_corpus_exports_to_a_folder_croissant_and_datasets_both_load(
+    versions: Versions, tmp_path: Path
+) -> None:
+    """On a corpus built by the real `dvc repro`: the exported folder's croissant.json passes
+    mlcroissant and yields each table's first record, and every config of its README.md
+    loads with `datasets` offline, with the file's rows and columns."""
+    import mlcroissant as mlc
+
+    folder = tmp_path / "export"
+    export(folder, root=versions.repo)
+    dataset = mlc.Dataset(jsonld=folder / "croissant.json")
+    assert not dataset.metadata.ctx.issues.errors
+    frames = {t: pl.read_parquet(folder / p) for t, p in PUBLISHED.items()}
+    for table, frame in frames.items():
+        first = next(iter(dataset.records(record_set=table)), None)
+        if frame.height:
+            assert first is not None and first[f"{table}/{frame.columns[0]}"] is not None
+        else:
+            assert first is None
+    configs = [
+        c["config_name"]
+        for c in front_matter((folder / "README.md").read_text(encoding="utf-8"))["configs"]
+    ]
+    assert set(configs) == {t for t, f in frames.items() if f.height}
+    loaded = load_configs_offline(folder, configs, tmp_path / "hf")
+    for config in configs:
+        assert loaded[config] == [frames[config].height, frames[config].columns], config

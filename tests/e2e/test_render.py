@@ -81,6 +81,15 @@ def test_plots_page_draws_every_chart_offline(
         for p in PLOTS
     )
     assert bars == rows, "one bar per plotted row"
+    # every y axis counts (sentences, documents, inputs): whole numbers only, no 0.5 document
+    # (d3 picks steps of 0.5 for a domain of 0-2 even with tickMinStep: the template caps the
+    # tick count at the domain's maximum)
+    y_axes = re.findall(r'aria-label="Y-axis[^"]*">(.*?)role-axis-title', dom, re.S)
+    assert len(y_axes) == len(PLOTS)
+    for axis in y_axes:
+        labels = re.findall(r"<text[^>]*>([^<]*)</text>", axis.split("role-axis-label", 1)[1])
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+        assert all(re.fullmatch(r"\d+", label.replace(",", "")) for label in labels), labels
     image = browser.screenshot(page)
     bar_pixels = colour_mask(image, VEGA_BAR)
     assert bar_pixels.sum() > 5_000

@@ -61,7 +61,7 @@ def test_domain_month_and_reason_tables_keep_unknowns_and_zeros() -> None:
     documents = pl.DataFrame(
         {
             "domain": ["b.example", None, "a.example", "b.example"],
-            "language": ["en", "en", None, "fr"],
+            "language_detected": ["en", "en", None, "fr"],
             "published": [
                 datetime(2024, 3, 31, 23, 0, tzinfo=utc),
                 None,

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import schema
-from pipeline.publish.card import Citation, build_card
+from pipeline.publish.card import build_card
+from pipeline.publish.identity import Citation
 from pipeline.publish.plots import CorpusSummary, count_source_files
 from tests.validcorpus import good_corpus
 

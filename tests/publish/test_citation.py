@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from pipeline.publish.card import Citation
+from pipeline.publish.identity import Citation
 from tests.dvcrepo import ROOT
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -150,12 +151,12 @@ def _pyarrow(pattern: str, values: list[str]) -> list[bool]:
 
 @pytest.mark.parametrize("pattern", SUITE_REGEXES)
 def test_suite_regex_runs_on_pyarrow_with_pythons_meaning(pattern: str) -> None:
-    data = pd.Series(HOSTILE, dtype="str").array
+    data: Any = pd.Series(HOSTILE, dtype="str").array  # a private method: not in pandas-stubs
     assert not data._needs_python_regex(pattern), "pandas would run this regex with `re`"
     assert _pyarrow(pattern, HOSTILE) == _python(pattern, HOSTILE)
     # Where pandas still prefers `re` (``$`` on text with line breaks) its meaning is Python's
     # anyway; elsewhere pyarrow's must be the same.
-    texts = pd.Series(MULTILINE, dtype="str").array
+    texts: Any = pd.Series(MULTILINE, dtype="str").array
     if not texts._needs_python_regex(pattern):
         assert _pyarrow(pattern, MULTILINE) == _python(pattern, MULTILINE)
 
@@ -181,7 +182,7 @@ TOKENS = [
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(TOKENS), max_size=12).map("".join), min_size=1))
 def test_suite_regexes_agree_on_random_text(values: list[str]) -> None:
-    data = pd.Series(values, dtype="str").array
+    data: Any = pd.Series(values, dtype="str").array
     for pattern in SUITE_REGEXES:
         if not data._needs_python_regex(pattern):
             assert _pyarrow(pattern, values) == _python(pattern, values), pattern
@@ -196,4 +197,5 @@ def test_trailing_whitespace_is_checked_on_the_last_character() -> None:
     frame = pl.DataFrame({"text": texts, "n_chars": 0, "n_paragraphs": 1})
     last = checks._text_checks(frame)["text_last_char"].to_list()
     assert _python(check["kwargs"]["regex"], last) == _python(r"\s$", texts)
-    assert not pd.Series(last, dtype="str").array._needs_python_regex(check["kwargs"]["regex"])
+    array: Any = pd.Series(last, dtype="str").array
+    assert not array._needs_python_regex(check["kwargs"]["regex"])

@@ -4,6 +4,7 @@ line naming its key, in process (fast), from each stage's command, and through `
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from pipeline.config import (
+    RAY_INSTALL,
     CorpusSection,
     EngineParams,
     Params,
@@ -166,8 +168,14 @@ BAD: list[tuple[str, str, Any, str, str]] = [
     ("validate", "max_kept", 1.0, "validate.max_kept", "unknown key"),
     ("report", "length_bin_chars", 0, "report.length_bin_chars", "must be >= 1"),
     ("report", "length_bin_chars", "25", "report.length_bin_chars", "must be an integer"),
-    ("report", "dataset_name", "", "report.dataset_name", "must not be empty"),
-    ("report", "dataset_name", ["a"], "report.dataset_name", "must be a string"),
+    ("report", "dataset", {"name": ""}, "report.dataset.name", "must not be empty"),
+    ("report", "dataset", {"name": ["a"]}, "report.dataset.name", "must be a string"),
+    ("report", "dataset", {"authors": "Ada"}, "report.dataset.authors", "must be a list"),
+    ("report", "dataset", {"authors": []}, "report.dataset.authors", "must not be empty"),
+    ("report", "dataset", {"authors": ["Ada", ""]}, "report.dataset.authors[1]", "not be empty"),
+    ("report", "dataset", {"licence": "MIT"}, "report.dataset.licence", "unknown key"),
+    ("report", "dataset", {"license": ""}, "report.dataset.license", "must not be empty"),
+    ("report", "dataset", "mine", "report.dataset", "must be a mapping of keys"),
     ("report", "lenght_bin_chars", 25, "report.lenght_bin_chars", "unknown key"),
 ]
 
@@ -217,6 +225,22 @@ def test_a_good_value_is_taken_as_given(section: str, key: str, value: Any) -> N
     parsed = parse_params(with_value(section, key, value)).model_dump(by_alias=True)
     got = parsed[section][key]
     assert (list(got) if isinstance(got, tuple) else got) == value
+
+
+def test_the_ray_engine_without_ray_installed_is_refused_with_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ray is an extra: a default environment naming it fails before work, in one line."""
+    monkeypatch.setitem(sys.modules, "ray", None)  # what find_spec sees when it is absent
+    with pytest.raises(ParamsError) as caught:
+        parse_params(with_value("engine", "name", "ray"))
+    assert caught.value.problems == [
+        f'params.yaml: engine.name = "ray": Ray is not installed: {RAY_INSTALL}'
+    ]
+    assert "--extra ray" in RAY_INSTALL
+    monkeypatch.delitem(sys.modules, "ray")
+    if importlib.util.find_spec("ray") is not None:  # the dev environment has it
+        assert parse_params(with_value("engine", "name", "ray")).engine.name == "ray"
 
 
 def test_every_problem_of_the_file_is_reported_at_once() -> None:
@@ -282,8 +306,7 @@ def test_each_stage_command_checks_the_whole_file_before_its_input(
     seconds = time.monotonic() - start
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
-        "params.yaml: report.lenght_bin_chars = 25: unknown key "
-        "(known: length_bin_chars, dataset_name, license)"
+        "params.yaml: report.lenght_bin_chars = 25: unknown key (known: length_bin_chars, dataset)"
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pages", "params.yaml"]
     assert seconds < 30, seconds  # imports only (~1-2 s unloaded)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pipeline import schema
-from pipeline.outputs import OUTPUTS, Output
+from pipeline.outputs import OUTPUTS, PUBLISHED, Output
 from pipeline.runtime.sink import ParquetSink, write_parquet
 from tests.dvcrepo import ROOT
 
@@ -38,6 +38,20 @@ def test_every_parquet_out_in_dvc_yaml_is_declared_for_its_stage() -> None:
         if out.endswith(".parquet")
     }
     assert in_dvc == declared
+
+
+def test_the_report_stage_reads_every_published_table_and_writes_their_descriptions() -> None:
+    """A table added to PUBLISHED is a dep of the report stage (the card, croissant.json and
+    the fingerprint cover it), and the report's command reads it."""
+    from pipeline.publish.croissant import CROISSANT
+    from pipeline.report import FILES
+
+    report = STAGES["report"]
+    for name in PUBLISHED:
+        assert OUTPUTS[name].path.as_posix() in report["deps"], name
+        assert FILES[name] == OUTPUTS[name].path, name
+    assert CROISSANT.as_posix() in outs_of(report)
+    assert FILES["croissant"] == CROISSANT
 
 
 def test_each_output_names_its_file_and_a_declared_schema_and_order() -> None:

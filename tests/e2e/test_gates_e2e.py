@@ -79,7 +79,7 @@ def local_news(town: str, subject: str) -> str:
 
 # A few ordinary articles beside the one quoting markup: at three documents (~20 sentences)
 # two sentences of one article quoting markup are a tenth of the corpus, and the sentence gate
-# (0.1 %) allows one; from 46 sentences on it allows two (the binomial tolerance, README).
+# (0.1 %) allows one; from 46 sentences on it allows two (the binomial tolerance, docs/pipeline.md).
 NEWS = {
     f"news_{i}.html": local_news(town, subject)
     for i, (town, subject) in enumerate(

@@ -14,8 +14,8 @@ path, never copied), three texts:
 
 It also attributes every character the cleaning removes to the rule that removed it (a CSS/JS
 residue line, a chrome sentence trimmed from a paragraph edge, a "Read more"-style fragment
-before a paragraph) and says how much of it the gold keeps; caption splits move text into its
-own paragraph (counted, not removed). On the page-text-dump version of ``scrapinghub`` (made by
+before a paragraph), as the clean stage's removal audit records it, and says how much of it
+the gold keeps. On the page-text-dump version of ``scrapinghub`` (made by
 ``make_dumps.py`` in process) the same is done for the dump mode's line selection: the lines of
 the dump left out of the article. A removed span counts as kept by the gold when at least half
 of its word 4-grams (the scorer's shingles) occur in the gold body (and a dump line counts as
@@ -32,7 +32,6 @@ import json
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -41,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 SETS: tuple[str, ...] = ("scrapinghub", "wcxb-dev")
 DUMP_SOURCE = "scrapinghub"
 TEXTS: tuple[str, ...] = ("extract_text", "cleaned", "sentences_joined")
-RULES: tuple[str, ...] = ("residue_line", "chrome_edge_sentence", "leading_cta_fragment")
+RULES: tuple[str, ...] = ("code_residue", "chrome_sentence", "leading_fragment")
 # the acceptance bound: whole-pipeline text within this F1 of the extractor alone
 MAX_F1_LOSS = 0.005
 
@@ -63,85 +62,16 @@ def _load(path: Path, name: str) -> ModuleType:
     return module
 
 
-# --------------------------------------------------------------------------------------------
-# the cleaning, rule by rule (the same steps as pipeline.text.cleaning, with the removals kept)
-# --------------------------------------------------------------------------------------------
-@dataclass
-class Removals:
-    """Removed spans per rule, and the captions split off (moved, not removed)."""
+def traced_clean(text: str) -> tuple[str, dict[str, list[str]]]:
+    """:func:`pipeline.text.cleaning.clean_text` with its removals, rule by rule (the removal
+    audit the clean stage records: :func:`pipeline.text.cleaning.clean_text_audited`)."""
+    from pipeline.text.cleaning import clean_text_audited
 
-    spans: dict[str, list[str]] = field(default_factory=lambda: {r: [] for r in RULES})
-    captions: list[str] = field(default_factory=list)
-
-
-def _trim_edges_traced(paragraph: str, removed: Removals) -> str:
-    """:func:`pipeline.text.chrome.trim_chrome_edges`, recording what each step removed."""
-    from pipeline.text.chrome import (
-        is_chrome_sentence,
-        split_sentences_simple,
-        strip_leading_cta,
-    )
-
-    prev = None
-    while prev != paragraph:
-        prev = paragraph
-        sentences = split_sentences_simple(paragraph)
-        while sentences and is_chrome_sentence(sentences[0]):
-            removed.spans["chrome_edge_sentence"].append(sentences.pop(0))
-        while sentences and is_chrome_sentence(sentences[-1]):
-            removed.spans["chrome_edge_sentence"].append(sentences.pop())
-        paragraph = " ".join(sentences)
-        stripped = strip_leading_cta(paragraph)
-        if stripped != paragraph:
-            removed.spans["leading_cta_fragment"].append(
-                paragraph[: len(paragraph) - len(stripped)]
-            )
-        paragraph = stripped
-    return paragraph
-
-
-def _clean_paragraph_traced(para: str, removed: Removals) -> list[str]:
-    from pipeline.text.captions import split_glued_caption
-    from pipeline.text.cleaning import _WS_RE, repair_link_spacing
-    from pipeline.text.residue import is_code_residue
-
-    if is_code_residue(para):
-        removed.spans["residue_line"].append(para)
-        return []
-    para = repair_link_spacing(para)
-    parts: list[str] = []
-    glued = split_glued_caption(para)
-    while glued is not None:
-        parts.append(glued[0])
-        removed.captions.append(glued[0])
-        para = glued[1]
-        glued = split_glued_caption(para)
-    parts.append(para)
-    out = []
-    for part in parts:
-        kept = _WS_RE.sub(" ", _trim_edges_traced(part, removed)).strip()
-        if kept:
-            out.append(kept)
-    return out
-
-
-def traced_clean(text: str) -> tuple[str, Removals]:
-    """:func:`pipeline.text.cleaning.clean_text` with its removals, rule by rule."""
-    import unicodedata
-
-    from pipeline.text.cleaning import _paragraphs
-
-    removed = Removals()
-    out: list[str] = []
-    for para in _paragraphs(unicodedata.normalize("NFC", text)):
-        current = [para]
-        for _ in range(5):
-            nxt = [q for p in current for q in _clean_paragraph_traced(p, removed)]
-            if nxt == current:
-                break
-            current = nxt
-        out.extend(current)
-    return "\n".join(out), removed
+    cleaned, removed = clean_text_audited(text)
+    spans: dict[str, list[str]] = {rule: [] for rule in RULES}
+    for rule, _, piece in removed:
+        spans[rule].append(piece)
+    return cleaned, spans
 
 
 def sentences_joined(text: str, language: str, max_chars: int) -> str:
@@ -206,7 +136,7 @@ def bench_set(
     if limit:
         gold = dict(list(gold.items())[:limit])
     preds: dict[str, dict[str, str]] = {t: {} for t in TEXTS}
-    rules: dict[str, dict[str, int]] = {r: {} for r in (*RULES, "caption_split")}
+    rules: dict[str, dict[str, int]] = {r: {} for r in RULES}
     worst: list[dict[str, Any]] = []
     for pid in gold:
         html = pages[pid]
@@ -219,12 +149,11 @@ def bench_set(
         body = gold[pid].get("articleBody") or ""
         gold_shingles = Counter(bench._ngrams(body, 4))
         for rule in RULES:
-            tally = _tally(removed.spans[rule], gold_shingles, bench._ngrams)
+            tally = _tally(removed[rule], gold_shingles, bench._ngrams)
             _add(rules[rule], tally)
-            for span in removed.spans[rule]:
+            for span in removed[rule]:
                 if _gold_share(span, gold_shingles, bench._ngrams):
                     worst.append({"page": pid, "rule": rule, "text": span[:300]})
-        _add(rules["caption_split"], _tally(removed.captions, gold_shingles, bench._ngrams))
     f1 = {t: _f1(bench, gold, preds[t]) for t in TEXTS}
     # the pages where the cleaning costs the most F1 (their shingle F1s), for reading
     per_page = []

@@ -223,9 +223,12 @@ DOCUMENTS: dict[str, pl.DataType] = {
     "cluster_id": pl.String(),
     "duplicate_of": pl.String(),
     "n_boilerplate_sentences": pl.Int64(),
+    "n_sentences": pl.Int64(),
+    "n_words": pl.Int64(),
 }
 SENTENCES: dict[str, pl.DataType] = {
     **SEGMENTED,
+    "n_words": pl.Int64(),
     "language_detected": pl.String(),
     "language_confidence": pl.Float64(),
     "sentence_hash": pl.String(),
@@ -350,6 +353,9 @@ COLUMN_DOCS: dict[str, str] = {
     "removals": "every span removed from the extracted text, in text order: `stage` (`clean`), "
     "`rule` (`chrome_sentence`, `leading_fragment`, `code_residue`), `position` (character "
     "offset in `text` where it stood) and the removed `text`",
+    "n_sentences": "sentences of the document in sentences.parquet (boilerplate removed)",
+    "n_words": "words in `text`: runs of letters, marks and digits with inner apostrophes; a "
+    "Chinese or Japanese character counts as one word",
     "extracted_text_digest": "SHA-256 of the extracted text without white space (NFC): the "
     "removal audit's check that `text` plus `removals` rebuilds it",
     "sentence_id": (

@@ -66,7 +66,9 @@ def _document(i: int, text: str, domain: str = "saltmarsh.example") -> dict[str,
         n_chars=len(text),
         n_paragraphs=text.count("\n") + 1,
         extracted_text_digest=canonical_digest(text),  # nothing removed: the text itself
+        n_words=len(text.split()),
     )
+    row["n_sentences"] = len(_sentences(row))
     return row
 
 
@@ -92,6 +94,7 @@ def _sentences(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 domain=doc["domain"],
                 title=doc["title"],
                 language="en",
+                n_words=len(sentence.split()),
             )
             rows.append(row)
         offset += len(paragraph) + 1
@@ -214,7 +217,7 @@ def broken_corpus() -> tuple[Corpus, dict[str, tuple[str, str | None, str]]]:
     # a kept document whose sentences are missing from sentences.parquet
     lost = doc_ids[3]
     f["sentences"] = f["sentences"].filter(pl.col("doc_id") != lost)
-    expected["documents"] = ("expect_column_values_to_be_between", "n_sentences", lost)
+    expected["documents"] = ("expect_column_values_to_be_between", "sentences_in_table", lost)
 
     victim = f["sentences"]["sentence_id"][1]
     f["sentences"] = _set(f["sentences"], "sentence_id", victim, "text", "<b>Breaking</b> news")

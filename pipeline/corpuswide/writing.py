@@ -21,6 +21,7 @@ from pipeline.corpuswide.settings import Inputs, Outputs, Partitioning
 from pipeline.corpuswide.spill import SentenceDecisions, SentenceParts, TaskParts
 from pipeline.outputs import of_table
 from pipeline.runtime.sink import atomic_path, write_parquet
+from pipeline.text.words import PUBLISHED_WORD_PATTERN
 
 
 class FrameSink:
@@ -91,6 +92,10 @@ class FrameSink:
         self.tmp.unlink(missing_ok=True)
 
 
+def _word_count(column: str) -> pl.Expr:
+    return pl.col(column).str.count_matches(PUBLISHED_WORD_PATTERN).fill_null(0).cast(pl.Int64)
+
+
 def write_outputs(
     inputs: Inputs,
     outputs: Outputs,
@@ -110,6 +115,7 @@ def write_outputs(
         "cluster_id",
         "duplicate_of",
         "n_boilerplate_sentences",
+        n_sentences=pl.col("n_before") - pl.col("n_boilerplate_sentences"),
     )
     # documents.parquet on a thread of its own while the sentences are written: the two files
     # are independent, and Polars and pyarrow release the GIL, so both cores work
@@ -139,6 +145,7 @@ def write_documents(
     try:
         for part in range(doc_ranges):
             frame = documents.read(part).join(doc_columns, on="doc_id", how="inner")
+            frame = frame.with_columns(n_words=_word_count("text"))
             sink.write(frame.sort("doc_id"))
     except BaseException:
         sink.abort()
@@ -195,6 +202,7 @@ def write_sentences(
                     is_duplicate=pl.col("is_duplicate").fill_null(False),
                     # positions 0, 1, 2... again after removals; sentence_id keeps the segmented
                     sentence_index=(pl.int_range(pl.len()).over("doc_idx")).cast(pl.Int32),
+                    n_words=_word_count("text"),
                 )
             )
             written["sentences"] += frame.height

@@ -56,7 +56,7 @@ DERIVED_INPUTS: dict[str, set[str]] = {
         "removals",
         "extracted_text_digest",
     },
-    "documents": {"url", "domain", "text", "n_chars", "n_paragraphs", "doc_id"},
+    "documents": {"url", "domain", "text", "n_chars", "n_paragraphs", "doc_id", "n_sentences"},
     "sentences": {"doc_id", "sentence_index", "char_start", "char_end", "text", "domain"},
     "quarantine": {"reason", "stage"},
 }

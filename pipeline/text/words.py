@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CJK_RE", "STOP_WORDS", "WORD_RE", "word_count", "words_of", "wordset"]
+__all__ = [
+    "CJK_RE",
+    "PUBLISHED_WORD_PATTERN",
+    "STOP_WORDS",
+    "WORD_RE",
+    "word_count",
+    "words_of",
+    "wordset",
+]
 
 
 def wordset(words: str) -> frozenset[str]:
@@ -60,3 +68,11 @@ def word_count(text: str, words: list[str] | None = None) -> int:
     if not cjk:
         return len(words)
     return sum(1 for w in words if not CJK_RE.search(w)) + (cjk + 1) // 2
+
+
+# The words counted in the published tables (``n_words``; Polars/Rust regex syntax, counted with
+# ``str.count_matches``): runs of letters, marks and digits with inner apostrophes, and each
+# Chinese or Japanese character on its own (those scripts write no spaces between words).
+_CJK_CLASS = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
+_WORD_CLASS = rf"[[\p{{L}}\p{{M}}\p{{N}}]--{_CJK_CLASS}]"
+PUBLISHED_WORD_PATTERN = rf"{_CJK_CLASS}|{_WORD_CLASS}+(?:['’]{_WORD_CLASS}+)*"

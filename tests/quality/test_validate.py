@@ -98,7 +98,7 @@ def test_text_checks_catch_counts_and_nfc() -> None:
     assert row["n_chars_matches_text"] is False
     other = derived.filter(pl.col("doc_id") != first).row(0, named=True)
     assert other["text_is_nfc"] and other["n_chars_matches_text"]
-    assert other["n_paragraphs_matches_text"] and other["n_sentences"] == 6
+    assert other["n_paragraphs_matches_text"] and other["sentences_in_table"] == 6
     assert unicodedata.is_normalized("NFC", other["text"])
 
 
@@ -609,7 +609,12 @@ def _driver_and_worker_chunks(
         quality_chunks.write_chunk_facts(facts, table, facts_dir)
         source = paths[quality_tables.SUITE_SOURCES[table]]
         assert isinstance(source, Path)
-        extra = {"n_sentences", "in_key_order", "offsets_slice_back"} | {
+        extra = {
+            "sentences_in_table",
+            "n_sentences_matches_table",
+            "in_key_order",
+            "offsets_slice_back",
+        } | {
             "doc_id_is_unique",
             "sentence_id_is_unique",
         }

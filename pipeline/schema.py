@@ -320,7 +320,7 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return df.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
-# What each column means, for the README's schema tables (kept beside the schemas).
+# What each column means, for the schema tables of docs/schemas.md (kept beside the schemas).
 COLUMN_DOCS: dict[str, str] = {
     "doc_id": "first 16 hex digits of the SHA-256 of the raw bytes: stable across runs",
     "source_path": "input file relative to `ingest.input_dir`; `<file>#<offset>` for a WARC record",
@@ -450,7 +450,7 @@ def _type_name(dtype: Any) -> str:
 
 
 def schema_markdown(table: str) -> str:
-    """Markdown table of one declared schema (the README embeds these verbatim)."""
+    """Markdown table of one declared schema (docs/schemas.md embeds these verbatim)."""
     lines = ["| column | type | meaning |", "|---|---|---|"]
     for column, dtype in TABLES[table].items():
         if column.endswith("_source"):
@@ -466,7 +466,7 @@ def schema_markdown(table: str) -> str:
 
 
 def reasons_markdown() -> str:
-    """Markdown table of the quarantine reasons (embedded verbatim in the README)."""
+    """Markdown table of the quarantine reasons (embedded verbatim in docs/schemas.md)."""
     lines = ["| reason | meaning |", "|---|---|"]
     lines += [f"| `{r.value}` | {REASON_DOCS[r]} |" for r in QuarantineReason]
     return "\n".join(lines)

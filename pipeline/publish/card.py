@@ -25,7 +25,7 @@ built on, not a date. It holds:
   with (tested); see :mod:`pipeline.publish.identity`. ``reports/croissant.json`` says the same.
 
 A version is cited by the git commit that holds the card and ``dvc.lock`` together with the
-fingerprint (README, "Cite and reproduce an exact version").
+fingerprint (README, "Cite a version").
 """
 
 from __future__ import annotations
@@ -393,11 +393,13 @@ def build_card(
         "## Quarantine",
         "",
         "Inputs that were not kept, by reason and the stage that dropped them "
-        f"(`{PUBLISHED['quarantine'].as_posix()}`; reasons are documented in README.md).",
+        f"(`{PUBLISHED['quarantine'].as_posix()}`; the reasons are explained in "
+        "docs/schemas.md of the newscorpus repository).",
         "",
         markdown_table(quarantine_table) if n_quarantined else "None.",
         "",
         *duplicates_section(files, params),
+        *removals_section(files),
         "## Known limitations",
         "",
         *[f"- {item}" for item in LIMITATIONS],
@@ -516,6 +518,37 @@ def duplicates_section(files: Mapping[str, Path], params: dict[str, Any]) -> lis
             "",
         ]
     return out
+
+
+def removals_section(files: Mapping[str, Path]) -> list[str]:
+    """``## What cleaning removed``: the removal audit of the published documents, by rule."""
+    if "documents" not in files:
+        return []
+    by_rule = (
+        pl.scan_parquet(files["documents"])
+        .select("doc_id", "removals")
+        .explode("removals")
+        .unnest("removals")
+        .drop_nulls("rule")
+        .group_by("stage", "rule")
+        .agg(
+            documents=pl.col("doc_id").n_unique(),
+            spans=pl.len(),
+            characters=pl.col("text").str.len_chars().sum(),
+        )
+        .sort("stage", "rule")
+        .collect()
+    )
+    return [
+        "## What cleaning removed",
+        "",
+        "Every span taken out of a document's extracted text is listed in "
+        f"`{files['documents'].as_posix()}` (column `removals`: stage, rule, position, text); "
+        "the text plus its removals rebuilds the extracted text, which validation checks.",
+        "",
+        markdown_table(by_rule) if by_rule.height else "Nothing was removed.",
+        "",
+    ]
 
 
 def write_card(

@@ -1,6 +1,6 @@
 """Load the corpus as Polars LazyFrames, from the workspace or from any git revision.
 
->>> from pipeline import load
+>>> from pipeline.publish import load
 >>> load.sentences(filters={"language": "en"}, columns=["sentence_id", "text"]).collect()
 >>> load.documents("<tag>", repo="https://example.org/newscorpus").collect()
 

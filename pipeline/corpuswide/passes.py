@@ -120,9 +120,21 @@ def engine_passes(
                 yield CorpusItem(ReadRows(path, group, todo), number, "sentences")
                 number += 1
 
+    step = partitioning.task_rows
+    n_tasks = doc_meta.num_row_groups + sum(
+        -(-sentence_meta.row_group(g).num_rows // step) for g in range(sentence_meta.num_row_groups)
+    )
     try:
         done_tasks = run_tasks(
-            "corpus", task, tasks(), engine, preload, item_rows, item_size, describe_item
+            "corpus",
+            task,
+            tasks(),
+            engine,
+            preload,
+            item_rows,
+            item_size,
+            describe_item,
+            total=n_tasks,
         )
         for done in done_tasks:
             if isinstance(done, SentencesDone):

@@ -165,7 +165,13 @@ def _gx_context() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from tqdm.std import TqdmDefaultWriteLock
 
+    # GX makes a tqdm bar (disabled) per validation, and tqdm's first bar creates a
+    # multiprocessing lock: a named semaphore that a worker the pool stops (SIGTERM) never
+    # releases, so the resource tracker warns of a leak at exit. No bar is shared across
+    # processes here: tqdm's thread lock is enough.
+    TqdmDefaultWriteLock.mp_lock = None
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return ctx

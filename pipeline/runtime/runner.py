@@ -81,15 +81,16 @@ def run_tasks(
     describe: Callable[[Any], str] = repr,
     time_limit: bool = True,
     unit: str = "tasks",
+    total: int | None = None,
 ) -> Iterator[ResultT]:
     """``step`` over ``tasks``, one task at a time on the engine; each task's results, in
     order. A corpus-wide stage cannot leave part of its input out, so a task that overran its
     time budget stops the stage, naming it (``describe``; ``explode`` and ``weigh``: see
     :func:`map_batches`). Without ``time_limit`` a task may take as long as it needs. Its
-    progress counts ``unit``s."""
+    progress counts ``unit``s, out of ``total`` where it is known."""
     seconds = engine.max_seconds_per_doc if time_limit else 0.0
     one_task = dataclasses.replace(engine, batch_size=1, max_seconds_per_doc=seconds)
-    with stage_progress(stage, None, unit) as advance:
+    with stage_progress(stage, total, unit) as advance:
         for batch in map_batches(step, tasks, one_task, explode, weigh, preload):
             for outcome in batch:
                 if isinstance(outcome, TimedOut):

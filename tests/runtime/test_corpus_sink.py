@@ -40,6 +40,7 @@ def sentences(n: int) -> pl.DataFrame:
                 "language_confidence": [0.9 if i % 2 else None for i in range(n)],
                 "sentence_hash": [f"{i % 1_000:016x}" for i in range(n)],
                 "is_duplicate": [i >= 1_000 for i in range(n)],
+                "n_words": [7] * n,
             }
         ),
         schema.SENTENCES,

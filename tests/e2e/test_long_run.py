@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +18,7 @@ import pytest
 from benchmarks.corpus import build
 from pipeline.text.removals import reconstructs
 from tests.dvcrepo import BIN, make_repo
+from tests.terminal import on_a_terminal
 from tests.text.test_fixture_pages import PAGES, PROMPTS
 
 pytestmark = pytest.mark.e2e
@@ -34,23 +34,9 @@ def _repro_on_a_terminal(repo: Path) -> str:
     """`dvc repro` with its stdout and stderr on a pseudo-terminal; what the terminal got."""
     environ = {k: v for k, v in os.environ.items() if k not in ("CI", "NEWSCORPUS_PROGRESS")}
     environ.update(DVC_NO_ANALYTICS="1", GX_ANALYTICS_ENABLED="False", COLUMNS="120")
-    leader, follower = os.openpty()
-    with subprocess.Popen(
-        [str(BIN / "dvc"), "repro"], cwd=repo, env=environ, stdout=follower, stderr=follower
-    ) as child:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        code = child.wait(timeout=900)
-    os.close(leader)
-    shown = b"".join(chunks).decode("utf-8", "replace")
+    code, shown = on_a_terminal(
+        [str(BIN / "dvc"), "repro"], repo, environ, timeout=900, stdout_too=True
+    )
     shown = _CURSOR_MOVES.sub("\n", _COLOURS.sub("", shown))
     assert code == 0, shown[-4000:]
     return shown

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.runtime.progress import progress_shown
 from tests.dvcrepo import ROOT
+from tests.terminal import on_a_terminal
 
 STREAM_CLEAN = """
 import sys
@@ -42,21 +43,9 @@ def _clean_stage_stderr(tmp_path: Path, terminal: bool, **env: str) -> str:
             command, cwd=ROOT, env={**environ, **env}, capture_output=True, text=True, check=True
         )
         return done.stderr
-    leader, follower = os.openpty()
-    with subprocess.Popen(command, cwd=ROOT, env={**environ, **env}, stderr=follower) as child:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        assert child.wait(timeout=120) == 0
-    os.close(leader)
-    return b"".join(chunks).decode("utf-8", "replace")
+    code, shown = on_a_terminal(command, ROOT, {**environ, **env}, timeout=120)
+    assert code == 0, shown
+    return shown
 
 
 def test_a_terminal_sees_documents_done_and_their_rate(tmp_path: Path) -> None:

@@ -105,25 +105,22 @@ def engine_passes(
     )
     task = corpus_task(params, workdir, doc_index, boundaries, ranges, n_docs, bits)
 
+    # a sentence task reads up to task_rows rows of one row group: (row group, rows) each
+    step = partitioning.task_rows
+    sentence_slices: list[tuple[int, range]] = []
+    for group in range(sentence_meta.num_row_groups):
+        rows = sentence_meta.row_group(group).num_rows
+        sentence_slices += [(group, range(lo, min(rows, lo + step))) for lo in range(0, rows, step)]
+
     def tasks() -> Iterator[CorpusItem | Row]:
         path = str(cleaned.resolve())
         for group in range(doc_meta.num_row_groups):
             todo = tuple(range(doc_meta.row_group(group).num_rows))
             yield CorpusItem(ReadRows(path, group, todo), group, "documents")
         path = str(segmented.resolve())
-        step = partitioning.task_rows
-        number = 0
-        for group in range(sentence_meta.num_row_groups):
-            rows = sentence_meta.row_group(group).num_rows
-            for lo in range(0, rows, step):
-                todo = tuple(range(lo, min(rows, lo + step)))
-                yield CorpusItem(ReadRows(path, group, todo), number, "sentences")
-                number += 1
+        for number, (group, span) in enumerate(sentence_slices):
+            yield CorpusItem(ReadRows(path, group, tuple(span)), number, "sentences")
 
-    step = partitioning.task_rows
-    n_tasks = doc_meta.num_row_groups + sum(
-        -(-sentence_meta.row_group(g).num_rows // step) for g in range(sentence_meta.num_row_groups)
-    )
     try:
         done_tasks = run_tasks(
             "corpus",
@@ -134,7 +131,7 @@ def engine_passes(
             item_rows,
             item_size,
             describe_item,
-            total=n_tasks,
+            total=doc_meta.num_row_groups + len(sentence_slices),
         )
         for done in done_tasks:
             if isinstance(done, SentencesDone):

@@ -28,6 +28,8 @@ N_PAGES = 1000
 PROGRESS_STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
 _COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 _CURSOR_MOVES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
+# a progress redraw with items done (the count is past 0) and the rate in the stage's unit
+_ITEMS_DONE = re.compile(r"[1-9][\d,]*/(\d+|\?) [\d,]+ (docs|chunks|tasks)/s")
 
 
 def _repro_on_a_terminal(repo: Path) -> str:
@@ -57,9 +59,7 @@ def test_each_stage_shows_its_progress_and_the_run_ends_with_the_summary(
     repo, shown = long_run
     for stage in PROGRESS_STAGES:
         lines = [line for line in shown.splitlines() if line.lstrip().startswith(stage)]
-        # some redraw shows items done (the count is past 0) and the rate in the stage's unit
-        done = re.compile(r"[1-9][\d,]*/(\d+|\?) [\d,]+ (docs|chunks|tasks)/s")
-        assert any(done.search(line) for line in lines), (stage, lines[-5:])
+        assert any(_ITEMS_DONE.search(line) for line in lines), (stage, lines[-5:])
     documents = pl.read_parquet(repo / "data/processed/documents.parquet").height
     summary = shown[shown.rindex("newscorpus: ") :]
     inputs = len([p for p in (repo / "data/sample").rglob("*") if p.is_file()])

@@ -96,6 +96,9 @@ Language = Annotated[str, AfterValidator(_language)]
 Languages = Annotated[tuple[Language, ...], BeforeValidator(_sequence_as_tuple)]
 Directory = Annotated[Path, BeforeValidator(_path), AfterValidator(_directory)]
 File = Annotated[Path, BeforeValidator(_path), AfterValidator(_file)]
+PageTypeName = Literal[
+    "article", "listing", "collection", "product", "service", "forum", "documentation"
+]  # pipeline.html.pagetype.PAGE_TYPES (a test holds them together)
 Count = Annotated[int, Field(ge=1)]  # a size, a limit or a count that cannot be zero
 Share = Annotated[float, Field(ge=0, le=1)]
 Days = Annotated[float | None, Field(gt=0, description="days; null = no time limit")]
@@ -157,6 +160,11 @@ class IngestParams(Section):
 
 class ExtractParams(Section):
     max_text_chars: Count
+    keep_page_types: Annotated[
+        tuple[PageTypeName, ...],
+        BeforeValidator(_sequence_as_tuple),
+        Field(min_length=1, description="page types kept; others go to quarantine as not_article"),
+    ] = ("article",)
 
 
 class CleanParams(Section):

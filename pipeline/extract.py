@@ -1,8 +1,9 @@
 """Stage 2, extract: main text and metadata of every ingested document.
 ``python -m pipeline.extract --help``. The extraction is :mod:`pipeline.html.extraction`.
 
-Also the benchmark entry points :func:`extract_text` and :func:`extract_metadata`, which take a
-whole page (HTML or page text dump, detected) as ``str`` or raw ``bytes``.
+Also the benchmark entry points :func:`extract_text`, :func:`extract_metadata` and
+:func:`page_type`, which take a whole page (HTML or page text dump, detected) as ``str`` or raw
+``bytes``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from functools import partial
 from pipeline.html.extraction import extract_document
 from pipeline.html.extraction import extract_metadata as extract_metadata
 from pipeline.html.extraction import extract_text as extract_text
+from pipeline.html.extraction import extract_text_and_page_type as extract_text_and_page_type
+from pipeline.html.extraction import page_type as page_type
 from pipeline.runtime.cli import StageRun, stage_files, stage_main
 from pipeline.runtime.engine import PerDocument
 from pipeline.runtime.runner import stream_stage
@@ -26,7 +29,11 @@ FILES = stage_files("ingested", "quarantine_ingest", "extracted", "quarantine_ex
 
 def extract(run: StageRun) -> None:
     params = run.params.extract
-    document = partial(extract_document, max_text_chars=params.max_text_chars)
+    document = partial(
+        extract_document,
+        max_text_chars=params.max_text_chars,
+        keep_page_types=frozenset(params.keep_page_types),
+    )
     step = PerDocument(document, run.engine.max_seconds_per_doc)
     quarantine = ("quarantine_ingest", "quarantine_extract")
     stream_stage(run, step, "ingested", "extracted", quarantine, reuse=params.model_dump())

@@ -42,6 +42,7 @@ class QuarantineReason(StrEnum):
     UNDECODABLE_NAME = "undecodable_name"
     UNLISTABLE_FOLDER = "unlistable_folder"
     CHANGED_SINCE_INVENTORY = "changed_since_inventory"
+    NOT_ARTICLE = "not_article"
 
 
 REASON_DOCS: dict[QuarantineReason, str] = {
@@ -83,6 +84,10 @@ REASON_DOCS: dict[QuarantineReason, str] = {
     ),
     QuarantineReason.CHANGED_SINCE_INVENTORY: (
         "the file's bytes changed between the inventory and ingest: run again"
+    ),
+    QuarantineReason.NOT_ARTICLE: (
+        "the page's type (listing, product, forum...; in `detail`, with its confidence) is not "
+        "in `extract.keep_page_types`"
     ),
 }
 
@@ -167,10 +172,19 @@ INPUT_FILES: dict[str, pl.DataType] = {
 INGESTED: dict[str, pl.DataType] = {**PROVENANCE, "raw_text": pl.String(), **ROW_DIGEST}
 
 # extract -> data/interim/extracted.parquet: main text (paragraphs joined by "\n") + metadata.
+# What kind of page a document is (pipeline/html/pagetype.py): one of PAGE_TYPES, the model's
+# probability for it, and what decided it (declared: the page declares that type; model).
+PAGE_TYPE: dict[str, pl.DataType] = {
+    "page_type": pl.String(),
+    "page_type_confidence": pl.Float64(),
+    "page_type_source": pl.String(),
+}
+
 EXTRACTED: dict[str, pl.DataType] = {
     **PROVENANCE,
     **METADATA,
     **METADATA_SOURCES,
+    **PAGE_TYPE,
     "extractor": pl.String(),
     "text": pl.String(),
     **ROW_DIGEST,
@@ -188,6 +202,7 @@ CLEANED: dict[str, pl.DataType] = {
     **PROVENANCE,
     **METADATA,
     **METADATA_SOURCES,
+    **PAGE_TYPE,
     "extractor": pl.String(),
     "text": pl.String(),
     "n_chars": pl.Int64(),
@@ -270,6 +285,7 @@ QUARANTINE: dict[str, pl.DataType] = {
     "stage": pl.String(),
     "reason": pl.Enum(list(QUARANTINE_REASONS)),
     "detail": pl.String(),
+    "page_type": pl.String(),  # null when the input was dropped before its type was known
 }
 
 # ingest -> data/interim/inventory.parquet: every input item (a file, or a WARC record) of
@@ -346,6 +362,15 @@ COLUMN_DOCS: dict[str, str] = {
     "section": "site section",
     "tags": "keywords / article tags",
     "language": "primary language subtag (`en`, `fr`, ...)",
+    "page_type": (
+        "`article`, `listing`, `collection`, `product`, `service`, `forum` or `documentation` "
+        "(a small model over declared types, address shape, link and text structure)"
+    ),
+    "page_type_confidence": "the model's probability for `page_type` (0–1, 4 decimals)",
+    "page_type_source": (
+        "`declared`: the page declares that type (og:type, JSON-LD) and the model agrees; "
+        "`model`: the model alone"
+    ),
     "extractor": "`html` (selectolax main-content) or `dump` (page text dump)",
     "text": "main text / sentence text; paragraphs separated by a single `\\n`",
     "n_chars": "characters in the cleaned text",
@@ -453,11 +478,11 @@ def schema_markdown(table: str) -> str:
     """Markdown table of one declared schema (docs/schemas.md embeds these verbatim)."""
     lines = ["| column | type | meaning |", "|---|---|---|"]
     for column, dtype in TABLES[table].items():
-        if column.endswith("_source"):
+        if column in METADATA_SOURCES:
             continue
         doc = COLUMN_DOCS.get(column, "")
         lines.append(f"| `{column}` | {_type_name(dtype)} | {doc} |")
-    if any(c.endswith("_source") for c in TABLES[table]):
+    if any(c in METADATA_SOURCES for c in TABLES[table]):
         lines.append(
             "| `<field>_source` | str | for each metadata field: where it came from "
             "(`jsonld`, `og`, `meta`, `time`, `html`, `url`, `text`, `dump`, `input`) |"

@@ -275,7 +275,15 @@ class SentenceTask:
         return SentencesDone(counts["doc_idx"].to_list(), counts["count"].to_list())
 
 
-DOC_META = ["doc_id", "source_path", "source_sha256", "size_bytes", "domain", "published"]
+DOC_META = [
+    "doc_id",
+    "source_path",
+    "source_sha256",
+    "size_bytes",
+    "domain",
+    "published",
+    "page_type",
+]
 SPILLED_SENTENCE: dict[str, pl.DataType] = {
     **schema.SEGMENTED,
     "sentence_hash": pl.String(),

@@ -34,7 +34,9 @@ read as lines of their ancestor's block at that depth.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
@@ -75,6 +77,10 @@ _GROW_LINK_DENSITY: Final[float] = 0.15
 _GROW_PROSE_RATIO: Final[float] = 3.0
 
 _PROTECT_MIN: Final[int] = 1000
+# Characters of text above the selected region (and half as many of its start) that PageShape
+# keeps as the page's lead: where bylines and dates sit.
+_LEAD_CHARS: Final[int] = 1000
+_PAGE_TEXT_CHARS: Final[int] = 20000  # of the walked text that PageShape keeps
 # Big furniture below this share of the body's raw text is not walked (see _walk).
 _OPAQUE_SHARE: Final[float] = 0.3
 _OPAQUE: Final[int] = 3  # furniture level of such an unwalked subtree
@@ -84,6 +90,13 @@ _BR: Final[str] = "\x00"  # line-break marker inside a block (the parser never l
 _EXIT_BLOCK: Final[int] = 1
 _EXIT_LINK: Final[int] = 2
 _EXIT_LINE: Final[int] = 4
+
+_CONTROL_TAGS: Final[frozenset[str]] = frozenset(
+    {"button", "input", "select", "option", "textarea", "label"}
+)
+_MEDIA_TAGS: Final[frozenset[str]] = frozenset(
+    {"video", "audio", "iframe", "picture", "embed", "object"}
+)
 
 _HIDDEN_STYLE: Final[re.Pattern[str]] = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE
@@ -116,10 +129,17 @@ class _Page:
         "block_link",
         "block_owner",
         "block_punct",
+        "controls",
+        "dropped_chars",
+        "dropped_names",
+        "dropped_text",
         "furniture",
+        "links",
+        "media",
         "names",
         "parents",
         "tags",
+        "times",
     )
 
     def __init__(self) -> None:
@@ -133,6 +153,13 @@ class _Page:
         self.block_len: list[int] = []
         self.block_link: list[int] = []
         self.block_punct: list[int] = []
+        self.links = 0  # <a> elements walked (small furniture is not walked)
+        self.controls = 0  # form controls: button, input, select, option, textarea, label
+        self.media = 0  # video, audio, iframe, picture, embed, object
+        self.times = 0  # <time> elements
+        self.dropped_names: list[str] = []  # class/id of small furniture dropped unwalked
+        self.dropped_text: list[str] = []  # ... and its text, up to _PAGE_TEXT_CHARS
+        self.dropped_chars = 0
 
 
 def _is_hidden(attrs: dict[str, str | None]) -> bool:
@@ -217,6 +244,10 @@ def _walk(body: LexborNode) -> _Page:
             stack.append((node.iter(include_text=True), 0, parent))
             continue
         if not tag or tag[0] == "-" or tag in skip_tags:
+            if tag in _CONTROL_TAGS:
+                page.controls += 1
+            elif tag in _MEDIA_TAGS:
+                page.media += 1
             continue
         if tag == "br":
             parts.append(_BR)
@@ -245,6 +276,11 @@ def _walk(body: LexborNode) -> _Page:
             # article's wrapper is walked, and decided after the walk (see _select).
             raw = node.text(deep=True)
             if len(raw) < _PROTECT_MIN:
+                if name:
+                    page.dropped_names.append(name)
+                if page.dropped_chars < _PAGE_TEXT_CHARS:
+                    page.dropped_text.append(raw)
+                    page.dropped_chars += len(raw)
                 continue
             if body_size < 0:
                 body_size = len(body.text(deep=True))
@@ -279,7 +315,10 @@ def _walk(body: LexborNode) -> _Page:
                     parts.append(_BR)
                     flags = _EXIT_LINE
             parent = idx
-        if tag == "a":
+        if tag == "time":
+            page.times += 1
+        elif tag == "a":
+            page.links += 1
             link_depth += 1
             flags |= _EXIT_LINK
         stack.append((node.iter(include_text=True), flags, parent))
@@ -412,17 +451,66 @@ def _select(page: _Page) -> tuple[list[bool], list[int]]:
     return inside, unit
 
 
-def _render(page: _Page, inside: list[bool], unit: list[int]) -> str:
+@dataclass(frozen=True)
+class PageShape:
+    """What the walk saw of a page, for the page-type model (:mod:`pipeline.html.pagetype`):
+    text and link characters of the whole body and of the selected region, its teasers, and
+    how many of each recorded block element the body has."""
+
+    body_chars: int = 0
+    body_link_chars: int = 0
+    blocks: int = 0
+    region_chars: int = 0  # selected region, link-made blocks included
+    region_link_chars: int = 0
+    teasers: int = 0  # units of the region with a linked headline and a text block
+    text_blocks: int = 0  # blocks of the region with >= 40 characters of text
+    longest_paragraph: int = 0  # unlinked characters of the region's longest block
+    listing: bool = False  # the region reads as an index page (the text is then "")
+    links: int = 0  # <a> elements outside small furniture
+    controls: int = 0  # form controls (buttons, inputs, selects, labels)
+    media: int = 0  # video, audio, iframes, pictures, embeds
+    times: int = 0  # <time> elements
+    names: tuple[str, ...] = ()  # class/id strings of the recorded elements, in page order
+    dropped_names: tuple[str, ...] = ()  # ... and of the small furniture dropped unwalked
+    lead: str = ""  # the text just above the selected region and its start (bylines, dates)
+    page_text: str = ""  # the start of the page's text, furniture included (the page's words)
+    tag_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _page_text(page: _Page) -> str:
+    """The first :data:`_PAGE_TEXT_CHARS` characters of the walked text, blocks joined, and
+    as much of the small furniture's text (menus, buttons, bylines)."""
+    parts: list[str] = [" ".join(page.dropped_text)[:_PAGE_TEXT_CHARS]]
+    size = 0
+    for lines in page.block_lines:
+        for line in lines:
+            parts.append(line)
+            size += len(line) + 1
+        if size >= _PAGE_TEXT_CHARS:
+            break
+    return " ".join(parts)[: 2 * _PAGE_TEXT_CHARS]
+
+
+def _render(page: _Page, inside: list[bool], unit: list[int]) -> tuple[str, PageShape]:
     out: list[str] = []
     tags = page.tags
-    text_blocks = longest = 0
+    text_blocks = longest = region_chars = region_links = 0
     link_units: set[int] = set()
     text_units: set[int] = set()
+    before: list[str] = []  # blocks above the region, kept while they are near it
+    before_chars = 0
     for owner, lines, length, link in zip(
         page.block_owner, page.block_lines, page.block_len, page.block_link, strict=True
     ):
         if not inside[owner]:
+            if not region_chars:
+                before.append(" ".join(lines))
+                before_chars += length
+                while before_chars > _LEAD_CHARS and len(before) > 1:
+                    before_chars -= len(before.pop(0))
             continue
+        region_chars += length
+        region_links += link
         if link > 0.5 * length:
             link_units.add(unit[owner])
             continue
@@ -434,9 +522,31 @@ def _render(page: _Page, inside: list[bool], unit: list[int]) -> str:
         longest = max(longest, length - link)
         out.extend(lines)
     link_units.discard(-1)
-    if is_listing(len(link_units & text_units), text_blocks, longest):
-        return ""
-    return "\n".join(out)
+    teasers = len(link_units & text_units)
+    listing = is_listing(teasers, text_blocks, longest)
+    lead = " ".join(before)[-_LEAD_CHARS:] + "\n" + "\n".join(out)[: _LEAD_CHARS // 2]
+    page_text = _page_text(page)
+    shape = PageShape(
+        body_chars=sum(page.block_len),
+        body_link_chars=sum(page.block_link),
+        blocks=len(page.block_len),
+        region_chars=region_chars,
+        region_link_chars=region_links,
+        teasers=teasers,
+        text_blocks=text_blocks,
+        longest_paragraph=longest,
+        listing=listing,
+        links=page.links,
+        controls=page.controls,
+        media=page.media,
+        times=page.times,
+        names=tuple(page.names),
+        dropped_names=tuple(page.dropped_names),
+        lead=lead,
+        page_text=page_text,
+        tag_counts=dict(Counter(tags)),
+    )
+    return ("" if listing else "\n".join(out)), shape
 
 
 def parse_html(html: str) -> LexborHTMLParser:
@@ -445,16 +555,36 @@ def parse_html(html: str) -> LexborHTMLParser:
     return LexborHTMLParser(html[:MAX_CHARS] if len(html) > MAX_CHARS else html)
 
 
-def _extract(html: str, tree: LexborHTMLParser | None) -> str:
+def _extract(html: str, tree: LexborHTMLParser | None) -> tuple[str, PageShape]:
     if tree is None:
         tree = parse_html(html)
     body = tree.body
     if body is None:
-        return ""
+        return "", PageShape()
     page = _walk(body)
     if not page.block_owner:
-        return ""
+        return "", PageShape(
+            links=page.links,
+            controls=page.controls,
+            media=page.media,
+            times=page.times,
+            names=tuple(page.names),
+            dropped_names=tuple(page.dropped_names),
+            tag_counts=dict(Counter(page.tags)),
+        )
     return _render(page, *_select(page))
+
+
+def extract_main_content(
+    html: str, tree: LexborHTMLParser | None = None
+) -> tuple[str, PageShape]:
+    """:func:`extract_main_text` and the :class:`PageShape` the walk measured on the way."""
+    if not isinstance(html, str) or not html:
+        return "", PageShape()
+    try:
+        return _extract(html, tree)
+    except Exception:
+        return "", PageShape()
 
 
 def extract_main_text(html: str, tree: LexborHTMLParser | None = None) -> str:
@@ -463,9 +593,4 @@ def extract_main_text(html: str, tree: LexborHTMLParser | None = None) -> str:
 
     Never raises: input that is not a ``str`` or that the parser cannot handle gives "".
     """
-    if not isinstance(html, str) or not html:
-        return ""
-    try:
-        return _extract(html, tree)
-    except Exception:
-        return ""
+    return extract_main_content(html, tree)[0]

@@ -40,6 +40,7 @@ def summary_metrics(inventory: Frame, summary: CorpusSummary) -> dict[str, Any]:
             "quarantined_by_stage": _counts(summary.quarantine, "stage", "inputs"),
             "by_language": _counts(summary.documents, "language_detected", "documents"),
             "dated": summary.n_dated,
+            "by_page_type": summary.pages_by_type(),
         },
         "sentences": {
             "count": summary.n_sentences,

@@ -165,10 +165,11 @@ def document_keys(documents: Frame) -> pl.DataFrame:
     published = pl.col("published")
     return _streamed(
         _lazy(documents)
-        .select("domain", "language_detected", "published", "n_chars")
+        .select("domain", "language_detected", "page_type", "published", "n_chars")
         .group_by(
             "domain",
             "language_detected",
+            "page_type",
             published.dt.year().alias("year"),
             published.dt.strftime("%Y-%m").alias("month"),
         )
@@ -193,11 +194,11 @@ def sentence_keys(sentences: Frame) -> pl.DataFrame:
 
 
 def quarantine_keys(quarantine: Frame) -> pl.DataFrame:
-    """Quarantined inputs per (reason, stage)."""
+    """Quarantined inputs per (reason, stage, page type)."""
     return _streamed(
         _lazy(quarantine)
-        .select(pl.col("reason").cast(pl.String), "stage")
-        .group_by("reason", "stage")
+        .select(pl.col("reason").cast(pl.String), "stage", "page_type")
+        .group_by("reason", "stage", "page_type")
         .agg(inputs=pl.len())
     )
 
@@ -274,6 +275,18 @@ class CorpusSummary:
     @property
     def n_quarantined(self) -> int:
         return int(self.quarantine["inputs"].sum())
+
+    def pages_by_type(self) -> dict[str, dict[str, int]]:
+        """Inputs whose page type was decided, per type: how many were kept, how many
+        quarantined (as not_article, or for another reason after the decision)."""
+        kept = count_by(self.documents, pl.col("page_type"), "documents")
+        dropped = count_by(self.quarantine, pl.col("page_type"), "inputs")
+        out: dict[str, dict[str, int]] = {}
+        for column, table, count in (("kept", kept, "documents"), ("quarantined", dropped, "inputs")):
+            for page_type, n in table.iter_rows():
+                if page_type is not None:
+                    out.setdefault(page_type, {"kept": 0, "quarantined": 0})[column] = int(n)
+        return dict(sorted(out.items()))
 
     @property
     def n_dated(self) -> int:

@@ -36,11 +36,15 @@ def _module_files(name: str, package: Path) -> list[Path]:
     return [file for file in files if file.is_file()]
 
 
+DATA_SUFFIXES = frozenset({".json"})  # files the package reads at run time
+
+
 def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
     """The source files of ``module`` and of every pipeline module it imports, directly or not
     (read from the sources, imports inside functions included), with the package ``__init__``
-    files importing them runs, sorted: the code a stage runs, which its ``dvc.yaml`` deps list
-    (a test holds the two together)."""
+    files importing them runs, and the data files beside them (the page-type model's weights),
+    sorted: the code a stage runs, which its ``dvc.yaml`` deps list (a test holds the two
+    together)."""
     seen: set[Path] = set()
     todo = [module]
     while todo:
@@ -48,7 +52,9 @@ def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
             if path not in seen:
                 seen.add(path)
                 todo += _package_imports(path.read_bytes(), package.name)
-    return sorted(seen)
+    folders = {path.parent for path in seen}
+    data = {p for folder in folders for p in folder.iterdir() if p.suffix in DATA_SUFFIXES}
+    return sorted(seen | data)
 
 
 @functools.lru_cache(maxsize=256)

@@ -58,8 +58,12 @@ def test_outputs_invariant_and_offsets(built_repo: Path) -> None:
     reasons = dict(zip(quarantine["source_path"], quarantine["reason"], strict=True))
     assert reasons["empty_download.html"] == "empty"
     assert reasons["logo_saved_as_page.html"] == "binary"
-    assert reasons["harbour_gazette_sport_index.html"] == "no_content"
+    assert reasons["harbour_gazette_sport_index.html"] == "not_article"
+    index = quarantine.filter(pl.col("source_path") == "harbour_gazette_sport_index.html")
+    assert index["page_type"][0] != "article"
+    assert index["detail"][0].startswith(f"page_type={index['page_type'][0]} (confidence ")
     kept = set(documents["source_path"])
+    assert set(documents["page_type"]) == {"article"}  # extract.keep_page_types: [article]
     assert {"midland_wire_rail_freight.html.gz", "journal_cote_cafe_cp1252.html"} <= kept
     texts = dict(zip(documents["doc_id"], documents["text"], strict=True))
     for row in sentences.iter_rows(named=True):

@@ -21,7 +21,7 @@ def test_a_stage_depends_on_exactly_the_modules_it_imports(stage: str) -> None:
     code = [d for d in STAGES[stage]["deps"] if d.startswith("pipeline/")]
     folders = [d for d in code if (ROOT / d).is_dir()]  # data modules imported by name at run time
     in_folders = {p.relative_to(ROOT).as_posix() for d in folders for p in (ROOT / d).rglob("*.py")}
-    declared = {d for d in code if d.endswith(".py")} | in_folders
+    declared = {d for d in code if not (ROOT / d).is_dir()} | in_folders
     imported = {p.relative_to(ROOT).as_posix() for p in module_sources(f"pipeline.{stage}")}
     assert imported <= declared
     assert declared - in_folders <= imported

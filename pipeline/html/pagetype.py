@@ -1,0 +1,523 @@
+"""What kind of page a page is: an article, or a listing, collection, product, service, forum
+or documentation page (the seven types of the WCXB benchmark's labels).
+
+The decision is a small multinomial logistic regression (:data:`MODEL_FILE`, trained by
+``benchmarks/page_types.py`` on labelled pages, weights committed) over general signals only,
+never site lists:
+
+* what the page declares: ``og:type`` and JSON-LD ``@type`` (articles, products, forum posts,
+  FAQ and collection pages...);
+* the shape of its address: a date or a long slug in the path, ``/tag/``, ``/category/``,
+  ``/search``, ``?page=``, product, forum, help and documentation paths;
+* what the text extractor's walk measured (:class:`pipeline.html.content.PageShape`): link
+  density of the page and of the main region, teaser blocks, list items, headings, tables,
+  code blocks, form controls;
+* the main text itself: its length, paragraphs, sentence punctuation, prices, questions,
+  code-like lines.
+
+Page text dumps (no markup) get the same decision from their lines alone, with a model of
+their own trained on dumps of the same pages.
+
+Everything here is cheap next to the extraction it follows: the page is parsed once, and the
+walk's measurements come for free.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from pipeline.html.content import PageShape
+
+PAGE_TYPES: Final[tuple[str, ...]] = (
+    "article",
+    "listing",
+    "collection",
+    "product",
+    "service",
+    "forum",
+    "documentation",
+)
+MODEL_FILE: Final[Path] = Path(__file__).with_name("page_type_model.json")
+
+# Declared types, grouped (lower-case schema.org / OpenGraph names).
+_DECLARED_GROUPS: Final[dict[str, frozenset[str]]] = {
+    "article": frozenset(
+        {
+            "og:article",
+            "ld:article",
+            "ld:newsarticle",
+            "ld:blogposting",
+            "ld:liveblogposting",
+            "ld:reportagenewsarticle",
+            "ld:analysisnewsarticle",
+            "ld:opinionnewsarticle",
+            "ld:reviewnewsarticle",
+            "ld:backgroundnewsarticle",
+            "ld:scholarlyarticle",
+            "ld:report",
+        }
+    ),
+    "tech": frozenset({"ld:techarticle", "ld:apireference", "ld:howto"}),
+    "product": frozenset(
+        {
+            "og:product",
+            "og:product.item",
+            "og:og:product",
+            "ld:product",
+            "ld:productgroup",
+            "ld:individualproduct",
+            "ld:offer",
+            "ld:aggregateoffer",
+            "ld:softwareapplication",
+            "ld:mobileapplication",
+            "ld:videogame",
+            "ld:book",
+            "ld:vehicle",
+        }
+    ),
+    "forum": frozenset(
+        {
+            "ld:discussionforumposting",
+            "ld:qapage",
+            "ld:question",
+            "ld:answer",
+            "ld:socialmediaposting",
+            "ld:comment",
+        }
+    ),
+    "collection": frozenset(
+        {"ld:collectionpage", "ld:itemlist", "ld:searchresultspage", "ld:blog", "ld:mediagallery"}
+    ),
+    "service": frozenset(
+        {
+            "ld:faqpage",
+            "ld:contactpage",
+            "ld:aboutpage",
+            "ld:service",
+            "ld:localbusiness",
+            "ld:store",
+            "ld:event",
+            "ld:jobposting",
+            "ld:course",
+            "ld:recipe",
+        }
+    ),
+    "webpage": frozenset({"ld:webpage", "ld:itempage", "og:website"}),
+}
+_LD_TYPE: Final[re.Pattern[str]] = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+_QUOTED: Final[re.Pattern[str]] = re.compile(r'"([^"]+)"')
+_LD_KEY: Final[re.Pattern[str]] = re.compile(r'"([A-Za-z]{3,30})"\s*:')
+_WORD_SPLIT: Final[re.Pattern[str]] = re.compile(r"[^a-z]+")
+_TEXT_SPLIT: Final[re.Pattern[str]] = re.compile(r"[^\w']+")
+_TEXT_TOKEN_CHARS: Final[int] = 3000
+_TITLE_SEPARATOR: Final[re.Pattern[str]] = re.compile(r"\s+[|–—·:»/-]\s+|\s*\|\s*")
+_DUMP_TOKEN_CHARS: Final[int] = 20000  # of a page text dump's lines, for its words
+
+# Address shapes. Path segments are matched whole, lower-case.
+_DATE_PATH: Final[re.Pattern[str]] = re.compile(
+    r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)|/(?:19|20)\d\d(?:0[1-9]|1[0-2])[0-3]\d"
+)
+_PATH_WORDS: Final[dict[str, frozenset[str]]] = {
+    "listing": frozenset(
+        "tag tags category categories topic topics section sections archive archives author "
+        "authors search page latest index list lists browse hub series label labels".split()
+    ),
+    "news": frozenset(
+        "news article articles story stories blog blogs post posts opinion column columns "
+        "features feature world politics business sport sports analysis press".split()
+    ),
+    "product": frozenset(
+        "product products p dp item items shop store buy app apps sku pd gp itm listing".split()
+    ),
+    "forum": frozenset(
+        "forum forums thread threads t questions question q discussion discussions community "
+        "communities r comments board boards topic viewtopic showthread answers".split()
+    ),
+    "docs": frozenset(
+        "docs doc documentation api apis reference manual guide guides wiki library tutorial "
+        "tutorials learn sdk developer developers en-us latest stable v1 v2 v3 man".split()
+    ),
+    "service": frozenset(
+        "help support contact about about-us faq faqs pricing login signin sign-in register "
+        "account terms privacy careers jobs services service legal policies policy "
+        "customer-service returns shipping booking".split()
+    ),
+}
+_LONG_NUMBER: Final[re.Pattern[str]] = re.compile(r"\d{5,}")
+_PRICE: Final[re.Pattern[str]] = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:€|£|USD|EUR|GBP)\b")
+_SENTENCE_END: Final[tuple[str, ...]] = (".", "!", "?", '."', ".”", "?”", "!”", ".'", ":")
+_CODE_LINE: Final[re.Pattern[str]] = re.compile(r"[;{}]\s*$|^\s*(?:def|class|import|return)\b|\(\)")
+_MONTH = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+)
+_SHOWN_DATE: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d|(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d\d"
+    r"|\d{1,2}\s+(?:minutes?|hours?|days?|weeks?)\s+ago)\b",
+    re.IGNORECASE,
+)
+_BY: Final[re.Pattern[str]] = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door)\s+[A-Z]", re.M)
+_YOU: Final[re.Pattern[str]] = re.compile(r"\byou(?:r|rs)?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PageType:
+    """The decision: the type, the model's probability for it, and what decided it
+    (``declared``: the page declares that type and the model agrees; ``model``)."""
+
+    page_type: str
+    confidence: float
+    source: str
+
+
+@dataclass(frozen=True)
+class PageHead:
+    """What a page says about itself: declared types (``og:type`` values as "og:article",
+    JSON-LD ``@type`` names as "ld:newsarticle"), the keys of its ``<meta>`` tags and of its
+    JSON-LD objects, its canonical address and its ``<title>``."""
+
+    declared: frozenset[str] = frozenset()
+    meta_keys: frozenset[str] = frozenset()
+    ld_keys: frozenset[str] = frozenset()
+    canonical: str | None = None
+    title: str = ""
+
+
+def read_head(tree: LexborHTMLParser) -> PageHead:
+    """The page's :class:`PageHead`. JSON-LD is scanned, not parsed (it is often broken)."""
+    declared: set[str] = set()
+    meta_keys: set[str] = set()
+    canonical = None
+    og_url = None
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
+        if not key or len(key) > 60:
+            continue
+        meta_keys.add(key)
+        if key == "og:type" and attrs.get("content"):
+            declared.add("og:" + (attrs.get("content") or "").strip().lower())
+        elif key == "og:url":
+            og_url = (attrs.get("content") or "").strip()
+    for node in tree.css('link[rel="canonical"]'):
+        href = (node.attributes.get("href") or "").strip()
+        if href.startswith(("http://", "https://", "/")):
+            canonical = href
+            break
+    if canonical is None and og_url and og_url.startswith(("http://", "https://")):
+        canonical = og_url
+    ld_keys: set[str] = set()
+    for script in tree.css('script[type="application/ld+json"]'):
+        text = script.text(deep=True)
+        for match in _LD_TYPE.finditer(text):
+            for name in _QUOTED.findall(match.group(1)):
+                declared.add("ld:" + name.rsplit("/", 1)[-1].strip().lower())
+        ld_keys.update(k.lower() for k in _LD_KEY.findall(text))
+    title_node = tree.css_first("title")
+    title = title_node.text(deep=True) if title_node is not None else ""
+    return PageHead(
+        frozenset(declared), frozenset(meta_keys), frozenset(ld_keys), canonical, title[:300]
+    )
+
+
+def _words(text: str, prefix: str) -> set[str]:
+    return {prefix + w for w in _WORD_SPLIT.split(text.lower()) if 3 <= len(w) <= 20}
+
+
+def text_tokens(text: str) -> set[str]:
+    """Words of the start of the main text ("w:"): how it speaks (said, we, our, reply...)."""
+    return {
+        "w:" + w
+        for w in _TEXT_SPLIT.split(text[:_TEXT_TOKEN_CHARS].lower())
+        if 2 <= len(w) <= 15 and not w.isdigit()
+    }
+
+
+def page_tokens(
+    head: PageHead, shape: PageShape, address: str | None, text: str
+) -> frozenset[str]:
+    """The page's words for the model's vocabulary: class/id words of its elements ("c:"),
+    words of its address path ("u:"), title ("t:"), main text ("w:") and whole text ("x:"),
+    its meta keys ("m:"), JSON-LD keys ("l:") and declared types ("d:")."""
+    tokens = _words(" ".join(shape.names) + " " + " ".join(shape.dropped_names), "c:")
+    tokens |= text_tokens(text)
+    tokens |= _words(shape.page_text, "x:")
+    if address:
+        try:
+            tokens |= _words(urlsplit(address).path, "u:")
+        except ValueError:
+            pass
+    tokens |= _words(head.title, "t:")
+    tokens.update("m:" + k for k in head.meta_keys)
+    tokens.update("l:" + k for k in head.ld_keys)
+    tokens.update("d:" + k for k in head.declared)
+    return frozenset(tokens)
+
+
+def _log(x: float) -> float:
+    return math.log1p(max(x, 0.0))
+
+
+def address_features(address: str | None) -> list[float]:
+    """Shape of the page's address (all zero when it is unknown)."""
+    if not address:
+        return [0.0] * 14
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return [0.0] * 14
+    path = parts.path.lower()
+    segments = [s for s in path.split("/") if s]
+    words = {s.rsplit(".", 1)[0] for s in segments}
+    last = segments[-1].rsplit(".", 1)[0] if segments else ""
+    query = parts.query.lower()
+    return [
+        1.0,
+        float(not segments),
+        float(bool(_DATE_PATH.search(path))),
+        _log(last.count("-") + last.count("_")),
+        _log(len(segments)),
+        float(bool(words & _PATH_WORDS["listing"]) or "page=" in query or "q=" in query),
+        float(bool(words & _PATH_WORDS["news"])),
+        float(bool(words & _PATH_WORDS["product"])),
+        float(bool(words & _PATH_WORDS["forum"])),
+        float(bool(words & _PATH_WORDS["docs"]) or parts.netloc.startswith(("docs.", "developer"))),
+        float(bool(words & _PATH_WORDS["service"]) or parts.netloc.startswith(("help.", "support."))),
+        float(bool(_LONG_NUMBER.search(last))),
+        float(bool(query)),
+        float(path.endswith("/")),
+    ]
+
+
+def declared_features(declared: frozenset[str]) -> list[float]:
+    """One indicator per group of declared types, and one for "declares something else"."""
+    known = set().union(*_DECLARED_GROUPS.values())
+    values = [float(bool(declared & group)) for group in _DECLARED_GROUPS.values()]
+    values.append(float(bool(declared - known)))
+    return values
+
+
+def text_features(text: str) -> list[float]:
+    """The main text: length, paragraphs, sentence punctuation, prices, questions, code."""
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    n = len(paragraphs)
+    chars = len(text)
+    if not n:
+        return [0.0] * 11
+    lengths = [len(p) for p in paragraphs]
+    ended = sum(p.rstrip().endswith(_SENTENCE_END) for p in paragraphs)
+    questions = sum(p.rstrip().endswith("?") for p in paragraphs)
+    words = max(1, text.count(" ") + n)
+    return [
+        _log(chars),
+        _log(n),
+        _log(chars / n),
+        sum(length >= 150 for length in lengths) / n,
+        ended / n,
+        questions / n,
+        _log(len(_PRICE.findall(text))),
+        sum(c.isdigit() for c in text[:20000]) / max(1, min(chars, 20000)),
+        sum(bool(_CODE_LINE.search(p)) for p in paragraphs) / n,
+        len(_YOU.findall(text)) / words * 100,
+        sum(length < 40 for length in lengths) / n,
+    ]
+
+
+def shape_features(shape: PageShape) -> list[float]:
+    """The walk's measurements: link density, teasers, lists, headings, tables, controls."""
+    counts = shape.tag_counts
+    blocks = max(1, sum(counts.values()))
+    body = max(1, shape.body_chars)
+    region = max(1, shape.region_chars)
+    headings = sum(counts.get(h, 0) for h in ("h2", "h3", "h4", "h5", "h6"))
+    return [
+        _log(shape.body_chars),
+        shape.body_link_chars / body,
+        _log(shape.blocks),
+        shape.region_chars / body,
+        shape.region_link_chars / region,
+        _log(shape.teasers),
+        _log(shape.text_blocks),
+        _log(shape.longest_paragraph),
+        float(shape.listing),
+        _log(shape.links),
+        shape.links / (body / 1000),
+        _log(shape.controls),
+        _log(shape.media),
+        counts.get("li", 0) / blocks,
+        counts.get("p", 0) / blocks,
+        headings / blocks,
+        _log(counts.get("pre", 0)),
+        (counts.get("td", 0) + counts.get("th", 0)) / blocks,
+        (counts.get("dt", 0) + counts.get("dd", 0)) / blocks,
+        _log(counts.get("article", 0)),
+        float(counts.get("article", 0) == 1),
+        _log(counts.get("blockquote", 0)),
+        _log(counts.get("h1", 0)),
+        _log(shape.times),
+        _log(len(_SHOWN_DATE.findall(shape.lead))),
+        float(bool(_BY.search(shape.lead))),
+    ]
+
+
+def title_features(title: str) -> list[float]:
+    """A headline reads like a sentence (many words, most in lower case); the title of a
+    shop, service or section page is a short name, often with the site's name after a bar."""
+    parts = _TITLE_SEPARATOR.split(title.strip())
+    first = max(parts, key=len) if parts else ""
+    words = first.split()
+    lower = sum(w[:1].islower() for w in words)
+    return [
+        _log(len(words)),
+        lower / len(words) if words else 0.0,
+        float(len(parts) > 1),
+        float(first.rstrip().endswith("?")),
+        float(bool(re.search(r"\d", first))),
+    ]
+
+
+def html_features(
+    text: str, shape: PageShape, declared: frozenset[str], address: str | None, title: str = ""
+) -> list[float]:
+    """Every feature of an HTML page, in the model's order."""
+    return (
+        title_features(title)
+        + declared_features(declared)
+        + address_features(address)
+        + shape_features(shape)
+        + text_features(text)
+        + [_log(len(text)) - _log(shape.body_chars)]
+    )
+
+
+def dump_features(page: str, text: str, address: str | None) -> list[float]:
+    """Every feature of a page text dump (its lines stand in for the markup)."""
+    lines = [line.strip() for line in page.split("\n")[1:] if line.strip()]
+    n = max(1, len(lines))
+    lengths = [len(line) for line in lines]
+    total = max(1, sum(lengths))
+    return (
+        address_features(address)
+        + text_features(text)
+        + [
+            _log(len(lines)),
+            _log(total),
+            sum(length < 30 for length in lengths) / n,
+            sum(length >= 150 for length in lengths) / n,
+            len(text) / total,
+            _log(len(_PRICE.findall(page))),
+            sum(line.endswith(_SENTENCE_END) for line in lines) / n,
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _Model:
+    classes: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[tuple[float, ...], ...]  # one row per class
+    intercept: tuple[float, ...]
+    vocabulary: dict[str, tuple[float, ...]]  # token -> its weight for each class
+    article_threshold: float  # P(article) at or above which the page is an article
+
+
+@cache
+def _models() -> dict[str, _Model]:
+    raw = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    return {
+        kind: _Model(
+            classes=tuple(m["classes"]),
+            mean=tuple(m["mean"]),
+            scale=tuple(m["scale"]),
+            coef=tuple(tuple(row) for row in m["coef"]),
+            intercept=tuple(m["intercept"]),
+            vocabulary={t: tuple(w) for t, w in m["vocabulary"].items()},
+            article_threshold=float(m["article_threshold"]),
+        )
+        for kind, m in raw["models"].items()
+    }
+
+
+def probabilities(
+    features: list[float], kind: str, tokens: frozenset[str] = frozenset()
+) -> dict[str, float]:
+    """P(type) for each of the seven types, by the ``kind`` model ("html" or "dump")."""
+    model = _models()[kind]
+    if len(features) != len(model.mean):
+        raise ValueError(f"{kind} page-type model wants {len(model.mean)} features")
+    z = [(x - m) / s for x, m, s in zip(features, model.mean, model.scale, strict=True)]
+    logits = [
+        b + sum(w * v for w, v in zip(row, z, strict=True))
+        for row, b in zip(model.coef, model.intercept, strict=True)
+    ]
+    vocabulary = model.vocabulary
+    for token in tokens:
+        weights = vocabulary.get(token)
+        if weights is not None:
+            logits = [v + w for v, w in zip(logits, weights, strict=True)]
+    top = max(logits)
+    exp = [math.exp(v - top) for v in logits]
+    total = sum(exp)
+    return {c: e / total for c, e in zip(model.classes, exp, strict=True)}
+
+
+def decide(probs: dict[str, float], kind: str, declared: frozenset[str] = frozenset()) -> PageType:
+    """The type: article when P(article) reaches the model's threshold (set for a high article
+    recall), else the most probable other type."""
+    threshold = _models()[kind].article_threshold
+    if probs["article"] >= threshold:
+        chosen = "article"
+    else:
+        chosen = max((c for c in probs if c != "article"), key=lambda c: (probs[c], c))
+    group = _DECLARED_GROUPS.get(chosen, frozenset())
+    source = "declared" if declared & group else "model"
+    return PageType(chosen, round(probs[chosen], 4), source)
+
+
+def html_inputs(
+    tree: LexborHTMLParser, text: str, shape: PageShape, url: str | None = None
+) -> tuple[list[float], frozenset[str], frozenset[str]]:
+    """(features, tokens, declared types) of a parsed HTML page."""
+    head = read_head(tree)
+    address = url or head.canonical
+    features = html_features(text, shape, head.declared, address, head.title)
+    return features, page_tokens(head, shape, address, text), head.declared
+
+
+def html_page_type(
+    tree: LexborHTMLParser, text: str, shape: PageShape, url: str | None = None
+) -> PageType:
+    """The type of a parsed HTML page, given its main text and the walk's :class:`PageShape`."""
+    features, tokens, declared = html_inputs(tree, text, shape, url)
+    return decide(probabilities(features, "html", tokens), "html", declared)
+
+
+def dump_tokens(page: str, text: str, url: str | None) -> frozenset[str]:
+    """Words of a dump's main text ("w:"), of all its lines ("x:") and of its address path."""
+    tokens = text_tokens(text)
+    lines = page.split("\n", 1)  # the first line is the page's CSS
+    if len(lines) > 1:
+        tokens |= _words(lines[1][:_DUMP_TOKEN_CHARS], "x:")
+    if url:
+        try:
+            tokens |= _words(urlsplit(url).path, "u:")
+        except ValueError:
+            pass
+    return frozenset(tokens)
+
+
+def dump_page_type(page: str, text: str, url: str | None = None) -> PageType:
+    """The type of a page text dump, given the main text its extractor found."""
+    probs = probabilities(dump_features(page, text, url), "dump", dump_tokens(page, text, url))
+    return decide(probs, "dump")

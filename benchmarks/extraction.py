@@ -10,6 +10,9 @@ Runs the shared scorers (never copies of them) as subprocesses and collects thei
   trafilatura (defaults and without comments), readability-lxml, resiliparse and jusText;
 * ``metadata_bench.py`` on ``wcxb-dev``: ours (``pipeline.extract:extract_metadata``, through
   :func:`bench_metadata`) beside the installed peers it supports;
+* ``pagetype_bench.py`` on ``wcxb-dev-pagetype`` with ``pipeline.extract:page_type``, and
+  :mod:`benchmarks.page_types` (in process): the page-type model cross-validated by domain;
+  ``newscorpus+page_type`` in the extraction tables is the text and the page type together;
 * :mod:`benchmarks.cleaning` (in process): the F1 that ``clean`` and segmentation cost against
   the same gold, and what each removal rule removes that the gold keeps.
 
@@ -44,6 +47,12 @@ OURS_HTML_NAME = "newscorpus_html_only"
 # top-level package named "benchmarks" into site-packages, which shadows ours by module name.
 _THIS_FILE = Path(__file__).resolve()
 OURS_META = f"{_THIS_FILE}:bench_metadata"
+# extract_text and page_type of each page, parsed once (what the extract stage does): its
+# pages/s beside OURS's is what the page type costs.
+OURS_TYPED = f"{_THIS_FILE}:text_with_page_type"
+OURS_TYPED_NAME = "newscorpus+page_type"
+OURS_PAGE_TYPE = "pipeline.extract:page_type"
+PAGETYPE_SET = "wcxb-dev-pagetype"
 READABILITY = f"{_THIS_FILE}:readability_text"
 
 # Built-in systems of extraction_bench.py run beside ours. Its own "readability" system needs the
@@ -86,6 +95,13 @@ def readability_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def text_with_page_type(html: str) -> str:
+    """``pipeline.extract:extract_text_and_page_type``'s text (the type is decided, not scored)."""
+    from pipeline.extract import extract_text_and_page_type
+
+    return extract_text_and_page_type(html)[0]
+
+
 def bench_metadata(html: str, url: str | None = None) -> dict[str, Any]:
     """``pipeline.extract:extract_metadata`` in the field names of ``metadata_bench.py``."""
     from pipeline.extract import extract_metadata
@@ -124,6 +140,7 @@ def run_extraction(
     out.unlink(missing_ok=True)
     cmd = [sys.executable, str(bench_dir() / "extraction" / "extraction_bench.py"), str(dataset)]
     cmd += ["--callable", OURS_TEXT, "--name", OURS]
+    cmd += ["--callable", OURS_TYPED, "--name", OURS_TYPED_NAME]
     if not dataset.name.endswith("-dumps"):
         cmd += ["--callable", OURS_HTML, "--name", OURS_HTML_NAME]
     cmd += ["--callable", READABILITY, "--name", "readability"]
@@ -137,6 +154,25 @@ def run_extraction(
     for row in rows:
         row["set"] = dataset.name
     return rows
+
+
+def run_page_type_scorer(dataset: Path, tmp: Path) -> dict[str, Any]:
+    """pagetype_bench.py on ``dataset`` with ``pipeline.extract:page_type``."""
+    out = tmp / "pagetype.json"
+    script = bench_dir() / "extraction" / "pagetype_bench.py"
+    _run(
+        [
+            sys.executable,
+            str(script),
+            str(dataset),
+            "--callable",
+            OURS_PAGE_TYPE,
+            "--json",
+            str(out),
+        ]
+    )
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
 
 
 def run_metadata(dataset: Path, limit: int | None, tmp: Path) -> dict[str, Any]:
@@ -171,7 +207,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         html_only = next(
             (r for r in rows if r["set"] == name and r["system"] == OURS_HTML_NAME), None
         )
-        peers = [r for r in rows if r["set"] == name and r["system"] not in (OURS, OURS_HTML_NAME)]
+        typed = next((r for r in rows if r["set"] == name and r["system"] == OURS_TYPED_NAME), None)
+        ours_names = (OURS, OURS_HTML_NAME, OURS_TYPED_NAME)
+        peers = [r for r in rows if r["set"] == name and r["system"] not in ours_names]
         if ours is None:
             continue
         best = max(peers, key=lambda r: r["f1"], default=None)
@@ -185,6 +223,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "html_only_speed_vs_trafilatura": (
                 html_only["pages_per_s"] / traf["pages_per_s"] if traf and html_only else None
             ),
+            # pages/s of text + page type over pages/s of text alone (1.0 = free)
+            "page_type_speed_ratio": typed["pages_per_s"] / ours["pages_per_s"] if typed else None,
         }
     return summary
 
@@ -219,7 +259,7 @@ def markdown(report: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in sorted(rows, key=lambda r: -r["f1"]):
-            ours_row = r["system"] in (OURS, OURS_HTML_NAME)
+            ours_row = r["system"] in (OURS, OURS_HTML_NAME, OURS_TYPED_NAME)
             label = f"**{r['system']}**" if ours_row else r["system"]
             lines.append(
                 f"| {label} | {r['f1']:.3f} ± {r['f1_std']:.3f} | {r['precision']:.3f} |"
@@ -243,8 +283,14 @@ def markdown(report: dict[str, Any]) -> str:
                         f", {s['html_only_speed_vs_trafilatura']:.1f}× for the HTML extractor"
                         f" alone (`{OURS_HTML}`)"
                     )
+            if s.get("page_type_speed_ratio"):
+                line += (
+                    f"; with the page type decided too ({OURS_TYPED_NAME}) pages/s is"
+                    f" {s['page_type_speed_ratio']:.1%} of the text alone"
+                )
             lines += ["", line + "."]
         lines.append("")
+    lines += page_type_lines(report)
     meta = report.get("metadata") or {}
     results = meta.get("results") or {}
     if results:
@@ -283,6 +329,44 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def page_type_lines(report: dict[str, Any]) -> list[str]:
+    """## Page types: the cross-validated figures and the shared scorer's run."""
+    cv = report.get("page_types")
+    scorer = report.get("page_type_scorer")
+    if not cv and not scorer:
+        return []
+    lines = [f"## Page types on {PAGETYPE_SET}", ""]
+    if cv:
+        lines += [
+            f"Cross-validated by domain ({cv['folds']} folds: no page of a test domain in"
+            " training; `benchmarks/page_types.py`, details in `page_types.md`):",
+            "",
+            "| form | article P | article R | article F1 | 7-type accuracy |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for form in ("html", "dump"):
+            f = cv[form]
+            lines.append(
+                f"| {form} | {f['article_precision']:.3f} | {f['article_recall']:.3f} |"
+                f" {f['article_f1']:.3f} | {f['type_accuracy']:.3f} |"
+            )
+        called = ", ".join(
+            f"{t} {v:.0%}"
+            for t, v in cv["html"]["called_article_by_type"].items()
+            if t != "article"
+        )
+        lines += ["", f"Non-article pages called article (HTML): {called}.", ""]
+    if scorer:
+        lines += [
+            f"`pagetype_bench.py` with `{OURS_PAGE_TYPE}` (the committed model, trained on these"
+            f" very pages, so not a held-out figure): article P {scorer['article_precision']:.3f}"
+            f" R {scorer['article_recall']:.3f} F1 {scorer['article_f1']:.3f}, type accuracy"
+            f" {scorer['type_accuracy']:.3f}, {scorer['pages_per_s']:.0f} pages/s.",
+            "",
+        ]
+    return lines
+
+
 def _machine() -> dict[str, Any]:
     cpu = platform.processor() or "?"
     try:
@@ -303,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=REPO / "reports" / "bench")
     parser.add_argument("--skip-metadata", action="store_true")
     parser.add_argument("--skip-cleaning", action="store_true")
+    parser.add_argument(
+        "--skip-page-types", action="store_true", help="no page-type cross-validation (~7 min)"
+    )
     args = parser.parse_args(argv)
 
     extraction = bench_dir() / "extraction"
@@ -319,6 +406,12 @@ def main(argv: list[str] | None = None) -> int:
         metadata = (
             None if args.skip_metadata else run_metadata(extraction / "wcxb-dev", args.limit, tmp)
         )
+        page_type_scorer = run_page_type_scorer(extraction / PAGETYPE_SET, tmp)
+    page_types = None
+    if not args.skip_page_types:
+        from benchmarks import page_types as page_type_model
+
+        page_types = page_type_model.measure(args.out_dir)
     report: dict[str, Any] = {
         "started": started,
         "seconds": round(time.perf_counter() - t0, 1),
@@ -329,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
         "extraction": rows,
         "summary": summarize(rows),
         "metadata": metadata,
+        "page_type_scorer": page_type_scorer,
+        "page_types": page_types,
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
     (args.out_dir / "extraction.json").write_text(

@@ -153,9 +153,7 @@ class Fitted:
                 if j is not None:
                     r.append(i)
                     c.append(j)
-        words = sparse.csr_matrix(
-            (np.ones(len(r)), (r, c)), shape=(len(tokens), len(self.vocab))
-        )
+        words = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(tokens), len(self.vocab)))
         return sparse.hstack([sparse.csr_matrix((x - self.mean) / self.scale), words]).tocsr()
 
     def predict(self, rows: Rows) -> np.ndarray[Any, Any]:
@@ -279,6 +277,30 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure(out_dir: Path, folds: int = 5, train: bool = False) -> dict[str, Any]:
+    """Cross-validate both models (and with ``train`` write the committed one); writes
+    ``page_types.{json,md}`` into ``out_dir`` and returns the figures."""
+    ids, labels, pages = load_pages()
+    html_rows, dump_rows, domains = featurise(ids, pages)
+    y = np.array(labels)
+    result: dict[str, Any] = {"dataset": DATASET, "pages": len(ids), "folds": folds}
+    models = {}
+    for form, rows in (("html", html_rows), ("dump", dump_rows)):
+        predicted, thresholds = cross_validate(rows, y, domains, folds)
+        result[form] = scores(labels, predicted) | {"fold_thresholds": thresholds}
+        if train:
+            threshold = _threshold(_oof(rows, y, domains, folds), y)
+            models[form] = Fitted(rows, y, domains).as_json(threshold)
+    if train:
+        # one line per vocabulary word: small, and a retrained model diffs readably
+        text = json.dumps({"trained_on": DATASET, "models": models}, separators=(",", ":"))
+        MODEL_FILE.write_text(text.replace("],", "],\n") + "\n")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "page_types.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out_dir / "page_types.md").write_text(markdown(result))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", action="store_true", help="write pipeline/html/page_type_model.json")
@@ -286,25 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", type=Path, default=REPO / "reports" / "bench")
     a = ap.parse_args(argv)
     started = time.perf_counter()
-    ids, labels, pages = load_pages()
-    html_rows, dump_rows, domains = featurise(ids, pages)
-    y = np.array(labels)
-    result: dict[str, Any] = {"dataset": DATASET, "pages": len(ids), "folds": a.folds}
-    models = {}
-    for form, rows in (("html", html_rows), ("dump", dump_rows)):
-        predicted, thresholds = cross_validate(rows, y, domains, a.folds)
-        result[form] = scores(labels, predicted) | {"fold_thresholds": thresholds}
-        if a.train:
-            threshold = _threshold(_oof(rows, y, domains, a.folds), y)
-            models[form] = Fitted(rows, y, domains).as_json(threshold)
-    if a.train:
-        # one line per vocabulary word: small, and a retrained model diffs readably
-        text = json.dumps({"trained_on": DATASET, "models": models}, separators=(",", ":"))
-        MODEL_FILE.write_text(text.replace("],", "],\n") + "\n")
-    a.out_dir.mkdir(parents=True, exist_ok=True)
-    (a.out_dir / "page_types.json").write_text(json.dumps(result, indent=1) + "\n")
-    (a.out_dir / "page_types.md").write_text(markdown(result))
-    print(markdown(result))
+    print(markdown(measure(a.out_dir, a.folds, a.train)))
     print(f"{time.perf_counter() - started:.0f} s")
     return 0
 

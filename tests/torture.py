@@ -12,10 +12,10 @@ Why each outcome is the right one is written beside the file that produces it. T
 calls:
 
 * A page whose only text is a cookie banner is ``no_content``: the banner is page furniture,
-  the page has no main text at all, and the stage that must see that is extract (the same
-  reason as an index page). ``too_short`` would mean the extractor took the banner for an
-  article and the cleaner trimmed it away; the detail would then describe a short article that
-  never existed.
+  the page has no main text at all, and the stage that must see that is extract (an index
+  page, which has no main text either, is ``not_article``: its links give it a type).
+  ``too_short`` would mean the extractor took the banner for an article and the cleaner
+  trimmed it away; the detail would then describe a short article that never existed.
 * A page opened by an unclosed ``<style>`` is ``no_content``: by the HTML parsing rules an
   unclosed ``<style>`` (or ``<script>``) turns the rest of the document into raw style text, so
   a browser shows no article either. An unclosed ``<script>`` at the *end* of an article must
@@ -581,8 +581,8 @@ def write_torture_corpus(out_dir: Path | str, *, file_links: bool = False) -> di
     add("markup/unclosed_style_first.html", style_first, reason.NO_CONTENT)
     add("markup/only_css.html", ONLY_CSS, reason.NO_CONTENT)
     add("markup/cookie_banner_only.html", COOKIE_ONLY, reason.NO_CONTENT)
-    add("markup/section_index.html", SECTION_INDEX, reason.NO_CONTENT)
-    add("markup/search_results.html", SEARCH_RESULTS, reason.NO_CONTENT)
+    add("markup/section_index.html", SECTION_INDEX, reason.NOT_ARTICLE)
+    add("markup/search_results.html", SEARCH_RESULTS, reason.NOT_ARTICLE)
 
     # --- scripts and characters
     add("scripts/arabic_rtl.html", article_html(SCHOOL_AR, direction="rtl"), KEPT)

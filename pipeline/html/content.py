@@ -575,9 +575,7 @@ def _extract(html: str, tree: LexborHTMLParser | None) -> tuple[str, PageShape]:
     return _render(page, *_select(page))
 
 
-def extract_main_content(
-    html: str, tree: LexborHTMLParser | None = None
-) -> tuple[str, PageShape]:
+def extract_main_content(html: str, tree: LexborHTMLParser | None = None) -> tuple[str, PageShape]:
     """:func:`extract_main_text` and the :class:`PageShape` the walk measured on the way."""
     if not isinstance(html, str) or not html:
         return "", PageShape()

@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline.html.content import extract_main_content, extract_main_text, parse_html
 from pipeline.html.metadata import domain_of, empty_metadata, extract_html_metadata
-from pipeline.html.pagetype import PageType, dump_page_type, html_page_type
+from pipeline.html.pagetype import PageType, dump_page_type, has_a_type, html_page_type
 from pipeline.html.title import plausible_title
 from pipeline.schema import QuarantineReason
 from pipeline.sources.decoding import decode_bytes
@@ -45,14 +45,15 @@ def extract_page(
     page: str, is_dump: bool, url: str | None = None
 ) -> tuple[str, dict[str, Any], str, PageType | None]:
     """(main text, metadata, extractor name, page type) of one decoded page; the type is
-    None for a page without any text (there is nothing to tell its type by)."""
+    None for a page with neither a main text nor the links of an index (nothing to tell its
+    type by: it is quarantined as no_content)."""
     if is_dump:
         dump = extract_page_dump(page)
-        kind = dump_page_type(page, dump.text, url) if page.strip() else None
+        kind = dump_page_type(page, dump.text, url) if dump.text.strip() else None
         return dump.text, dump_metadata(dump.title, url), "dump", kind
     tree = parse_html(page)  # parsed once for both extractors and the page type
     text, shape = extract_main_content(page, tree)
-    kind = html_page_type(tree, text, shape, url) if shape.body_chars else None
+    kind = html_page_type(tree, text, shape, url) if has_a_type(text, shape) else None
     return text, extract_html_metadata(page, url=url, tree=tree), "html", kind
 
 

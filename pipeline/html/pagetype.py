@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,6 +48,7 @@ PAGE_TYPES: Final[tuple[str, ...]] = (
     "documentation",
 )
 MODEL_FILE: Final[Path] = Path(__file__).with_name("page_type_model.json")
+MIN_LINKS_WITHOUT_TEXT: Final[int] = 3
 
 # Declared types, grouped (lower-case schema.org / OpenGraph names).
 _DECLARED_GROUPS: Final[dict[str, frozenset[str]]] = {
@@ -122,43 +124,46 @@ _TEXT_TOKEN_CHARS: Final[int] = 3000
 _TITLE_SEPARATOR: Final[re.Pattern[str]] = re.compile(r"\s+[|–—·:»/-]\s+|\s*\|\s*")
 _DUMP_TOKEN_CHARS: Final[int] = 20000  # of a page text dump's lines, for its words
 
+
+def _word_set(*lines: str) -> frozenset[str]:
+    return frozenset(" ".join(lines).split())
+
+
 # Address shapes. Path segments are matched whole, lower-case.
 _DATE_PATH: Final[re.Pattern[str]] = re.compile(
     r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)|/(?:19|20)\d\d(?:0[1-9]|1[0-2])[0-3]\d"
 )
 _PATH_WORDS: Final[dict[str, frozenset[str]]] = {
-    "listing": frozenset(
+    "listing": _word_set(
         "tag tags category categories topic topics section sections archive archives author "
-        "authors search page latest index list lists browse hub series label labels".split()
+        "authors search page latest index list lists browse hub series label labels"
     ),
-    "news": frozenset(
+    "news": _word_set(
         "news article articles story stories blog blogs post posts opinion column columns "
-        "features feature world politics business sport sports analysis press".split()
+        "features feature world politics business sport sports analysis press"
     ),
-    "product": frozenset(
-        "product products p dp item items shop store buy app apps sku pd gp itm listing".split()
+    "product": _word_set(
+        "product products p dp item items shop store buy app apps sku pd gp itm listing"
     ),
-    "forum": frozenset(
+    "forum": _word_set(
         "forum forums thread threads t questions question q discussion discussions community "
-        "communities r comments board boards topic viewtopic showthread answers".split()
+        "communities r comments board boards topic viewtopic showthread answers"
     ),
-    "docs": frozenset(
+    "docs": _word_set(
         "docs doc documentation api apis reference manual guide guides wiki library tutorial "
-        "tutorials learn sdk developer developers en-us latest stable v1 v2 v3 man".split()
+        "tutorials learn sdk developer developers en-us latest stable v1 v2 v3 man"
     ),
-    "service": frozenset(
+    "service": _word_set(
         "help support contact about about-us faq faqs pricing login signin sign-in register "
         "account terms privacy careers jobs services service legal policies policy "
-        "customer-service returns shipping booking".split()
+        "customer-service returns shipping booking"
     ),
 }
 _LONG_NUMBER: Final[re.Pattern[str]] = re.compile(r"\d{5,}")
 _PRICE: Final[re.Pattern[str]] = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:€|£|USD|EUR|GBP)\b")
 _SENTENCE_END: Final[tuple[str, ...]] = (".", "!", "?", '."', ".”", "?”", "!”", ".'", ":")
 _CODE_LINE: Final[re.Pattern[str]] = re.compile(r"[;{}]\s*$|^\s*(?:def|class|import|return)\b|\(\)")
-_MONTH = (
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _SHOWN_DATE: Final[re.Pattern[str]] = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d|(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
@@ -243,9 +248,7 @@ def text_tokens(text: str) -> set[str]:
     }
 
 
-def page_tokens(
-    head: PageHead, shape: PageShape, address: str | None, text: str
-) -> frozenset[str]:
+def page_tokens(head: PageHead, shape: PageShape, address: str | None, text: str) -> frozenset[str]:
     """The page's words for the model's vocabulary: class/id words of its elements ("c:"),
     words of its address path ("u:"), title ("t:"), main text ("w:") and whole text ("x:"),
     its meta keys ("m:"), JSON-LD keys ("l:") and declared types ("d:")."""
@@ -253,10 +256,8 @@ def page_tokens(
     tokens |= text_tokens(text)
     tokens |= _words(shape.page_text, "x:")
     if address:
-        try:
+        with suppress(ValueError):  # an unparsable address has no path words
             tokens |= _words(urlsplit(address).path, "u:")
-        except ValueError:
-            pass
     tokens |= _words(head.title, "t:")
     tokens.update("m:" + k for k in head.meta_keys)
     tokens.update("l:" + k for k in head.ld_keys)
@@ -292,7 +293,9 @@ def address_features(address: str | None) -> list[float]:
         float(bool(words & _PATH_WORDS["product"])),
         float(bool(words & _PATH_WORDS["forum"])),
         float(bool(words & _PATH_WORDS["docs"]) or parts.netloc.startswith(("docs.", "developer"))),
-        float(bool(words & _PATH_WORDS["service"]) or parts.netloc.startswith(("help.", "support."))),
+        float(
+            bool(words & _PATH_WORDS["service"]) or parts.netloc.startswith(("help.", "support."))
+        ),
         float(bool(_LONG_NUMBER.search(last))),
         float(bool(query)),
         float(path.endswith("/")),
@@ -495,6 +498,13 @@ def html_inputs(
     return features, page_tokens(head, shape, address, text), head.declared
 
 
+def has_a_type(text: str, shape: PageShape) -> bool:
+    """Whether a page shows enough to have a type: a main text, or at least
+    :data:`MIN_LINKS_WITHOUT_TEXT` links (an index page). A page with neither (an empty shell,
+    stray CSS, a lone cookie banner) is simply without content."""
+    return bool(text.strip()) or shape.links >= MIN_LINKS_WITHOUT_TEXT
+
+
 def html_page_type(
     tree: LexborHTMLParser, text: str, shape: PageShape, url: str | None = None
 ) -> PageType:
@@ -510,10 +520,8 @@ def dump_tokens(page: str, text: str, url: str | None) -> frozenset[str]:
     if len(lines) > 1:
         tokens |= _words(lines[1][:_DUMP_TOKEN_CHARS], "x:")
     if url:
-        try:
+        with suppress(ValueError):
             tokens |= _words(urlsplit(url).path, "u:")
-        except ValueError:
-            pass
     return frozenset(tokens)
 
 

@@ -282,7 +282,7 @@ class CorpusSummary:
         kept = count_by(self.documents, pl.col("page_type"), "documents")
         dropped = count_by(self.quarantine, pl.col("page_type"), "inputs")
         out: dict[str, dict[str, int]] = {}
-        for column, table, count in (("kept", kept, "documents"), ("quarantined", dropped, "inputs")):
+        for column, table in (("kept", kept), ("quarantined", dropped)):
             for page_type, n in table.iter_rows():
                 if page_type is not None:
                     out.setdefault(page_type, {"kept": 0, "quarantined": 0})[column] = int(n)

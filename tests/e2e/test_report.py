@@ -69,6 +69,7 @@ def test_domain_month_and_reason_tables_keep_unknowns_and_zeros() -> None:
                 datetime(2024, 3, 1, tzinfo=utc),
             ],
             "n_chars": [10, 20, 30, 40],
+            "page_type": ["article"] * 4,
         }
     )
     keys = document_keys(documents)
@@ -83,8 +84,12 @@ def test_domain_month_and_reason_tables_keep_unknowns_and_zeros() -> None:
         {"month": "(unknown)", "documents": 1},
     ]
     quarantine = pl.DataFrame(
-        {"reason": ["empty", "binary", "empty"], "stage": ["ingest"] * 3},
-        schema={"reason": pl.Enum(list(QUARANTINE_REASONS)), "stage": pl.String},
+        {"reason": ["empty", "binary", "empty"], "stage": ["ingest"] * 3, "page_type": [None] * 3},
+        schema={
+            "reason": pl.Enum(list(QUARANTINE_REASONS)),
+            "stage": pl.String,
+            "page_type": pl.String,
+        },
     )
     rows = quarantine_per_reason(quarantine_keys(quarantine))
     assert [r["reason"] for r in rows] == list(QUARANTINE_REASONS)

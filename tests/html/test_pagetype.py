@@ -35,8 +35,7 @@ NOT_ARTICLES = {
 SAMPLE_ARTICLES = sorted(
     p.name
     for p in SAMPLE.iterdir()
-    if p.name not in {"empty_download.html", "logo_saved_as_page.html"}
-    and "index" not in p.name
+    if p.name not in {"empty_download.html", "logo_saved_as_page.html"} and "index" not in p.name
 )
 
 

@@ -30,8 +30,9 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
+from operator import mul
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -119,10 +120,13 @@ _LD_TYPE: Final[re.Pattern[str]] = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*
 _QUOTED: Final[re.Pattern[str]] = re.compile(r'"([^"]+)"')
 _LD_KEY: Final[re.Pattern[str]] = re.compile(r'"([A-Za-z]{3,30})"\s*:')
 _WORD_SPLIT: Final[re.Pattern[str]] = re.compile(r"[^a-z]+")
-_TEXT_SPLIT: Final[re.Pattern[str]] = re.compile(r"[^\w']+")
 _TEXT_TOKEN_CHARS: Final[int] = 3000
 _TITLE_SEPARATOR: Final[re.Pattern[str]] = re.compile(r"\s+[|–—·:»/-]\s+|\s*\|\s*")
-_DUMP_TOKEN_CHARS: Final[int] = 20000  # of a page text dump's lines, for its words
+_DUMP_TOKEN_CHARS: Final[int] = 20000
+_FEATURE_TEXT_CHARS: Final[int] = 5000  # of the main text, for the pattern counts
+_FEATURE_PARAGRAPHS: Final[int] = (
+    60  # ... and the paragraphs checked for code  # of a page text dump's lines, for its words
+)
 
 
 def _word_set(*lines: str) -> frozenset[str]:
@@ -199,26 +203,36 @@ class PageHead:
 
 
 def read_head(tree: LexborHTMLParser) -> PageHead:
-    """The page's :class:`PageHead`. JSON-LD is scanned, not parsed (it is often broken)."""
+    """The page's :class:`PageHead`: ``<meta>``, canonical ``<link>`` and ``<title>`` of the
+    ``<head>``, JSON-LD wherever it is. JSON-LD is scanned, not parsed (it is often broken)."""
     declared: set[str] = set()
     meta_keys: set[str] = set()
     canonical = None
     og_url = None
-    for node in tree.css("meta"):
-        attrs = node.attributes
-        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
-        if not key or len(key) > 60:
-            continue
-        meta_keys.add(key)
-        if key == "og:type" and attrs.get("content"):
-            declared.add("og:" + (attrs.get("content") or "").strip().lower())
-        elif key == "og:url":
-            og_url = (attrs.get("content") or "").strip()
-    for node in tree.css('link[rel="canonical"]'):
-        href = (node.attributes.get("href") or "").strip()
-        if href.startswith(("http://", "https://", "/")):
-            canonical = href
-            break
+    title = ""
+    head = tree.head
+    for node in head.iter() if head is not None else ():
+        tag = node.tag
+        if tag == "meta":
+            attrs = node.attributes
+            key = (
+                attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
+            ).lower()
+            if not key or len(key) > 60:
+                continue
+            meta_keys.add(key)
+            if key == "og:type" and attrs.get("content"):
+                declared.add("og:" + (attrs.get("content") or "").strip().lower())
+            elif key == "og:url":
+                og_url = (attrs.get("content") or "").strip()
+        elif tag == "link" and canonical is None:
+            attrs = node.attributes
+            if (attrs.get("rel") or "").lower() == "canonical":
+                href = (attrs.get("href") or "").strip()
+                if href.startswith(("http://", "https://", "/")):
+                    canonical = href
+        elif tag == "title" and not title:
+            title = node.text(deep=True)
     if canonical is None and og_url and og_url.startswith(("http://", "https://")):
         canonical = og_url
     ld_keys: set[str] = set()
@@ -228,24 +242,26 @@ def read_head(tree: LexborHTMLParser) -> PageHead:
             for name in _QUOTED.findall(match.group(1)):
                 declared.add("ld:" + name.rsplit("/", 1)[-1].strip().lower())
         ld_keys.update(k.lower() for k in _LD_KEY.findall(text))
-    title_node = tree.css_first("title")
-    title = title_node.text(deep=True) if title_node is not None else ""
     return PageHead(
         frozenset(declared), frozenset(meta_keys), frozenset(ld_keys), canonical, title[:300]
     )
 
 
 def _words(text: str, prefix: str) -> set[str]:
-    return {prefix + w for w in _WORD_SPLIT.split(text.lower()) if 3 <= len(w) <= 20}
+    """Distinct alphabetic words of 3 to 20 letters (split at white space and punctuation)."""
+    return {prefix + w for w in set(_WORD_SPLIT.split(text.lower())) if 3 <= len(w) <= 20}
+
+
+def _plain_words(text: str, prefix: str) -> set[str]:
+    """Distinct words of 3 to 20 letters between white space, punctuation-free ones only: the
+    cheap split for long text (a word glued to a comma is skipped, its other uses count)."""
+    return {prefix + w for w in set(text.lower().split()) if 3 <= len(w) <= 20 and w.isalpha()}
 
 
 def text_tokens(text: str) -> set[str]:
     """Words of the start of the main text ("w:"): how it speaks (said, we, our, reply...)."""
-    return {
-        "w:" + w
-        for w in _TEXT_SPLIT.split(text[:_TEXT_TOKEN_CHARS].lower())
-        if 2 <= len(w) <= 15 and not w.isdigit()
-    }
+    words = set(text[:_TEXT_TOKEN_CHARS].lower().split())
+    return {"w:" + w for w in words if 2 <= len(w) <= 15 and w.isalpha()}
 
 
 def page_tokens(head: PageHead, shape: PageShape, address: str | None, text: str) -> frozenset[str]:
@@ -254,7 +270,7 @@ def page_tokens(head: PageHead, shape: PageShape, address: str | None, text: str
     its meta keys ("m:"), JSON-LD keys ("l:") and declared types ("d:")."""
     tokens = _words(" ".join(shape.names) + " " + " ".join(shape.dropped_names), "c:")
     tokens |= text_tokens(text)
-    tokens |= _words(shape.page_text, "x:")
+    tokens |= _plain_words(shape.page_text, "x:")
     if address:
         with suppress(ValueError):  # an unparsable address has no path words
             tokens |= _words(urlsplit(address).path, "u:")
@@ -311,27 +327,28 @@ def declared_features(declared: frozenset[str]) -> list[float]:
 
 
 def text_features(text: str) -> list[float]:
-    """The main text: length, paragraphs, sentence punctuation, prices, questions, code."""
-    paragraphs = [p for p in text.split("\n") if p.strip()]
+    """The main text: length, paragraphs, sentence punctuation, prices, questions, code (the
+    pattern counts over its first :data:`_FEATURE_TEXT_CHARS` characters)."""
+    paragraphs = [p.rstrip() for p in text.split("\n") if p.strip()]
     n = len(paragraphs)
-    chars = len(text)
     if not n:
         return [0.0] * 11
+    chars = len(text)
     lengths = [len(p) for p in paragraphs]
-    ended = sum(p.rstrip().endswith(_SENTENCE_END) for p in paragraphs)
-    questions = sum(p.rstrip().endswith("?") for p in paragraphs)
-    words = max(1, text.count(" ") + n)
+    head = text[:_FEATURE_TEXT_CHARS]
+    words = max(1, head.count(" ") + head.count("\n") + 1)
+    first = paragraphs[:_FEATURE_PARAGRAPHS]
     return [
         _log(chars),
         _log(n),
         _log(chars / n),
         sum(length >= 150 for length in lengths) / n,
-        ended / n,
-        questions / n,
-        _log(len(_PRICE.findall(text))),
-        sum(c.isdigit() for c in text[:20000]) / max(1, min(chars, 20000)),
-        sum(bool(_CODE_LINE.search(p)) for p in paragraphs) / n,
-        len(_YOU.findall(text)) / words * 100,
+        sum(p.endswith(_SENTENCE_END) for p in paragraphs) / n,
+        sum(p.endswith("?") for p in paragraphs) / n,
+        _log(len(_PRICE.findall(head))),
+        sum(map(head.count, "0123456789")) / len(head),
+        sum(bool(_CODE_LINE.search(p)) for p in first) / len(first),
+        len(_YOU.findall(head)) / words * 100,
         sum(length < 40 for length in lengths) / n,
     ]
 
@@ -427,29 +444,34 @@ def dump_features(page: str, text: str, address: str | None) -> list[float]:
 @dataclass(frozen=True)
 class _Model:
     classes: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[tuple[float, ...], ...]  # one row per class
+    # one row per class, over the raw features: the training's standardisation is folded in
+    # (w / scale, and intercept - sum(w * mean / scale))
+    coef: tuple[tuple[float, ...], ...]
     intercept: tuple[float, ...]
     vocabulary: dict[str, tuple[float, ...]]  # token -> its weight for each class
     article_threshold: float  # P(article) at or above which the page is an article
 
 
+def _folded(m: dict[str, Any]) -> _Model:
+    mean, scale = m["mean"], m["scale"]
+    coef = tuple(tuple(w / s for w, s in zip(row, scale, strict=True)) for row in m["coef"])
+    intercept = tuple(
+        b - sum(w * x for w, x in zip(row, mean, strict=True))
+        for row, b in zip(coef, m["intercept"], strict=True)
+    )
+    return _Model(
+        classes=tuple(m["classes"]),
+        coef=coef,
+        intercept=intercept,
+        vocabulary={t: tuple(w) for t, w in m["vocabulary"].items()},
+        article_threshold=float(m["article_threshold"]),
+    )
+
+
 @cache
 def _models() -> dict[str, _Model]:
     raw = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    return {
-        kind: _Model(
-            classes=tuple(m["classes"]),
-            mean=tuple(m["mean"]),
-            scale=tuple(m["scale"]),
-            coef=tuple(tuple(row) for row in m["coef"]),
-            intercept=tuple(m["intercept"]),
-            vocabulary={t: tuple(w) for t, w in m["vocabulary"].items()},
-            article_threshold=float(m["article_threshold"]),
-        )
-        for kind, m in raw["models"].items()
-    }
+    return {kind: _folded(m) for kind, m in raw["models"].items()}
 
 
 def probabilities(
@@ -457,18 +479,15 @@ def probabilities(
 ) -> dict[str, float]:
     """P(type) for each of the seven types, by the ``kind`` model ("html" or "dump")."""
     model = _models()[kind]
-    if len(features) != len(model.mean):
-        raise ValueError(f"{kind} page-type model wants {len(model.mean)} features")
-    z = [(x - m) / s for x, m, s in zip(features, model.mean, model.scale, strict=True)]
+    if len(features) != len(model.coef[0]):
+        raise ValueError(f"{kind} page-type model wants {len(model.coef[0])} features")
     logits = [
-        b + sum(w * v for w, v in zip(row, z, strict=True))
-        for row, b in zip(model.coef, model.intercept, strict=True)
+        b + sum(map(mul, row, features)) for row, b in zip(model.coef, model.intercept, strict=True)
     ]
     vocabulary = model.vocabulary
-    for token in tokens:
-        weights = vocabulary.get(token)
-        if weights is not None:
-            logits = [v + w for v, w in zip(logits, weights, strict=True)]
+    found = [vocabulary[t] for t in tokens if t in vocabulary]
+    if found:
+        logits = [v + sum(ws) for v, ws in zip(logits, zip(*found, strict=True), strict=True)]
     top = max(logits)
     exp = [math.exp(v - top) for v in logits]
     total = sum(exp)
@@ -518,7 +537,7 @@ def dump_tokens(page: str, text: str, url: str | None) -> frozenset[str]:
     tokens = text_tokens(text)
     lines = page.split("\n", 1)  # the first line is the page's CSS
     if len(lines) > 1:
-        tokens |= _words(lines[1][:_DUMP_TOKEN_CHARS], "x:")
+        tokens |= _plain_words(lines[1][:_DUMP_TOKEN_CHARS], "x:")
     if url:
         with suppress(ValueError):
             tokens |= _words(urlsplit(url).path, "u:")

@@ -331,6 +331,8 @@ def markdown(report: dict[str, Any]) -> str:
 
 def page_type_lines(report: dict[str, Any]) -> list[str]:
     """## Page types: the cross-validated figures and the shared scorer's run."""
+    from benchmarks import page_types as page_type_model
+
     cv = report.get("page_types")
     scorer = report.get("page_type_scorer")
     if not cv and not scorer:
@@ -341,15 +343,8 @@ def page_type_lines(report: dict[str, Any]) -> list[str]:
             f"Cross-validated by domain ({cv['folds']} folds: no page of a test domain in"
             " training; `benchmarks/page_types.py`, details in `page_types.md`):",
             "",
-            "| form | article P | article R | article F1 | 7-type accuracy |",
-            "|---|---:|---:|---:|---:|",
+            *page_type_model.form_table(cv),
         ]
-        for form in ("html", "dump"):
-            f = cv[form]
-            lines.append(
-                f"| {form} | {f['article_precision']:.3f} | {f['article_recall']:.3f} |"
-                f" {f['article_f1']:.3f} | {f['type_accuracy']:.3f} |"
-            )
         called = ", ".join(
             f"{t} {v:.0%}"
             for t, v in cv["html"]["called_article_by_type"].items()

@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -536,17 +536,24 @@ def _render(page: _Page, inside: list[bool], unit: list[int]) -> tuple[str, Page
         text_blocks=text_blocks,
         longest_paragraph=longest,
         listing=listing,
-        links=page.links,
-        controls=page.controls,
-        media=page.media,
-        times=page.times,
-        names=tuple(page.names),
-        dropped_names=tuple(page.dropped_names),
         lead=lead,
         page_text=page_text,
-        tag_counts=dict(Counter(tags)),
+        **_walk_counts(page),
     )
     return ("" if listing else "\n".join(out)), shape
+
+
+def _walk_counts(page: _Page) -> dict[str, Any]:
+    """The PageShape fields the walk counted on its way, selection or not."""
+    return {
+        "links": page.links,
+        "controls": page.controls,
+        "media": page.media,
+        "times": page.times,
+        "names": tuple(page.names),
+        "dropped_names": tuple(page.dropped_names),
+        "tag_counts": dict(Counter(page.tags)),
+    }
 
 
 def parse_html(html: str) -> LexborHTMLParser:
@@ -563,15 +570,7 @@ def _extract(html: str, tree: LexborHTMLParser | None) -> tuple[str, PageShape]:
         return "", PageShape()
     page = _walk(body)
     if not page.block_owner:
-        return "", PageShape(
-            links=page.links,
-            controls=page.controls,
-            media=page.media,
-            times=page.times,
-            names=tuple(page.names),
-            dropped_names=tuple(page.dropped_names),
-            tag_counts=dict(Counter(page.tags)),
-        )
+        return "", PageShape(**_walk_counts(page))
     return _render(page, *_select(page))
 
 

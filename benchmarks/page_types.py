@@ -39,8 +39,9 @@ from pipeline.html.pagetype import (
     MODEL_FILE,
     PAGE_TYPES,
     dump_features,
-    dump_tokens,
+    dump_words,
     html_inputs,
+    tokens_of,
 )
 from pipeline.text.dumps import extract_page_dump
 
@@ -97,13 +98,13 @@ def featurise(ids: list[str], pages: list[str]) -> tuple[Rows, Rows, list[str]]:
     for page_id, page in zip(ids, pages, strict=True):
         tree = parse_html(page)
         text, shape = extract_main_content(page, tree)
-        features, tokens, _ = html_inputs(tree, text, shape)
+        features, words, _ = html_inputs(tree, text, shape)
         html_rows.append(features)
-        html_tokens.append(tokens)
+        html_tokens.append(tokens_of(words))
         dump = dumper.dump(page)
         dump_text = extract_page_dump(dump).text
         dump_rows.append(dump_features(dump, dump_text, None))
-        dump_tok.append(dump_tokens(dump, dump_text, None))
+        dump_tok.append(tokens_of(dump_words(dump, dump_text, None)))
         domains.append(_domain(_address(tree), page_id))
     return (
         (np.array(html_rows), html_tokens),

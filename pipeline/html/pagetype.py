@@ -247,37 +247,63 @@ def read_head(tree: LexborHTMLParser) -> PageHead:
     )
 
 
-def _words(text: str, prefix: str) -> set[str]:
-    """Distinct alphabetic words of 3 to 20 letters (split at white space and punctuation)."""
-    return {prefix + w for w in set(_WORD_SPLIT.split(text.lower())) if 3 <= len(w) <= 20}
+# The page's words, by kind (see :func:`page_words`): raw distinct words, before the filters
+# of :data:`_WORD_RULES`. The model's vocabulary holds filtered words only, so a page's words
+# can be matched against it directly (a set intersection, in C).
+Words = dict[str, frozenset[str]]
+# kind -> (shortest, longest, letters only); kinds not listed are taken whole
+_WORD_RULES: Final[dict[str, tuple[int, int, bool]]] = {
+    "c": (3, 20, False),
+    "u": (3, 20, False),
+    "t": (3, 20, False),
+    "x": (3, 20, True),
+    "w": (2, 15, True),
+}
 
 
-def _plain_words(text: str, prefix: str) -> set[str]:
-    """Distinct words of 3 to 20 letters between white space, punctuation-free ones only: the
-    cheap split for long text (a word glued to a comma is skipped, its other uses count)."""
-    return {prefix + w for w in set(text.lower().split()) if 3 <= len(w) <= 20 and w.isalpha()}
+def _split_words(text: str) -> frozenset[str]:
+    """Distinct runs of letters a-z (lower-cased text split at everything else)."""
+    return frozenset(_WORD_SPLIT.split(text.lower()))
 
 
-def text_tokens(text: str) -> set[str]:
-    """Words of the start of the main text ("w:"): how it speaks (said, we, our, reply...)."""
-    words = set(text[:_TEXT_TOKEN_CHARS].lower().split())
-    return {"w:" + w for w in words if 2 <= len(w) <= 15 and w.isalpha()}
-
-
-def page_tokens(head: PageHead, shape: PageShape, address: str | None, text: str) -> frozenset[str]:
-    """The page's words for the model's vocabulary: class/id words of its elements ("c:"),
-    words of its address path ("u:"), title ("t:"), main text ("w:") and whole text ("x:"),
-    its meta keys ("m:"), JSON-LD keys ("l:") and declared types ("d:")."""
-    tokens = _words(" ".join(shape.names) + " " + " ".join(shape.dropped_names), "c:")
-    tokens |= text_tokens(text)
-    tokens |= _plain_words(shape.page_text, "x:")
+def _path_words(address: str | None) -> frozenset[str]:
     if address:
         with suppress(ValueError):  # an unparsable address has no path words
-            tokens |= _words(urlsplit(address).path, "u:")
-    tokens |= _words(head.title, "t:")
-    tokens.update("m:" + k for k in head.meta_keys)
-    tokens.update("l:" + k for k in head.ld_keys)
-    tokens.update("d:" + k for k in head.declared)
+            return _split_words(urlsplit(address).path)
+    return frozenset()
+
+
+def page_words(head: PageHead, shape: PageShape, address: str | None, text: str) -> Words:
+    """The page's words for the model's vocabulary: class/id words of its elements ("c"),
+    words of its address path ("u"), title ("t"), main text's start ("w") and whole text
+    ("x", split at white space: cheap on long text), its meta keys ("m"), JSON-LD keys ("l")
+    and declared types ("d")."""
+    return {
+        "c": _split_words(" ".join(shape.names) + " " + " ".join(shape.dropped_names)),
+        "u": _path_words(address),
+        "t": _split_words(head.title),
+        "w": frozenset(text[:_TEXT_TOKEN_CHARS].lower().split()),
+        "x": frozenset(shape.page_text.lower().split()),
+        "m": head.meta_keys,
+        "l": head.ld_keys,
+        "d": head.declared,
+    }
+
+
+def tokens_of(words: Words) -> frozenset[str]:
+    """Every word that passes its kind's rule, as "<kind>:<word>" (the model's tokens)."""
+    tokens: set[str] = set()
+    for kind, found in words.items():
+        rule = _WORD_RULES.get(kind)
+        if rule is None:
+            tokens.update(f"{kind}:{w}" for w in found)
+            continue
+        shortest, longest, letters = rule
+        tokens.update(
+            f"{kind}:{w}"
+            for w in found
+            if shortest <= len(w) <= longest and (not letters or w.isalpha())
+        )
     return frozenset(tokens)
 
 
@@ -448,7 +474,7 @@ class _Model:
     # (w / scale, and intercept - sum(w * mean / scale))
     coef: tuple[tuple[float, ...], ...]
     intercept: tuple[float, ...]
-    vocabulary: dict[str, tuple[float, ...]]  # token -> its weight for each class
+    vocabulary: dict[str, dict[str, tuple[float, ...]]]  # kind -> word -> weight per class
     article_threshold: float  # P(article) at or above which the page is an article
 
 
@@ -463,9 +489,17 @@ def _folded(m: dict[str, Any]) -> _Model:
         classes=tuple(m["classes"]),
         coef=coef,
         intercept=intercept,
-        vocabulary={t: tuple(w) for t, w in m["vocabulary"].items()},
+        vocabulary=_by_kind(m["vocabulary"]),
         article_threshold=float(m["article_threshold"]),
     )
+
+
+def _by_kind(vocabulary: dict[str, list[float]]) -> dict[str, dict[str, tuple[float, ...]]]:
+    out: dict[str, dict[str, tuple[float, ...]]] = {}
+    for token, weights in vocabulary.items():
+        kind, word = token.split(":", 1)
+        out.setdefault(kind, {})[word] = tuple(weights)
+    return out
 
 
 @cache
@@ -474,20 +508,22 @@ def _models() -> dict[str, _Model]:
     return {kind: _folded(m) for kind, m in raw["models"].items()}
 
 
-def probabilities(
-    features: list[float], kind: str, tokens: frozenset[str] = frozenset()
-) -> dict[str, float]:
-    """P(type) for each of the seven types, by the ``kind`` model ("html" or "dump")."""
+def probabilities(features: list[float], kind: str, words: Words | None = None) -> dict[str, float]:
+    """P(type) for each of the seven types, by the ``kind`` model ("html" or "dump"), from
+    the page's features and its :data:`Words`."""
     model = _models()[kind]
     if len(features) != len(model.coef[0]):
         raise ValueError(f"{kind} page-type model wants {len(model.coef[0])} features")
     logits = [
         b + sum(map(mul, row, features)) for row, b in zip(model.coef, model.intercept, strict=True)
     ]
-    vocabulary = model.vocabulary
-    found = [vocabulary[t] for t in tokens if t in vocabulary]
-    if found:
-        logits = [v + sum(ws) for v, ws in zip(logits, zip(*found, strict=True), strict=True)]
+    found: list[tuple[float, ...]] = []
+    for word_kind, page_words_of_kind in (words or {}).items():
+        table = model.vocabulary.get(word_kind)
+        if table:
+            found.extend(table[w] for w in table.keys() & page_words_of_kind)
+    if found:  # fsum: exact, so the (set) order of the words cannot change a bit
+        logits = [v + math.fsum(ws) for v, ws in zip(logits, zip(*found, strict=True), strict=True)]
     top = max(logits)
     exp = [math.exp(v - top) for v in logits]
     total = sum(exp)
@@ -509,12 +545,12 @@ def decide(probs: dict[str, float], kind: str, declared: frozenset[str] = frozen
 
 def html_inputs(
     tree: LexborHTMLParser, text: str, shape: PageShape, url: str | None = None
-) -> tuple[list[float], frozenset[str], frozenset[str]]:
-    """(features, tokens, declared types) of a parsed HTML page."""
+) -> tuple[list[float], Words, frozenset[str]]:
+    """(features, words, declared types) of a parsed HTML page."""
     head = read_head(tree)
     address = url or head.canonical
     features = html_features(text, shape, head.declared, address, head.title)
-    return features, page_tokens(head, shape, address, text), head.declared
+    return features, page_words(head, shape, address, text), head.declared
 
 
 def has_a_type(text: str, shape: PageShape) -> bool:
@@ -528,23 +564,22 @@ def html_page_type(
     tree: LexborHTMLParser, text: str, shape: PageShape, url: str | None = None
 ) -> PageType:
     """The type of a parsed HTML page, given its main text and the walk's :class:`PageShape`."""
-    features, tokens, declared = html_inputs(tree, text, shape, url)
-    return decide(probabilities(features, "html", tokens), "html", declared)
+    features, words, declared = html_inputs(tree, text, shape, url)
+    return decide(probabilities(features, "html", words), "html", declared)
 
 
-def dump_tokens(page: str, text: str, url: str | None) -> frozenset[str]:
-    """Words of a dump's main text ("w:"), of all its lines ("x:") and of its address path."""
-    tokens = text_tokens(text)
+def dump_words(page: str, text: str, url: str | None) -> Words:
+    """Words of a dump's main text ("w"), of all its lines ("x") and of its address path."""
     lines = page.split("\n", 1)  # the first line is the page's CSS
-    if len(lines) > 1:
-        tokens |= _plain_words(lines[1][:_DUMP_TOKEN_CHARS], "x:")
-    if url:
-        with suppress(ValueError):
-            tokens |= _words(urlsplit(url).path, "u:")
-    return frozenset(tokens)
+    rest = lines[1][:_DUMP_TOKEN_CHARS] if len(lines) > 1 else ""
+    return {
+        "w": frozenset(text[:_TEXT_TOKEN_CHARS].lower().split()),
+        "x": frozenset(rest.lower().split()),
+        "u": _path_words(url),
+    }
 
 
 def dump_page_type(page: str, text: str, url: str | None = None) -> PageType:
     """The type of a page text dump, given the main text its extractor found."""
-    probs = probabilities(dump_features(page, text, url), "dump", dump_tokens(page, text, url))
+    probs = probabilities(dump_features(page, text, url), "dump", dump_words(page, text, url))
     return decide(probs, "dump")

@@ -21,19 +21,18 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 from scipy import sparse
 
+from benchmarks.cleaning import _load
+from benchmarks.extraction import bench_dir
 from pipeline.html.content import extract_main_content, parse_html
 from pipeline.html.pagetype import (
     MODEL_FILE,
@@ -41,6 +40,7 @@ from pipeline.html.pagetype import (
     dump_features,
     dump_words,
     html_inputs,
+    read_head,
     tokens_of,
 )
 from pipeline.text.dumps import extract_page_dump
@@ -55,19 +55,6 @@ MIN_DOMAINS = 3
 # The vocabulary is cut to the words the first fit weighs most, and the model refitted on
 # them: a small committed file, and the same procedure in every cross-validation fold.
 MAX_TOKENS = 1500
-
-
-def bench_dir() -> Path:
-    return Path(os.environ.get("NEWSCORPUS_BENCH_DIR", REPO.parent / "shared" / "bench"))
-
-
-def _make_dumps_module() -> ModuleType:
-    path = bench_dir() / "extraction" / "make_dumps.py"
-    spec = importlib.util.spec_from_file_location("make_dumps", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _domain(address: str | None, page_id: str) -> str:
@@ -93,7 +80,7 @@ Rows = tuple[np.ndarray[Any, Any], list[frozenset[str]]]
 
 def featurise(ids: list[str], pages: list[str]) -> tuple[Rows, Rows, list[str]]:
     """(features, tokens) of every page as HTML and as a page text dump, and its domain."""
-    dumper = _make_dumps_module()
+    dumper = _load(bench_dir() / "extraction" / "make_dumps.py", "make_dumps")
     html_rows, html_tokens, dump_rows, dump_tok, domains = [], [], [], [], []
     for page_id, page in zip(ids, pages, strict=True):
         tree = parse_html(page)
@@ -105,18 +92,12 @@ def featurise(ids: list[str], pages: list[str]) -> tuple[Rows, Rows, list[str]]:
         dump_text = extract_page_dump(dump).text
         dump_rows.append(dump_features(dump, dump_text, None))
         dump_tok.append(tokens_of(dump_words(dump, dump_text, None)))
-        domains.append(_domain(_address(tree), page_id))
+        domains.append(_domain(read_head(tree).canonical, page_id))
     return (
         (np.array(html_rows), html_tokens),
         (np.array(dump_rows), dump_tok),
         domains,
     )
-
-
-def _address(tree: Any) -> str | None:
-    from pipeline.html.pagetype import read_head
-
-    return read_head(tree).canonical
 
 
 class Fitted:

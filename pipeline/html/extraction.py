@@ -68,12 +68,7 @@ def extract_text(raw: str | bytes) -> str:
 def page_type(raw: str | bytes) -> str:
     """The type of a page (HTML or page text dump, detected): one of
     :data:`pipeline.html.pagetype.PAGE_TYPES` (the benchmark entry point)."""
-    page = _as_text(raw)
-    if looks_like_page_dump(page):
-        return dump_page_type(page, extract_page_dump(page).text).page_type
-    tree = parse_html(page)
-    text, shape = extract_main_content(page, tree)
-    return html_page_type(tree, text, shape).page_type
+    return extract_text_and_page_type(raw)[1]
 
 
 def extract_text_and_page_type(raw: str | bytes) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from pipeline.html.content import PageShape
+from pipeline.html.scoring import _names
 
 PAGE_TYPES: Final[tuple[str, ...]] = (
     "article",
@@ -122,15 +123,9 @@ _LD_KEY: Final[re.Pattern[str]] = re.compile(r'"([A-Za-z]{3,30})"\s*:')
 _WORD_SPLIT: Final[re.Pattern[str]] = re.compile(r"[^a-z]+")
 _TEXT_TOKEN_CHARS: Final[int] = 3000
 _TITLE_SEPARATOR: Final[re.Pattern[str]] = re.compile(r"\s+[|–—·:»/-]\s+|\s*\|\s*")
-_DUMP_TOKEN_CHARS: Final[int] = 20000
+_DUMP_TOKEN_CHARS: Final[int] = 20000  # of a page text dump's lines, for its words
 _FEATURE_TEXT_CHARS: Final[int] = 5000  # of the main text, for the pattern counts
-_FEATURE_PARAGRAPHS: Final[int] = (
-    60  # ... and the paragraphs checked for code  # of a page text dump's lines, for its words
-)
-
-
-def _word_set(*lines: str) -> frozenset[str]:
-    return frozenset(" ".join(lines).split())
+_FEATURE_PARAGRAPHS: Final[int] = 60  # ... and the paragraphs checked for code
 
 
 # Address shapes. Path segments are matched whole, lower-case.
@@ -138,26 +133,26 @@ _DATE_PATH: Final[re.Pattern[str]] = re.compile(
     r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)|/(?:19|20)\d\d(?:0[1-9]|1[0-2])[0-3]\d"
 )
 _PATH_WORDS: Final[dict[str, frozenset[str]]] = {
-    "listing": _word_set(
+    "listing": _names(
         "tag tags category categories topic topics section sections archive archives author "
         "authors search page latest index list lists browse hub series label labels"
     ),
-    "news": _word_set(
+    "news": _names(
         "news article articles story stories blog blogs post posts opinion column columns "
         "features feature world politics business sport sports analysis press"
     ),
-    "product": _word_set(
+    "product": _names(
         "product products p dp item items shop store buy app apps sku pd gp itm listing"
     ),
-    "forum": _word_set(
+    "forum": _names(
         "forum forums thread threads t questions question q discussion discussions community "
         "communities r comments board boards topic viewtopic showthread answers"
     ),
-    "docs": _word_set(
+    "docs": _names(
         "docs doc documentation api apis reference manual guide guides wiki library tutorial "
         "tutorials learn sdk developer developers en-us latest stable v1 v2 v3 man"
     ),
-    "service": _word_set(
+    "service": _names(
         "help support contact about about-us faq faqs pricing login signin sign-in register "
         "account terms privacy careers jobs services service legal policies policy "
         "customer-service returns shipping booking"

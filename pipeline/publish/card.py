@@ -41,7 +41,7 @@ import polars as pl
 import typer
 import yaml
 
-from pipeline.config import PARAMS_FILE
+from pipeline.config import PARAMS_FILE, ExtractParams
 from pipeline.outputs import OUTPUTS
 from pipeline.outputs import PUBLISHED as PUBLISHED_TABLES
 from pipeline.publish.identity import (
@@ -156,7 +156,8 @@ def markdown_text(value: str) -> str:
 def page_types_section(summary: CorpusSummary, params: Mapping[str, Any]) -> list[str]:
     """``### By page type``: inputs per decided page type, kept and quarantined."""
     by_type = summary.pages_by_type()
-    keep = ", ".join(params.get("extract", {}).get("keep_page_types", ["article"]))
+    default = ExtractParams.model_fields["keep_page_types"].default
+    keep = ", ".join(params.get("extract", {}).get("keep_page_types", default))
     if not by_type:
         return []
     table = pl.DataFrame(

@@ -626,11 +626,13 @@ def run_pipeline(
     max_rss_gb: float = 0.0,
     calibration_trials: int = 0,
     repetition: tuple[str, int, int] | None = None,
+    engine_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One ``dvc repro`` of ``config`` on the ``n``-page corpus. ``calibration_trials``: trials
     of :func:`machine_scaling` just before and just after it (0: none). ``repetition``:
     (invocation id, repetition number from 1, repetitions asked for), recorded so
-    :func:`merge_result` keeps the repetitions of one invocation side by side."""
+    :func:`merge_result` keeps the repetitions of one invocation side by side.
+    ``engine_params``: more ``engine:`` params (e.g. ``ray_address``, benchmarks.ray_cluster)."""
     from tests.dvcrepo import commit, make_repo, set_param
 
     engine, workers = CONFIGS[config]
@@ -645,6 +647,8 @@ def run_pipeline(
     set_param(repo, "ingest", "input_dir", str(corpus_dir(n, pool)))
     set_param(repo, "engine", "name", engine)
     set_param(repo, "engine", "workers", workers)
+    for key, value in (engine_params or {}).items():
+        set_param(repo, "engine", key, value)
     commit(repo, f"bench {config} {n}")
     log_path = repo / "bench-dvc-repro.log"
     dvc = str(Path(sys.executable).parent / "dvc")

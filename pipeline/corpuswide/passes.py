@@ -44,19 +44,21 @@ import pyarrow.parquet as pq
 from pipeline import schema
 from pipeline.corpuswide.decisions import decide_and_write
 from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs, Partitioning, Result
-from pipeline.corpuswide.spill import SentenceParts, TaskParts
+from pipeline.corpuswide.spill import SentenceParts, TaskParts, append_records
 from pipeline.corpuswide.tasks import (
     HASHED_SENTENCE,
     SPILLED_SENTENCE,
     CorpusItem,
     SentencesDone,
+    carried_item,
     corpus_task,
     facts_table,
+    forget_doc_index,
     item_rows,
     item_size,
     write_doc_index,
 )
-from pipeline.runtime.engine import EngineConfig, Row
+from pipeline.runtime.engine import EngineConfig, Row, tasks_carry_data
 from pipeline.runtime.protocol import ReadRows
 from pipeline.runtime.runner import run_tasks
 
@@ -78,7 +80,8 @@ def engine_passes(
 ) -> tuple[pl.DataFrame, npt.NDArray[np.uint32], TaskParts, SentenceParts]:
     """The work on the engine, documents then sentences in one pool. The workers read their own
     input (a row group per task) and write the texts to part files themselves: only facts,
-    part numbers and counts reach the driver.
+    part numbers and counts reach the driver (workers that cannot see its files are sent
+    their rows and send back their parts: see :func:`pipeline.corpuswide.tasks.corpus_task`).
 
     Returns the facts of every document (no text), sorted by doc_id with ``doc_idx`` its
     position; the signature matrix (row ``sig_row``: one per distinct normalised text); the
@@ -103,7 +106,8 @@ def engine_passes(
         bits,
         np.zeros(n_docs, dtype=np.int64),
     )
-    task = corpus_task(params, workdir, doc_index, boundaries, ranges, n_docs, bits)
+    carry = tasks_carry_data(engine)
+    task = corpus_task(params, workdir, doc_index, boundaries, ranges, n_docs, bits, carry)
 
     # a sentence task reads up to task_rows rows of one row group: (row group, rows) each
     step = partitioning.task_rows
@@ -112,7 +116,7 @@ def engine_passes(
         rows = sentence_meta.row_group(group).num_rows
         sentence_slices += [(group, range(lo, min(rows, lo + step))) for lo in range(0, rows, step)]
 
-    def tasks() -> Iterator[CorpusItem | Row]:
+    def named() -> Iterator[CorpusItem]:
         path = str(cleaned.resolve())
         for group in range(doc_meta.num_row_groups):
             todo = tuple(range(doc_meta.row_group(group).num_rows))
@@ -120,6 +124,11 @@ def engine_passes(
         path = str(segmented.resolve())
         for number, (group, span) in enumerate(sentence_slices):
             yield CorpusItem(ReadRows(path, group, tuple(span)), number, "sentences")
+
+    def tasks() -> Iterator[CorpusItem | Row]:
+        # read here, a task at a time as the engine asks, when the workers cannot read it
+        for item in named():
+            yield carried_item(item, doc_index) if carry else item
 
     try:
         done_tasks = run_tasks(
@@ -134,6 +143,7 @@ def engine_passes(
             total=doc_meta.num_row_groups + len(sentence_slices),
         )
         for done in done_tasks:
+            append_records(workdir, done.parts)  # none unless the workers could not
             if isinstance(done, SentencesDone):
                 np.add.at(parts.per_doc, done.doc_idx, done.count)
                 continue
@@ -153,6 +163,7 @@ def engine_passes(
         raise
     finally:
         doc_index.unlink()
+        forget_doc_index()  # read by the driver when the items carry their rows
     facts = facts_table(columns, sig_row, cleaned)
     return facts, sigs, documents, parts
 

@@ -76,19 +76,17 @@ class Spill:
             sink.close()
 
 
-def append_parts(
-    frame: pl.DataFrame,
-    part_column: str,
-    directory: Path,
-    name: str,
-    columns: dict[str, pl.DataType],
-    task: int,
-) -> None:
-    """Append each part of ``frame`` (cut by ``part_column``) to ``<name>-<part>.parts`` as one
-    Arrow IPC stream (lz4) behind its size and ``task``, the number of the engine task (in input
-    order). The engine's workers append to the same files, each under an exclusive lock: one
-    file per part, whatever the number of tasks, so reading a part back opens one file."""
+PartRecord = tuple[str, int, bytes]  # (name, part, record): what append_records appends
+
+
+def part_records(
+    frame: pl.DataFrame, part_column: str, name: str, columns: dict[str, pl.DataType], task: int
+) -> list[PartRecord]:
+    """Each part of ``frame`` (cut by ``part_column``) as the record :func:`append_records`
+    appends to ``<name>-<part>.parts``: one Arrow IPC stream (lz4) behind its size and
+    ``task``, the number of the engine task (in input order)."""
     arrow_schema = schema.empty(columns).to_arrow().schema
+    records: list[PartRecord] = []
     for (part,), piece in frame.partition_by(part_column, as_dict=True).items():
         table = piece.select(list(columns)).cast(columns).to_arrow()  # type: ignore[arg-type]
         sink = pa.BufferOutputStream()
@@ -96,13 +94,22 @@ def append_parts(
             writer.write_table(table.cast(arrow_schema))
         blob = sink.getvalue().to_pybytes()
         header = len(blob).to_bytes(8, "little") + task.to_bytes(8, "little")
-        with (directory / f"{name}-{int(part):05d}.parts").open("ab") as fh:
+        records.append((name, int(part), header + blob))
+    return records
+
+
+def append_records(directory: Path, records: list[PartRecord]) -> None:
+    """Append each record to its part's file. The engine's workers (or the driver, for workers
+    that cannot see ``directory``) append to the same files, each under an exclusive lock: one
+    file per part, whatever the number of tasks, so reading a part back opens one file."""
+    for name, part, record in records:
+        with (directory / f"{name}-{part:05d}.parts").open("ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
-            fh.write(header + blob)
+            fh.write(record)
 
 
 class TaskParts:
-    """The parts :func:`append_parts` wrote under ``name``, read back one at a time (the file
+    """The parts :func:`append_records` wrote under ``name``, read back one at a time (the file
     goes once read), rows in input order: the tasks' pieces in task order."""
 
     def __init__(self, directory: Path, name: str, columns: dict[str, pl.DataType]) -> None:

@@ -3,15 +3,18 @@
 per-sentence facts they compute, and the driver's helpers that prepare and collect them.
 
 Invariants: a task reads its own input (the rows its item names) and writes its rows to part
-files itself: only facts (no text), part numbers and counts go back to the driver. Every fact
-depends on the text alone, so the per-process caches (bounded) never change a result.
+files itself: only facts (no text), part numbers and counts go back to the driver. Workers that
+cannot see the driver's files (a Ray cluster) are instead sent their rows and send back their
+part records, for the driver to write (see :func:`corpus_task`): the same bytes either way.
+Every fact depends on the text alone, so the per-process caches (bounded) never change a
+result.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
@@ -28,10 +31,10 @@ from pipeline.corpuswide.dedup import (
 )
 from pipeline.corpuswide.langid import detect_chunk, document_sample
 from pipeline.corpuswide.settings import CorpusParams, Partitioning
-from pipeline.corpuswide.spill import append_parts
+from pipeline.corpuswide.spill import PartRecord, append_records, part_records
 from pipeline.runtime.engine import Row
-from pipeline.runtime.protocol import ReadRows
-from pipeline.runtime.reader import read_task_rows, read_task_table
+from pipeline.runtime.protocol import CarriedRows
+from pipeline.runtime.reader import RowsItem, carried, read_task_rows, read_task_table, task_size
 
 
 def normalised_keys(texts: list[str]) -> list[str]:
@@ -115,18 +118,32 @@ class DocumentFacts:
 
 @dataclass(frozen=True)
 class DocumentsDone:
-    """What a documents task sends the driver: the facts of its documents (no text)."""
+    """What a documents task sends the driver: the facts of its documents (no text), and the
+    part records for the driver to write when the worker cannot (see :func:`spilled`)."""
 
     facts: list[Row]
+    parts: list[PartRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SentencesDone:
     """What a sentences task sends the driver: how many sentences each document
-    (``doc_idx``) had in its rows."""
+    (``doc_idx``) had in its rows, and the part records for the driver to write when the
+    worker cannot (see :func:`spilled`)."""
 
     doc_idx: list[int]
     count: list[int]
+    parts: list[PartRecord] = field(default_factory=list)
+
+
+def spilled(records: list[PartRecord], workdir: str | None) -> list[PartRecord]:
+    """Part records appended to the part files in ``workdir`` by the worker (-> none left), or,
+    without a ``workdir`` (workers that cannot see the driver's files), left for the driver to
+    append (the same bytes: the output does not change)."""
+    if workdir is None:
+        return records
+    append_records(Path(workdir), records)
+    return []
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,7 @@ class CorpusItem:
     ``documents``, of segmented.parquet for ``sentences``) and its number ``task`` (which names
     its part files)."""
 
-    read: ReadRows
+    read: RowsItem
     task: int
     kind: Literal["documents", "sentences"]
 
@@ -147,7 +164,7 @@ def item_rows(item: CorpusItem | Row) -> list[Row]:
 
 
 def item_size(item: CorpusItem | Row) -> int:
-    return len(item.read.rows) if isinstance(item, CorpusItem) else 1
+    return task_size(item.read) if isinstance(item, CorpusItem) else 1
 
 
 def corpus_item(item: CorpusItem | Row) -> CorpusItem:
@@ -173,7 +190,7 @@ class DocumentTask:
     range (``boundaries``: the first doc_id of every range but the first) for the output."""
 
     facts: DocumentFacts
-    workdir: str
+    workdir: str | None  # None: the parts go back to the driver (see spilled)
     boundaries: tuple[str, ...]
 
     def __call__(self, items: list[CorpusItem | Row]) -> list[DocumentsDone]:
@@ -185,15 +202,11 @@ class DocumentTask:
         rows = [{"doc_id": d, "text": t} for d, t in zip(ids, texts, strict=True)]
         bounds = pl.Series(self.boundaries, dtype=pl.String)
         ranges = bounds.search_sorted(frame["doc_id"], side="right").cast(pl.UInt32)
-        append_parts(
-            frame.with_columns(_range=ranges),
-            "_range",
-            Path(self.workdir),
-            "documents",
-            schema.CLEANED,
-            corpus_item(item).task,
+        task = corpus_item(item).task
+        records = part_records(
+            frame.with_columns(_range=ranges), "_range", "documents", schema.CLEANED, task
         )
-        return DocumentsDone(self.facts(rows))
+        return DocumentsDone(self.facts(rows), spilled(records, self.workdir))
 
 
 _doc_index_cache: dict[tuple[str, int], pl.DataFrame] = {}
@@ -206,6 +219,27 @@ def _doc_index(path: str) -> pl.DataFrame:
         _doc_index_cache.clear()
         _doc_index_cache[key] = pl.read_ipc(path)
     return _doc_index_cache[key]
+
+
+def forget_doc_index() -> None:
+    """Drop this process's copy of the doc index (the driver's, once the tasks are made)."""
+    _doc_index_cache.clear()
+
+
+def indexed(frame: pl.DataFrame, doc_index: str) -> pl.DataFrame:
+    """Sentences with their document's ``doc_idx`` and ``detect`` (from the driver's doc index
+    at ``doc_index``); those of documents not in it left out."""
+    return frame.join(_doc_index(doc_index), on="doc_id", how="inner", maintain_order="left")
+
+
+def carried_item(item: CorpusItem, doc_index: Path) -> CorpusItem:
+    """An item as a worker that cannot see the driver's files needs it (see
+    :func:`corpus_task`'s ``carry``): its rows read here, a sentences item's joined to the doc
+    index, as the worker would have."""
+    if item.kind == "documents":
+        return replace(item, read=carried(item.read))
+    frame = indexed(read_task(item, schema.SEGMENTED), str(doc_index))
+    return replace(item, read=CarriedRows(frame.to_arrow()))
 
 
 SENTENCE_CACHE_ENTRIES = 2**16
@@ -245,8 +279,8 @@ class SentenceTask:
     and by hash prefix. Only the part numbers and per-document counts go back to the driver."""
 
     min_chars: int
-    doc_index: str
-    workdir: str
+    doc_index: str | None  # None: the driver joined it to the rows (see carried_item)
+    workdir: str | None  # None: the parts go back to the driver (see spilled)
     n_ranges: int
     n_docs: int
     hash_bits: int
@@ -255,9 +289,10 @@ class SentenceTask:
         return [self.one(item) for item in items]
 
     def one(self, item: CorpusItem | Row) -> SentencesDone:
-        frame = read_task(item, schema.SEGMENTED).join(
-            _doc_index(self.doc_index), on="doc_id", how="inner", maintain_order="left"
-        )
+        if self.doc_index is None:
+            frame = read_task(item, INDEXED_SENTENCE)
+        else:
+            frame = indexed(read_task(item, schema.SEGMENTED), self.doc_index)
         frame = sentence_facts(frame, self.min_chars).with_columns(
             _range=(pl.col("doc_idx").cast(pl.Int64) * self.n_ranges // self.n_docs).cast(
                 pl.UInt32
@@ -266,13 +301,13 @@ class SentenceTask:
         )
         bits = self.hash_bits
         part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
-        workdir = Path(self.workdir)
         task = corpus_item(item).task
-        append_parts(frame, "_range", workdir, "sentences", SPILLED_SENTENCE, task)
+        records = part_records(frame, "_range", "sentences", SPILLED_SENTENCE, task)
         hashed = frame.select(*HASHED_SENTENCE, _part=part)
-        append_parts(hashed, "_part", workdir, "hashes", HASHED_SENTENCE, task)
+        records += part_records(hashed, "_part", "hashes", HASHED_SENTENCE, task)
         counts = frame["doc_idx"].value_counts()
-        return SentencesDone(counts["doc_idx"].to_list(), counts["count"].to_list())
+        parts = spilled(records, self.workdir)
+        return SentencesDone(counts["doc_idx"].to_list(), counts["count"].to_list(), parts)
 
 
 DOC_META = [
@@ -290,6 +325,11 @@ SPILLED_SENTENCE: dict[str, pl.DataType] = {
     "language_detected": pl.String(),
     "language_confidence": pl.Float64(),
     "doc_idx": pl.UInt32(),
+}
+INDEXED_SENTENCE: dict[str, pl.DataType] = {  # a sentence task's rows, as indexed() makes them
+    **schema.SEGMENTED,
+    "doc_idx": pl.UInt32(),
+    "detect": pl.Boolean(),
 }
 HASHED_SENTENCE: dict[str, pl.DataType] = {
     "hash": pl.UInt64(),
@@ -324,19 +364,22 @@ def corpus_task(
     ranges: int,
     n_docs: int,
     bits: int,
+    carry: bool = False,
 ) -> CorpusTask:
     """The task of both engine passes: documents cut at ``boundaries``, sentences cut into
-    ``ranges`` doc_id ranges and ``2**bits`` hash parts."""
+    ``ranges`` doc_id ranges and ``2**bits`` hash parts. ``carry``: the workers cannot see
+    ``workdir`` (a Ray cluster): their items carry their rows (see :func:`carried_item`) and
+    their part records come back for the driver to write."""
     return CorpusTask(
         DocumentTask(
             DocumentFacts(params.minhash_permutations, params.shingle_words),
-            str(workdir),
+            None if carry else str(workdir),
             boundaries,
         ),
         SentenceTask(
             params.sentence_langid_min_chars,
-            str(doc_index),
-            str(workdir),
+            None if carry else str(doc_index),
+            None if carry else str(workdir),
             ranges,
             max(1, n_docs),
             bits,

@@ -46,7 +46,7 @@ from pipeline.quality.tables import (
     Source,
     chunk_rows_of,
 )
-from pipeline.runtime.engine import EngineConfig
+from pipeline.runtime.engine import EngineConfig, tasks_carry_data
 from pipeline.runtime.runner import run_tasks
 from pipeline.runtime.scratch import owned_directory
 
@@ -79,9 +79,9 @@ def validate_tables(
         tests, are chunked by the driver) and its suite has no whole-table part."""
         files = [sources.get(SUITE_SOURCES.get(name, "")), sources.get("documents")]
         readable = all(isinstance(f, Path) for f in files[: 2 if name == "sentences" else 1])
-        # A remote Ray cluster sees neither the driver's temporary facts files nor, maybe, its
-        # data: its chunks travel from the driver as before.
-        remote = engine.name == "ray" and engine.ray_address is not None
+        # Ray's workers may be other machines, which see neither the driver's temporary facts
+        # files nor its data: the chunks travel from the driver.
+        remote = tasks_carry_data(engine)
         return name in ROW_READ_TABLES and readable and not remote and not specs[name].part(True)
 
     def tasks(

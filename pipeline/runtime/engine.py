@@ -5,7 +5,9 @@ The work of the document stages is a pure function of one row (see ``extract_doc
 
 - ``local``: a pebble process pool (CPU-bound work needs processes), a bounded window of
   batches in flight so memory does not grow with the corpus, results in input order;
-- ``ray``: the same functions as Ray Data ``map_batches`` tasks, order preserved.
+- ``ray``: the same functions as Ray Data ``map_batches`` tasks, order preserved, on a local
+  Ray or a cluster (``ray_address``), whose nodes get this package through Ray's
+  ``runtime_env`` and are sent the data itself, never a path (:func:`tasks_carry_data`).
 
 Either way the output equals a single-worker run, row for row.
 
@@ -48,7 +50,7 @@ class EngineConfig:
     name: str = "local"  # local | ray | serial (in-process, for debugging)
     workers: int = 0  # 0 = every core
     batch_size: int = 128
-    ray_address: str | None = None  # None = a local Ray; "ray://host:10001" for a cluster
+    ray_address: str | None = None  # None = a local Ray; a cluster head, e.g. "10.0.0.5:6379"
     max_seconds_per_doc: float = 30.0
 
     @classmethod
@@ -268,6 +270,24 @@ def _serial(
         yield list(fn(batch))
 
 
+def tasks_carry_data(cfg: EngineConfig) -> bool:
+    """Whether what the engine's tasks are given must carry its data, not name the driver's
+    files: on Ray the workers may be other machines, which see neither the driver's working
+    tree nor its temporary files. The local pool's workers read the files themselves
+    (faster: the data never passes through the driver)."""
+    return cfg.name == "ray"
+
+
+def ray_runtime_env() -> dict[str, Any]:
+    """What a Ray cluster's workers are given to run the pipeline: this package's own folder
+    (its code and data files), uploaded by Ray. Third-party packages must be installed on the
+    nodes: shipping them would cost each worker minutes."""
+    import pipeline
+
+    package = os.path.dirname(os.path.abspath(pipeline.__file__))
+    return {"py_modules": [package], "excludes": ["__pycache__", "*.pyc"]}
+
+
 @dataclass(frozen=True)
 class _RayTask:
     """Rows travel pickled so Ray's Arrow blocks never coerce their Python values."""
@@ -294,6 +314,7 @@ def _ray(
             include_dashboard=False,
             log_to_driver=False,
             logging_level=logging.ERROR,
+            runtime_env=ray_runtime_env() if cfg.ray_address else None,
         )
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
@@ -302,10 +323,14 @@ def _ray(
     # the runner draws the stage's progress: Ray's notice that its own bars are off is noise
     logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
     task = _RayTask(fn)
+    # Batches in flight: enough to keep every CPU of the cluster busy (not of this machine,
+    # which may only run the driver), few enough to bound the driver's memory.
+    cpus = ray.cluster_resources().get("CPU", 0)  # type: ignore[no-untyped-call]
+    in_flight = 4 * max(1, int(cpus))
     window: list[list[ItemT]] = []
     for batch in batches:
         window.append(batch)
-        if len(window) >= 4 * cfg.n_workers:
+        if len(window) >= in_flight:
             yield from _ray_window(ray, task, window)
             window = []
     if window:

@@ -35,6 +35,14 @@ class ReadRows:
 
 
 @dataclass(frozen=True)
+class CarriedRows:
+    """The rows a :class:`ReadRows` names, read by the driver and sent as they are: for workers
+    that cannot see the driver's files (see :func:`pipeline.runtime.engine.tasks_carry_data`)."""
+
+    table: pa.Table
+
+
+@dataclass(frozen=True)
 class Packed:
     """A worker's result for a batch: light ``rows`` (without page-sized text; one per input
     row, for the driver's bookkeeping) and one Arrow table of what it made, as a ``payload``

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.runtime.protocol import ReadRows
+from pipeline.runtime.protocol import CarriedRows, ReadRows
 
 
 def stream_rows(
@@ -33,14 +33,22 @@ SOURCE_KEYS = ["source_path", "row_digest"]  # what the driver reads of a reused
 class ParquetSource:
     """A stage input read by the workers themselves, one row group per task: the pages never
     pass through the driver (which would spend as much CPU reading, converting and pickling
-    them as a worker spends on the work). ``columns``: what the workers read (None = all)."""
+    them as a worker spends on the work). ``columns``: what the workers read (None = all).
+    Workers that cannot see the driver's files are sent the rows instead (see
+    :func:`carried`)."""
 
     path: Path
     columns: tuple[str, ...] | None = None
 
 
-def read_task_table(item: ReadRows) -> pa.Table:
-    """The Parquet rows an item names, read where the work runs."""
+ItemT = TypeVar("ItemT")
+RowsItem = ReadRows | CarriedRows  # Parquet rows a task works on: named, or carried
+
+
+def read_task_table(item: RowsItem) -> pa.Table:
+    """The Parquet rows an item names, read where the work runs (or those it carries)."""
+    if isinstance(item, CarriedRows):
+        return item.table
     todo = item.rows
     parquet = pq.ParquetFile(item.path, pre_buffer=False)
     wanted = list(item.columns) if item.columns is not None else None
@@ -51,15 +59,23 @@ def read_task_table(item: ReadRows) -> pa.Table:
     return table.take(pa.array(todo, pa.int64())) if len(todo) < table.num_rows else table
 
 
-def read_task_rows(item: dict[str, Any] | ReadRows) -> list[dict[str, Any]]:
-    """The rows an item stands for: itself, or the Parquet rows it names."""
-    if not isinstance(item, ReadRows):
+def carried(item: ItemT | ReadRows) -> ItemT | CarriedRows:
+    """An item as a worker that cannot see the driver's files needs it: the Parquet rows it
+    names read here, on the driver; any other item as it is."""
+    return CarriedRows(read_task_table(item)) if isinstance(item, ReadRows) else item
+
+
+def read_task_rows(item: dict[str, Any] | RowsItem) -> list[dict[str, Any]]:
+    """The rows an item stands for: itself, or the Parquet rows it names (or carries)."""
+    if not isinstance(item, ReadRows | CarriedRows):
         return [item]
     rows: list[dict[str, Any]] = read_task_table(item).to_pylist()
     return rows
 
 
-def task_size(item: dict[str, Any] | ReadRows) -> int:
+def task_size(item: dict[str, Any] | RowsItem) -> int:
+    if isinstance(item, CarriedRows):
+        return int(item.table.num_rows)
     return len(item.rows) if isinstance(item, ReadRows) else 1
 
 
@@ -72,6 +88,6 @@ class ReadInWorker(Generic[ResultT]):
 
     fn: Callable[[list[dict[str, Any]]], Sequence[ResultT]]
 
-    def __call__(self, items: list[dict[str, Any] | ReadRows]) -> Sequence[ResultT]:
+    def __call__(self, items: list[dict[str, Any] | RowsItem]) -> Sequence[ResultT]:
         rows = [row for item in items for row in read_task_rows(item)]
         return self.fn(rows) if rows else []

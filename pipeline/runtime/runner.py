@@ -4,8 +4,9 @@
   streams a per-document step over a stage's input on the engine: kept rows stream into the
   output table (one per document, or, for a :class:`FanOut` step, any number: a document's
   sentences), the others into the quarantine, previous rows reused;
-* :func:`run_tasks` maps a corpus-wide stage's tasks (each names the input it reads itself)
-  and hands back their results, in order, for the driver to reduce.
+* :func:`run_tasks` maps a corpus-wide stage's tasks (each names the input it reads itself,
+  or carries it, see :func:`pipeline.runtime.engine.tasks_carry_data`) and hands back their
+  results, in order, for the driver to reduce.
 
 Only this module calls the engine (:func:`pipeline.runtime.engine.map_batches`)."""
 
@@ -32,6 +33,7 @@ from pipeline.runtime.engine import (
     map_batches,
     one_document,
     one_item,
+    tasks_carry_data,
 )
 from pipeline.runtime.progress import stage_progress
 from pipeline.runtime.protocol import ArrowRow, FanOut, ReadRows, TimedOut
@@ -39,6 +41,8 @@ from pipeline.runtime.reader import (
     SOURCE_KEYS,
     ParquetSource,
     ReadInWorker,
+    RowsItem,
+    carried,
     read_task_rows,
     task_size,
 )
@@ -132,10 +136,13 @@ def _computed_batches(
     if isinstance(rows, ParquetSource):
         reused_by_task: deque[list[dict[str, Any] | None]] = deque()
 
-        def tasks() -> Iterator[dict[str, Any] | ReadRows]:
+        carry = tasks_carry_data(engine)
+
+        def tasks() -> Iterator[dict[str, Any] | RowsItem]:
             for task, reused in _parquet_tasks(rows, previous):
                 reused_by_task.append(reused)
-                yield task
+                # read here, a task at a time as the engine asks, when workers cannot read it
+                yield carried(task) if carry else task
 
         one_task = dataclasses.replace(engine, batch_size=1)
         computed_batches = map_batches(

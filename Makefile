@@ -12,12 +12,13 @@ export GX_ANALYTICS_ENABLED := False
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help env dev-env bench-env repro test test-unit lint format bench bench-extract bench-sbd bench-pipeline \
+.PHONY: help env dev-env bench-env repro ccnews test test-unit lint format bench bench-extract bench-sbd bench-pipeline \
 	bench-data fuzz clean-env
 
 help:
 	@echo "make repro   create the pinned environment and run dvc repro on the bundled sample"
 	@echo "make env     only the environment a researcher needs (no test tools, no Ray)"
+	@echo "make ccnews MONTH=2025/01 FIRST=5   CC-NEWS WARC files as input, then dvc repro"
 	@echo "make test    the whole test suite; adds the dev tools and Ray (lint: make lint)"
 	@echo "make test-unit  the tests that do not run the real dvc repro (-m \"not e2e\"): a quick"
 	@echo "             check while working; make test (and CI) runs them all, e2e included"
@@ -40,21 +41,27 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 env: $(VENV)/.synced
 
-# Tests and linters: pytest, hypothesis, ruff, mypy, mlcroissant, datasets... and Ray, whose
-# engine the tests run too.
+# Tests and linters: pytest, hypothesis, ruff, mypy, mlcroissant, datasets... and Ray and s3fs,
+# whose engine and inputs the tests run too.
 $(VENV)/.synced-dev: $(VENV)/.synced
-	$(UV) sync --locked --inexact --compile-bytecode --group dev --extra ray
+	$(UV) sync --locked --inexact --compile-bytecode --group dev --extra ray --extra s3
 	@touch $@
 
 dev-env: $(VENV)/.synced-dev
 
 $(VENV)/.synced-bench: $(VENV)/.synced-dev
-	$(UV) sync --locked --compile-bytecode --group dev --extra ray --extra bench
+	$(UV) sync --locked --compile-bytecode --group dev --extra ray --extra s3 --extra bench
 	@touch $@
 
 bench-env: $(VENV)/.synced-bench
 
 repro: env
+	$(BIN)/dvc repro
+
+ccnews: env
+	@test -n "$(MONTH)" || { echo "usage: make ccnews MONTH=YYYY/MM [FIRST=N]"; exit 2; }
+	$(BIN)/python -m pipeline.sources.listing $(CCNEWS_LISTINGS)/$(MONTH)/warc.paths.gz \
+		--prefix $(CCNEWS_PREFIX) $(if $(FIRST),--first $(FIRST))
 	$(BIN)/dvc repro
 
 test: dev-env
@@ -74,6 +81,11 @@ format: dev-env
 	$(BIN)/ruff check --fix pipeline tests benchmarks
 
 N ?= 1000
+# make ccnews MONTH=2025/01 [FIRST=5]: that month of CC-NEWS (its first FIRST WARC files) as
+# ingest.input_urls, then dvc repro. Over https by default; CCNEWS_PREFIX=s3://commoncrawl/
+# reads S3 instead (AWS credentials and `uv sync --extra s3`).
+CCNEWS_LISTINGS ?= https://data.commoncrawl.org/crawl-data/CC-NEWS
+CCNEWS_PREFIX ?= https://data.commoncrawl.org/
 SECONDS_FUZZ ?= 120
 
 bench: bench-extract bench-sbd bench-pipeline

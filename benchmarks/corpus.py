@@ -117,14 +117,18 @@ def pages(
         yield variant(vary_story(bases[story % len(bases)], story, vocabulary), i)
 
 
-def write_warc(path: Path, records: list[tuple[str, datetime, bytes]]) -> None:
-    """A gzip WARC with one HTTP response record per (url, fetch time, html)."""
+def write_warc(
+    path: Path,
+    records: list[tuple[str, datetime, bytes]],
+    heads: dict[str, tuple[str, str]] | None = None,
+) -> None:
+    """A gzip WARC with one HTTP response record per (url, fetch time, html); ``heads``: the
+    (status line, Content-Type) of some URLs, instead of a 200 of UTF-8 HTML."""
     with path.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True)
         for url, fetched, html in records:
-            headers = StatusAndHeaders(
-                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
-            )
+            status, kind = (heads or {}).get(url, ("200 OK", "text/html; charset=utf-8"))
+            headers = StatusAndHeaders(status, [("Content-Type", kind)], protocol="HTTP/1.1")
             record = writer.create_warc_record(
                 url,
                 "response",

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -144,18 +146,230 @@ class EngineParams(Section):
     workers: int = Field(default=0, ge=0, description="0 = every core")
     batch_size: Count = 128
     ray_address: str | None = Field(
-        default=None, min_length=1, description="null = a local Ray, or e.g. ray://host:10001"
+        default=None,
+        min_length=1,
+        description="null = a local Ray, or a cluster head, e.g. 10.0.0.5:6379",
     )
     max_seconds_per_doc: float = Field(
         default=30.0, gt=0, description="a document over it is quarantined as timeout"
     )
 
 
+# A host name as params.yaml may list it, once lowercase ASCII: labels of letters, digits,
+# hyphens (underscores occur in real hosts), so a scheme, path, port or space is refused.
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+# RFC 6838 name characters; `type/` alone is a prefix.
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/(?:[a-z0-9][a-z0-9!#$&^_.+-]*)?")
+
+
+def host_key(host: str) -> str:
+    """``host`` as hosts are compared: lowercase, no trailing dot (``example.com.`` is the same
+    host), non-ASCII labels in IDNA form (``bücher.de`` -> ``xn--bcher-kva.de``), so a list and
+    a URL may spell one host either way. Raises UnicodeError on a label IDNA refuses."""
+    host = host.rstrip(".").lower()
+    return host if host.isascii() else host.encode("idna").decode("ascii")
+
+
+def domain_entry(name: str) -> str | None:
+    """A ``domains_allow``/``domains_deny`` entry as matched, or None when it is no host name.
+    A leading dot (the cookie and no_proxy spelling of "and its subdomains") is dropped: every
+    entry covers its subdomains. ``www.`` is kept: ``www.example.com`` does not cover
+    ``news.example.com``."""
+    try:
+        host = host_key(name.removeprefix("."))
+    except UnicodeError:
+        return None
+    return host if _HOST_NAME.fullmatch(host) else None
+
+
+def content_type_entry(value: str) -> str | None:
+    """A ``content_types`` entry as matched (lowercase), or None when it is neither a media
+    type (``text/html``) nor a prefix ending in a slash (``text/``)."""
+    kind = value.lower()
+    return kind if _MEDIA_TYPE.fullmatch(kind) else None
+
+
+def _entry(normalised: Callable[[str], str | None], kind: str, wanted: str) -> AfterValidator:
+    """An item check: the entry as ``normalised`` gives it, or the error ``wanted`` when None."""
+
+    def check(value: str) -> str:
+        entry = normalised(value)
+        if entry is None:
+            raise PydanticCustomError(kind, wanted)
+        return entry
+
+    return AfterValidator(check)
+
+
+def _pattern(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise PydanticCustomError(
+            "regex", "not a regular expression: {why}", {"why": str(error)}
+        ) from None
+    return pattern
+
+
+def _utc_time(value: Any) -> Any:
+    # Written quoted ('2025-01-01', '2025-01-01T12:00:00Z'): DVC refuses YAML's own date values
+    # in params.yaml. A time without a zone is UTC, as WARC-Date is read.
+    if value is None:
+        return None
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+    if isinstance(moment, datetime):
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    if isinstance(moment, date):
+        return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    raise PydanticCustomError(
+        "utc_time", "must be a quoted date ('2025-01-01') or time ('2025-01-01T12:00:00Z')"
+    )
+
+
+HostName = Annotated[
+    str,
+    _entry(
+        domain_entry,
+        "host_name",
+        "must be a host name such as example.com: no scheme, path, port or space",
+    ),
+]
+HostNames = Annotated[tuple[HostName, ...], BeforeValidator(_sequence_as_tuple)]
+Patterns = Annotated[
+    tuple[Annotated[str, Field(min_length=1), AfterValidator(_pattern)], ...],
+    BeforeValidator(_sequence_as_tuple),
+]
+HttpStatuses = Annotated[
+    tuple[Annotated[int, Field(ge=100, le=599)], ...], BeforeValidator(_sequence_as_tuple)
+]
+ContentType = Annotated[
+    str,
+    _entry(
+        content_type_entry,
+        "media_type",
+        "must be a media type such as text/html, or a prefix such as text/",
+    ),
+]
+ContentTypes = Annotated[tuple[ContentType, ...], BeforeValidator(_sequence_as_tuple)]
+UtcTime = Annotated[datetime | None, BeforeValidator(_utc_time)]
+
+
+class IngestFilters(Section):
+    """Records out of scope, dropped unparsed and counted, not quarantined
+    (pipeline/sources/filters.py). Every default filters nothing."""
+
+    domains_allow: HostNames = Field(
+        default=(), description="hosts kept, each with its subdomains; [] = every host"
+    )
+    domains_deny: HostNames = Field(
+        default=(), description="hosts dropped, each with its subdomains; wins over the allow list"
+    )
+    url_include: Patterns = Field(
+        default=(), description="regexes searched in the URL: one must match; [] = every URL"
+    )
+    url_exclude: Patterns = Field(
+        default=(), description="regexes searched in the URL: none may match"
+    )
+    http_statuses: HttpStatuses = Field(
+        default=(), description="HTTP status codes kept, e.g. [200]; [] = every status"
+    )
+    content_types: ContentTypes = Field(
+        default=(), description="media types or type/ prefixes kept; [] = every type"
+    )
+    fetched_from: UtcTime = Field(
+        default=None, description="kept from this time on; null = no bound"
+    )
+    fetched_until: UtcTime = Field(
+        default=None, description="kept before this time; null = no bound"
+    )
+    min_bytes: int = Field(default=0, ge=0, description="smaller records are dropped")
+    max_bytes: Count | None = Field(
+        default=None, description="larger records are dropped; null = no bound"
+    )
+
+    @field_validator("fetched_until", "max_bytes")
+    @classmethod
+    def _not_below(cls, value: Any, info: ValidationInfo) -> Any:
+        # Section.ordered's compare cannot take null, which here is "no bound".
+        lower = {"fetched_until": "fetched_from", "max_bytes": "min_bytes"}[str(info.field_name)]
+        bound = info.data.get(lower)
+        if value is not None and bound is not None and bound > value:
+            raise PydanticCustomError(
+                "order", "must be >= {lower} (= {bound})", {"lower": lower, "bound": _shown(bound)}
+            )
+        return value
+
+
+S3_INSTALL = 'uv sync --extra s3 (or pip install "newscorpus[s3]")'
+# fsspec's package for each scheme read here; another scheme is an error naming the key.
+REMOTE_PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "http": "aiohttp", "https": "aiohttp"}
+
+
+def _remote_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or not rest.strip("/") or scheme.lower() not in REMOTE_PACKAGES:
+        known = ", ".join(f"{s}://" for s in REMOTE_PACKAGES)
+        raise PydanticCustomError(
+            "remote_url",
+            "must be a URL of an object ({known}); local files go in input_dir",
+            {"known": known},
+        )
+    package = REMOTE_PACKAGES[scheme.lower()]
+    if importlib.util.find_spec(package) is None:
+        install = S3_INSTALL if package == "s3fs" else f"pip install {package}"
+        raise PydanticCustomError(
+            "remote_not_installed",
+            "reading {scheme}:// needs {install}",
+            {"scheme": scheme, "install": install},
+        )
+    return url
+
+
+def _unique(urls: tuple[str, ...]) -> tuple[str, ...]:
+    repeated = sorted({u for u in urls if urls.count(u) > 1})
+    if repeated:
+        raise PydanticCustomError(
+            "repeated_url", "lists {url} more than once", {"url": repeated[0]}
+        )
+    return urls
+
+
+RemoteUrls = Annotated[
+    tuple[Annotated[str, AfterValidator(_remote_url)], ...],
+    BeforeValidator(_sequence_as_tuple),
+    AfterValidator(_unique),
+]
+
+
 class IngestParams(Section):
-    input_dir: Directory
+    input_dir: Directory | None = None
+    # Remote objects (WARC files or pages), read streaming; each is also a DVC dependency of
+    # its own stage (dvc.yaml: input_url), so `dvc status` tells when one changed.
+    input_urls: RemoteUrls = Field(
+        default=(), validate_default=True, description="[] = only input_dir"
+    )
+    crawl: str | None = Field(
+        default=None, min_length=1, description="null = read from Common Crawl file names"
+    )
     manifest: File | None = None
+    filters: IngestFilters = IngestFilters()
     max_raw_bytes: Count
     max_inflated_bytes: Count
+
+    @field_validator("input_urls")
+    @classmethod
+    def _some_input(cls, urls: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        # input_dir is absent from info.data when it failed its own check: not "no input"
+        if not urls and "input_dir" in info.data and info.data["input_dir"] is None:
+            raise PydanticCustomError(
+                "no_input", "names no input, nor does input_dir: set either or both"
+            )
+        return urls
 
 
 class ExtractParams(Section):

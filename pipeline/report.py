@@ -49,6 +49,14 @@ def report(run: StageRun) -> None:
         stage: {k: v for k, v in stats.items() if k != "stage"}
         for stage, stats in stage_stats.items()
     }
+    # Out of scope by ingest.filters: not inputs (in no table), only counted.
+    ingest = stage_stats["ingest"]
+    metrics["documents"]["filtered"] = ingest.get("filtered", 0)
+    metrics["documents"]["filtered_by_filter"] = {
+        k.removeprefix("filtered_"): v
+        for k, v in sorted(ingest.items())
+        if k.startswith("filtered_")
+    }
     metrics["validation"] = validation_metrics(validation_summary(files["validation"]))
     write_json(metrics, files["metrics"])
     bin_chars = run.params.report.length_bin_chars

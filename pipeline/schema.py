@@ -128,6 +128,8 @@ PROVENANCE: dict[str, pl.DataType] = {
     "warc_record_offset": pl.Int64(),
     "warc_record_id": pl.String(),
     "warc_payload_digest": pl.String(),
+    "warc_file": pl.String(),
+    "crawl": pl.String(),
 }
 
 METADATA: dict[str, pl.DataType] = {
@@ -156,12 +158,14 @@ DIGEST_COLUMNS: tuple[str, ...] = ("row_digest", "input_digest")
 
 # inventory -> data/interim/input_files.parquet: every entry under ingest.input_dir, as the
 # inventory stage found it (symlinks to files are followed as files), with its content hash
-# and the manifest's values for it; ``reason`` is set for entries that are not pages.
+# and the manifest's values for it, then every URL of ingest.input_urls with its size and
+# version; ``reason`` is set for entries that are not pages.
 INPUT_FILES: dict[str, pl.DataType] = {
     "source_path": pl.String(),
     "file_type": pl.String(),
     "size_bytes": pl.Int64(),
     "source_sha256": pl.String(),
+    "source_version": pl.String(),
     "source_url": pl.String(),
     "fetched_at": UTC_TIME,
     "reason": pl.Enum(list(QUARANTINE_REASONS)),
@@ -339,9 +343,12 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 # What each column means, for the schema tables of docs/schemas.md (kept beside the schemas).
 COLUMN_DOCS: dict[str, str] = {
     "doc_id": "first 16 hex digits of the SHA-256 of the raw bytes: stable across runs",
-    "source_path": "input file relative to `ingest.input_dir`; `<file>#<offset>` for a WARC record",
+    "source_path": (
+        "input file relative to `ingest.input_dir`, or its URL (`ingest.input_urls`); "
+        "`<file>#<offset>` for a WARC record"
+    ),
     "source_sha256": "SHA-256 of the raw bytes as read (before gunzip)",
-    "size_bytes": "raw size on disk",
+    "size_bytes": "raw size on disk (or of the remote object)",
     "format": "`html` or `text` (a page text dump), with `.gz` when the file was gzip",
     "encoding": "codec the text was decoded with (BOM, declared charset, UTF-8, or detected)",
     "raw_text": "decoded input, stray control characters removed",
@@ -350,6 +357,12 @@ COLUMN_DOCS: dict[str, str] = {
     "warc_record_offset": "byte offset of the WARC response record in its file",
     "warc_record_id": "WARC-Record-ID of the response record",
     "warc_payload_digest": "WARC-Payload-Digest of the response record",
+    "warc_file": "the WARC file of the record: its path relative to `ingest.input_dir`, or its URL",
+    "crawl": (
+        "crawl the input belongs to: `ingest.crawl`, else what a Common Crawl file name says "
+        "(`CC-NEWS-2025-01`, `CC-MAIN-2025-05`)"
+    ),
+    "source_version": "remote input's version when listed (S3 VersionId or ETag, HTTP ETag)",
     "url": "article URL (JSON-LD, og:url, canonical, or given with the input)",
     "canonical_url": "`<link rel=canonical>` or equivalent",
     "domain": "host of the URL, lower case, without `www.`",
@@ -397,7 +410,7 @@ COLUMN_DOCS: dict[str, str] = {
     "stage": "stage that dropped the input",
     "file_type": (
         "`file`, `symlink_to_file` (followed), `folder`, `symlink`, `fifo`, `socket`, "
-        "`char_device`, `block_device`"
+        "`char_device`, `block_device`, or `remote` (a URL of `ingest.input_urls`)"
     ),
     "row_digest": "SHA-256 of the row's other values (what a later stage's reuse is keyed on)",
     "input_digest": "`row_digest` of the input row this row was made from",

@@ -194,9 +194,49 @@ def _size_category(n: int) -> str:
 
 
 def stage_list(dvc_yaml: Path) -> list[tuple[str, str]]:
-    """(stage, command) in dvc.yaml order."""
+    """(stage, command) in dvc.yaml order; a stage made per item (``foreach``) shows its
+    command as written, ``${item}`` and all."""
     spec = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}
-    return [(name, str(s.get("cmd", ""))) for name, s in (spec.get("stages") or {}).items()]
+    stages = (spec.get("stages") or {}).items()
+    return [(name, str((s.get("do") or s).get("cmd", ""))) for name, s in stages]
+
+
+def inputs_sentence(ingest: dict[str, Any]) -> str:
+    """Where the inputs were read: the folder, the remote files, or both."""
+    where = []
+    if ingest.get("input_dir"):
+        where.append(f"under `{ingest['input_dir']}` (`ingest.input_dir`)")
+    urls = ingest.get("input_urls") or []
+    if urls:
+        where.append(
+            f"in {len(urls)} remote files (`ingest.input_urls`, each with its ETag in `dvc.lock`)"
+        )
+    return " and ".join(where)
+
+
+def filtered_lines(filtered: dict[str, int]) -> list[str]:
+    """What ``ingest.filters`` left out: not inputs, so in no table, only counted here."""
+    total = filtered.get("filtered", 0)
+    if not total:
+        return []
+    parts = ", ".join(
+        f"{n} `{name.removeprefix('filtered_')}`"
+        for name, n in sorted(filtered.items())
+        if name.startswith("filtered_")
+    )
+    return [
+        "",
+        f"Out of scope by `ingest.filters`, dropped unread and not counted as inputs: {total} "
+        f"records ({parts}).",
+    ]
+
+
+def ingest_filtered(stats: Path = Path("reports/stages/ingest.json")) -> dict[str, int]:
+    """The ingest stage's counts of filtered records (``filtered``, ``filtered_<filter>``)."""
+    if not stats.is_file():
+        return {}
+    counts = json.loads(stats.read_text(encoding="utf-8"))
+    return {k: int(v) for k, v in counts.items() if k.startswith("filtered")}
 
 
 class ValidationSummary(NamedTuple):
@@ -268,8 +308,10 @@ def build_card(
     citation: Citation,
     code: str,
     validation: ValidationSummary | tuple[int, int] | None,
+    filtered: dict[str, int] | None = None,
 ) -> str:
-    """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`."""
+    """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`;
+    ``filtered``: the ingest stage's counts of records out of scope (:func:`ingest_filtered`)."""
     dataset = dataset_of_params(params, citation)
     name, license_id = dataset.name, dataset.license
     print_fp, md5s = fingerprint(files)
@@ -353,14 +395,15 @@ def build_card(
         "",
         "## Where it comes from",
         "",
-        "Raw news web pages (HTML, gzip, page text dumps, WARC records) under "
-        f"`{ingest.get('input_dir')}` (`ingest.input_dir`): {n_inputs} inputs"
+        "Raw news web pages (HTML, gzip, page text dumps, WARC records) "
+        f"{inputs_sentence(ingest)}: {n_inputs} inputs"
         + (
             f" in {summary.source_files} files (each WARC record is one input)"
             if summary.source_files != n_inputs
             else ""
         )
         + f", from {len(summary.domains)} known domains.",
+        *filtered_lines(filtered or {}),
         "",
         "## How it was built",
         "",
@@ -599,6 +642,7 @@ def write_card(
         citation=Citation.from_pyproject(),
         code=code_digest(),
         validation=validation_summary(validation),
+        filtered=ingest_filtered(),
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic_path(output)  # named for this process: a killed writer's is swept

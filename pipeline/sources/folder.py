@@ -67,6 +67,7 @@ def entry_row(
         "file_type": kind,
         "size_bytes": size,
         "source_sha256": None,
+        "source_version": None,
         "source_url": None,
         "fetched_at": None,
         "reason": reason.value if reason is not None else None,
@@ -216,15 +217,20 @@ def with_manifest(rows: Sequence[Row], manifest: dict[str, dict[str, Any]]) -> l
 
 
 def take_inventory(
-    root: Path,
+    root: Path | None,
     manifest: dict[str, dict[str, Any]] | None = None,
     max_raw_bytes: int = 1 << 62,
     threads: int = 1,
+    urls: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """The input_files table of ``root``."""
-    rows = hash_rows(root, list(walk_entries(root)), max_raw_bytes, threads)
-    rows = with_manifest(rows, manifest or {})
-    frame = (
-        pl.DataFrame(rows, schema=schema.INPUT_FILES) if rows else schema.empty(schema.INPUT_FILES)
-    )
-    return frame.sort("source_path")
+    """The input_files table: the entries under ``root`` (None = no folder), sorted by path,
+    then the remote objects ``urls`` names, sorted by URL (see :mod:`pipeline.sources.listing`)."""
+    rows = hash_rows(root, list(walk_entries(root)), max_raw_bytes, threads) if root else []
+    rows = sorted(with_manifest(rows, manifest or {}), key=lambda row: row["source_path"])
+    if urls:
+        from pipeline.sources.listing import remote_rows
+
+        rows += sorted(remote_rows(sorted(set(urls))), key=lambda row: row["source_path"])
+    if not rows:
+        return schema.empty(schema.INPUT_FILES)
+    return pl.DataFrame(rows, schema=schema.INPUT_FILES)

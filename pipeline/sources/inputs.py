@@ -17,11 +17,24 @@ from pipeline.outputs import OUTPUTS
 from pipeline.runtime.hashing import open_without_blocking, sha256_file
 from pipeline.schema import PROVENANCE, QuarantineReason
 from pipeline.sources.decoding import decode_bytes
-from pipeline.sources.warc import is_warc, iter_records
+from pipeline.sources.listing import crawl_of
+from pipeline.sources.remote import (
+    DEFAULT_RETRY,
+    RemoteAccessError,
+    Retry,
+    object_info,
+    open_remote,
+    read_remote,
+)
+from pipeline.sources.screen import Screen
+from pipeline.sources.warc import is_warc, iter_records, iter_stream_records
 
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
 PROVENANCE_COLUMNS = tuple(PROVENANCE)
 CHANGED = f"bytes differ from the inventory ({OUTPUTS['input_files'].path.as_posix()})"
+REMOTE_CHANGED = (
+    f"size or version differs from the inventory ({OUTPUTS['input_files'].path.as_posix()})"
+)
 
 
 def _base_row(name: str) -> dict[str, Any]:
@@ -89,8 +102,17 @@ def ingest_file(
         row["reason"] = QuarantineReason.UNREADABLE
         row["detail"] = "not a regular file"
         return row
+    return ingest_bytes(row, raw, max_inflated_bytes, listed)
+
+
+def ingest_bytes(
+    row: dict[str, Any], raw: bytes, max_inflated_bytes: int, listed: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A file's bytes (read here, or by the driver and carried to a worker that cannot see
+    the input folder) -> ``row`` decoded, unless they differ from the inventory's hash."""
+    row["size_bytes"] = len(raw)
     digest = hashlib.sha256(raw).hexdigest()
-    if listed is not None and digest != listed["source_sha256"]:
+    if listed is not None and listed.get("source_sha256") and digest != listed["source_sha256"]:
         row["reason"], row["detail"] = QuarantineReason.CHANGED_SINCE_INVENTORY, CHANGED
         return row
     return decode_payload(row, raw, max_inflated_bytes, digest=digest)
@@ -104,6 +126,7 @@ def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -
         row[key] = item.get(key)
     row["warc_record_id"] = item.get("warc_record_id")
     row["warc_payload_digest"] = item.get("warc_payload_digest")
+    row["warc_file"] = item.get("warc_file")
     payload: bytes | None = item.get("payload")
     if item.get("oversize"):
         row["size_bytes"] = item["oversize"]
@@ -126,15 +149,34 @@ def ingest_record(item: dict[str, Any], max_raw_bytes: int, max_inflated: int) -
     return decode_payload(row, payload, max_inflated, item.get("http_charset"))
 
 
-def ingest_row(item: dict[str, Any], root: str, max_raw: int, max_inflated: int) -> dict[str, Any]:
+def ingest_row(
+    item: dict[str, Any], root: str, max_raw: int, max_inflated: int, crawl: str | None = None
+) -> dict[str, Any]:
+    """One input item -> its ingest row; ``crawl``: ``ingest.crawl`` (see
+    :func:`pipeline.sources.listing.crawl_of`)."""
+    row = _item_row(item, root, max_raw, max_inflated)
+    row["crawl"] = crawl_of(row.get("warc_file") or row["source_path"], crawl)
+    return row
+
+
+def _item_row(item: dict[str, Any], root: str, max_raw: int, max_inflated: int) -> dict[str, Any]:
     if "problem" in item:  # found by the inventory: not a page
         row = _base_row(item["name"])
         row["size_bytes"] = item.get("size_bytes")
         row["reason"], row["detail"] = item["problem"]
         return row
-    if "path" in item:
+    if "path" in item or "raw" in item:
         listed = item.get("listed")
-        row = ingest_file(Path(item["path"]), Path(root), max_raw, max_inflated, listed)
+        if "raw" in item:  # carried by the driver (a remote page, or for a remote worker)
+            row = _base_row(item["name"])
+            if len(item["raw"]) > max_raw:
+                row["size_bytes"] = len(item["raw"])
+                row["reason"] = QuarantineReason.TOO_LARGE
+                row["detail"] = f"over ingest.max_raw_bytes={max_raw}"
+                return row
+            row = ingest_bytes(row, item["raw"], max_inflated, listed)
+        else:
+            row = ingest_file(Path(item["path"]), Path(root), max_raw, max_inflated, listed)
         row["source_url"], row["fetched_at"] = item.get("source_url"), item.get("fetched_at")
         return row
     return ingest_record(item, max_raw, max_inflated)
@@ -152,31 +194,99 @@ def warc_problem(path: Path, listed: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def input_items(
-    root: Path,
+    root: Path | None,
     files: Iterable[dict[str, Any]],
     max_raw_bytes: int,
     names: list[str],
+    screen: Screen | None = None,
+    carry: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Every input item of the inventory's rows (``files``, in ``source_path`` order): a file,
-    each response record of a WARC file, or an entry that is not a page (with its reason).
-    Appends each item's name to ``names`` (the list validation accounts for) as it goes."""
+    """Every input item of the inventory's rows of the input folder (``files``, in
+    ``source_path`` order): a file, each response record of a WARC file, or an entry that is
+    not a page (with its reason). Appends each item's name to ``names`` (the list validation
+    accounts for) as it goes. Items ``screen`` rules out of scope are counted there instead.
+    ``carry``: files travel as their bytes, for workers that cannot read the folder."""
     for entry in files:
         name = entry["source_path"]
         listed = {"size_bytes": entry["size_bytes"], "source_sha256": entry["source_sha256"]}
         problem = (entry["reason"], entry["detail"]) if entry["reason"] is not None else None
-        if problem is None and is_warc(Path(name)):
+        if problem is None and root is not None and is_warc(Path(name)):
             problem = warc_problem(root / name, listed)
             if problem is None:
-                for item in iter_records(root / name, name, max_raw_bytes):
+                for item in iter_records(root / name, name, max_raw_bytes, screen):
                     names.append(item["name"])
                     yield item
                 continue
+        manifest = {"source_url": entry["source_url"], "fetched_at": entry["fetched_at"]}
+        if problem is None and _screened_out(screen, manifest, entry["size_bytes"]):
+            continue
         names.append(name)
-        if problem is not None:
+        if problem is not None or root is None:
             yield {"name": name, "problem": problem, "size_bytes": entry["size_bytes"]}
+        elif carry and (entry["size_bytes"] or 0) <= max_raw_bytes:
+            raw, _ = read_regular_file(root / name)
+            yield {"name": name, "raw": raw or b"", "listed": listed, **manifest}
         else:
-            manifest = {"source_url": entry["source_url"], "fetched_at": entry["fetched_at"]}
             yield {"name": name, "path": str(root / name), "listed": listed, **manifest}
+
+
+def _screened_out(screen: Screen | None, manifest: dict[str, Any], size: int | None) -> bool:
+    """Whether ``screen`` rules a plain file out of scope (counting it there)."""
+    if screen is None or not screen.active:
+        return False
+    verdict = screen.check_record(manifest["source_url"], manifest["fetched_at"], size)
+    return screen.out_of_scope(verdict)
+
+
+def remote_items(
+    entry: dict[str, Any],
+    max_raw_bytes: int,
+    names: list[str],
+    screen: Screen | None = None,
+    retry: Retry = DEFAULT_RETRY,
+) -> Iterator[dict[str, Any]]:
+    """The input items of one remote object of the inventory (a WARC's response records,
+    streamed; or one page, read here and carried to the worker), or one item with the reason
+    it cannot be read: missing now, or changed since the inventory listed it."""
+    url = entry["source_path"]
+    problem: tuple[str, str] | None = None
+    if entry["reason"] is not None:
+        problem = (entry["reason"], entry["detail"])
+    else:
+        try:
+            now = object_info(url, retry)
+        except RemoteAccessError:
+            raise
+        except Exception as exc:
+            problem = (QuarantineReason.UNREADABLE.value, f"{type(exc).__name__}: {exc}"[:300])
+        else:
+            if (now.size, now.version) != (entry["size_bytes"], entry["source_version"]):
+                problem = (QuarantineReason.CHANGED_SINCE_INVENTORY.value, REMOTE_CHANGED)
+    if problem is None and is_warc(Path(url)):
+        with open_remote(url, entry["size_bytes"], retry) as stream:
+            for item in iter_stream_records(
+                stream, entry["size_bytes"], url, max_raw_bytes, screen
+            ):
+                names.append(item["name"])
+                yield item
+        return
+    size = entry["size_bytes"]
+    if problem is None and _screened_out(screen, {"source_url": url, "fetched_at": None}, size):
+        return
+    names.append(url)
+    if problem is not None:
+        yield {"name": url, "problem": problem, "size_bytes": size}
+    elif size is not None and size > max_raw_bytes:
+        detail = f"{size} bytes > ingest.max_raw_bytes={max_raw_bytes}"
+        yield {
+            "name": url,
+            "problem": (QuarantineReason.TOO_LARGE.value, detail),
+            "size_bytes": size,
+        }
+    else:
+        limit = max_raw_bytes + 1 if size is None else min(size, max_raw_bytes + 1)
+        raw = read_remote(url, limit, retry) if limit else b""
+        yield {"name": url, "raw": raw, "source_url": url, "fetched_at": None}
 
 
 def item_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,13 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeadersParser
+
+from pipeline.sources.remote import RemoteReadError
+from pipeline.sources.screen import Screen
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
@@ -28,6 +31,13 @@ _TEXT_TYPES = (
     "application/rss",
     "application/atom",
 )
+
+
+def _status_code(http: Any) -> int | None:
+    try:
+        return int(http.get_statuscode())
+    except (TypeError, ValueError):
+        return None
 
 
 def is_warc(path: Path) -> bool:
@@ -61,37 +71,64 @@ def is_text_type(content_type: str | None) -> bool:
     return content_type.strip().lower().startswith(_TEXT_TYPES)
 
 
-def iter_records(path: Path, name: str, max_payload_bytes: int) -> Iterator[dict[str, Any]]:
+def iter_records(
+    path: Path, name: str, max_payload_bytes: int, screen: Screen | None = None
+) -> Iterator[dict[str, Any]]:
     """Input items of every response record in the WARC at ``path`` (``name`` = relative path)."""
     with path.open("rb") as stream:
-        # HTTP headers are parsed per record below, so one bad record does not end the file.
-        records = ArchiveIterator(stream, no_record_parse=True)
-        try:
-            for record in records:
-                if record.rec_type != "response":
-                    continue
-                item = _record_item(record, max_payload_bytes)
-                # Asked after the payload is read: asking first makes warcio skip the payload.
-                offset = records.get_record_offset()
-                yield {"name": record_name(name, offset), "warc_record_offset": offset, **item}
-        except Exception as exc:  # warcio raises several types on broken framing
-            yield _framing_error(name, records.offset, f"{type(exc).__name__}: {exc}")
-            return
-        size = path.stat().st_size
-        if records.offset < size:
-            yield _framing_error(name, records.offset, f"{size - records.offset} bytes unparsed")
+        yield from iter_stream_records(stream, path.stat().st_size, name, max_payload_bytes, screen)
+
+
+def iter_stream_records(
+    stream: BinaryIO,
+    size: int | None,
+    name: str,
+    max_payload_bytes: int,
+    screen: Screen | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Input items of every response record of a WARC read from ``stream`` (``size`` bytes in
+    all, if known; ``name``: the file's relative path or URL). Records a ``screen`` rules out of
+    scope (see :mod:`pipeline.sources.filters`) are counted there, not yielded."""
+    # HTTP headers are parsed per record below, so one bad record does not end the file.
+    records = ArchiveIterator(stream, no_record_parse=True)
+    try:
+        for record in records:
+            if record.rec_type != "response":
+                continue
+            item = _record_item(record, max_payload_bytes, screen)
+            if item is None:
+                continue
+            # Asked after the payload is read: asking first makes warcio skip the payload.
+            offset = records.get_record_offset()
+            yield {
+                "name": record_name(name, offset),
+                "warc_file": name,
+                "warc_record_offset": offset,
+                **item,
+            }
+    except RemoteReadError:
+        raise  # the network failed, not the file: the run stops and resumes from here
+    except Exception as exc:  # warcio raises several types on broken framing
+        yield _framing_error(name, records.offset, f"{type(exc).__name__}: {exc}")
+        return
+    if size is not None and records.offset < size:
+        yield _framing_error(name, records.offset, f"{size - records.offset} bytes unparsed")
 
 
 def _framing_error(name: str, offset: int, why: str) -> dict[str, Any]:
     """The rest of a WARC from ``offset`` on cannot be read: one item says so."""
     return {
         "name": record_name(name, offset),
+        "warc_file": name,
         "warc_record_offset": offset,
         "error": f"WARC framing broken here, rest of file unreadable: {why}"[:300],
     }
 
 
-def _record_item(record: Any, max_payload_bytes: int) -> dict[str, Any]:
+def _record_item(
+    record: Any, max_payload_bytes: int, screen: Screen | None = None
+) -> dict[str, Any] | None:
+    """The record's input item, or None when ``screen`` rules it out of scope (counted there)."""
     headers = record.rec_headers
     item: dict[str, Any] = {
         "warc_record_id": headers.get_header("WARC-Record-ID"),
@@ -102,6 +139,10 @@ def _record_item(record: Any, max_payload_bytes: int) -> dict[str, Any]:
         "error": None,
     }
     declared = int(headers.get_header("Content-Length") or -1)
+    if screen is not None and screen.active:
+        size = declared if declared >= 0 else None
+        if screen.out_of_scope(screen.check_record(item["source_url"], item["fetched_at"], size)):
+            return None
     if declared > max_payload_bytes + _HTTP_HEAD_ALLOWANCE:
         item["oversize"] = declared  # over the cap: not read at all
         return item
@@ -118,6 +159,10 @@ def _record_item(record: Any, max_payload_bytes: int) -> dict[str, Any]:
     # content_stream() undoes chunking and content-encoding from these two.
     record.http_headers, record.raw_stream = http, stream
     content_type = http.get_header("Content-Type")
+    if screen is not None and screen.active:
+        status = _status_code(http)
+        if screen.out_of_scope(screen.check_http(status, content_type)):
+            return None
     item["http_charset"] = http_charset(content_type)
     if not is_text_type(content_type):
         item["binary_type"] = content_type

@@ -132,7 +132,12 @@ def main(
     dry_run: bool = typer.Option(False, help="print the URLs instead of writing them"),
 ) -> None:
     """Put a listing's first N files into params.yaml as ingest.input_urls."""
-    urls = listing_urls(read_listing(listing), prefix, first)
+    try:
+        entries = read_listing(listing)
+    except Exception as error:  # network, missing file, not a listing: one line, no traceback
+        typer.echo(f"cannot read the listing {listing}: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(2) from None
+    urls = listing_urls(entries, prefix, first)
     if dry_run:
         typer.echo("\n".join(urls))
         return

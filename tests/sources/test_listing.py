@@ -156,3 +156,17 @@ def test_no_credentials_stop_the_inventory_naming_the_key(tmp_path: Path) -> Non
     assert done.stderr.startswith("params.yaml: ingest.input_urls: no credentials to read")
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "data").exists(), "the inventory wrote a table"
+
+
+def test_a_listing_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.sources.listing", str(tmp_path / "warc.paths.gz")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("cannot read the listing ") and "FileNotFoundError" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "params.yaml").exists()

@@ -64,7 +64,9 @@ def ingest(run: StageRun) -> None:
     if remote.is_empty():
         stream_stage(run, step, items, "ingested", quarantine, settle=FirstPathWins())
     else:
-        parts = PartRun(run, step, code_fingerprint(params.model_dump(mode="json"), STAGE))
+        # what shapes a part besides its object: a list edited between runs keeps its parts
+        shaping = params.model_dump(mode="json", exclude={"input_dir", "input_urls", "manifest"})
+        parts = PartRun(run, step, code_fingerprint(shaping, STAGE))
         done = [parts.local(items, names)]
         done += [parts.remote(entry, max_raw, screen) for entry in remote.iter_rows(named=True)]
         names = join_parts(done, run)

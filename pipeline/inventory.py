@@ -40,7 +40,7 @@ def inventory(run: StageRun) -> None:
     problems = table.filter(pl.col("reason").is_not_null()).height
     where = " and ".join(
         ([f"under {root}"] if root else [])
-        + ([f"{len(params.input_urls)} URLs"] if params.input_urls else [])
+        + ([f"from {len(params.input_urls)} URLs"] if params.input_urls else [])
     )
     typer.echo(f"inventory: {table.height} entries {where}, {problems} not pages", err=True)
 

@@ -1,12 +1,13 @@
 """WARC files on an S3-compatible server (moto's, for real, on loopback) as the pipeline's input:
 the same tables as the same files in a local folder, `dvc status` naming a changed object,
-transient 5xx answers retried, and (over plain HTTP) a killed ingest resumed without reading
-finished files.
+transient 5xx answers retried, and a killed ingest resumed without reading finished files
+(over S3 and over plain HTTP). The inputs are listed from a warc.paths listing in the bucket.
 Ingest filters drop exactly the records out of scope, in both, and the metrics and the card
 count them."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import yaml
 
 from benchmarks.corpus import write_warc
 from tests.dvcrepo import BIN, ROOT, commit, dvc, make_repo, run, set_param
@@ -114,6 +116,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         fs.mkdir(BUCKET, acl="public-read")
         for name, path in warcs.items():
             fs.put_file(str(path), f"{BUCKET}/crawl/{name}", acl="public-read")
+        # a warc.paths-style listing beside them, as Common Crawl publishes one per month
+        listing = gzip.compress("".join(f"crawl/{name}\n" for name in PAGES).encode(), mtime=0)
+        fs.pipe(f"{BUCKET}/crawl/warc.paths.gz", listing)
         yield endpoint, warcs
 
 
@@ -123,10 +128,21 @@ def urls(base: str) -> str:
 
 def remote_repo(path: Path, base: str = "s3:/") -> Path:
     """A repository reading the WARC files from ``base`` (``s3:/`` + ``/bucket/...``, or an
-    http:// server: the S3 server serves public objects over plain HTTP too)."""
+    http:// server: the S3 server serves public objects over plain HTTP too), listed in
+    params.yaml by the listing command from the bucket's listing."""
     repo = with_filters(make_repo(path))
-    set_param(repo, "ingest", "input_dir", "null")
-    set_param(repo, "ingest", "input_urls", urls(base))
+    listing = f"s3://{BUCKET}/crawl/warc.paths.gz"
+    run(
+        repo,
+        str(BIN / "python"),
+        "-m",
+        "pipeline.sources.listing",
+        listing,
+        "--prefix",
+        f"{base}/{BUCKET}/",
+    )
+    params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))["ingest"]
+    assert params["input_urls"] == yaml.safe_load(urls(base)) and params["input_dir"] is None
     commit(repo, f"inputs on {base}")
     return repo
 
@@ -203,15 +219,19 @@ def _markers(repo: Path) -> list[Path]:
     return sorted((repo / ".dvc" / "tmp" / "ingest-parts").glob("*/*/done.json"))
 
 
+@pytest.mark.parametrize("scheme", ["s3", "http"])
 def test_a_killed_ingest_resumes_without_reading_finished_files(
-    server: tuple[str, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scheme: str,
+    server: tuple[str, dict[str, Path]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     endpoint, _ = server
     faults = Faults(hold={C})  # C's bytes never come: the run is killed waiting
     with flaky_proxy(endpoint, faults) as proxy:
         for key, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": proxy}.items():
             monkeypatch.setenv(key, value)
-        repo = remote_repo(tmp_path / "repo", base=proxy)  # over plain HTTP this time
+        repo = remote_repo(tmp_path / "repo", base="s3:/" if scheme == "s3" else proxy)
         python = str(BIN / "python")
         run(repo, python, "-m", "pipeline.inventory")
         env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GX_ANALYTICS_ENABLED": "False"}

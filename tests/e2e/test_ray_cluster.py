@@ -43,6 +43,8 @@ def test_a_cluster_that_cannot_see_the_driver_gives_the_local_tables(
     with two_node_cluster([local, source]) as cluster:
         set_param(local, "engine", "name", "ray")
         set_param(local, "engine", "ray_address", cluster.address)
+        # batches of 3: several tasks in flight per stage, whose results must come back in order
+        set_param(local, "engine", "batch_size", 3)
         proc = dvc(local, "repro", check=False)
         assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}\n{cluster.log_tail()}"
         # the package reached the hidden node through runtime_env

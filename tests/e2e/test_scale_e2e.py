@@ -93,9 +93,11 @@ def test_warc_records_are_documents_or_quarantined(full_run: Path) -> None:
     assert accounted == sorted(inventory["source_path"].to_list())
 
 
-def test_one_worker_and_ray_give_identical_bytes(full_run: Path, tmp_path: Path) -> None:
+def test_one_worker_gives_identical_bytes(full_run: Path, tmp_path: Path) -> None:
+    """The ray engine's tables, in small batches, are compared on a real two-node cluster
+    (tests/e2e/test_ray_cluster.py); a local Ray here cost the suite a minute more."""
     expected = digests(full_run, OUTPUTS)
-    for name, settings in (("one", {"workers": 1}), ("ray", {"name": "ray", "workers": 2})):
+    for name, settings in (("one", {"workers": 1}),):
         repo = copy_repo(full_run, tmp_path / name)
         for key, value in {"batch_size": 5, **settings}.items():
             set_param(repo, "engine", key, value)

@@ -148,18 +148,14 @@ class PartRun:
         if part.marker.is_file():
             facts = json.loads(part.marker.read_text(encoding="utf-8"))
             part.names, part.filtered = facts["names"], facts["filtered"]
-            screen.add(part.filtered)
             self.resumed += 1
             self.run.stats.run["resumed_remote_inputs"] = self.resumed
-            return part
-        before = dict(screen.counts)
-        names: list[str] = []
-        self._compute(part, remote_items(entry, max_raw, names, screen))
-        part.names = names
-        part.filtered = {
-            k: n - before.get(k, 0) for k, n in screen.counts.items() if n > before.get(k, 0)
-        }
-        write_json({"names": names, "filtered": part.filtered}, part.marker)
+        else:
+            own = Screen(screen.filters)  # this object's counts, kept with its part
+            self._compute(part, remote_items(entry, max_raw, part.names, own))
+            part.filtered = dict(own.counts)
+            write_json({"names": part.names, "filtered": part.filtered}, part.marker)
+        screen.add(part.filtered)
         return part
 
     def finished(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.outputs import PUBLISHED
-from pipeline.publish.card import CARD, validation_summary, write_card
+from pipeline.publish.card import CARD, filtered_by_filter, validation_summary, write_card
 from pipeline.publish.croissant import CROISSANT, write_croissant
 from pipeline.publish.metrics import closing_summary, summary_metrics, validation_metrics
 from pipeline.publish.plots import PLOTS_DIR, CorpusSummary, plot_tables, write_plot
@@ -52,11 +52,7 @@ def report(run: StageRun) -> None:
     # Out of scope by ingest.filters: not inputs (in no table), only counted.
     ingest = stage_stats["ingest"]
     metrics["documents"]["filtered"] = ingest.get("filtered", 0)
-    metrics["documents"]["filtered_by_filter"] = {
-        k.removeprefix("filtered_"): v
-        for k, v in sorted(ingest.items())
-        if k.startswith("filtered_")
-    }
+    metrics["documents"]["filtered_by_filter"] = filtered_by_filter(ingest)
     metrics["validation"] = validation_metrics(validation_summary(files["validation"]))
     write_json(metrics, files["metrics"])
     bin_chars = run.params.report.length_bin_chars

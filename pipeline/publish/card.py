@@ -214,16 +214,23 @@ def inputs_sentence(ingest: dict[str, Any]) -> str:
     return " and ".join(where)
 
 
-def filtered_lines(filtered: dict[str, int]) -> list[str]:
+def filtered_by_filter(ingest_stats: Mapping[str, Any]) -> dict[str, int]:
+    """Records ``ingest.filters`` dropped, by filter, from the ingest stage's stats (their
+    ``filtered_<filter>`` keys): the metrics' ``documents.filtered_by_filter`` and the card's."""
+    prefix = "filtered_"
+    return {
+        k.removeprefix(prefix): int(v)
+        for k, v in sorted(ingest_stats.items())
+        if k.startswith(prefix)
+    }
+
+
+def filtered_lines(by_filter: Mapping[str, int]) -> list[str]:
     """What ``ingest.filters`` left out: not inputs, so in no table, only counted here."""
-    total = filtered.get("filtered", 0)
+    total = sum(by_filter.values())
     if not total:
         return []
-    parts = ", ".join(
-        f"{n} `{name.removeprefix('filtered_')}`"
-        for name, n in sorted(filtered.items())
-        if name.startswith("filtered_")
-    )
+    parts = ", ".join(f"{n} `{name}`" for name, n in by_filter.items())
     return [
         "",
         f"Out of scope by `ingest.filters`, dropped unread and not counted as inputs: {total} "
@@ -232,11 +239,10 @@ def filtered_lines(filtered: dict[str, int]) -> list[str]:
 
 
 def ingest_filtered(stats: Path = Path("reports/stages/ingest.json")) -> dict[str, int]:
-    """The ingest stage's counts of filtered records (``filtered``, ``filtered_<filter>``)."""
+    """:func:`filtered_by_filter` of the ingest stage's stats file (empty when there is none)."""
     if not stats.is_file():
         return {}
-    counts = json.loads(stats.read_text(encoding="utf-8"))
-    return {k: int(v) for k, v in counts.items() if k.startswith("filtered")}
+    return filtered_by_filter(json.loads(stats.read_text(encoding="utf-8")))
 
 
 class ValidationSummary(NamedTuple):
@@ -311,7 +317,7 @@ def build_card(
     filtered: dict[str, int] | None = None,
 ) -> str:
     """The card's Markdown (YAML front matter first); ``code`` is the :func:`code_digest`;
-    ``filtered``: the ingest stage's counts of records out of scope (:func:`ingest_filtered`)."""
+    ``filtered``: records out of scope, by filter (:func:`ingest_filtered`)."""
     dataset = dataset_of_params(params, citation)
     name, license_id = dataset.name, dataset.license
     print_fp, md5s = fingerprint(files)

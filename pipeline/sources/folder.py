@@ -20,6 +20,7 @@ from pipeline import schema
 from pipeline.config import ParamsError
 from pipeline.runtime.hashing import sha256_file
 from pipeline.schema import QuarantineReason
+from pipeline.sources.listing import remote_rows
 from pipeline.sources.warc import is_warc, parse_warc_date
 
 REGULAR = ("file", "symlink_to_file")  # rows whose bytes are pages (or WARC files)
@@ -228,8 +229,6 @@ def take_inventory(
     rows = hash_rows(root, list(walk_entries(root)), max_raw_bytes, threads) if root else []
     rows = sorted(with_manifest(rows, manifest or {}), key=lambda row: row["source_path"])
     if urls:
-        from pipeline.sources.listing import remote_rows
-
         rows += sorted(remote_rows(sorted(set(urls))), key=lambda row: row["source_path"])
     if not rows:
         return schema.empty(schema.INPUT_FILES)

@@ -89,8 +89,7 @@ def ingest_file(
         size = os.stat(path).st_size
         if size > max_raw_bytes and (listed is None or listed["size_bytes"] == size):
             row["size_bytes"] = size
-            row["reason"] = QuarantineReason.TOO_LARGE
-            row["detail"] = f"{size} bytes > ingest.max_raw_bytes={max_raw_bytes}"
+            row["reason"], row["detail"] = too_large(size, max_raw_bytes)
             return row
         raw, size = read_regular_file(path)
     except OSError as exc:
@@ -103,6 +102,12 @@ def ingest_file(
         row["detail"] = "not a regular file"
         return row
     return ingest_bytes(row, raw, max_inflated_bytes, listed)
+
+
+def too_large(size: int, max_raw_bytes: int) -> tuple[QuarantineReason, str]:
+    """The quarantine (reason, detail) of a file or page over ``ingest.max_raw_bytes``, judged
+    by its listed size, unread."""
+    return QuarantineReason.TOO_LARGE, f"{size} bytes > ingest.max_raw_bytes={max_raw_bytes}"
 
 
 def ingest_bytes(
@@ -217,25 +222,20 @@ def input_items(
                     names.append(item["name"])
                     yield item
                 continue
-        manifest = {"source_url": entry["source_url"], "fetched_at": entry["fetched_at"]}
-        if problem is None and _screened_out(screen, manifest, entry["size_bytes"]):
+        url, fetched_at, size = entry["source_url"], entry["fetched_at"], entry["size_bytes"]
+        if problem is None and screen is not None and screen.drops_record(url, fetched_at, size):
             continue
+        manifest = {"source_url": url, "fetched_at": fetched_at}
         names.append(name)
+        if problem is None and carry and (size or 0) > max_raw_bytes:
+            problem = too_large(size, max_raw_bytes)  # a worker elsewhere could not stat it
         if problem is not None or root is None:
-            yield {"name": name, "problem": problem, "size_bytes": entry["size_bytes"]}
-        elif carry and (entry["size_bytes"] or 0) <= max_raw_bytes:
+            yield {"name": name, "problem": problem, "size_bytes": size}
+        elif carry:
             raw, _ = read_regular_file(root / name)
             yield {"name": name, "raw": raw or b"", "listed": listed, **manifest}
         else:
             yield {"name": name, "path": str(root / name), "listed": listed, **manifest}
-
-
-def _screened_out(screen: Screen | None, manifest: dict[str, Any], size: int | None) -> bool:
-    """Whether ``screen`` rules a plain file out of scope (counting it there)."""
-    if screen is None or not screen.active:
-        return False
-    verdict = screen.check_record(manifest["source_url"], manifest["fetched_at"], size)
-    return screen.out_of_scope(verdict)
 
 
 def remote_items(
@@ -271,18 +271,13 @@ def remote_items(
                 yield item
         return
     size = entry["size_bytes"]
-    if problem is None and _screened_out(screen, {"source_url": url, "fetched_at": None}, size):
+    if problem is None and screen is not None and screen.drops_record(url, None, size):
         return
     names.append(url)
+    if problem is None and size is not None and size > max_raw_bytes:
+        problem = too_large(size, max_raw_bytes)
     if problem is not None:
         yield {"name": url, "problem": problem, "size_bytes": size}
-    elif size is not None and size > max_raw_bytes:
-        detail = f"{size} bytes > ingest.max_raw_bytes={max_raw_bytes}"
-        yield {
-            "name": url,
-            "problem": (QuarantineReason.TOO_LARGE.value, detail),
-            "size_bytes": size,
-        }
     else:
         limit = max_raw_bytes + 1 if size is None else min(size, max_raw_bytes + 1)
         raw = read_remote(url, limit, retry) if limit else b""

@@ -31,16 +31,16 @@ class Screen:
     def active(self) -> bool:
         return self.filters.active
 
-    def check_record(
-        self, url: str | None, fetched_at: datetime | None, size: int | None
-    ) -> str | None:
-        return self.filters.check_record(url, fetched_at, size)
+    def drops_record(self, url: str | None, fetched_at: datetime | None, size: int | None) -> bool:
+        """Whether the filters drop a record from its WARC header (or a plain file from its
+        manifest entry and size); a dropped one is counted."""
+        return self.active and self._counted(self.filters.check_record(url, fetched_at, size))
 
-    def check_http(self, status: int | None, content_type: str | None) -> str | None:
-        return self.filters.check_http(status, content_type)
+    def drops_http(self, status: int | None, content_type: str | None) -> bool:
+        """Whether the filters drop a WARC record from its HTTP head; a dropped one is counted."""
+        return self.active and self._counted(self.filters.check_http(status, content_type))
 
-    def out_of_scope(self, verdict: str | None) -> bool:
-        """Whether a check's ``verdict`` drops the record; counts it if so."""
+    def _counted(self, verdict: str | None) -> bool:
         if verdict is None:
             return False
         self.counts[str(verdict)] += 1

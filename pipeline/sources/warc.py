@@ -139,10 +139,9 @@ def _record_item(
         "error": None,
     }
     declared = int(headers.get_header("Content-Length") or -1)
-    if screen is not None and screen.active:
-        size = declared if declared >= 0 else None
-        if screen.out_of_scope(screen.check_record(item["source_url"], item["fetched_at"], size)):
-            return None
+    size = declared if declared >= 0 else None
+    if screen is not None and screen.drops_record(item["source_url"], item["fetched_at"], size):
+        return None
     if declared > max_payload_bytes + _HTTP_HEAD_ALLOWANCE:
         item["oversize"] = declared  # over the cap: not read at all
         return item
@@ -159,10 +158,8 @@ def _record_item(
     # content_stream() undoes chunking and content-encoding from these two.
     record.http_headers, record.raw_stream = http, stream
     content_type = http.get_header("Content-Type")
-    if screen is not None and screen.active:
-        status = _status_code(http)
-        if screen.out_of_scope(screen.check_http(status, content_type)):
-            return None
+    if screen is not None and screen.drops_http(_status_code(http), content_type):
+        return None
     item["http_charset"] = http_charset(content_type)
     if not is_text_type(content_type):
         item["binary_type"] = content_type

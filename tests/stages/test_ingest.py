@@ -82,6 +82,25 @@ def test_a_file_edited_after_the_inventory_is_quarantined_not_ingested(tmp_path:
     assert rows[0]["raw_text"] is None
 
 
+def test_carried_files_travel_as_bytes_and_one_over_the_cap_as_its_reason(
+    tmp_path: Path,
+) -> None:
+    """For workers that cannot see the folder (Ray on other nodes) no item names a path: the
+    same rows as when the workers read the files themselves."""
+    (tmp_path / "a.html").write_bytes(HTML)
+    (tmp_path / "big.html").write_bytes(HTML * 40)
+    files = take_inventory(tmp_path, max_raw_bytes=len(HTML) * 2).to_dicts()
+    carried = list(input_items(tmp_path, files, len(HTML) * 2, [], carry=True))
+    assert not any("path" in item for item in carried)
+    read_here = list(input_items(tmp_path, files, len(HTML) * 2, []))
+    rows = [
+        [ingest_row(item, str(tmp_path), len(HTML) * 2, 1 << 20) for item in items]
+        for items in (carried, read_here)
+    ]
+    assert rows[0] == rows[1]
+    assert [r["reason"] for r in rows[0]] == [None, QuarantineReason.TOO_LARGE]
+
+
 def slow_ingest(item: dict[str, Any]) -> dict[str, Any]:
     time.sleep(5)  # a page that takes too long: the engine's soft limit stops it
     return ingest_row(item, "", 1 << 20, 1 << 20)

@@ -21,7 +21,6 @@ sentences (and a leading fragment) from the edges, and rejoins the kept ones wit
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
 
@@ -162,7 +161,9 @@ _UI_COMPOUNDS: dict[str, float] = {
     "e-mail": 0.5,
     "pop-up": 0.6,
 }
-_COMPOUND_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+# (A match starts where a run of letters does: tried inside a run the pattern would fail as it
+# did at the run's start, so the look-behind changes no match, and saves those tries.)
+_COMPOUND_RE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)+")
 # clitic pronouns closing a verb + pronoun compound ("Abonnez-vous", "Inscreva-se"): its
 # parts stay words of their own
 _CLITICS: frozenset[str] = wordset("vous nous toi te se nos me lo la le les ti ci vi si")
@@ -286,6 +287,10 @@ _ABBREVIATIONS: frozenset[str] = ENGLISH_MONTH_ABBREVIATIONS | wordset(
     mt ft pp vol ed eds u.s u.k e.g i.e a.m p.m"""
 )
 
+# the words _ui_weight weighs, and the possessives that open an owned pair
+_UI_KEYS: frozenset[str] = frozenset(_UI_WORDS) | _SOCIAL
+_POSSESSIVES: frozenset[str] = _READER_POSSESSIVES | _PUBLISHER_POSSESSIVES
+
 _QUOTED_RE = re.compile(r"“[^”]*”?|«[^»]*»?|\"[^\"]*\"?")
 
 
@@ -293,7 +298,9 @@ _QUOTED_RE = re.compile(r"“[^”]*”?|«[^»]*»?|\"[^\"]*\"?")
 # sentences
 # --------------------------------------------------------------------------------------------
 
-_BOUNDARY_RE = re.compile(r"(?<=[.!?…])[\"”’»)\]]*(\s+)(?=[\"“‘«(\[]?[0-9A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ])")
+# The closing mark is matched, not looked behind for: the search then only starts at a mark
+# (twice as fast), and as no mark is a quote or a space the matches and groups are the same.
+_BOUNDARY_RE = re.compile(r"[.!?…][\"”’»)\]]*(\s+)(?=[\"“‘«(\[]?[0-9A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ])")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -320,14 +327,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _BOUNDARY_RE.finditer(text):
         end = m.start(1)
-        head = text[start:end].rstrip('"”’»)]')
-        last = head.rsplit(None, 1)[-1] if head.split() else ""
-        token = last.rstrip(".").lstrip('("“‘').lower()
-        if head.endswith(".") and (
-            token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or "." in token
-        ):
-            continue
-        if text[start:end].strip():
+        piece = text[start:end]
+        head = piece.rstrip('"”’»)]')
+        # only a full stop ends an abbreviation or an initial (and then ``head`` has a word)
+        if head.endswith("."):
+            token = head.rsplit(None, 1)[-1].rstrip(".").lstrip('("“‘').lower()
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or "." in token:
+                continue
+        if piece.strip():
             spans.append((start, end))
         start = m.end(1)
     if text[start:].strip():
@@ -352,7 +359,15 @@ def split_sentences_simple(text: str) -> list[str]:
 # chrome scoring
 # --------------------------------------------------------------------------------------------
 
-_TERMINAL_RE = re.compile(r"[.!?…:。！？][\"”’»)\]」』]*$")
+_TERMINAL_MARKS = (".", "!", "?", "…", ":", "。", "！", "？")
+_CLOSING_MARKS = '"”’»)]」』'
+
+
+def _ends_terminally(sentence: str) -> bool:
+    """True when ``sentence`` (stripped) ends in a terminal mark, perhaps followed by closing
+    marks. Read from the end, where a search for a pattern ending in "$" would try every
+    position; no closing mark is a terminal one, so the two tests agree."""
+    return sentence.strip().rstrip(_CLOSING_MARKS).endswith(_TERMINAL_MARKS)
 
 
 def _has_reported_speech(sentence: str) -> bool:
@@ -371,27 +386,31 @@ def chrome_score(sentence: str) -> float:
     words = words_of(sentence)
     if not words:
         return 1.0 if sentence.strip() else 0.0
-    outside = _QUOTED_RE.sub(" ", sentence)
-    low = [_unelided(w.lower().replace("’", "'")) for w in words_of(outside)]
+    # every quotation _QUOTED_RE removes opens with one of these marks; without them the text
+    # outside quotations is the sentence (most sentences: one word scan instead of two)
+    quoted = '"' in sentence or "“" in sentence or "«" in sentence
+    outside = _QUOTED_RE.sub(" ", sentence) if quoted else sentence
+    low, joined = _lowered(words_of(outside) if quoted else words)
     n = word_count(sentence, words)
     score = 0.0
-    ui = _ui_weight(outside, low)
+    ui = _ui_weight(outside, low, joined)
     if "©" in sentence:
         ui += 1.0
-    joined = " ".join(low)
-    for phrase in _UI_PHRASES:
-        if phrase in joined:
-            ui += 1.0
+    for _phrase in filter(joined.__contains__, _UI_PHRASES):
+        ui += 1.0
     score += min(ui, 2.5)
-    second = any(w in _SECOND_PERSON for w in low)
-    first_plural = any(
-        w in _FIRST_PLURAL or (len(w) >= 6 and w.endswith(_FIRST_PLURAL_ENDINGS)) for w in low
+    second = not _SECOND_PERSON.isdisjoint(low)
+    # each ending holds "mos" or is "iamo": the word scan runs only when one is in the text
+    first_plural = not _FIRST_PLURAL.isdisjoint(low) or (
+        ("mos" in joined or "iamo" in joined)
+        and any(len(w) >= 6 and w.endswith(_FIRST_PLURAL_ENDINGS) for w in low)
     )
     if second:
         score += 0.6
     if first_plural:
         score += 0.4
-    owned = any(
+    # an owned pair opens with a possessive: the pair scan runs only when one is in the text
+    owned = not _POSSESSIVES.isdisjoint(low) and any(
         (a in _READER_POSSESSIVES and b in _READER_OWNED)
         or (a in _PUBLISHER_POSSESSIVES and b in _PUBLISHER_OWNED)
         for a, b in pairwise(low)
@@ -400,19 +419,19 @@ def chrome_score(sentence: str) -> float:
         score += 0.8
     if low and low[0] in _CTA_VERBS and words[0][:1].isupper():
         score += 1.0
-    if any(phrase in joined for phrase in _PLEASE_PHRASES):
+    if any(map(joined.__contains__, _PLEASE_PHRASES)):
         score += 0.7
     if n <= 4:
         score += 0.5
-    if not _TERMINAL_RE.search(sentence.strip()):
+    if not _ends_terminally(sentence):
         score += 0.3
     # chrome is terse; a long descriptive sentence needs more evidence, unless the publisher
     # speaks of itself ("we", "our journalism": appeals are long-winded)
     if not (owned or first_plural):
         score -= 1.2 if n > 30 else 0.4 if n >= 15 else 0.0
-    if _has_reported_speech(sentence):
+    if quoted and _has_reported_speech(sentence):
         score -= 1.5
-    if any(w in _REPORTING for w in low):
+    if not _REPORTING.isdisjoint(low):
         score -= 1.5
     # instructions ("Start by ...", "Enter the number ...") and step headings ("Keep Your
     # Systems Updated") are prose in a guide: without a web-UI word or a reader- or
@@ -421,6 +440,24 @@ def chrome_score(sentence: str) -> float:
     if not (ui >= 0.8 or owned or (n <= 4 and _content_words(low) <= 1)):
         score = min(score, 1.4)
     return score
+
+
+def _lowered(words: list[str]) -> tuple[list[str], str]:
+    """The words compared with the lexicons (lower case, "’" as "'", elisions dropped) and
+    those joined by single spaces.
+
+    Lowered and rewritten as one string, then split: no character lowers to a space, and the
+    one context-dependent lowering (a final sigma) stops at a space as at the end of a word, so
+    this is ``[_unelided(w.lower().replace("’", "'")) for w in words]``.
+    """
+    if not words:
+        return [], ""
+    joined = " ".join(words).lower().replace("’", "'")
+    low = joined.split(" ")
+    if "'" in joined:  # an elision needs an apostrophe
+        low = [_unelided(w) if "'" in w else w for w in low]
+        joined = " ".join(low)
+    return low, joined
 
 
 _UI_PHRASES: tuple[str, ...] = (
@@ -457,10 +494,11 @@ def _unelided(word: str) -> str:
     return tail if sep and tail and head in _ELISIONS else word
 
 
-def _ui_weight(outside: str, low: list[str]) -> float:
+def _ui_weight(outside: str, low: list[str], joined: str) -> float:
     """Summed web-UI weight of the (lower-cased) words, social networks capped, and the parts
-    of hyphenated compounds counted as the compound ("pay-per-click" is no "click")."""
-    parts: Counter[str] = Counter()
+    of hyphenated compounds counted as the compound ("pay-per-click" is no "click");
+    ``joined`` is ``low`` joined by spaces."""
+    parts: dict[str, int] = {}  # how many times each word is part of a compound
     ui = 0.0
     if "-" in outside:
         for m in _COMPOUND_RE.finditer(outside.lower()):
@@ -468,11 +506,20 @@ def _ui_weight(outside: str, low: list[str]) -> float:
             pieces = compound.split("-")
             if pieces[-1] in _CLITICS:  # "abonnez-vous": a verb and its pronoun
                 continue
-            parts.update(pieces)
+            for piece in pieces:
+                parts[piece] = parts.get(piece, 0) + 1
             ui += _UI_COMPOUNDS.get(compound, 0.0)
+    # Only the words of _UI_KEYS and the "cookie..." ones weigh anything; the others add 0.0,
+    # which leaves ``ui`` as it is, and a part taken by one word is no other word's.
+    if "cookie" in joined:
+        counted = low
+    elif _UI_KEYS.isdisjoint(low):
+        return ui
+    else:
+        counted = [w for w in low if w in _UI_KEYS]
     social = 0.0
-    for w in low:
-        if parts[w] > 0:
+    for w in counted:
+        if parts.get(w, 0) > 0:
             parts[w] -= 1
             continue
         if w in _SOCIAL:

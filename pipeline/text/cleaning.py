@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 from pipeline.text.captions import split_glued_caption
 from pipeline.text.chrome import trim_chrome_edges_audited
@@ -61,6 +62,18 @@ def repair_link_spacing(text: str) -> str:
 
 
 _WS_RE = re.compile(r"[^\S\n]+")
+
+
+def _collapse_spaces(text: str) -> str:
+    """``text`` with every run of white space but line breaks made one space."""
+    # White space other than " " is unprintable (tests check this over all of Unicode), so a
+    # printable text without "  " has nothing to collapse; most paragraphs are such, and
+    # isprintable() is far cheaper than the substitution.
+    if "  " not in text and text.isprintable():
+        return text
+    return _WS_RE.sub(" ", text)
+
+
 # Zero-width joiner and non-joiner (U+200D, U+200C) carry meaning in Persian, Indic scripts
 # and emoji sequences, so they stay.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2060\ufeff]")
@@ -72,7 +85,7 @@ def _paragraphs(text: str) -> Iterator[str]:
     text = text.replace("\x85", "\n")
     text = _CONTROL_RE.sub("", text)
     for line in text.split("\n"):
-        line = _WS_RE.sub(" ", line).strip()
+        line = _collapse_spaces(line).strip()
         if line:
             yield line
 
@@ -98,14 +111,17 @@ def _clean_paragraph(para: str) -> list[Piece]:
     for part in parts:
         head, kept, tail = trim_chrome_edges_audited(part)
         out.extend(head)
-        kept = _WS_RE.sub(" ", kept).strip()
+        kept = _collapse_spaces(kept).strip()
         if kept:
             out.append((None, kept))
         out.extend(tail)
     return out
 
 
-def _stable_paragraph(para: str) -> list[Piece]:
+# Pages of one site repeat paragraphs (bylines, appeals, notes), and the cleaning of a
+# paragraph depends on nothing but its text: the recent ones are remembered.
+@lru_cache(maxsize=1 << 14)
+def _stable_paragraph(para: str) -> tuple[Piece, ...]:
     """Clean one paragraph until a fixed point (every step is designed to be stable in one pass;
     the loop guards against interactions)."""
     current: list[Piece] = [(None, para)]
@@ -114,7 +130,7 @@ def _stable_paragraph(para: str) -> list[Piece]:
         if nxt == current:
             break
         current = nxt
-    return current
+    return tuple(current)
 
 
 def clean_text_audited(text: str) -> tuple[str, list[tuple[str, int, str]]]:

@@ -37,8 +37,26 @@ _PAGE_SCRIPT_RE = re.compile(
 )
 
 
+# A literal every match of _PAGE_SCRIPT_RE holds: searching for these first is much cheaper
+# than trying the pattern's word boundaries at every position of a line.
+_PAGE_SCRIPT_LITERALS = (
+    "window.",
+    "document.",
+    "function",
+    "!important",
+    "@",
+    "dataLayer",
+    "gtag(",
+    "jQuery",
+)
+
+
 def _web_residue_marks(line: str) -> bool:
-    return len(_CSS_DECLARATION_RE.findall(line)) >= 2 or bool(_PAGE_SCRIPT_RE.search(line))
+    # a declaration holds ":" and ends in ";" or "}"
+    may_declare = ":" in line and (";" in line or "}" in line)
+    if may_declare and len(_CSS_DECLARATION_RE.findall(line)) >= 2:
+        return True
+    return any(s in line for s in _PAGE_SCRIPT_LITERALS) and bool(_PAGE_SCRIPT_RE.search(line))
 
 
 # A sentence of prose around one CSS rule (an article about the web quoting it) keeps at
@@ -72,7 +90,16 @@ def is_code_residue(line: str) -> bool:
     if not s:
         return False
     n = len(s)
-    syms = sum(s.count(c) for c in "{};=<>|&")
+    syms = (
+        s.count("{")
+        + s.count("}")
+        + s.count(";")
+        + s.count("=")
+        + s.count("<")
+        + s.count(">")
+        + s.count("|")
+        + s.count("&")
+    )
     if (syms or "@" in s or "(" in s) and _web_residue_marks(s):
         css_rules = len(_CSS_RULE_RE.findall(s)) if "{" in s else 0
         quoted = css_rules == 1 and _quotes_a_rule(s)  # its braces are no sign of code
@@ -83,8 +110,9 @@ def is_code_residue(line: str) -> bool:
             return True
         if n >= 40 and syms / n > 0.04 and not quoted and not _reads_as_prose(s):
             return True
-    if n >= 60 and not CJK_RE.search(s):
+    if n >= 60:
         spaces = s.count(" ")
-        if spaces == 0 or n / (spaces + 1) > 25:
+        # (the CJK scan last: it is the costly test)
+        if (spaces == 0 or n / (spaces + 1) > 25) and not CJK_RE.search(s):
             return True
     return False

@@ -55,15 +55,22 @@ WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
+# WORD_RE restricted to ASCII, where its letters are [A-Za-z]: a plain character set is much
+# faster to match than the Unicode categories of "[^\W\d_]"
+_ASCII_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
+
+
 def words_of(text: str) -> list[str]:
     """The words (runs of letters with inner apostrophes) of ``text``."""
-    return WORD_RE.findall(text)
+    return (_ASCII_WORD_RE if text.isascii() else WORD_RE).findall(text)
 
 
 def word_count(text: str, words: list[str] | None = None) -> int:
     """Number of words of ``text``; CJK characters count one word per two characters."""
     if words is None:
         words = words_of(text)
+    if text.isascii():  # (no CJK character is)
+        return len(words)
     cjk = len(CJK_RE.findall(text))
     if not cjk:
         return len(words)

@@ -21,6 +21,8 @@ from pipeline.html.page import (
     _as_list,
     _BylineArea,
     _clean,
+    _find_each,
+    _find_each_by_stem,
     _key,
     _meta_source,
     _PageText,
@@ -368,6 +370,8 @@ def _pick_authors(
 
 
 _AUTHOR_LABELS = ("written by", "posted by", "authored by", "article by", "author:", "authors:")
+# The labels found with one search for "author" (see _find_each_by_stem).
+_AUTHOR_STEM_LABELS = ("authored by", "author:", "authors:")
 _LABEL_TAIL = re.compile(r"\s*(?:<[^>]*>\s*){0,6}([^<>]{2,80})")
 
 
@@ -377,9 +381,13 @@ def _labelled_author(page: _PageText) -> tuple[list[str], list[str]]:
     lower, offset = page.lower_body()
     html = page.html
     found: list[tuple[tuple[str, ...], list[str], list[str]]] = []
+    by_stem = _find_each_by_stem(lower, "author", _AUTHOR_STEM_LABELS)
     for label in _AUTHOR_LABELS:
-        pos = lower.find(label)
-        while pos >= 0 and len(found) < 10:
+        if len(found) >= 10:
+            break
+        for pos in by_stem[label] if label in by_stem else _find_each(lower, label):
+            if len(found) >= 10:
+                break
             end = pos + len(label)
             if pos == 0 or not lower[pos - 1].isalnum():
                 m = _LABEL_TAIL.match(lower, end)
@@ -390,7 +398,6 @@ def _labelled_author(page: _PageText) -> tuple[list[str], list[str]]:
                     if persons or collectives:
                         key = tuple(_key(n) for n in persons + collectives)
                         found.append((key, persons, collectives))
-            pos = lower.find(label, end)
     if not found or len({key for key, _, _ in found}) > 1:
         return [], []
     return found[0][1], found[0][2]

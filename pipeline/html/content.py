@@ -162,6 +162,32 @@ class _Page:
         self.dropped_chars = 0
 
 
+def _collapsed(text: str) -> str:
+    """``" ".join(text.split())``: white space runs made one space, the ends stripped. Text
+    that is printable (``str.isprintable``: no white space but the ASCII space, see
+    tests/html/test_fast_paths.py), does not start or end with a space and has no two in a
+    row is returned as it is, without splitting it into words and joining them again."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
+# What the walk does with an element by its tag, before reading its attributes (tags not
+# listed: the general case). Plain inline, skipped and "br" tags are disjoint sets.
+_DESCEND: Final[int] = 1  # plain inline: its text goes to the enclosing block
+_SKIP: Final[int] = 2  # a subtree without prose
+_SKIP_CONTROL: Final[int] = 3  # ... that is a form control (counted)
+_SKIP_MEDIA: Final[int] = 4  # ... that is media (counted)
+_LINE_BREAK: Final[int] = 5  # <br>
+_TAG_ACTION: Final[dict[str, int]] = {
+    **{tag: _SKIP for tag in SKIP_TAGS},
+    **{tag: _SKIP_CONTROL for tag in _CONTROL_TAGS & SKIP_TAGS},
+    **{tag: _SKIP_MEDIA for tag in _MEDIA_TAGS & SKIP_TAGS},
+    **{tag: _DESCEND for tag in PLAIN_INLINE_TAGS},
+    "br": _LINE_BREAK,
+}
+
+
 def _is_hidden(attrs: dict[str, str | None]) -> bool:
     if "hidden" in attrs:
         return True
@@ -184,6 +210,13 @@ def _walk(body: LexborNode) -> _Page:
     names.append("")
     page.furniture.append(0)
 
+    add_owner, add_lines = page.block_owner.append, page.block_lines.append
+    add_len, add_link, add_punct = (
+        page.block_len.append,
+        page.block_link.append,
+        page.block_punct.append,
+    )
+
     def flush() -> None:
         nonlocal link_chars
         text = "".join(parts)
@@ -191,137 +224,152 @@ def _walk(body: LexborNode) -> _Page:
         if _BR in text:
             lines = [" ".join(line.split()) for line in text.split(_BR)]
             lines = [line for line in lines if line]
+            length = sum(map(len, lines))
+            punct = sum(map(punctuation_count, lines)) if length >= _MIN_SCORED else 0
         else:
-            line = " ".join(text.split())
-            lines = [line] if line else []
+            line = _collapsed(text)
+            if not line:
+                link_chars = 0
+                return
+            lines = [line]
+            length = len(line)
+            punct = punctuation_count(line) if length >= _MIN_SCORED else 0
         if lines:
-            length = sum(len(line) for line in lines)
-            page.block_owner.append(owners[-1])
-            page.block_lines.append(lines)
-            page.block_len.append(length)
-            page.block_link.append(min(link_chars, length))
-            page.block_punct.append(
-                sum(punctuation_count(line) for line in lines) if length >= _MIN_SCORED else 0
-            )
+            add_owner(owners[-1])
+            add_lines(lines)
+            add_len(length)
+            add_link(min(link_chars, length))
+            add_punct(punct)
         link_chars = 0
 
     # Stack of open elements: (children iterator, exit flags, index of the nearest recorded
     # element). Iterative, so nesting depth is no limit. Only block-level elements and big
     # furniture are recorded; inline elements pass their text to the enclosing block.
+    # The children of the element on top are read by an inner ``for`` loop that only breaks
+    # out to descend (most nodes are leaves: text, skipped subtrees).
     stack: list[tuple[Iterator[LexborNode], int, int]] = [(body.iter(include_text=True), 0, 0)]
-    skip_tags, block_tags, plain_inline = SKIP_TAGS, BLOCK_TAGS, PLAIN_INLINE_TAGS
+    tag_action, block_tags = _TAG_ACTION, BLOCK_TAGS
     furniture_tags, protected_tags = FURNITURE_TAGS, PROTECTED_TAGS
     furniture_list = page.furniture
     visited = 0
     body_size = -1
     while stack:
-        it, flags, parent = stack[-1]
-        node = next(it, None)
-        if node is None:
-            stack.pop()
-            if flags:
-                if flags & _EXIT_BLOCK:
+        it, exit_flags, parent = stack[-1]
+        for node in it:
+            visited += 1
+            if visited > MAX_NODES:
+                break
+            tag = node.tag
+            if tag == "-text":
+                text = node.text_content
+                # White space opening a block is dropped by flush() anyway: not kept, so a
+                # run of it between block elements makes no block to flush.
+                if text and (parts or not text.isspace()):
+                    parts.append(text)
+                    if link_depth:
+                        link_chars += len(text.strip())
+                continue
+            action = tag_action.get(tag)  # type: ignore[arg-type]  # (None: not a tag)
+            if action is not None:
+                if action == _DESCEND:
+                    stack.append((node.iter(include_text=True), 0, parent))
+                    break
+                if action == _LINE_BREAK:
+                    parts.append(_BR)
+                elif action == _SKIP_CONTROL:
+                    page.controls += 1
+                elif action == _SKIP_MEDIA:
+                    page.media += 1
+                continue
+            if not tag or tag[0] == "-":
+                continue
+            attrs = node.attributes
+            name = ""
+            hidden = False
+            if attrs:
+                hidden = (
+                    "hidden" in attrs or "aria-hidden" in attrs or "style" in attrs
+                ) and _is_hidden(attrs)
+                cls, ident = attrs.get("class"), attrs.get("id")
+                if cls or ident:
+                    name = f"{cls or ''} {ident or ''}"
+            furniture = _furniture(name) if name and tag not in protected_tags else 0
+            if furniture and hidden:  # a closed dialog, banner or menu
+                continue
+            if not furniture and (hidden or tag in furniture_tags):
+                # Hidden is likely furniture too: streaming renderers park the article itself
+                # in a hidden element until a script moves it into place.
+                furniture = 1
+            if furniture:
+                # Small furniture goes at once. Big furniture that is still a minor part of
+                # the page is not walked: it is recorded as one opaque block, which counts in
+                # the page's text totals but is never selected. Only furniture big enough to
+                # be the article's wrapper is walked, and decided after the walk (see _select).
+                raw = node.text(deep=True)
+                if len(raw) < _PROTECT_MIN:
+                    if name:
+                        page.dropped_names.append(name)
+                    if page.dropped_chars < _PAGE_TEXT_CHARS:
+                        page.dropped_text.append(raw)
+                        page.dropped_chars += len(raw)
+                    continue
+                if body_size < 0:
+                    body_size = len(body.text(deep=True))
+                if len(raw) < _OPAQUE_SHARE * body_size and node.css_first("p") is None:
                     if parts:
                         flush()
-                    owners.pop()
-                elif flags & _EXIT_LINE:
-                    parts.append(_BR)
-                if flags & _EXIT_LINK:
-                    link_depth -= 1
-            continue
-        visited += 1
-        if visited > MAX_NODES:
-            break
-        tag = node.tag
-        if tag == "-text":
-            text = node.text_content
-            if text:
-                parts.append(text)
-                if link_depth:
-                    link_chars += len(text.strip())
-            continue
-        if tag in plain_inline:
-            stack.append((node.iter(include_text=True), 0, parent))
-            continue
-        if not tag or tag[0] == "-" or tag in skip_tags:
-            if tag in _CONTROL_TAGS:
-                page.controls += 1
-            elif tag in _MEDIA_TAGS:
-                page.media += 1
-            continue
-        if tag == "br":
-            parts.append(_BR)
-            continue
-        attrs = node.attributes
-        name = ""
-        hidden = False
-        if attrs:
-            hidden = (
-                "hidden" in attrs or "aria-hidden" in attrs or "style" in attrs
-            ) and _is_hidden(attrs)
-            cls, ident = attrs.get("class"), attrs.get("id")
-            if cls or ident:
-                name = f"{cls or ''} {ident or ''}"
-        furniture = _furniture(name) if name and tag not in protected_tags else 0
-        if furniture and hidden:  # a closed dialog, banner or menu
-            continue
-        if not furniture and (hidden or tag in furniture_tags):
-            # Hidden is likely furniture too: streaming renderers park the article itself in a
-            # hidden element until a script moves it into place.
-            furniture = 1
-        if furniture:
-            # Small furniture goes at once. Big furniture that is still a minor part of the
-            # page is not walked: it is recorded as one opaque block, which counts in the
-            # page's text totals but is never selected. Only furniture big enough to be the
-            # article's wrapper is walked, and decided after the walk (see _select).
-            raw = node.text(deep=True)
-            if len(raw) < _PROTECT_MIN:
-                if name:
-                    page.dropped_names.append(name)
-                if page.dropped_chars < _PAGE_TEXT_CHARS:
-                    page.dropped_text.append(raw)
-                    page.dropped_chars += len(raw)
-                continue
-            if body_size < 0:
-                body_size = len(body.text(deep=True))
-            if len(raw) < _OPAQUE_SHARE * body_size and node.css_first("p") is None:
-                if parts:
-                    flush()
+                    parents.append(parent)
+                    tags.append(tag)
+                    names.append(name)
+                    furniture_list.append(_OPAQUE)
+                    text = " ".join(raw.split())
+                    page.block_owner.append(len(tags) - 1)
+                    page.block_lines.append([text])
+                    page.block_len.append(len(text))
+                    page.block_link.append(len(text))
+                    page.block_punct.append(0)
+                    continue
+            flags = 0
+            child_parent = parent
+            is_block = tag in block_tags
+            if is_block or furniture:
+                idx = len(tags)
                 parents.append(parent)
                 tags.append(tag)
                 names.append(name)
-                furniture_list.append(_OPAQUE)
-                text = " ".join(raw.split())
-                page.block_owner.append(len(tags) - 1)
-                page.block_lines.append([text])
-                page.block_len.append(len(text))
-                page.block_link.append(len(text))
-                page.block_punct.append(0)
-                continue
-        flags = 0
-        if tag in block_tags or furniture:
-            idx = len(tags)
-            parents.append(parent)
-            tags.append(tag)
-            names.append(name)
-            furniture_list.append(furniture)
-            if tag in block_tags:
-                if len(stack) < MAX_DEPTH:
+                furniture_list.append(furniture)
+                if is_block:
+                    if len(stack) < MAX_DEPTH:
+                        if parts:
+                            flush()
+                        owners.append(idx)
+                        flags = _EXIT_BLOCK
+                    else:  # too deep to be a block of its own: a line of its ancestor's block
+                        parts.append(_BR)
+                        flags = _EXIT_LINE
+                child_parent = idx
+            if tag == "time":
+                page.times += 1
+            elif tag == "a":
+                page.links += 1
+                link_depth += 1
+                flags |= _EXIT_LINK
+            stack.append((node.iter(include_text=True), flags, child_parent))
+            break
+        else:  # the element on top has no more children: leave it
+            stack.pop()
+            if exit_flags:
+                if exit_flags & _EXIT_BLOCK:
                     if parts:
                         flush()
-                    owners.append(idx)
-                    flags = _EXIT_BLOCK
-                else:  # too deep to be a block of its own: a line of its ancestor's block
+                    owners.pop()
+                elif exit_flags & _EXIT_LINE:
                     parts.append(_BR)
-                    flags = _EXIT_LINE
-            parent = idx
-        if tag == "time":
-            page.times += 1
-        elif tag == "a":
-            page.links += 1
-            link_depth += 1
-            flags |= _EXIT_LINK
-        stack.append((node.iter(include_text=True), flags, parent))
+                if exit_flags & _EXIT_LINK:
+                    link_depth -= 1
+            continue
+        if visited > MAX_NODES:
+            break
     if parts:
         flush()
     return page

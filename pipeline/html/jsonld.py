@@ -18,7 +18,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from pipeline.html.page import _as_list
+from pipeline.html.page import _as_list, _elements
 
 _ARTICLE_TYPES = {
     "article",
@@ -119,7 +119,7 @@ class _JsonLd:
 
     def __init__(self, tree: LexborHTMLParser) -> None:
         self.objects: list[dict[str, Any]] = []
-        for script in tree.css('script[type="application/ld+json"]'):
+        for script in _elements(tree, "script"):
             text = script.text(deep=True)
             if not text or not text.strip():
                 continue

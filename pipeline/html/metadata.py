@@ -63,6 +63,7 @@ from pipeline.html.page import (
     _BylineArea,
     _clean,
     _collect_meta,
+    _elements,
     _first,
     _headline_position,
     _meta_source,
@@ -144,7 +145,7 @@ def domain_of(url: str | None) -> str | None:
 def _pick_canonical(
     tree: LexborHTMLParser, meta: dict[str, list[str]], ld: _JsonLd, url: str | None
 ) -> tuple[str, str] | None:
-    for node in tree.css("link[rel]"):
+    for node in _elements(tree, "link"):
         if "canonical" in (node.attributes.get("rel") or "").lower().split():
             href = _clean(node.attributes.get("href"))
             if href:

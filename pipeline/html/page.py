@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from html import escape as html_escape
 from html import unescape as html_unescape
-from typing import Any
+from typing import Any, Final
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pipeline.html.dates import find_date, parse_date, read_ambiguous
 
@@ -63,12 +64,52 @@ def _unescaped(s: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# elements several readers look for, found in one query
+# --------------------------------------------------------------------------------------------
+# tag -> the query for it. Every query is a pass over the whole tree, and the page type and the
+# metadata pickers ask for each of these, so they are found in one pass (a selector list). A
+# selector list yields each node once per selector it matches, in document order; these match
+# disjoint tags, so the result split by tag is each selector's own result.
+_INDEXED: Final[dict[str, str]] = {
+    "meta": "meta",
+    "link": "link[rel]",
+    "script": 'script[type="application/ld+json"]',
+    "time": "time",
+    "h1": "h1",
+}
+_INDEX_QUERY: Final[str] = ", ".join(_INDEXED.values())
+# The elements of the last tree asked about (its pickers ask one after another).
+_last_index: tuple[LexborHTMLParser, dict[str, list[LexborNode]]] | None = None
+
+
+def _index(tree: LexborHTMLParser) -> dict[str, list[LexborNode]]:
+    by_tag: dict[str, list[LexborNode]] = {tag: [] for tag in _INDEXED}
+    for node in tree.css(_INDEX_QUERY):
+        found = by_tag.get(node.tag or "")
+        if found is None:  # not expected: then one query per selector, as they read
+            return {tag: tree.css(query) for tag, query in _INDEXED.items()}
+        found.append(node)
+    return by_tag
+
+
+def _elements(tree: LexborHTMLParser, tag: str) -> list[LexborNode]:
+    """``tree.css(_INDEXED[tag])``: the ``<meta>``, ``<link rel>``, JSON-LD ``<script>``,
+    ``<time>`` or ``<h1>`` elements of the page, in document order (do not change the list)."""
+    global _last_index
+    last = _last_index
+    if last is None or last[0] is not tree:
+        last = (tree, _index(tree))
+        _last_index = last
+    return last[1][tag]
+
+
+# --------------------------------------------------------------------------------------------
 # <meta> tags
 # --------------------------------------------------------------------------------------------
 def _collect_meta(tree: LexborHTMLParser) -> dict[str, list[str]]:
     """Lower-case name/property/itemprop/http-equiv -> non-empty contents, in page order."""
     out: dict[str, list[str]] = {}
-    for node in tree.css("meta"):
+    for node in _elements(tree, "meta"):
         attrs = node.attributes
         content = _clean(attrs.get("content") or attrs.get("value") or "")
         if not content:
@@ -205,6 +246,31 @@ class _PageText:
                 lowered = raw.lower().decode("utf-8", "surrogatepass")
             self._lower = (lowered, offset)
         return self._lower
+
+
+def _find_each(text: str, label: str) -> Iterator[int]:
+    """Offsets of ``label`` in ``text``, each search starting where the last match ended."""
+    pos = text.find(label)
+    while pos >= 0:
+        yield pos
+        pos = text.find(label, pos + len(label))
+
+
+def _find_each_by_stem(text: str, stem: str, labels: tuple[str, ...]) -> dict[str, list[int]]:
+    """``list(_find_each(text, label))`` for each of ``labels`` (which all start with ``stem``),
+    from one scan of ``text`` for ``stem`` instead of one per label: every match of a label is
+    a match of the stem at the same offset, and of those each label takes the first at or
+    after the end of its last match (exactly what :func:`_find_each` finds)."""
+    found: dict[str, list[int]] = {label: [] for label in labels}
+    end = dict.fromkeys(labels, 0)
+    pos = text.find(stem)
+    while pos >= 0:
+        for label in labels:
+            if pos >= end[label] and text.startswith(label, pos):
+                found[label].append(pos)
+                end[label] = pos + len(label)
+        pos = text.find(stem, pos + 1)
+    return found
 
 
 _MAX_SCAN = 2_000_000  # characters of a page searched for labels ("Published", "Written by")

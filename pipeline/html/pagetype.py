@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from pipeline.html.content import PageShape
+from pipeline.html.page import _elements
 from pipeline.html.scoring import _names
 
 PAGE_TYPES: Final[tuple[str, ...]] = (
@@ -161,7 +163,10 @@ _PATH_WORDS: Final[dict[str, frozenset[str]]] = {
 _LONG_NUMBER: Final[re.Pattern[str]] = re.compile(r"\d{5,}")
 _PRICE: Final[re.Pattern[str]] = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:€|£|USD|EUR|GBP)\b")
 _SENTENCE_END: Final[tuple[str, ...]] = (".", "!", "?", '."', ".”", "?”", "!”", ".'", ":")
-_CODE_LINE: Final[re.Pattern[str]] = re.compile(r"[;{}]\s*$|^\s*(?:def|class|import|return)\b|\(\)")
+# A code-like line: ends with ";", "{" or "}" (trailing white space aside), starts with a Python
+# keyword, or holds "()". Tested with str methods and an anchored match (see _is_code_line):
+# searching one pattern with all three at every position was most of text_features' time.
+_CODE_START: Final[re.Pattern[str]] = re.compile(r"\s*(?:def|class|import|return)\b")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _SHOWN_DATE: Final[re.Pattern[str]] = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d|(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}"
@@ -171,7 +176,13 @@ _SHOWN_DATE: Final[re.Pattern[str]] = re.compile(
     re.IGNORECASE,
 )
 _BY: Final[re.Pattern[str]] = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door)\s+[A-Z]", re.M)
-_YOU: Final[re.Pattern[str]] = re.compile(r"\byou(?:r|rs)?\b", re.IGNORECASE)
+# "you", "your", "yours", any case, as whole words. Spelled as character classes (exactly the
+# characters re.IGNORECASE lets match each letter, "ſ" for "s" included) and with the leading
+# word boundary as a look-behind, so that the pattern starts with a character set: the regex
+# engine then skips ahead to each "y" instead of trying every position.
+_YOU: Final[re.Pattern[str]] = re.compile(r"[yY](?<!\w[yY])[oO][uU](?:[rR]|[rR][sSſ])?\b")
+# Every match of _PRICE holds one of these: a text without any has no price (a cheap test).
+_PRICE_MARKS: Final[tuple[str, ...]] = ("$", "€", "£", "¥", "₹", "USD", "EUR", "GBP")
 
 
 @dataclass(frozen=True)
@@ -231,7 +242,7 @@ def read_head(tree: LexborHTMLParser) -> PageHead:
     if canonical is None and og_url and og_url.startswith(("http://", "https://")):
         canonical = og_url
     ld_keys: set[str] = set()
-    for script in tree.css('script[type="application/ld+json"]'):
+    for script in _elements(tree, "script"):
         text = script.text(deep=True)
         for match in _LD_TYPE.finditer(text):
             for name in _QUOTED.findall(match.group(1)):
@@ -283,6 +294,38 @@ def page_words(head: PageHead, shape: PageShape, address: str | None, text: str)
         "l": head.ld_keys,
         "d": head.declared,
     }
+
+
+# str.translate table: ASCII letters to lower case, every other ASCII character to a space.
+_ASCII_LETTERS: Final[dict[int, str]] = {
+    i: chr(i).lower() if chr(i).isalpha() else " " for i in range(128)
+}
+
+
+def _letter_runs(text: str) -> list[str]:
+    """The words of :func:`_split_words` ("" aside), in a list; for ASCII text, found with
+    str.translate and str.split, several times cheaper than the regex split."""
+    if text.isascii():
+        return text.translate(_ASCII_LETTERS).split()
+    return [word for word in _WORD_SPLIT.split(text.lower()) if word]
+
+
+def _model_words(head: PageHead, shape: PageShape, address: str | None, text: str) -> Words:
+    """:func:`page_words` cut to the html model's vocabulary: all :func:`probabilities` uses of
+    them (the same result), found without building the page's whole word sets."""
+    vocabulary = _models()["html"].words
+    found: dict[str, Iterable[str]] = {
+        "c": _letter_runs(" ".join(shape.names) + " " + " ".join(shape.dropped_names)),
+        "u": _path_words(address),
+        "t": _split_words(head.title),
+        "w": text[:_TEXT_TOKEN_CHARS].lower().split(),
+        "x": shape.page_text.lower().split(),
+        "m": head.meta_keys,
+        "l": head.ld_keys,
+        "d": head.declared,
+    }
+    empty: frozenset[str] = frozenset()
+    return {kind: vocabulary.get(kind, empty).intersection(w) for kind, w in found.items()}
 
 
 def tokens_of(words: Words) -> frozenset[str]:
@@ -347,6 +390,23 @@ def declared_features(declared: frozenset[str]) -> list[float]:
     return values
 
 
+def _price_count(text: str) -> int:
+    """How many prices (``_PRICE`` matches) ``text`` holds."""
+    if not any(mark in text for mark in _PRICE_MARKS):
+        return 0
+    return len(_PRICE.findall(text))
+
+
+def _is_code_line(line: str) -> bool:
+    r"""Whether ``line`` looks like code: ``[;{}]\s*$|^\s*(?:def|class|import|return)\b|\(\)``
+    matches it (``\s`` and ``str.rstrip`` strip the same characters)."""
+    return (
+        "()" in line
+        or line.rstrip().endswith((";", "{", "}"))
+        or _CODE_START.match(line) is not None
+    )
+
+
 def text_features(text: str) -> list[float]:
     """The main text: length, paragraphs, sentence punctuation, prices, questions, code (the
     pattern counts over its first :data:`_FEATURE_TEXT_CHARS` characters)."""
@@ -366,9 +426,9 @@ def text_features(text: str) -> list[float]:
         sum(length >= 150 for length in lengths) / n,
         sum(p.endswith(_SENTENCE_END) for p in paragraphs) / n,
         sum(p.endswith("?") for p in paragraphs) / n,
-        _log(len(_PRICE.findall(head))),
+        _log(_price_count(head)),
         sum(map(head.count, "0123456789")) / len(head),
-        sum(bool(_CODE_LINE.search(p)) for p in first) / len(first),
+        sum(map(_is_code_line, first)) / len(first),
         len(_YOU.findall(head)) / words * 100,
         sum(length < 40 for length in lengths) / n,
     ]
@@ -456,7 +516,7 @@ def dump_features(page: str, text: str, address: str | None) -> list[float]:
             sum(length < 30 for length in lengths) / n,
             sum(length >= 150 for length in lengths) / n,
             len(text) / total,
-            _log(len(_PRICE.findall(page))),
+            _log(_price_count(page)),
             sum(line.endswith(_SENTENCE_END) for line in lines) / n,
         ]
     )
@@ -471,6 +531,7 @@ class _Model:
     intercept: tuple[float, ...]
     vocabulary: dict[str, dict[str, tuple[float, ...]]]  # kind -> word -> weight per class
     article_threshold: float  # P(article) at or above which the page is an article
+    words: dict[str, frozenset[str]]  # kind -> the vocabulary's words (its keys)
 
 
 def _folded(m: dict[str, Any]) -> _Model:
@@ -486,6 +547,7 @@ def _folded(m: dict[str, Any]) -> _Model:
         intercept=intercept,
         vocabulary=_by_kind(m["vocabulary"]),
         article_threshold=float(m["article_threshold"]),
+        words={kind: frozenset(table) for kind, table in _by_kind(m["vocabulary"]).items()},
     )
 
 
@@ -559,8 +621,11 @@ def html_page_type(
     tree: LexborHTMLParser, text: str, shape: PageShape, url: str | None = None
 ) -> PageType:
     """The type of a parsed HTML page, given its main text and the walk's :class:`PageShape`."""
-    features, words, declared = html_inputs(tree, text, shape, url)
-    return decide(probabilities(features, "html", words), "html", declared)
+    head = read_head(tree)
+    address = url or head.canonical
+    features = html_features(text, shape, head.declared, address, head.title)
+    words = _model_words(head, shape, address, text)
+    return decide(probabilities(features, "html", words), "html", head.declared)
 
 
 def dump_words(page: str, text: str, url: str | None) -> Words:

@@ -31,6 +31,7 @@ from pipeline.html.page import (
     _as_list,
     _BylineArea,
     _clean,
+    _elements,
     _meta_source,
     _PageText,
 )
@@ -274,7 +275,7 @@ def _time_elements(tree: LexborHTMLParser) -> tuple[datetime | None, bool, datet
     publish_marked: list[datetime] = []
     update_marked: list[datetime] = []
     unmarked: list[datetime] = []
-    for node in tree.css("time")[:30]:
+    for node in _elements(tree, "time")[:30]:
         attrs = node.attributes
         dt = parse_date(attrs.get("datetime") or "")
         if dt is None:

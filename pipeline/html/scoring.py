@@ -173,6 +173,8 @@ _WORD_PARTS: Final[frozenset[str]] = frozenset(
     for part in word.split("-")
     for form in (part, part + "s")
 )
+# The parts of a name are what white space, "-", "_", ":" and "." separate.
+_PART_SEPARATORS: Final[dict[int, int]] = str.maketrans("-_:.", "    ")
 STRONG_NEGATIVE_NAME: Final[re.Pattern[str]] = _word_pattern(_STRONG_WORDS)
 WEAK_NEGATIVE_NAME: Final[re.Pattern[str]] = _word_pattern(_WEAK_WORDS)
 POSITIVE_NAME: Final[re.Pattern[str]] = re.compile(
@@ -197,8 +199,7 @@ def furniture_level(name: str) -> int:
     if not name:
         return 0
     # Cheap pre-check: most names share no part with any furniture word.
-    parts = name.lower().replace("_", "-").replace(":", "-").replace(".", "-").split("-")
-    if not any(part in _WORD_PARTS for chunk in parts for part in chunk.split()):
+    if _WORD_PARTS.isdisjoint(name.lower().translate(_PART_SEPARATORS).split()):
         return 0
     if STRONG_NEGATIVE_NAME.search(name):
         return 2
@@ -223,8 +224,17 @@ def container_name_weight(name: str) -> float:
     return weight
 
 
+# The ASCII characters of _SENTENCE_PUNCT (its others are not ASCII).
+_ASCII_PUNCT: Final[bytes] = b".,;:!?"
+
+
 def punctuation_count(text: str) -> int:
-    """Number of sentence punctuation marks (a sign of prose rather than labels or menus)."""
+    """Number of sentence punctuation marks (a sign of prose rather than labels or menus):
+    matches of :data:`_SENTENCE_PUNCT`, one character each. In ASCII text those are its
+    characters in :data:`_ASCII_PUNCT`, counted as the bytes ``bytes.translate`` deletes
+    (several times cheaper than the regex)."""
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, _ASCII_PUNCT))
     return len(_SENTENCE_PUNCT.findall(text))
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from selectolax.lexbor import LexborHTMLParser
 
 from pipeline.html.jsonld import _JsonLd
-from pipeline.html.page import _clean, _first, _key, _meta_source, _unescaped
+from pipeline.html.page import _clean, _elements, _first, _key, _meta_source, _unescaped
 from pipeline.schema import MAX_TITLE_CHARS
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/~]|::)\s+")
@@ -90,7 +90,7 @@ _SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
 def _visible_headings(tree: LexborHTMLParser) -> list[tuple[int, str]]:
     """(index among the page's <h1>, text) of the first headings with a plausible length."""
     out: list[tuple[int, str]] = []
-    for i, node in enumerate(tree.css("h1")[:8]):
+    for i, node in enumerate(_elements(tree, "h1")[:8]):
         text = _unescaped(_clean(node.text(deep=True, separator=" ")))
         # a headline is one line: not a paragraph of several sentences
         if 2 <= len(text) <= 250 and len(_SENTENCE_END.findall(text)) < 2 and plausible_title(text):

@@ -1,0 +1,180 @@
+"""The extract stage's shortcuts give exactly what the plain forms give: string tests instead of
+regex passes, the page type's words cut to the model's vocabulary, one query for the elements
+several readers look for, the furniture pre-check."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.html.content import (
+    _CONTROL_TAGS,
+    _DESCEND,
+    _LINE_BREAK,
+    _MEDIA_TAGS,
+    _SKIP,
+    _SKIP_CONTROL,
+    _SKIP_MEDIA,
+    _TAG_ACTION,
+    _collapsed,
+    extract_main_content,
+    parse_html,
+)
+from pipeline.html.page import _INDEXED, _elements, _find_each, _find_each_by_stem
+from pipeline.html.pagetype import (
+    _PRICE,
+    _YOU,
+    _is_code_line,
+    _letter_runs,
+    _model_words,
+    _price_count,
+    _split_words,
+    html_features,
+    page_words,
+    probabilities,
+    read_head,
+)
+from pipeline.html.scoring import (
+    _SENTENCE_PUNCT,
+    _WORD_PARTS,
+    PLAIN_INLINE_TAGS,
+    SKIP_TAGS,
+    STRONG_NEGATIVE_NAME,
+    WEAK_NEGATIVE_NAME,
+    furniture_level,
+    punctuation_count,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted((ROOT / "data" / "sample").glob("*.html")) + sorted(
+    (ROOT / "tests" / "fixtures" / "pagetypes").glob("*.html")
+)
+_CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(?:def|class|import|return)\b|\(\)")
+_YOU_PLAIN = re.compile(r"\byou(?:r|rs)?\b", re.IGNORECASE)
+# Characters that make the shortcuts' edge cases: case variants ("ſ" is an "s" to
+# re.IGNORECASE), Unicode spaces, separators, prices, code.
+_PIECES = st.sampled_from(
+    ["you", "YOUR", "yourS", "yourſ", "y", "ou", "rs", "_", "-", ":", ".", " ", "\t", "\n", "\xa0",
+     "\u2003", "é", "İ", "K", "x1", "$", "5", "€", "USD", "GBP", ";", "{", "}", "()", "(", ")",
+     "def", "class", "import", "return", "nav", "ads", "has-", "menu", "sr-only", "Comment",
+     "  ", "\x1f", "\x85", "\u2028", "。", "，", "、", "!", "?", ",", "author", "authored by",
+     "author:", "authors:", "aauthor", "ab"]
+)  # fmt: skip
+_TEXTS = st.lists(_PIECES | st.text(max_size=3), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_string_tests_match_their_regexes(text: str) -> None:
+    assert _is_code_line(text) == bool(_CODE_LINE.search(text))
+    assert _YOU.findall(text) == _YOU_PLAIN.findall(text)
+    assert _price_count(text) == len(_PRICE.findall(text))
+    assert set(_letter_runs(text)) == _split_words(text) - {""}
+    assert _collapsed(text) == " ".join(text.split())
+    assert punctuation_count(text) == len(_SENTENCE_PUNCT.findall(text))
+
+
+def test_split_white_space_is_not_printable() -> None:
+    # _collapsed returns printable text unsplit: str.split's white space other than " " must
+    # all be non-printable, in this Python's Unicode database
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert " " in spaces and len(spaces) > 20
+    assert not any(c.isprintable() for c in spaces if c != " ")
+
+
+def _find_each_as_written_first(text: str, label: str) -> list[int]:
+    found = []
+    pos = text.find(label)
+    while pos >= 0:
+        found.append(pos)
+        pos = text.find(label, pos + len(label))
+    return found
+
+
+_LABELS = ("authored by", "author:", "authors:", "author", "authorauthor", "aa")
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_one_search_by_stem_finds_what_each_search_finds(text: str) -> None:
+    expected = {label: _find_each_as_written_first(text, label) for label in _LABELS}
+    assert {label: list(_find_each(text, label)) for label in _LABELS} == expected
+    by_stem = _find_each_by_stem(text, "author", _LABELS[:5])
+    assert by_stem == {label: expected[label] for label in _LABELS[:5]}
+    assert _find_each_by_stem(text, "a", ("aa", "ab")) == {
+        "aa": expected["aa"],
+        "ab": _find_each_as_written_first(text, "ab"),
+    }
+
+
+def test_tag_actions_are_the_tag_tests() -> None:
+    # the walk's one look-up stands for: plain inline tag? skipped tag (a form control, media)?
+    # "br"? -- which must be disjoint for the order of the tests not to matter
+    assert not PLAIN_INLINE_TAGS & SKIP_TAGS and "br" not in PLAIN_INLINE_TAGS | SKIP_TAGS
+    assert _CONTROL_TAGS <= SKIP_TAGS and _MEDIA_TAGS <= SKIP_TAGS
+    assert not _CONTROL_TAGS & _MEDIA_TAGS
+    for tag in {*PLAIN_INLINE_TAGS, *SKIP_TAGS, "br", "div", "a", "p", "span", "-text"}:
+        if tag in PLAIN_INLINE_TAGS:
+            expected = _DESCEND
+        elif tag in _CONTROL_TAGS:
+            expected = _SKIP_CONTROL
+        elif tag in _MEDIA_TAGS:
+            expected = _SKIP_MEDIA
+        elif tag in SKIP_TAGS:
+            expected = _SKIP
+        elif tag == "br":
+            expected = _LINE_BREAK
+        else:
+            expected = None
+        assert _TAG_ACTION.get(tag) == expected, tag
+
+
+def _furniture_level_as_written_first(name: str) -> int:
+    if not name:
+        return 0
+    parts = name.lower().replace("_", "-").replace(":", "-").replace(".", "-").split("-")
+    if not any(part in _WORD_PARTS for chunk in parts for part in chunk.split()):
+        return 0
+    if STRONG_NEGATIVE_NAME.search(name):
+        return 2
+    return 1 if WEAK_NEGATIVE_NAME.search(name) else 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_furniture_precheck_is_the_first_one(text: str) -> None:
+    assert furniture_level(text) == _furniture_level_as_written_first(text)
+
+
+def test_model_words_give_the_same_probabilities() -> None:
+    assert PAGES
+    for path in PAGES:
+        html = path.read_text(encoding="utf-8", errors="replace")
+        tree = parse_html(html)
+        text, shape = extract_main_content(html, tree)
+        head = read_head(tree)
+        address = head.canonical
+        features = html_features(text, shape, head.declared, address, head.title)
+        full = page_words(head, shape, address, text)
+        cut = _model_words(head, shape, address, text)
+        assert all(cut[kind] <= full[kind] for kind in full)
+        assert probabilities(features, "html", cut) == probabilities(features, "html", full)
+
+
+def test_one_query_finds_what_each_query_finds() -> None:
+    html = (
+        '<html><head><META name="a" content="b"><link rel="canonical" href="/x"><link href="/y">'
+        '<script type="application/ld+json">{}</script><script>var a;</script><title>t</title>'
+        '</head><body><h1>A</h1><svg><script type="application/ld+json">{}</script><title>s'
+        '</title></svg><time datetime="2024-01-02">x</time><div><meta itemprop="x" content="y">'
+        "<h1>B</h1><TIME>y</TIME></div><template><h1>C</h1></template></body></html>"
+    )
+    pages = [html] + [p.read_text(encoding="utf-8", errors="replace") for p in PAGES]
+    for page in pages:
+        tree = parse_html(page)
+        for tag, query in _INDEXED.items():
+            expected = [node.mem_id for node in tree.css(query)]
+            assert [node.mem_id for node in _elements(tree, tag)] == expected

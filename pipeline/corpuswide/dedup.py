@@ -32,6 +32,8 @@ MINHASH_SEED = 7
 # at 0.68 98% (equal weights: 40% and 71%).
 LSH_WEIGHTS = (0.1, 0.9)
 _SHINGLE_BASE = np.uint64(0x100000001B3)  # FNV-64 prime: mixes the words of a shingle in order
+# shingles whose (shingles x permutations) hashes are taken at once: 2 MB with 128 permutations
+MINHASH_BLOCK = 2048
 
 # dedup_map.method values
 UNIQUE = "unique"  # no duplicate in the corpus
@@ -54,15 +56,11 @@ class NearDupParams:
     shingle_words: int
 
 
-def normalise(column: str) -> pl.Expr:
-    """Comparison key of a text: NFKC, lower case, every run of non-letters/digits one space."""
-    return (
-        pl.col(column)
-        .str.normalize("NFKC")
-        .str.to_lowercase()
-        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
-        .str.strip_chars()
-    )
+def normalise(column: str, nfkc: bool = True) -> pl.Expr:
+    """Comparison key of a text: NFKC, lower case, every run of non-letters/digits one space
+    (``nfkc`` False: the column is in NFKC already)."""
+    text = pl.col(column).str.normalize("NFKC") if nfkc else pl.col(column)
+    return text.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
 
 
 def stable_hash(text: str) -> str:
@@ -89,8 +87,30 @@ def corpus_order(df: pl.DataFrame, *extra: str) -> pl.DataFrame:
     return df.sort(["published", "doc_id", *extra], nulls_last=True)
 
 
-def _token_hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+def _word_hashes(tokens: list[str], vocab: dict[str, int]) -> npt.NDArray[np.uint64]:
+    """The 64-bit hash of every token (its 8-byte BLAKE2b digest, little-endian), each word not
+    in ``vocab`` hashed once and added to it. The set operations and lookups run in C (a Python
+    step per token was most of the cost of the signatures)."""
+    new = list(set(tokens).difference(vocab))
+    if new:
+        digests = b"".join(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in new)
+        vocab.update(zip(new, np.frombuffer(digests, dtype="<u8").tolist(), strict=True))
+    return np.fromiter(map(vocab.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+
+
+def _shingles(key: str, words: int, vocab: dict[str, int]) -> npt.NDArray[np.uint64]:
+    """The shingle hashes of :func:`shingle_hashes`, repeats included."""
+    tokens = key.split()
+    if not tokens:
+        return np.zeros(1, dtype=np.uint64)
+    h = _word_hashes(tokens, vocab)
+    width = min(words, len(tokens))
+    n = len(tokens) - width + 1
+    out = np.zeros(n, dtype=np.uint64)
+    for k in range(width):
+        out *= _SHINGLE_BASE
+        out += h[k : k + n]
+    return out
 
 
 def shingle_hashes(
@@ -100,20 +120,7 @@ def shingle_hashes(
     hashed once (BLAKE2b), a shingle is a polynomial of its words' hashes (wrapping uint64
     arithmetic: the same on every machine), computed for all windows at once. ``vocab`` caches
     word hashes across calls."""
-    tokens = key.split()
-    if not tokens:
-        return np.zeros(1, dtype=np.uint64)
-    vocab = {} if vocab is None else vocab
-    for t in tokens:
-        if t not in vocab:
-            vocab[t] = _token_hash(t)
-    h = np.fromiter((vocab[t] for t in tokens), dtype=np.uint64, count=len(tokens))
-    width = min(words, len(tokens))
-    n = len(tokens) - width + 1
-    out = np.zeros(n, dtype=np.uint64)
-    for k in range(width):
-        out = out * _SHINGLE_BASE + h[k : k + n]
-    return np.unique(out)
+    return np.unique(_shingles(key, words, {} if vocab is None else vocab))
 
 
 def _permutations(num_perm: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
@@ -133,10 +140,20 @@ def signatures(keys: Sequence[str], num_perm: int, shingle_words: int) -> npt.ND
     a, b = _permutations(num_perm)
     vocab: dict[str, int] = {}
     out = np.zeros((len(keys), num_perm), dtype=np.uint64)
+    mixed = np.empty((MINHASH_BLOCK, num_perm), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i, key in enumerate(keys):
-            x = shingle_hashes(key, shingle_words, vocab)
-            out[i] = ((x[:, None] * a[None, :] + b[None, :]) >> np.uint64(32)).min(axis=0)
+            shingles = _shingles(key, shingle_words, vocab)
+            # Repeated shingles stay (the minimum is the same), the shift follows the minimum
+            # (a shift keeps the order) and a block of shingles at a time goes through the
+            # functions (it stays in cache, and memory is bounded): same result, less work.
+            lowest = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+            for lo in range(0, shingles.size, MINHASH_BLOCK):
+                block = shingles[lo : lo + MINHASH_BLOCK]
+                products = np.multiply(block[:, None], a, out=mixed[: block.size])
+                products += b
+                np.minimum(lowest, products.min(axis=0), out=lowest)
+            out[i] = lowest >> np.uint64(32)
     return out
 
 
@@ -145,9 +162,19 @@ def jaccard(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> float:
     return round(float(np.count_nonzero(a == b)) / len(a), 4)
 
 
+# datasketch's choice for the default params (tests check it against datasketch): importing
+# datasketch brings scipy, half a second of CPU for a choice that depends on the params alone
+KNOWN_LSH_BANDS: dict[tuple[float, int, tuple[float, float]], tuple[int, int]] = {
+    (0.6, 128, LSH_WEIGHTS): (25, 5),
+}
+
+
 def lsh_bands(params: NearDupParams) -> tuple[int, int]:
     """(bands, rows per band) that datasketch's ``MinHashLSH`` picks for these params and
     :data:`LSH_WEIGHTS`: two signatures are candidates when one band is equal."""
+    known = KNOWN_LSH_BANDS.get((params.threshold, params.num_perm, LSH_WEIGHTS))
+    if known is not None:
+        return known
     # imported here: it brings scipy (0.6 s, 45 MB), which the worker processes never need
     from datasketch import MinHashLSH
 

@@ -12,10 +12,14 @@ import pytest
 from pipeline import schema
 from pipeline.corpuswide import tasks
 from pipeline.corpuswide.dedup import (
+    KNOWN_LSH_BANDS,
+    MINHASH_BLOCK,
     NearDupParams,
+    _permutations,
     dedup_documents,
     duplicate_sentences,
     hash_column,
+    lsh_bands,
     normalise,
     shingle_hashes,
     signatures,
@@ -67,6 +71,45 @@ def test_signatures_estimate_jaccard() -> None:
     assert (sigs[0] == sigs[2]).all()
     assert abs(float((sigs[0] == sigs[1]).mean()) - 298 / 498) < 0.08
     assert sigs.max() < 2**32
+
+
+def test_signatures_are_the_minimum_over_the_distinct_shingles() -> None:
+    rng = random.Random(11)
+    words = [f"w{i}" for i in range(300)] + ["café", "日本", "x"]
+    keys = ["", "a", "a b", "a a a a a a a", " ".join(rng.choices(words, k=3 * MINHASH_BLOCK))]
+    keys += [" ".join(rng.choices(words, k=rng.randint(0, 60))) for _ in range(30)]
+    a, b = _permutations(64)
+    for shingle_words in (1, 3, 5):
+        expected = [
+            ((shingle_hashes(key, shingle_words)[:, None] * a + b) >> np.uint64(32)).min(axis=0)
+            for key in keys
+        ]
+        assert np.array_equal(signatures(keys, 64, shingle_words), np.stack(expected))
+
+
+def test_known_lsh_bands_are_datasketchs_choice() -> None:
+    from datasketch import MinHashLSH
+
+    for (threshold, num_perm, weights), bands in KNOWN_LSH_BANDS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+        assert (lsh.b, lsh.r) == bands
+    assert lsh_bands(CorpusParams().near) in KNOWN_LSH_BANDS.values()  # the default params
+    assert lsh_bands(NearDupParams(0.7, 64, 5)) == (12, 5)  # others: datasketch's own choice
+
+
+def test_normalised_keys_equal_the_normalise_expression() -> None:
+    texts = [
+        "",
+        "  Plain ASCII, text!  ",
+        "Ｆｕｌｌ ｗｉｄｔｈ",
+        "ﬁnance",
+        "café",
+        "cafe\u0301",
+        "x²",
+    ]
+    expected = pl.Series("t", texts).to_frame().select(normalise("t")).to_series().to_list()
+    assert tasks.normalised_keys(texts) == expected
+    assert tasks.normalised_keys([]) == []
 
 
 def test_syndicated_copies_cluster_with_the_earliest(syndicated: pl.DataFrame) -> None:
@@ -195,3 +238,17 @@ def test_document_facts_from_the_worker_caches_equal_fresh_ones(
     monkeypatch.setattr(tasks, "_text_cache", {})
     monkeypatch.setattr(tasks, "_signature_cache", {})
     assert tasks.DocumentFacts(16, 3)(rows) == small
+
+
+def test_sentence_facts_from_the_worker_cache_equal_fresh_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [f"Sentence number {i} of the story, long enough to identify." for i in range(9)]
+    frame = pl.DataFrame({"text": texts + texts[:3] + ["Short."], "detect": True})
+    monkeypatch.setattr(tasks, "_sentence_cache", {})
+    fresh = tasks.sentence_facts(frame, 20)
+    monkeypatch.setattr(tasks, "_sentence_cache", {})
+    monkeypatch.setattr(tasks, "SENTENCE_CACHE_ENTRIES", 4)  # evicts while it fills
+    assert tasks.sentence_facts(frame, 20).equals(fresh)
+    assert tasks.sentence_facts(frame[::-1], 20).equals(fresh[::-1])
+    assert len(tasks._sentence_cache) <= 4

@@ -57,6 +57,13 @@ def test_detection_does_not_depend_on_batch_order_or_size() -> None:
     assert [fresh.detect([t])[0] for t in texts[: len(TEXTS)]] == forward[: len(TEXTS)]
 
 
+def test_scores_do_not_depend_on_the_score_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [f"{t} {i}" for i in range(3) for t in TEXTS]
+    expected = LanguageDetector().detect(texts)
+    monkeypatch.setattr(langid, "SCORE_BLOCK", 16)  # most rows have more features: own slices
+    assert LanguageDetector().detect(texts) == expected
+
+
 def test_repeated_and_cached_texts_get_the_same_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = LanguageDetector().detect(TEXTS)
     monkeypatch.setattr(langid, "CACHE_ENTRIES", 4)  # evicts while the calls go on

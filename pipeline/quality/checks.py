@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from pipeline.quality.repeats import domain_repeats
 from pipeline.schema import QuarantineReason
@@ -115,13 +117,63 @@ def _domain_checks(df: pl.DataFrame) -> pl.DataFrame:
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 _C0_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+# The same characters as bytes: UTF-8 writes each of them as the one byte of its code point,
+# and no other character's bytes are below 0x80.
+_C0_BYTES = np.zeros(256, dtype=np.bool_)
+_C0_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]] = True
+
+
+# Bytes of text scanned at a time (a longer text alone): the copies stay small.
+_SCAN_BYTES = 1 << 20
+
+
+def has_c0_controls(texts: pl.Series) -> pl.Series:
+    """``texts.str.contains(_C0_CONTROLS)`` (null where the text is), found on the UTF-8 bytes
+    of the texts with NumPy, ``_SCAN_BYTES`` at a time: the regex ran at ~450 MB/s over the
+    raw pages (~0.4 s CPU per 1k pages, a fifth of reading and deriving every table's chunks)."""
+    if texts.dtype != pl.String:
+        return texts.str.contains(_C0_CONTROLS)  # what the regex does with any other type
+    found = np.zeros(texts.len(), dtype=np.bool_)
+    ends = np.cumsum(texts.str.len_bytes().fill_null(0).to_numpy(), dtype=np.int64)
+    start = 0
+    while start < texts.len():
+        done = int(ends[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(ends, done + _SCAN_BYTES, side="right")), start + 1)
+        found[start:stop] = _c0_rows(texts.slice(start, stop - start))
+        start = stop
+    series = pl.Series(texts.name, found, dtype=pl.Boolean)
+    if not texts.null_count():
+        return series
+    return pl.select(pl.when(pl.lit(texts).is_not_null()).then(pl.lit(series))).to_series()
+
+
+def _c0_rows(texts: pl.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Whether each (non-null) text holds a byte of ``_C0_BYTES``."""
+    arrow = texts.to_arrow()
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    if not pa.types.is_large_string(arrow.type):
+        arrow = arrow.cast(pa.large_string())
+    found = np.zeros(len(arrow), dtype=np.bool_)
+    _, offsets_buffer, data_buffer = arrow.buffers()
+    if len(arrow) and offsets_buffer is not None and data_buffer is not None:
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
+        offsets = offsets[arrow.offset : arrow.offset + len(arrow) + 1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        low = np.flatnonzero(data[offsets[0] : offsets[-1]] < 0x20) + offsets[0]
+        hits = low[_C0_BYTES[data[low]]]
+        # the row of each byte: the last row starting at or before it (an empty row holds none)
+        found[np.searchsorted(offsets, hits, side="right") - 1] = True
+    return found
 
 
 def raw_text_facts(frame: FrameT) -> FrameT:
     """The facts the ``ingested`` suite checks about the raw pages, in place of the pages."""
     return frame.with_columns(
         raw_text_chars=pl.col("raw_text").str.len_chars().cast(pl.Int64),
-        raw_text_has_controls=pl.col("raw_text").str.contains(_C0_CONTROLS),
+        raw_text_has_controls=pl.col("raw_text").map_batches(
+            has_c0_controls, return_dtype=pl.Boolean
+        ),
     ).drop("raw_text")
 
 

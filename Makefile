@@ -13,7 +13,7 @@ export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help env dev-env bench-env repro ccnews test test-unit lint format bench bench-extract bench-sbd bench-pipeline \
-	bench-data fuzz clean-env
+	bench-data bench-profile fuzz clean-env
 
 help:
 	@echo "make repro   create the pinned environment and run dvc repro on the bundled sample"
@@ -23,7 +23,8 @@ help:
 	@echo "make test-unit  the tests that do not run the real dvc repro (-m \"not e2e\"): a quick"
 	@echo "             check while working; make test (and CI) runs them all, e2e included"
 	@echo "make bench   benchmarks beside peers -> reports/bench/ (bench-extract, bench-sbd,"
-	@echo "             bench-pipeline; bench-data N=... builds a synthetic corpus)"
+	@echo "             bench-pipeline; bench-data N=... builds a synthetic corpus;"
+	@echo "             bench-profile N=... profiles every stage)"
 	@echo "make fuzz    bounded-time fuzzing (SECONDS_FUZZ=120)"
 
 # pip -qq: errors only (a machine's own pip config may warn about its indexes on every install)
@@ -103,6 +104,11 @@ bench-pipeline: bench-env
 	$(BIN)/python -m benchmarks.end_to_end $(if $(SIZES),--sizes $(SIZES)) $(if $(CONFIGS),--configs $(CONFIGS)) \
 		$(if $(BASELINE_SIZES),--baseline-sizes $(BASELINE_SIZES)) \
 		$(if $(REPEAT),--repeat $(REPEAT)) $(if $(CALIBRATION_TRIALS),--calibration-trials $(CALIBRATION_TRIALS))
+
+# Where the CPU of each stage goes: every stage under cProfile on the N-page synthetic corpus
+# (serial engine) -> reports/bench/profile.{json,md} (make bench-profile N=10000).
+bench-profile: bench-env
+	$(BIN)/python -m benchmarks.profile --size $(N)
 
 # A synthetic corpus of N pages as HTML files and as WARC (make bench-data N=10000).
 bench-data: env

@@ -42,6 +42,7 @@ from typing import Any, Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from pipeline.html.page import collapsed
 from pipeline.html.scoring import (
     BLOCK_TAGS,
     FURNITURE_TAGS,
@@ -162,16 +163,6 @@ class _Page:
         self.dropped_chars = 0
 
 
-def _collapsed(text: str) -> str:
-    """``" ".join(text.split())``: white space runs made one space, the ends stripped. Text
-    that is printable (``str.isprintable``: no white space but the ASCII space, see
-    tests/html/test_fast_paths.py), does not start or end with a space and has no two in a
-    row is returned as it is, without splitting it into words and joining them again."""
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
-    return " ".join(text.split())
-
-
 # What the walk does with an element by its tag, before reading its attributes (tags not
 # listed: the general case). Plain inline, skipped and "br" tags are disjoint sets.
 _DESCEND: Final[int] = 1  # plain inline: its text goes to the enclosing block
@@ -227,7 +218,7 @@ def _walk(body: LexborNode) -> _Page:
             length = sum(map(len, lines))
             punct = sum(map(punctuation_count, lines)) if length >= _MIN_SCORED else 0
         else:
-            line = _collapsed(text)
+            line = collapsed(text)
             if not line:
                 link_chars = 0
                 return

@@ -35,12 +35,22 @@ from pipeline.html.dates import find_date, parse_date, read_ambiguous
 # --------------------------------------------------------------------------------------------
 # small text helpers
 # --------------------------------------------------------------------------------------------
+def collapsed(text: str) -> str:
+    """``" ".join(text.split())``: white space runs made one space, the ends stripped. Text
+    that is printable (``str.isprintable``: no white space but the ASCII space, see
+    tests/html/test_fast_paths.py), does not start or end with a space and has no two in a
+    row is returned as it is, without splitting it into words and joining them again."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 def _clean(s: object) -> str:
     """Whitespace (any Unicode space, no-break space included) collapsed, stripped; "" for a
     non-string."""
     if not isinstance(s, str):
         return ""
-    return " ".join(s.split())
+    return collapsed(s)
 
 
 @lru_cache(maxsize=8192)  # the same titles and names are compared many times per page

@@ -19,11 +19,10 @@ from pipeline.html.content import (
     _SKIP_CONTROL,
     _SKIP_MEDIA,
     _TAG_ACTION,
-    _collapsed,
     extract_main_content,
     parse_html,
 )
-from pipeline.html.page import _INDEXED, _elements, _find_each, _find_each_by_stem
+from pipeline.html.page import _INDEXED, _elements, _find_each, _find_each_by_stem, collapsed
 from pipeline.html.pagetype import (
     _PRICE,
     _YOU,
@@ -73,12 +72,12 @@ def test_string_tests_match_their_regexes(text: str) -> None:
     assert _YOU.findall(text) == _YOU_PLAIN.findall(text)
     assert _price_count(text) == len(_PRICE.findall(text))
     assert set(_letter_runs(text)) == _split_words(text) - {""}
-    assert _collapsed(text) == " ".join(text.split())
+    assert collapsed(text) == " ".join(text.split())
     assert punctuation_count(text) == len(_SENTENCE_PUNCT.findall(text))
 
 
 def test_split_white_space_is_not_printable() -> None:
-    # _collapsed returns printable text unsplit: str.split's white space other than " " must
+    # collapsed returns printable text unsplit: str.split's white space other than " " must
     # all be non-printable, in this Python's Unicode database
     spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
     assert " " in spaces and len(spaces) > 20

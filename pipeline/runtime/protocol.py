@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 Payload = bytes | str  # an Arrow table as IPC bytes, or the path of a spilled IPC file
 
 
+class Utf8Text(bytes):
+    """A bulk text value (a raw page) handed to the writer as its UTF-8 bytes, valid UTF-8, as
+    the input held them: it reaches Arrow as it is, where a ``str`` would be encoded again
+    (~0.75 ms of CPU per 186 KB page that is not pure ASCII)."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class TimedOut:
     """The outcome of an item that overran its time budget of ``seconds``: the item as it was

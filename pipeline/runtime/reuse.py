@@ -141,17 +141,35 @@ def _digest_token(value: Any) -> bytes:
     return b"j" + json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+
+
+def _column_tokens(column: pa.ChunkedArray) -> list[bytes]:
+    """Each value's :func:`_digest_token`. A text column's tokens come from Arrow's own UTF-8
+    bytes: the same bytes ``str.encode`` would give (Arrow text is valid UTF-8, so surrogates
+    never occur), without decoding every page into a ``str`` and encoding it back (~1.5 ms
+    of CPU per 186 KB page)."""
+    if not _is_text(column.type):
+        return [_digest_token(value) for value in column.to_pylist()]
+    return [
+        b"n" if raw is None else b"s" + raw for raw in column.cast(pa.large_binary()).to_pylist()
+    ]
+
+
 def row_digests(table: pa.Table) -> list[str]:
     """SHA-256 of each row's values as stored (every column but the digests themselves, by
     name, page text included): what a later stage's reuse of its output is keyed on."""
     names = [n for n in table.column_names if n not in schema.DIGEST_COLUMNS]
-    columns = [table.column(n).to_pylist() for n in names]
+    columns = [_column_tokens(table.column(n)) for n in names]
+    labels = [name + ":" for name in names]
     digests = []
-    for values in zip(*columns, strict=True):
+    for tokens in zip(*columns, strict=True):
         digest = hashlib.sha256()
-        for name, value in zip(names, values, strict=True):
-            token = _digest_token(value)
-            digest.update(f"{name}:{len(token)}:".encode())
+        for label, token in zip(labels, tokens, strict=True):
+            digest.update(f"{label}{len(token)}:".encode())
             digest.update(token)
         digests.append(digest.hexdigest())
     return digests

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from pipeline import outputs, schema
 from pipeline.runtime import scratch
-from pipeline.runtime.protocol import ArrowRow
+from pipeline.runtime.protocol import ArrowRow, Utf8Text
 
 # Page-sized text: dictionary pages and min/max statistics of it cost time and help no reader.
 BULK_TEXT_COLUMNS = frozenset({"raw_text", "text"})
@@ -45,8 +45,28 @@ def write_parquet(df: pl.DataFrame, path: Path, table: str) -> None:
 def to_arrow(columns: dict[str, list[Any]], table: str) -> pa.Table:
     """Columns of Python values as an Arrow table of ``table``'s declared schema (the one
     conversion every writer of that table uses, so the written bytes do not depend on where
-    it ran)."""
-    return pl.DataFrame(columns, schema=schema.TABLES[table], strict=False).to_arrow()
+    it ran). A bulk text column may hold :class:`Utf8Text` values: their bytes are the
+    column's, as a ``str``'s encoding would be."""
+    given = {
+        name: values
+        for name, values in columns.items()
+        if name in BULK_TEXT_COLUMNS and any(isinstance(value, Utf8Text) for value in values)
+    }
+    plain = {
+        name: [None] * len(values) if name in given else values for name, values in columns.items()
+    }
+    arrow = pl.DataFrame(plain, schema=schema.TABLES[table], strict=False).to_arrow()
+    for name, values in given.items():
+        index = arrow.column_names.index(name)
+        field = arrow.schema.field(index)
+        as_bytes = [
+            value if value is None or isinstance(value, bytes) else value.encode()
+            for value in values
+        ]
+        # the cast to text checks that the bytes are valid UTF-8 (never a silent bad value)
+        text = pa.array(as_bytes, pa.large_binary()).cast(field.type)
+        arrow = arrow.set_column(index, field, text)
+    return arrow
 
 
 def _continues(row: dict[str, Any] | ArrowRow, table: pa.Table, index: int) -> bool:

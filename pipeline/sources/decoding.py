@@ -70,6 +70,9 @@ class Decoded:
     encoding: str | None
     reason: QuarantineReason | None = None
     detail: str | None = None
+    # ``text``'s UTF-8 bytes when they are the input's own (valid UTF-8, kept as it came), so
+    # a writer can store the text without encoding it again; None when unknown.
+    utf8: bytes | None = None
 
 
 def _fail(fmt: str, reason: QuarantineReason, detail: str) -> Decoded:
@@ -190,12 +193,19 @@ def decode_text(raw: bytes) -> tuple[str | None, str | None]:
     """(text, codec): BOM; else valid UTF-8 (whatever the page declares: legacy text is almost
     never valid UTF-8 by chance, while pages served as UTF-8 often still declare latin-1); else
     UTF-8 with a few stray bytes; else the declared charset; else statistical detection."""
+    text, codec, _ = _decode_text(raw)
+    return text, codec
+
+
+def _decode_text(raw: bytes) -> tuple[str | None, str | None, bool]:
+    """:func:`decode_text`, and whether the text is ``raw`` decoded as UTF-8 as it is (so
+    ``raw`` is already the text's UTF-8 form)."""
     for bom, name in _BOMS:
         if raw.startswith(bom):
             try:
-                return raw[len(bom) :].decode(name), name
+                return raw[len(bom) :].decode(name), name, False
             except UnicodeDecodeError:
-                return None, None
+                return None, None, False
     declared = declared_encoding(raw)
     text: str | None
     try:
@@ -205,11 +215,11 @@ def decode_text(raw: bytes) -> tuple[str | None, str | None]:
     else:
         if _plausible(text):
             if raw.isascii() and declared and _ascii_compatible(declared):
-                return text, declared  # the same text either way: report what the page says
-            return text, "utf-8"
+                return text, declared, True  # the same text either way: report what the page says
+            return text, "utf-8", True
     mixed = mostly_utf8(raw)
     if mixed is not None and _plausible(mixed):
-        return mixed, "utf-8"
+        return mixed, "utf-8", False
     if declared and declared != "utf-8":
         try:
             text = raw.decode(declared)
@@ -217,16 +227,16 @@ def decode_text(raw: bytes) -> tuple[str | None, str | None]:
             pass
         else:
             if _plausible(text):
-                return text, declared
+                return text, declared, False
     detected = _detected(raw)
     if detected is not None:
         try:
             text = raw.decode(detected, errors="replace")
         except LookupError:
-            return None, None
+            return None, None, False
         if _plausible(text):
-            return text, detected
-    return None, None
+            return text, detected, False
+    return None, None, False
 
 
 def bomless_utf16(raw: bytes) -> str | None:
@@ -256,6 +266,7 @@ def decode_bytes(raw: bytes, max_inflated_bytes: int = 64 << 20) -> Decoded:
     if not raw.strip():
         return _fail("text" + container, QuarantineReason.EMPTY, "no bytes besides whitespace")
     text: str | None = None
+    as_is = False
     codec = bomless_utf16(raw)
     if codec is not None:
         try:
@@ -268,17 +279,17 @@ def decode_bytes(raw: bytes, max_inflated_bytes: int = 64 << 20) -> Decoded:
         kind = binary_kind(raw)
         if kind is not None:
             return _fail("binary" + container, QuarantineReason.BINARY, f"binary content ({kind})")
-        text, codec = decode_text(raw)
+        text, codec, as_is = _decode_text(raw)
     if text is None:
         return _fail("unknown" + container, QuarantineReason.UNDECODABLE, "no encoding fits")
     # NUL and other C0 controls are invalid in HTML and text; drop the stray ones.
     # A regex scan is ~50x faster than str.translate on pages that hold no controls at all.
     if not (codec and _ascii_compatible(codec)) or _has_control_bytes(raw):
-        text = _CONTROLS.sub(_control_replacement, text)
+        text, as_is = _CONTROLS.sub(_control_replacement, text), False
     if not text.strip():
         return _fail("text" + container, QuarantineReason.EMPTY, "only whitespace after decoding")
     fmt = ("text" if looks_like_page_dump(text) else "html") + container
-    return Decoded(text=text, format=fmt, encoding=codec)
+    return Decoded(text=text, format=fmt, encoding=codec, utf8=raw if as_is else None)
 
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline.outputs import OUTPUTS
 from pipeline.runtime.hashing import open_without_blocking, sha256_file
+from pipeline.runtime.protocol import Utf8Text
 from pipeline.schema import PROVENANCE, QuarantineReason
 from pipeline.sources.decoding import decode_bytes
 from pipeline.sources.listing import crawl_of
@@ -51,14 +52,18 @@ def decode_payload(
     digest: str | None = None,
 ) -> dict[str, Any]:
     """Hash (unless its ``digest`` is given) and decode raw bytes into ``row`` (the charset of
-    an HTTP header wins, as in browsers, when the bytes decode with it)."""
+    an HTTP header wins, as in browsers, when the bytes decode with it). ``raw_text`` is the
+    decoded ``str``, or a :class:`Utf8Text` of the input's bytes when the text is exactly them."""
     digest = digest or hashlib.sha256(raw).hexdigest()
     row.update(doc_id=digest[:DOC_ID_HEX], source_sha256=digest, size_bytes=len(raw))
     decoded = decode_bytes(raw, max_inflated_bytes=max_inflated_bytes)
-    text, encoding = decoded.text, decoded.encoding
+    text: str | Utf8Text | None = decoded.text
+    encoding = decoded.encoding
     if text is not None and http_charset and not decoded.format.endswith(".gz"):
         with contextlib.suppress(LookupError, UnicodeDecodeError):
             text, encoding = raw.decode(http_charset), http_charset
+    if decoded.utf8 is not None and text is decoded.text:
+        text = Utf8Text(decoded.utf8)  # the input's own bytes: no second encoding to store it
     row.update(format=decoded.format, encoding=encoding, raw_text=text)
     row.update(reason=decoded.reason, detail=decoded.detail)
     return row

@@ -383,6 +383,12 @@ def chrome_score(sentence: str) -> float:
     call-to-action first word, "please", shortness and missing terminal punctuation. Reported
     speech and reporting verbs count against it.
     """
+    return _chrome_score(sentence, exact=True)
+
+
+def _chrome_score(sentence: str, exact: bool) -> float:
+    """:func:`chrome_score`; unless ``exact``, 0.0 for a sentence the final cap makes prose
+    (the verdict of :func:`is_chrome_sentence` is then known before most signals are read)."""
     words = words_of(sentence)
     if not words:
         return 1.0 if sentence.strip() else 0.0
@@ -399,6 +405,19 @@ def chrome_score(sentence: str) -> float:
     for _phrase in filter(joined.__contains__, _UI_PHRASES):
         ui += 1.0
     score += min(ui, 2.5)
+    # an owned pair opens with a possessive: the pair scan runs only when one is in the text
+    owned = not _POSSESSIVES.isdisjoint(low) and any(
+        (a in _READER_POSSESSIVES and b in _READER_OWNED)
+        or (a in _PUBLISHER_POSSESSIVES and b in _PUBLISHER_OWNED)
+        for a, b in pairwise(low)
+    )
+    # instructions ("Start by ...", "Enter the number ...") and step headings ("Keep Your
+    # Systems Updated") are prose in a guide: without a web-UI word or a reader- or
+    # publisher-owned noun a sentence is never chrome, unless it is a terse fragment of
+    # UI words ("Not now", "Back to top")
+    can_be_chrome = ui >= 0.8 or owned or (n <= 4 and _content_words(low) <= 1)
+    if not (exact or can_be_chrome):
+        return 0.0
     second = not _SECOND_PERSON.isdisjoint(low)
     # each ending holds "mos" or is "iamo": the word scan runs only when one is in the text
     first_plural = not _FIRST_PLURAL.isdisjoint(low) or (
@@ -409,12 +428,6 @@ def chrome_score(sentence: str) -> float:
         score += 0.6
     if first_plural:
         score += 0.4
-    # an owned pair opens with a possessive: the pair scan runs only when one is in the text
-    owned = not _POSSESSIVES.isdisjoint(low) and any(
-        (a in _READER_POSSESSIVES and b in _READER_OWNED)
-        or (a in _PUBLISHER_POSSESSIVES and b in _PUBLISHER_OWNED)
-        for a, b in pairwise(low)
-    )
     if owned:
         score += 0.8
     if low and low[0] in _CTA_VERBS and words[0][:1].isupper():
@@ -433,11 +446,7 @@ def chrome_score(sentence: str) -> float:
         score -= 1.5
     if not _REPORTING.isdisjoint(low):
         score -= 1.5
-    # instructions ("Start by ...", "Enter the number ...") and step headings ("Keep Your
-    # Systems Updated") are prose in a guide: without a web-UI word or a reader- or
-    # publisher-owned noun a sentence is never chrome, unless it is a terse fragment of
-    # UI words ("Not now", "Back to top")
-    if not (ui >= 0.8 or owned or (n <= 4 and _content_words(low) <= 1)):
+    if not can_be_chrome:
         score = min(score, 1.4)
     return score
 
@@ -547,9 +556,10 @@ def _content_words(low: list[str]) -> int:
     )
 
 
+@lru_cache(maxsize=1 << 16)
 def is_chrome_sentence(sentence: str) -> bool:
     """True when :func:`chrome_score` classifies ``sentence`` as page chrome."""
-    return chrome_score(sentence) >= 1.5
+    return _chrome_score(sentence, exact=False) >= 1.5
 
 
 _LEADING_FRAGMENT_RE = re.compile(r"^((?:[\w:]+\s+){1,3}?)(?=[\"“‘]?[A-Z])")

@@ -138,3 +138,41 @@ def test_shortcuts_equal_their_plain_forms(text: str) -> None:
     declarations = len(residue._CSS_DECLARATION_RE.findall(text))
     page_script = bool(residue._PAGE_SCRIPT_RE.search(text))
     assert residue._web_residue_marks(text) == (declarations >= 2 or page_script)
+
+
+# sentences that reach each branch of the score: UI words and phrases, owned nouns, calls to
+# action, terse fragments, quotations, reporting verbs, long prose
+_SENTENCES = [
+    "Subscribe to our newsletter.",
+    "Sign up for free",
+    "Support our journalism today and make a donation.",
+    "Your support keeps us independent.",
+    "Read more",
+    "Not now",
+    "Back to top",
+    "Share this article on Facebook, Twitter and WhatsApp",
+    "We use cookies to improve your experience; see our cookie policy.",
+    "Cookiebeleid",
+    "© 2026 Example Media. All rights reserved.",
+    '"We will not support this plan," the minister said on Tuesday.',
+    "The council voted 7-2 to approve the budget after a long debate about roads and schools.",
+    "Please click here to continue",
+    "Start by entering your number in the box below",
+    "Keep Your Systems Updated",
+    "Abonnez-vous à notre newsletter",
+    "Hemos actualizado nuestra política de cookies",
+    "Ayúdanos a seguir informando: hazte socio",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_TEXT, st.lists(st.sampled_from(_SENTENCES + _PIECES), max_size=6).map(" ".join)))
+def test_the_chrome_verdict_is_the_score_against_its_threshold(text: str) -> None:
+    """is_chrome_sentence stops once the final cap has made a sentence prose."""
+    assert chrome.is_chrome_sentence(text) == (chrome.chrome_score(text) >= 1.5)
+
+
+def test_the_chrome_verdict_on_sentences_of_each_kind() -> None:
+    verdicts = [chrome.is_chrome_sentence(s) for s in _SENTENCES]
+    assert verdicts == [chrome.chrome_score(s) >= 1.5 for s in _SENTENCES]
+    assert any(verdicts) and not all(verdicts)  # both outcomes are exercised

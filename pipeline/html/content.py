@@ -179,6 +179,30 @@ _TAG_ACTION: Final[dict[str, int]] = {
 }
 
 
+_GENERAL: Final[int] = 0  # any other element: its attributes are read
+_IGNORE: Final[int] = 6  # not an element (a comment, the doctype)
+
+
+def _text_tag_id() -> int:
+    """The tag id lexbor gives text nodes (its LXB_TAG__TEXT), read off a parsed text."""
+    body = LexborHTMLParser("text").body
+    node = body.first_child if body is not None else None
+    if node is None or node.tag != "-text":
+        raise RuntimeError("selectolax no longer parses text as a text node")
+    return int(node.tag_id)
+
+
+_TEXT_ID: Final[int] = _text_tag_id()
+
+
+def _action(tag: str | None) -> int:
+    """What the walk does with a node by its ``tag`` (the ``LexborNode.tag`` of a node that is
+    not text)."""
+    if not tag or tag[0] == "-":
+        return _IGNORE
+    return _TAG_ACTION.get(tag, _GENERAL)
+
+
 def _is_hidden(attrs: dict[str, str | None]) -> bool:
     if "hidden" in attrs:
         return True
@@ -239,7 +263,14 @@ def _walk(body: LexborNode) -> _Page:
     # The children of the element on top are read by an inner ``for`` loop that only breaks
     # out to descend (most nodes are leaves: text, skipped subtrees).
     stack: list[tuple[Iterator[LexborNode], int, int]] = [(body.iter(include_text=True), 0, 0)]
-    tag_action, block_tags = _TAG_ACTION, BLOCK_TAGS
+    block_tags = BLOCK_TAGS
+    # Tag id -> what to do and the tag's name, filled as the page's tags are first met: the
+    # id is one cheap read, the name a string made anew on every read. Per page, since lexbor
+    # numbers custom elements per document; within one the name of an id is one (the walk
+    # never enters <svg> and <math>, where names are spelled otherwise).
+    actions: dict[int, int] = {}
+    tag_names: dict[int, str] = {}
+    text_id = _TEXT_ID
     furniture_tags, protected_tags = FURNITURE_TAGS, PROTECTED_TAGS
     furniture_list = page.furniture
     visited = 0
@@ -250,8 +281,8 @@ def _walk(body: LexborNode) -> _Page:
             visited += 1
             if visited > MAX_NODES:
                 break
-            tag = node.tag
-            if tag == "-text":
+            tag_id = node.tag_id
+            if tag_id == text_id:
                 text = node.text_content
                 # White space opening a block is dropped by flush() anyway: not kept, so a
                 # run of it between block elements makes no block to flush.
@@ -260,8 +291,13 @@ def _walk(body: LexborNode) -> _Page:
                     if link_depth:
                         link_chars += len(text.strip())
                 continue
-            action = tag_action.get(tag)  # type: ignore[arg-type]  # (None: not a tag)
-            if action is not None:
+            action = actions.get(tag_id)
+            if action is None:  # the first node of its tag on this page
+                tag = node.tag
+                action = actions[tag_id] = _action(tag)
+                if tag:
+                    tag_names[tag_id] = tag
+            if action:
                 if action == _DESCEND:
                     stack.append((node.iter(include_text=True), 0, parent))
                     break
@@ -272,8 +308,7 @@ def _walk(body: LexborNode) -> _Page:
                 elif action == _SKIP_MEDIA:
                     page.media += 1
                 continue
-            if not tag or tag[0] == "-":
-                continue
+            tag = tag_names[tag_id]
             attrs = node.attributes
             name = ""
             hidden = False

@@ -9,16 +9,21 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from selectolax.lexbor import LexborNode
 
 from pipeline.html.content import (
     _CONTROL_TAGS,
     _DESCEND,
+    _GENERAL,
+    _IGNORE,
     _LINE_BREAK,
     _MEDIA_TAGS,
     _SKIP,
     _SKIP_CONTROL,
     _SKIP_MEDIA,
     _TAG_ACTION,
+    _TEXT_ID,
+    _action,
     extract_main_content,
     parse_html,
 )
@@ -177,3 +182,56 @@ def test_one_query_finds_what_each_query_finds() -> None:
         for tag, query in _INDEXED.items():
             expected = [node.mem_id for node in tree.css(query)]
             assert [node.mem_id for node in _elements(tree, tag)] == expected
+
+
+def _walked_nodes(body: LexborNode) -> list[LexborNode]:
+    """The nodes the walk may visit: all under ``body`` but inside skipped subtrees (<svg>,
+    <math>, <template>, ...)."""
+    nodes: list[LexborNode] = []
+    stack = [body]
+    while stack:
+        for node in stack.pop().iter(include_text=True):
+            nodes.append(node)
+            if _TAG_ACTION.get(node.tag or "") not in (_SKIP, _SKIP_CONTROL, _SKIP_MEDIA):
+                stack.append(node)
+    return nodes
+
+
+_MARKUP = st.lists(
+    st.sampled_from(
+        ["<div>", "</div>", "<p>", "<span class=a>", "</span>", "<a href=x>", "</a>", "<b>",
+         "<DIV>", "<x-card>", "</x-card>", "<my-el id=m>", "<foreignobject>", "<svg>", "</svg>",
+         "<foreignObject>", "<math>", "<mi>", "<table>", "<td>", "<br>", "<script>", "</script>",
+         "<template>", "<time>", "<nav>", "<!-- c -->", "<!doctype html>", "<?pi x?>",
+         "<![CDATA[x]]>", "text", " ", "\n", "&nbsp;", "\x00"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+def _assert_tag_ids_stand_for_tags(html: str) -> None:
+    # the walk reads a node's tag id and looks its tag up per page, instead of reading its tag
+    body = parse_html(html).body
+    if body is None:
+        return
+    names: dict[int, str | None] = {}
+    for node in _walked_nodes(body):
+        tag = node.tag
+        assert (node.tag_id == _TEXT_ID) == (tag == "-text"), tag
+        assert names.setdefault(node.tag_id, tag) == tag
+        if tag != "-text":
+            old = _TAG_ACTION.get(tag or "")
+            expected = _IGNORE if not tag or tag[0] == "-" else _GENERAL if old is None else old
+            assert _action(tag) == expected
+
+
+def test_tag_ids_stand_for_tags_on_pages() -> None:
+    assert PAGES
+    for path in PAGES:
+        _assert_tag_ids_stand_for_tags(path.read_text(encoding="utf-8", errors="replace"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP)
+def test_tag_ids_stand_for_tags(html: str) -> None:
+    _assert_tag_ids_stand_for_tags(html)

@@ -57,6 +57,7 @@ from pipeline.html.scoring import (
     furniture_level,
     is_listing,
     looks_like_prose,
+    may_name_furniture,
     punctuation_count,
 )
 
@@ -113,11 +114,15 @@ def _token_furniture(token: str) -> int:
 def _furniture(name: str) -> int:
     """:func:`furniture_level` of a class/id string, cached per name and per class token
     (utility-class frameworks make whole names unique, but their tokens repeat)."""
+    if not may_name_furniture(name):  # most names; no token of theirs can name furniture then
+        return 0
     level = 0
     for token in name.split():
-        level = max(level, _token_furniture(token))
-        if level == 2:
-            break
+        token_level = _token_furniture(token)
+        if token_level > level:
+            level = token_level
+            if level == 2:
+                break
     return level
 
 

@@ -194,12 +194,19 @@ JUNK_TEXT_WEIGHT: Final[float] = 0.5
 _SENTENCE_PUNCT: Final[re.Pattern[str]] = re.compile(r"[.,;:!?。、，]")
 
 
+def may_name_furniture(name: str) -> bool:
+    """False when no part of the class/id string ``name`` is a part of a furniture word: then
+    it names no furniture (the cheap pre-check of :func:`furniture_level`, which most names
+    fail). The parts of a name are the parts of its white-space-separated tokens."""
+    return not _WORD_PARTS.isdisjoint(name.lower().translate(_PART_SEPARATORS).split())
+
+
 def furniture_level(name: str) -> int:
     """How surely a class/id string names page furniture: 2 sure, 1 likely, 0 not."""
     if not name:
         return 0
     # Cheap pre-check: most names share no part with any furniture word.
-    if _WORD_PARTS.isdisjoint(name.lower().translate(_PART_SEPARATORS).split()):
+    if not may_name_furniture(name):
         return 0
     if STRONG_NEGATIVE_NAME.search(name):
         return 2

@@ -24,6 +24,7 @@ from pipeline.html.content import (
     _TAG_ACTION,
     _TEXT_ID,
     _action,
+    _furniture,
     extract_main_content,
     parse_html,
 )
@@ -151,6 +152,23 @@ def _furniture_level_as_written_first(name: str) -> int:
 @given(_TEXTS)
 def test_furniture_precheck_is_the_first_one(text: str) -> None:
     assert furniture_level(text) == _furniture_level_as_written_first(text)
+
+
+# ... and case changes that are not one letter for one ("İ", the Kelvin sign, final sigma)
+_NAMES = st.lists(
+    _PIECES
+    | st.sampled_from(["\u212a", "s\u212aip", "ΣΣ", "ς", "skip", "sidebar", "\u0130"])
+    | st.text(max_size=3),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NAMES)
+def test_furniture_precheck_on_the_whole_name_is_the_token_by_token_form(text: str) -> None:
+    # a class/id string is furniture as its most furniture-like white-space-separated token
+    by_token = max((furniture_level(token) for token in text.split()), default=0)
+    assert _furniture.__wrapped__(text) == by_token
 
 
 def test_model_words_give_the_same_probabilities() -> None:

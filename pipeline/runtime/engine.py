@@ -176,8 +176,8 @@ def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") 
     the driver imports its own modules, instead of after (each is ~0.4 s CPU; validate's fork
     server ~3 s). The stage module itself is not preloaded: each worker runs it as its
     ``__mp_main__``, which warns when the module was imported already. Returns the stage it
-    started the server for, or None (another command, another engine, no fork server on this
-    platform)."""
+    started the server for, or None (another command, another engine, a stage whose own section
+    sets ``workers: 0``, i.e. runs its work in-process, no fork server on this platform)."""
     command = stage_command(argv)
     if (
         not (command and command.preload)
@@ -188,12 +188,13 @@ def prestart_fork_server(argv: Sequence[str], params_file: str = "params.yaml") 
 
     try:
         with open(params_file, encoding="utf-8") as fh:
-            section = (yaml.safe_load(fh) or {}).get("engine") or {}
-        cfg = EngineConfig.from_params(EngineParams.model_validate(section))
+            params = yaml.safe_load(fh) or {}
+        cfg = EngineConfig.from_params(EngineParams.model_validate(params.get("engine") or {}))
+        in_process = (params.get(command.stage) or {}).get("workers") == 0
     except (OSError, yaml.YAMLError, AttributeError, ValueError):
         return None  # the stage reports what is wrong with the params (all of them), first thing
     workers = cfg.n_workers
-    if cfg.name != "local":
+    if cfg.name != "local" or in_process:
         return None
     from multiprocessing import forkserver
 

@@ -578,7 +578,8 @@ def test_parquet_tables_on_worker_processes_match_in_process(tmp_path: Path) -> 
     the same results as in-process on frames."""
     corpus, _ = broken_corpus()
     paths = _write_parquet(sources_of(corpus.frames), tmp_path)
-    params = {**_params(), **TINY}
+    # validate.workers: null, the engine's (params.yaml runs GX in-process)
+    params = {**_params(), **TINY, "workers": None}
     pool = EngineConfig(name="local", workers=2)
     failures, summary = validate_tables(paths, SUITES, params, None, pool)
     serial_failures, serial = _validate(corpus, chunks=TINY)
@@ -739,3 +740,18 @@ def test_a_removal_left_out_of_the_audit_fails_the_cleaned_suite_on_its_row() ->
     )
     failures, _ = _validate(corpus)
     assert not [f for f in failures if f.column == "removals_rebuild_extracted_text"]
+
+
+def test_validate_in_process_starts_no_fork_server(tmp_path: Path) -> None:
+    """``validate.workers: 0`` runs GX in the stage's own process: ``python -m
+    pipeline.validate`` then starts no fork server (one that imported GX would cost ~3 s CPU
+    and ~300 MB for nothing), though the engine is local and validate declares its workers'
+    preload."""
+    from pipeline.runtime.commands import declared_stage
+    from pipeline.runtime.engine import prestart_fork_server
+
+    params = tmp_path / "params.yaml"
+    params.write_text("engine:\n  name: local\n  workers: 2\nvalidate:\n  workers: 0\n")
+    command = declared_stage("pipeline.validate")
+    assert command is not None and command.preload  # a fan-out stage when it has workers
+    assert prestart_fork_server(["python", "-m", "pipeline.validate"], str(params)) is None

@@ -505,4 +505,33 @@ def validate_chunks(tasks: list[ChunkTask | WarmUp]) -> list[ChunkResult]:
             "batch_identifier": validator.active_batch_id,
         }
         out.append(ChunkResult(task.table, task.whole, result, [e["id"] for e in spec_of], key))
+        del frame, validator, run
+        release_freed_memory()
     return out
+
+
+def release_freed_memory() -> None:
+    """Hand the memory a chunk freed back to the system: Arrow's pool (the Parquet reads and
+    pandas' Arrow strings) and the C heap (pandas' and GX's Python objects) keep freed pages for
+    reuse, and the next chunk's peak stacked on them (in-process at 1k documents, RSS between
+    chunks ~50-100 MB lower, the peak ~25 MB). Only memory already freed is given back."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    """glibc, for ``malloc_trim`` (None elsewhere: musl, macOS)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _libc()

@@ -267,18 +267,20 @@ def _find_each(text: str, label: str) -> Iterator[int]:
 
 
 def _find_each_by_stem(text: str, stem: str, labels: tuple[str, ...]) -> dict[str, list[int]]:
-    """``list(_find_each(text, label))`` for each of ``labels`` (which all start with ``stem``),
-    from one scan of ``text`` for ``stem`` instead of one per label: every match of a label is
-    a match of the stem at the same offset, and of those each label takes the first at or
-    after the end of its last match (exactly what :func:`_find_each` finds)."""
+    """``list(_find_each(text, label))`` for each of ``labels`` (which all hold ``stem``), from
+    one scan of ``text`` for ``stem`` instead of one per label: every match of a label is a
+    match of the stem at the label's offset of it, and of those each label takes the first at
+    or after the end of its last match (exactly what :func:`_find_each` finds)."""
     found: dict[str, list[int]] = {label: [] for label in labels}
+    offsets = [(label, label.index(stem)) for label in labels]
     end = dict.fromkeys(labels, 0)
     pos = text.find(stem)
     while pos >= 0:
-        for label in labels:
-            if pos >= end[label] and text.startswith(label, pos):
-                found[label].append(pos)
-                end[label] = pos + len(label)
+        for label, offset in offsets:
+            start = pos - offset
+            if start >= end[label] and text.startswith(label, start):
+                found[label].append(start)
+                end[label] = start + len(label)
         pos = text.find(stem, pos + 1)
     return found
 

@@ -32,6 +32,8 @@ from pipeline.html.page import (
     _BylineArea,
     _clean,
     _elements,
+    _find_each,
+    _find_each_by_stem,
     _meta_source,
     _PageText,
 )
@@ -484,6 +486,8 @@ _DATE_LABELS = (
     "publié",
     "publicado",
 )
+# The labels found with one search for "publi" (see _find_each_by_stem).
+_PUBLI_LABELS = ("published", "publié", "publicado")
 _AFTER_LABEL = re.compile(
     r"(?:\s+(?:on|at|am|le|el|em))?\s*:?\s*(?:</?[a-z][^>]*>\s*){0,4}(?P<date>[^<>]{6,50})",
     re.IGNORECASE,
@@ -495,19 +499,19 @@ def _labelled_date(page: _PageText) -> datetime | None:
     dates agree (archives and comment lists carry several)."""
     lower, _offset = page.lower_body()
     found: list[datetime] = []
+    by_stem = _find_each_by_stem(lower, "publi", _PUBLI_LABELS)
     for label in _DATE_LABELS:
-        pos = lower.find(label)
-        while pos >= 0 and len(found) < 10:
-            end = pos + len(label)
+        for pos in by_stem[label] if label in by_stem else _find_each(lower, label):
+            if len(found) >= 10:
+                break
             if pos == 0 or not lower[pos - 1].isalnum():
-                m = _AFTER_LABEL.match(lower, end)
+                m = _AFTER_LABEL.match(lower, pos + len(label))
                 if m is not None:
                     text = m.group("date")
                     hit = find_date(text, timestamps=False)
                     # nothing but blanks and punctuation between the label and the date
                     if hit is not None and not text[: hit[1]].strip(" \t\r\n:-–—|,.&;"):
                         found.append(hit[0])
-            pos = lower.find(label, end)
     return _one_day(found)
 
 
@@ -530,9 +534,11 @@ def _embedded_json_date(html: str) -> datetime | None:
     """A publication date from page data in scripts (``"datePublished":"2024-03-05..."``,
     escaped JSON included), when every such value in the page falls on one day."""
     found: list[datetime] = []
+    by_stem = _find_each_by_stem(html, "ubli", _EMBEDDED_DATE_KEYS)  # one scan, not nine
     for key in _EMBEDDED_DATE_KEYS:
-        pos = html.find(key)
-        while pos >= 0 and len(found) < 20:
+        for pos in by_stem[key]:
+            if len(found) >= 20:
+                break
             end = pos + len(key)
             if not html[end : end + 1].isalnum():
                 m = _EMBEDDED_VALUE.match(html, end)
@@ -540,7 +546,6 @@ def _embedded_json_date(html: str) -> datetime | None:
                     dt = parse_date(m.group("v"))
                     if dt is not None:
                         found.append(dt)
-            pos = html.find(key, end)
     return _one_day(found)
 
 

@@ -5,12 +5,14 @@ several readers look for, the furniture pre-check."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborNode
 
+from pipeline.html.authors import _AUTHOR_LABELS, _AUTHOR_STEM_LABELS, _BY_STEM_LABELS
 from pipeline.html.content import (
     _CONTROL_TAGS,
     _DESCEND,
@@ -28,7 +30,15 @@ from pipeline.html.content import (
     extract_main_content,
     parse_html,
 )
-from pipeline.html.page import _INDEXED, _elements, _find_each, _find_each_by_stem, collapsed
+from pipeline.html.dates import find_date, parse_date
+from pipeline.html.page import (
+    _INDEXED,
+    _elements,
+    _find_each,
+    _find_each_by_stem,
+    _PageText,
+    collapsed,
+)
 from pipeline.html.pagetype import (
     _PRICE,
     _YOU,
@@ -41,6 +51,16 @@ from pipeline.html.pagetype import (
     page_words,
     probabilities,
     read_head,
+)
+from pipeline.html.published import (
+    _AFTER_LABEL,
+    _DATE_LABELS,
+    _EMBEDDED_DATE_KEYS,
+    _EMBEDDED_VALUE,
+    _PUBLI_LABELS,
+    _embedded_json_date,
+    _labelled_date,
+    _one_day,
 )
 from pipeline.html.scoring import (
     _SENTENCE_PUNCT,
@@ -66,7 +86,9 @@ _PIECES = st.sampled_from(
      "\u2003", "é", "İ", "K", "x1", "$", "5", "€", "USD", "GBP", ";", "{", "}", "()", "(", ")",
      "def", "class", "import", "return", "nav", "ads", "has-", "menu", "sr-only", "Comment",
      "  ", "\x1f", "\x85", "\u2028", "。", "，", "、", "!", "?", ",", "author", "authored by",
-     "author:", "authors:", "aauthor", "ab"]
+     "author:", "authors:", "aauthor", "ab", " by", "written by", "posted by", "article by",
+     "by", "publi", "published", "publié", "publicado", "Published", "datePublished",
+     "publishedDate", "publishDate", "first_publication_date", "date_published", "ubli"]
 )  # fmt: skip
 _TEXTS = st.lists(_PIECES | st.text(max_size=3), max_size=12).map("".join)
 
@@ -113,6 +135,22 @@ def test_one_search_by_stem_finds_what_each_search_finds(text: str) -> None:
         "aa": expected["aa"],
         "ab": _find_each_as_written_first(text, "ab"),
     }
+    # a stem inside the labels, at different offsets in each (the labels the pickers use)
+    for stem, labels in (
+        (" by", _BY_STEM_LABELS),
+        ("publi", _PUBLI_LABELS),
+        ("ubli", _EMBEDDED_DATE_KEYS),
+        ("b", ("ab", "bb", "abab", "b")),
+    ):
+        assert _find_each_by_stem(text, stem, labels) == {
+            label: _find_each_as_written_first(text, label) for label in labels
+        }
+
+
+def test_stem_searches_cover_every_label() -> None:
+    assert set(_AUTHOR_LABELS) == set(_AUTHOR_STEM_LABELS) | set(_BY_STEM_LABELS)
+    assert set(_PUBLI_LABELS) <= set(_DATE_LABELS)
+    assert all("ubli" in key for key in _EMBEDDED_DATE_KEYS)
 
 
 def test_tag_actions_are_the_tag_tests() -> None:
@@ -253,3 +291,63 @@ def test_tag_ids_stand_for_tags_on_pages() -> None:
 @given(_MARKUP)
 def test_tag_ids_stand_for_tags(html: str) -> None:
     _assert_tag_ids_stand_for_tags(html)
+
+
+def _embedded_json_date_as_written_first(html: str) -> datetime | None:
+    found: list[datetime] = []
+    for key in _EMBEDDED_DATE_KEYS:
+        pos = html.find(key)
+        while pos >= 0 and len(found) < 20:
+            end = pos + len(key)
+            if not html[end : end + 1].isalnum():
+                m = _EMBEDDED_VALUE.match(html, end)
+                if m is not None:
+                    dt = parse_date(m.group("v"))
+                    if dt is not None:
+                        found.append(dt)
+            pos = html.find(key, end)
+    return _one_day(found)
+
+
+def _labelled_date_as_written_first(page: _PageText) -> datetime | None:
+    lower, _offset = page.lower_body()
+    found: list[datetime] = []
+    for label in _DATE_LABELS:
+        pos = lower.find(label)
+        while pos >= 0 and len(found) < 10:
+            end = pos + len(label)
+            if pos == 0 or not lower[pos - 1].isalnum():
+                m = _AFTER_LABEL.match(lower, end)
+                if m is not None:
+                    text = m.group("date")
+                    hit = find_date(text, timestamps=False)
+                    if hit is not None and not text[: hit[1]].strip(" \t\r\n:-–—|,.&;"):
+                        found.append(hit[0])
+            pos = lower.find(label, end)
+    return _one_day(found)
+
+
+_DATED = st.lists(
+    st.sampled_from(
+        ['"datePublished":"2024-03-05T10:00:00Z"', '"publishedDate": "2023-01-02"',
+         "publishDate='2024-03-06'", '\\"published_at\\":\\"2024-03-05 08:00\\"', "Published",
+         "publié le 5 mars 2024", "Posted on March 5, 2024", "published: 2024-03-07",
+         "date_published", "first_publication_date", ":", " ", "<b>", "</b>", "x", "2024-03-05"]
+    ) | _PIECES,
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DATED)
+def test_date_label_searches_by_stem_are_the_label_by_label_forms(text: str) -> None:
+    assert _embedded_json_date(text) == _embedded_json_date_as_written_first(text)
+    page = f"<html><body>{text}</body></html>"
+    assert _labelled_date(_PageText(page)) == _labelled_date_as_written_first(_PageText(page))
+
+
+def test_date_label_searches_by_stem_on_pages() -> None:
+    for path in PAGES:
+        html = path.read_text(encoding="utf-8", errors="replace")
+        assert _embedded_json_date(html) == _embedded_json_date_as_written_first(html)
+        assert _labelled_date(_PageText(html)) == _labelled_date_as_written_first(_PageText(html))

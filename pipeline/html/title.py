@@ -131,6 +131,10 @@ _CODE_OR_MARKUP = re.compile(
     )
 )
 
+# Every pattern above needs one of these characters: a text without them is checked in one
+# short scan instead of trying each pattern at every position (titles rarely hold any).
+_CODE_CHARS = re.compile(r"[<>{(=]")
+
 
 def plausible_title(text: str | None) -> bool:
     """Whether a title candidate can be a headline: not empty, at most ``MAX_TITLE_CHARS``
@@ -138,7 +142,9 @@ def plausible_title(text: str | None) -> bool:
     template, runs into the page's script or holds a literal tag; such a candidate is passed
     over for the next source, so no page's bad markup reaches the corpus as its title."""
     return (
-        bool(text) and len(text or "") <= MAX_TITLE_CHARS and not _CODE_OR_MARKUP.search(text or "")
+        bool(text)
+        and len(text or "") <= MAX_TITLE_CHARS
+        and not (_CODE_CHARS.search(text or "") and _CODE_OR_MARKUP.search(text or ""))
     )
 
 
@@ -183,9 +189,9 @@ def _pick_title(
     # parts cut from declared titles name the site too ("Headline - Blog Name")
     cut_parts = {
         _key(part)
-        for c, _src in candidates
+        for (c, _src), (s, _) in zip(candidates, stripped, strict=True)
         for part in _title_parts(c)[1:]
-        if _key(part) and _key(part) not in _key(_strip_site(c, site_names))
+        if _key(part) and _key(part) not in _key(s)
     }
     declared_tokens = [_tokens(c) for c, _src in stripped]
 

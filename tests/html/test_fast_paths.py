@@ -72,6 +72,8 @@ from pipeline.html.scoring import (
     furniture_level,
     punctuation_count,
 )
+from pipeline.html.title import _CODE_OR_MARKUP, plausible_title
+from pipeline.schema import MAX_TITLE_CHARS
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "data" / "sample").glob("*.html")) + sorted(
@@ -351,3 +353,20 @@ def test_date_label_searches_by_stem_on_pages() -> None:
         html = path.read_text(encoding="utf-8", errors="replace")
         assert _embedded_json_date(html) == _embedded_json_date_as_written_first(html)
         assert _labelled_date(_PageText(html)) == _labelled_date_as_written_first(_PageText(html))
+
+
+_TITLES = st.lists(
+    st.sampled_from(
+        ["Headline", " | Site", "<b>", "</div>", "<!--", "-->", "{ color: red; }", "@media (",
+         ".nav {", "function () {", "document.write(", "var x = [", "this.x = 1", "a.b = '",
+         "let y =", "'; go(", "<", ">", "{", "(", "=", "==", ";", "\u212a", "İ", "x" * 40]
+    ) | _PIECES,
+    max_size=12,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TITLES)
+def test_title_check_with_its_character_precheck_is_the_regex(text: str) -> None:
+    as_written = bool(text) and len(text) <= MAX_TITLE_CHARS and not _CODE_OR_MARKUP.search(text)
+    assert plausible_title(text) == as_written

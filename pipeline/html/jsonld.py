@@ -130,14 +130,17 @@ class _JsonLd:
             oid = obj.get("@id")
             if isinstance(oid, str) and len(obj) > 1:
                 self.by_id.setdefault(oid, obj)
-        self.article = self._pick(_ARTICLE_TYPES)
-        self.page = self._pick(_PAGE_TYPES)
-        self.other = self._pick(_OTHER_CONTENT_TYPES)
-        self.index_page = any(_types(o) & _NO_DATE_PAGE_TYPES for o in self.objects)
+        # each object's types, read once for the four questions below
+        types = [_types(o) for o in self.objects]
+        self.article = self._pick(types, _ARTICLE_TYPES)
+        self.page = self._pick(types, _PAGE_TYPES)
+        self.other = self._pick(types, _OTHER_CONTENT_TYPES)
+        self.index_page = any(t & _NO_DATE_PAGE_TYPES for t in types)
 
-    def _pick(self, wanted: set[str]) -> dict[str, Any] | None:
-        for obj in self.objects:
-            if _types(obj) & wanted:
+    def _pick(self, types: list[set[str]], wanted: set[str]) -> dict[str, Any] | None:
+        """The first object with one of the ``wanted`` types (``types``: each object's)."""
+        for obj, obj_types in zip(self.objects, types, strict=True):
+            if obj_types & wanted:
                 return obj
         return None
 

@@ -4,9 +4,11 @@ several readers look for, the furniture pre-check."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,6 +33,14 @@ from pipeline.html.content import (
     parse_html,
 )
 from pipeline.html.dates import find_date, parse_date
+from pipeline.html.jsonld import (
+    _ARTICLE_TYPES,
+    _NO_DATE_PAGE_TYPES,
+    _OTHER_CONTENT_TYPES,
+    _PAGE_TYPES,
+    _JsonLd,
+    _types,
+)
 from pipeline.html.page import (
     _INDEXED,
     _elements,
@@ -370,3 +380,32 @@ _TITLES = st.lists(
 def test_title_check_with_its_character_precheck_is_the_regex(text: str) -> None:
     as_written = bool(text) and len(text) <= MAX_TITLE_CHARS and not _CODE_OR_MARKUP.search(text)
     assert plausible_title(text) == as_written
+
+
+def _first_of_type(ld: _JsonLd, wanted: set[str]) -> dict[str, Any] | None:
+    return next((obj for obj in ld.objects if _types(obj) & wanted), None)
+
+
+_LD_TYPES = st.sampled_from(
+    ["NewsArticle", "WebPage", "https://schema.org/Article", "CollectionPage", "Recipe",
+     "Organization", "Person", "BlogPosting", "VideoObject", "", "ProfilePage"]
+)  # fmt: skip
+_LD_OBJECT = st.fixed_dictionaries(
+    {"@type": _LD_TYPES | st.lists(_LD_TYPES, max_size=3)}, optional={"name": st.just("x")}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_LD_OBJECT, max_size=4), max_size=3))
+def test_jsonld_picks_with_types_read_once_are_the_first_of_each_type(
+    scripts: list[list[dict[str, Any]]],
+) -> None:
+    body = "".join(
+        f'<script type="application/ld+json">{json.dumps({"@graph": objects})}</script>'
+        for objects in scripts
+    )
+    ld = _JsonLd(parse_html(f"<html><head>{body}</head><body></body></html>"))
+    assert ld.article is _first_of_type(ld, _ARTICLE_TYPES)
+    assert ld.page is _first_of_type(ld, _PAGE_TYPES)
+    assert ld.other is _first_of_type(ld, _OTHER_CONTENT_TYPES)
+    assert ld.index_page == any(_types(obj) & _NO_DATE_PAGE_TYPES for obj in ld.objects)

@@ -15,9 +15,10 @@ longer than one batch. The work runs in passes:
   corpus repeats them);
 * duplicate clustering from the facts (LSH band group-bys, then the greedy assignment);
 * sentences, on the engine: each task reads rows of one segmented row group itself, adds the
-  sentence hash and, for long ones, the language, and writes them to its part files, cut by
-  ``doc_id`` range (for the sorted output) and, as a few bytes per sentence, by sentence-hash
-  prefix (for the corpus-wide counts); the driver gets back part numbers and counts;
+  sentence hash, the word count and, for long ones, the language, and writes them to its part
+  files, cut by ``doc_id`` range (for the sorted output) and, as a few bytes per sentence, by
+  sentence-hash prefix (for the corpus-wide counts); the driver gets back part numbers and
+  counts;
 * boilerplate and ``is_duplicate``, one hash part at a time (a sentence's every occurrence is in
   one part);
 * output (:mod:`pipeline.corpuswide.writing`): each ``doc_id`` range is read, finished, sorted
@@ -41,12 +42,12 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow.parquet as pq
 
-from pipeline import schema
 from pipeline.corpuswide.decisions import decide_and_write
 from pipeline.corpuswide.settings import CorpusParams, Inputs, Outputs, Partitioning, Result
 from pipeline.corpuswide.spill import SentenceParts, TaskParts, append_records
 from pipeline.corpuswide.tasks import (
     HASHED_SENTENCE,
+    SPILLED_DOCUMENT,
     SPILLED_SENTENCE,
     CorpusItem,
     SentencesDone,
@@ -98,7 +99,7 @@ def engine_passes(
     columns: dict[str, list[Any]] = {
         k: [] for k in ("doc_id", "language_detected", "language_confidence", "text_hash")
     }
-    documents = TaskParts(workdir, "documents", schema.CLEANED)
+    documents = TaskParts(workdir, "documents", SPILLED_DOCUMENT)
     parts = SentenceParts(
         TaskParts(workdir, "sentences", SPILLED_SENTENCE),
         TaskParts(workdir, "hashes", HASHED_SENTENCE),

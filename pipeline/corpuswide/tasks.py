@@ -35,6 +35,13 @@ from pipeline.corpuswide.spill import PartRecord, append_records, part_records
 from pipeline.runtime.engine import Row
 from pipeline.runtime.protocol import CarriedRows
 from pipeline.runtime.reader import RowsItem, carried, read_task_rows, read_task_table, task_size
+from pipeline.text.words import PUBLISHED_WORD_PATTERN
+
+
+def word_count(column: str) -> pl.Expr:
+    """The published ``n_words`` of a text column. Counted by the engine tasks, beside the
+    text they spill, so the driver's output pass (serial) does not run the regex."""
+    return pl.col(column).str.count_matches(PUBLISHED_WORD_PATTERN).fill_null(0).cast(pl.Int64)
 
 
 def normalised_keys(texts: list[str]) -> list[str]:
@@ -208,9 +215,8 @@ class DocumentTask:
         bounds = pl.Series(self.boundaries, dtype=pl.String)
         ranges = bounds.search_sorted(frame["doc_id"], side="right").cast(pl.UInt32)
         task = corpus_item(item).task
-        records = part_records(
-            frame.with_columns(_range=ranges), "_range", "documents", schema.CLEANED, task
-        )
+        spilled_frame = frame.with_columns(_range=ranges, n_words=word_count("text"))
+        records = part_records(spilled_frame, "_range", "documents", SPILLED_DOCUMENT, task)
         return DocumentsDone(self.facts(rows), spilled(records, self.workdir))
 
 
@@ -307,6 +313,7 @@ class SentenceTask:
                 pl.UInt32
             ),
             hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64),
+            n_words=word_count("text"),
         )
         bits = self.hash_bits
         part = pl.col("hash") // pl.lit(2 ** (64 - bits), pl.UInt64) if bits else pl.lit(0)
@@ -328,12 +335,17 @@ DOC_META = [
     "published",
     "page_type",
 ]
+# The spilled parts carry what the output pass would otherwise compute on the driver: the
+# word counts and the sentence hash as an integer
+SPILLED_DOCUMENT: dict[str, pl.DataType] = {**schema.CLEANED, "n_words": pl.Int64()}
 SPILLED_SENTENCE: dict[str, pl.DataType] = {
     **schema.SEGMENTED,
     "sentence_hash": pl.String(),
     "language_detected": pl.String(),
     "language_confidence": pl.Float64(),
     "doc_idx": pl.UInt32(),
+    "hash": pl.UInt64(),
+    "n_words": pl.Int64(),
 }
 INDEXED_SENTENCE: dict[str, pl.DataType] = {  # a sentence task's rows, as indexed() makes them
     **schema.SEGMENTED,

@@ -21,7 +21,6 @@ from pipeline.corpuswide.settings import Inputs, Outputs, Partitioning
 from pipeline.corpuswide.spill import SentenceDecisions, SentenceParts, TaskParts
 from pipeline.outputs import of_table
 from pipeline.runtime.sink import atomic_path, write_parquet
-from pipeline.text.words import PUBLISHED_WORD_PATTERN
 
 
 class FrameSink:
@@ -92,10 +91,6 @@ class FrameSink:
         self.tmp.unlink(missing_ok=True)
 
 
-def _word_count(column: str) -> pl.Expr:
-    return pl.col(column).str.count_matches(PUBLISHED_WORD_PATTERN).fill_null(0).cast(pl.Int64)
-
-
 def write_outputs(
     inputs: Inputs,
     outputs: Outputs,
@@ -144,8 +139,8 @@ def write_documents(
     sink = FrameSink(path, "documents")
     try:
         for part in range(doc_ranges):
+            # n_words came with the parts (counted by the engine tasks)
             frame = documents.read(part).join(doc_columns, on="doc_id", how="inner")
-            frame = frame.with_columns(n_words=_word_count("text"))
             sink.write(frame.sort("doc_id"))
     except BaseException:
         sink.abort()
@@ -188,7 +183,6 @@ def write_sentences(
                 )
             frame = (
                 frame.join(kept, on="doc_idx", how="semi")
-                .with_columns(hash=pl.col("sentence_hash").str.to_integer(base=16, dtype=pl.UInt64))
                 .join(decisions.removed.read(part), on=["doc_idx", "hash"], how="anti")
                 .join(
                     decisions.duplicates.read(part).with_columns(is_duplicate=True),
@@ -202,7 +196,6 @@ def write_sentences(
                     is_duplicate=pl.col("is_duplicate").fill_null(False),
                     # positions 0, 1, 2... again after removals; sentence_id keeps the segmented
                     sentence_index=(pl.int_range(pl.len()).over("doc_idx")).cast(pl.Int32),
-                    n_words=_word_count("text"),
                 )
             )
             written["sentences"] += frame.height

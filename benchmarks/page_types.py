@@ -24,6 +24,7 @@ import gzip
 import json
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -271,20 +272,38 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _measure_form(
+    rows: Rows, labels: list[str], domains: list[str], folds: int, train: bool
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The cross-validated figures of one form, and with ``train`` its model fitted on every
+    page (threshold chosen over all folds, out of fold)."""
+    y = np.array(labels)
+    predicted, thresholds = cross_validate(rows, y, domains, folds)
+    figures = scores(labels, predicted) | {"fold_thresholds": thresholds}
+    if not train:
+        return figures, None
+    threshold = _threshold(_oof(rows, y, domains, folds), y)
+    return figures, Fitted(rows, y, domains).as_json(threshold)
+
+
 def measure(out_dir: Path, folds: int = 5, train: bool = False) -> dict[str, Any]:
     """Cross-validate both models (and with ``train`` write the committed one); writes
     ``page_types.{json,md}`` into ``out_dir`` and returns the figures."""
     ids, labels, pages = load_pages()
     html_rows, dump_rows, domains = featurise(ids, pages)
-    y = np.array(labels)
     result: dict[str, Any] = {"dataset": DATASET, "pages": len(ids), "folds": folds}
     models = {}
-    for form, rows in (("html", html_rows), ("dump", dump_rows)):
-        predicted, thresholds = cross_validate(rows, y, domains, folds)
-        result[form] = scores(labels, predicted) | {"fold_thresholds": thresholds}
-        if train:
-            threshold = _threshold(_oof(rows, y, domains, folds), y)
-            models[form] = Fitted(rows, y, domains).as_json(threshold)
+    forms = {"html": html_rows, "dump": dump_rows}
+    # the two forms are independent: one process each (the fits are most of the time)
+    with ProcessPoolExecutor(max_workers=len(forms)) as pool:
+        jobs = {
+            form: pool.submit(_measure_form, rows, labels, domains, folds, train)
+            for form, rows in forms.items()
+        }
+        for form, job in jobs.items():
+            result[form], model = job.result()
+            if model is not None:
+                models[form] = model
     if train:
         # one line per vocabulary word: small, and a retrained model diffs readably
         text = json.dumps({"trained_on": DATASET, "models": models}, separators=(",", ":"))

@@ -55,7 +55,7 @@ C = 0.3  # inverse regularisation strength
 MIN_DOMAINS = 3
 # The vocabulary is cut to the words the first fit weighs most, and the model refitted on
 # them: a small committed file, and the same procedure in every cross-validation fold.
-MAX_TOKENS = 1500
+MAX_TOKENS = 1200
 
 
 def _domain(address: str | None, page_id: str) -> str:

@@ -54,10 +54,8 @@ C = 0.3  # inverse regularisation strength
 # model learns what templates and addresses share, not what one site calls its elements.
 MIN_DOMAINS = 3
 # The vocabulary is cut to the words the first fit weighs most, and the model refitted on
-# them: a small committed file, and the same procedure in every cross-validation fold. A page
-# text dump has fewer kinds of words to tell its type by and keeps more of them (its article
-# F1 was 0.802 at 1,200, 0.809 at 1,500); the two models together stay under 200 KB.
-MAX_TOKENS = {"html": 1200, "dump": 1500}
+# them: a small committed file, and the same procedure in every cross-validation fold.
+MAX_TOKENS = 1500
 
 
 def _domain(address: str | None, page_id: str) -> str:
@@ -106,9 +104,7 @@ def featurise(ids: list[str], pages: list[str]) -> tuple[Rows, Rows, list[str]]:
 class Fitted:
     """A fitted model: scaling of the dense features, the vocabulary, the regression."""
 
-    def __init__(
-        self, rows: Rows, y: np.ndarray[Any, Any], groups: list[str], max_tokens: int
-    ) -> None:
+    def __init__(self, rows: Rows, y: np.ndarray[Any, Any], groups: list[str]) -> None:
         from sklearn.linear_model import LogisticRegression  # the bench extra
 
         x, tokens = rows
@@ -123,9 +119,9 @@ class Fitted:
         self.vocab = {t: j for j, t in enumerate(vocab)}
         self.model = LogisticRegression(C=C, max_iter=10000, class_weight="balanced")
         self.model.fit(self.matrix(rows), y)
-        if len(vocab) > max_tokens:
+        if len(vocab) > MAX_TOKENS:
             weight = np.abs(self.model.coef_[:, len(self.mean) :]).max(axis=0)
-            keep = sorted(vocab[j] for j in np.argsort(-weight, kind="stable")[:max_tokens])
+            keep = sorted(vocab[j] for j in np.argsort(-weight, kind="stable")[:MAX_TOKENS])
             self.vocab = {t: j for j, t in enumerate(keep)}
             self.model = LogisticRegression(C=C, max_iter=10000, class_weight="balanced")
             self.model.fit(self.matrix(rows), y)
@@ -175,15 +171,13 @@ def _threshold(probs: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> float:
     return float(scores[k]) if len(scores) else 0.5
 
 
-def _oof(
-    rows: Rows, y: np.ndarray[Any, Any], groups: list[str], folds: int, max_tokens: int
-) -> Any:
+def _oof(rows: Rows, y: np.ndarray[Any, Any], groups: list[str], folds: int) -> Any:
     from sklearn.model_selection import GroupKFold
 
     probs = np.zeros((len(y), len(PAGE_TYPES)))
     g = np.array(groups)
     for train, test in GroupKFold(n_splits=folds).split(rows[0], y, groups):
-        fitted = Fitted(_take(rows, train), y[train], list(g[train]), max_tokens)
+        fitted = Fitted(_take(rows, train), y[train], list(g[train]))
         probs[test] = fitted.predict(_take(rows, test))
     return probs
 
@@ -199,7 +193,7 @@ def _decide(probs: np.ndarray[Any, Any], threshold: float) -> list[str]:
 
 
 def cross_validate(
-    rows: Rows, y: np.ndarray[Any, Any], groups: list[str], folds: int, max_tokens: int
+    rows: Rows, y: np.ndarray[Any, Any], groups: list[str], folds: int
 ) -> tuple[list[str], list[float]]:
     """Out-of-fold decisions, each fold's threshold chosen on its training folds."""
     from sklearn.model_selection import GroupKFold
@@ -209,11 +203,9 @@ def cross_validate(
     g = np.array(groups)
     for train, test in GroupKFold(n_splits=folds).split(rows[0], y, groups):
         train_rows, train_groups = _take(rows, train), list(g[train])
-        threshold = _threshold(
-            _oof(train_rows, y[train], train_groups, folds, max_tokens), y[train]
-        )
+        threshold = _threshold(_oof(train_rows, y[train], train_groups, folds), y[train])
         thresholds.append(round(threshold, 4))
-        fitted = Fitted(train_rows, y[train], train_groups, max_tokens)
+        fitted = Fitted(train_rows, y[train], train_groups)
         decided = _decide(fitted.predict(_take(rows, test)), threshold)
         for i, label in zip(test, decided, strict=True):
             predicted[i] = label
@@ -281,18 +273,17 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def _measure_form(
-    form: str, rows: Rows, labels: list[str], domains: list[str], folds: int, train: bool
+    rows: Rows, labels: list[str], domains: list[str], folds: int, train: bool
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The cross-validated figures of one form, and with ``train`` its model fitted on every
     page (threshold chosen over all folds, out of fold)."""
     y = np.array(labels)
-    max_tokens = MAX_TOKENS[form]
-    predicted, thresholds = cross_validate(rows, y, domains, folds, max_tokens)
+    predicted, thresholds = cross_validate(rows, y, domains, folds)
     figures = scores(labels, predicted) | {"fold_thresholds": thresholds}
     if not train:
         return figures, None
-    threshold = _threshold(_oof(rows, y, domains, folds, max_tokens), y)
-    return figures, Fitted(rows, y, domains, max_tokens).as_json(threshold)
+    threshold = _threshold(_oof(rows, y, domains, folds), y)
+    return figures, Fitted(rows, y, domains).as_json(threshold)
 
 
 def measure(out_dir: Path, folds: int = 5, train: bool = False) -> dict[str, Any]:
@@ -306,7 +297,7 @@ def measure(out_dir: Path, folds: int = 5, train: bool = False) -> dict[str, Any
     # the two forms are independent: one process each (the fits are most of the time)
     with ProcessPoolExecutor(max_workers=len(forms)) as pool:
         jobs = {
-            form: pool.submit(_measure_form, form, rows, labels, domains, folds, train)
+            form: pool.submit(_measure_form, rows, labels, domains, folds, train)
             for form, rows in forms.items()
         }
         for form, job in jobs.items():

@@ -125,9 +125,6 @@ _LD_KEY: Final[re.Pattern[str]] = re.compile(r'"([A-Za-z]{3,30})"\s*:')
 _WORD_SPLIT: Final[re.Pattern[str]] = re.compile(r"[^a-z]+")
 _TEXT_TOKEN_CHARS: Final[int] = 3000
 _TITLE_SEPARATOR: Final[re.Pattern[str]] = re.compile(r"\s+[|–—·:»/-]\s+|\s*\|\s*")
-# of the page's text (furniture included), for its words: the start of a page shows its kind,
-# and splitting all of it was a third of the page type's time
-_PAGE_WORDS_CHARS: Final[int] = 8000
 _DUMP_TOKEN_CHARS: Final[int] = 20000  # of a page text dump's lines, for its words
 _FEATURE_TEXT_CHARS: Final[int] = 5000  # of the main text, for the pattern counts
 _FEATURE_PARAGRAPHS: Final[int] = 60  # ... and the paragraphs checked for code
@@ -202,15 +199,13 @@ class PageType:
 class PageHead:
     """What a page says about itself: declared types (``og:type`` values as "og:article",
     JSON-LD ``@type`` names as "ld:newsarticle"), the keys of its ``<meta>`` tags and of its
-    JSON-LD objects, its canonical address, its ``<title>`` and the classes of its ``<body>``
-    (see :func:`body_classes`)."""
+    JSON-LD objects, its canonical address and its ``<title>``."""
 
     declared: frozenset[str] = frozenset()
     meta_keys: frozenset[str] = frozenset()
     ld_keys: frozenset[str] = frozenset()
     canonical: str | None = None
     title: str = ""
-    body_classes: frozenset[str] = frozenset()
 
 
 def read_head(tree: LexborHTMLParser) -> PageHead:
@@ -253,33 +248,8 @@ def read_head(tree: LexborHTMLParser) -> PageHead:
             for name in _QUOTED.findall(match.group(1)):
                 declared.add("ld:" + name.rsplit("/", 1)[-1].strip().lower())
         ld_keys.update(k.lower() for k in _LD_KEY.findall(text))
-    body = tree.body
-    classes = body_classes(body.attributes.get("class") if body is not None else None)
     return PageHead(
-        frozenset(declared),
-        frozenset(meta_keys),
-        frozenset(ld_keys),
-        canonical,
-        title[:300],
-        classes,
-    )
-
-
-_DIGITS: Final[re.Pattern[str]] = re.compile(r"\d+")
-_MAX_BODY_CLASSES: Final[int] = 60
-
-
-def body_classes(value: str | None) -> frozenset[str]:
-    """The classes of a page's ``<body>``, lower-case, digits dropped ("postid-4521" is
-    "postid-"), 3 to 40 characters long. Content systems name the kind of page there
-    ("single-post", "page-template-default", "archive", "node-type-article"), whatever the
-    site."""
-    if not value:
-        return frozenset()
-    return frozenset(
-        name
-        for name in (_DIGITS.sub("", c) for c in value.lower().split()[:_MAX_BODY_CLASSES])
-        if 3 <= len(name) <= 40
+        frozenset(declared), frozenset(meta_keys), frozenset(ld_keys), canonical, title[:300]
     )
 
 
@@ -311,19 +281,18 @@ def _path_words(address: str | None) -> frozenset[str]:
 
 def page_words(head: PageHead, shape: PageShape, address: str | None, text: str) -> Words:
     """The page's words for the model's vocabulary: class/id words of its elements ("c"),
-    words of its address path ("u"), title ("t"), main text's start ("w") and page text's
-    start ("x": its first :data:`_PAGE_WORDS_CHARS` characters, split at white space), its
-    meta keys ("m"), JSON-LD keys ("l"), declared types ("d") and body classes ("b")."""
+    words of its address path ("u"), title ("t"), main text's start ("w") and whole text
+    ("x", split at white space: cheap on long text), its meta keys ("m"), JSON-LD keys ("l")
+    and declared types ("d")."""
     return {
         "c": _split_words(" ".join(shape.names) + " " + " ".join(shape.dropped_names)),
         "u": _path_words(address),
         "t": _split_words(head.title),
         "w": frozenset(text[:_TEXT_TOKEN_CHARS].lower().split()),
-        "x": frozenset(shape.page_text[:_PAGE_WORDS_CHARS].lower().split()),
+        "x": frozenset(shape.page_text.lower().split()),
         "m": head.meta_keys,
         "l": head.ld_keys,
         "d": head.declared,
-        "b": head.body_classes,
     }
 
 
@@ -350,11 +319,10 @@ def _model_words(head: PageHead, shape: PageShape, address: str | None, text: st
         "u": _path_words(address),
         "t": _split_words(head.title),
         "w": text[:_TEXT_TOKEN_CHARS].lower().split(),
-        "x": shape.page_text[:_PAGE_WORDS_CHARS].lower().split(),
+        "x": shape.page_text.lower().split(),
         "m": head.meta_keys,
         "l": head.ld_keys,
         "d": head.declared,
-        "b": head.body_classes,
     }
     empty: frozenset[str] = frozenset()
     return {kind: vocabulary.get(kind, empty).intersection(w) for kind, w in found.items()}

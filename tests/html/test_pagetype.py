@@ -13,16 +13,12 @@ from hypothesis import strategies as st
 
 from pipeline.config import PageTypeName
 from pipeline.extract import extract_text, extract_text_and_page_type, page_type
-from pipeline.html.content import PageShape, extract_main_content, parse_html
+from pipeline.html.content import extract_main_content, parse_html
 from pipeline.html.extraction import extract_document
 from pipeline.html.pagetype import (
-    _PAGE_WORDS_CHARS,
     PAGE_TYPES,
-    PageHead,
     address_features,
-    body_classes,
     html_page_type,
-    page_words,
     read_head,
     title_features,
 )
@@ -148,19 +144,3 @@ def test_deeply_nested_pages_get_a_type() -> None:
     tree = parse_html(html)
     text, shape = extract_main_content(html, tree)
     assert html_page_type(tree, text, shape).page_type in PAGE_TYPES
-
-
-def test_page_words_come_from_the_start_of_the_page_text() -> None:
-    start = "Menu Home Subscribe " * (_PAGE_WORDS_CHARS // 20)
-    shape = PageShape(page_text=start[:_PAGE_WORDS_CHARS] + " Farther down the page")
-    words = page_words(PageHead(), shape, None, "")["x"]
-    assert {"menu", "home", "subscribe"} <= words
-    assert not words & {"farther", "down", "page"}
-
-
-def test_body_classes_name_the_kind_of_page_without_ids() -> None:
-    post = body_classes("post-template-default single single-post postid-4521 X-Y a")
-    assert post == {"post-template-default", "single", "single-post", "postid-", "x-y"}
-    assert body_classes(None) == body_classes("") == frozenset()
-    head = read_head(parse_html('<html><body class="page page-id-12"><p>x</p></body></html>'))
-    assert head.body_classes == {"page", "page-id-"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import numpy as np
 import polars as pl
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -57,11 +60,21 @@ def test_detection_does_not_depend_on_batch_order_or_size() -> None:
     assert [fresh.detect([t])[0] for t in texts[: len(TEXTS)]] == forward[: len(TEXTS)]
 
 
-def test_scores_do_not_depend_on_the_score_block(monkeypatch: pytest.MonkeyPatch) -> None:
-    texts = [f"{t} {i}" for i in range(3) for t in TEXTS]
-    expected = LanguageDetector().detect(texts)
-    monkeypatch.setattr(langid, "SCORE_BLOCK", 16)  # most rows have more features: own slices
-    assert LanguageDetector().detect(texts) == expected
+def test_scores_add_each_feature_in_order_in_float32() -> None:
+    """The published confidences are rounded: the sums must be made in one fixed order, here
+    a row's distinct features one after the other in feature order, in float32."""
+    found = LanguageDetector()
+    encoded = sorted((langid.encode(t) for t in TEXTS), key=len, reverse=True)
+    rows, feats = found._features(encoded)
+    scores = found._scores(encoded)
+    for row, text in enumerate(encoded):
+        mine = sorted(Counter(feats[rows == row].tolist()).items())
+        expected = np.zeros(found.ptc.shape[1], dtype=np.float32)
+        for feature, count in mine:
+            expected += np.log1p(np.float32(count)) * found.ptc[feature]
+        if mine:
+            expected += found.pc
+        assert np.array_equal(scores[row], expected), text
 
 
 def test_repeated_and_cached_texts_get_the_same_answer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,12 @@ from pipeline.runtime.stats import run_cli
 
 STAGE = "corpus"
 # What the workers import once, in their fork server (besides the runtime), before they start.
-WORKER_PRELOAD = ("pipeline.corpuswide.tasks", "pipeline.corpuswide.decisions", "numpy")
+WORKER_PRELOAD = (
+    "pipeline.corpuswide.tasks",
+    "pipeline.corpuswide.decisions",
+    "numpy",
+    "pipeline.corpuswide.preload",  # the language model, loaded once for every worker
+)
 FILES = stage_files(
     "cleaned",
     "segmented",

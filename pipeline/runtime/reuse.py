@@ -59,8 +59,10 @@ def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
 
 @functools.lru_cache(maxsize=256)
 def _package_imports(source: bytes, package: str) -> tuple[str, ...]:
-    """The ``package`` modules a source imports (cached by content: parsing every module a
-    stage imports on each call cost ~0.6 s, more than a small incremental run)."""
+    """The ``package`` modules a source imports, and those a stage module has its workers'
+    fork server import (``WORKER_PRELOAD``): code that runs in the stage too. Cached by
+    content: parsing every module a stage imports on each call cost ~0.6 s, more than a small
+    incremental run."""
     found: list[str] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -70,6 +72,11 @@ def _package_imports(source: bytes, package: str) -> tuple[str, ...]:
                 found += [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             found += [a.name for a in node.names if a.name.split(".")[0] == package]
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "WORKER_PRELOAD" for t in node.targets
+        ):
+            names = [c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant)]
+            found += [n for n in names if isinstance(n, str) and n.split(".")[0] == package]
     return tuple(found)
 
 

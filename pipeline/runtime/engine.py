@@ -146,6 +146,8 @@ def _worker_threads(workers: int) -> Iterator[None]:
 
 # What every stage's workers run besides the stage's own modules: the runtime, params, the CLI.
 RUNTIME_PRELOAD = ("pipeline.runtime.runner", "pipeline.runtime.cli", "pipeline.config", "typer")
+# Imported after them: freezes what the fork server imported (see the module).
+FREEZE_PRELOAD = "pipeline.runtime.frozen"
 
 
 def process_context(preload: Sequence[str] = ()) -> Any:
@@ -153,11 +155,12 @@ def process_context(preload: Sequence[str] = ()) -> Any:
     parent's Polars thread pool. Given ``preload`` (the stage's modules, ~0.4 s CPU to import;
     GX, ~3 s), a fork server, itself a new process that never ran Polars, imports them once,
     with the runtime's (:data:`RUNTIME_PRELOAD`), and forks each worker from it, so N workers
-    cost one import, not N. A process has one fork server: the first ``preload`` given is the
-    one it keeps (a stage runs one kind of worker)."""
+    cost one import, not N; the server then freezes what it imported (:data:`FREEZE_PRELOAD`),
+    so the workers' garbage collections leave those pages shared. A process has one fork
+    server: the first ``preload`` given is the one it keeps (a stage runs one kind of worker)."""
     if preload and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        modules = list(dict.fromkeys([*RUNTIME_PRELOAD, *preload]))
+        modules = list(dict.fromkeys([*RUNTIME_PRELOAD, *preload, FREEZE_PRELOAD]))
         context.set_forkserver_preload(modules)  # no effect once the server runs
         return context
     return multiprocessing.get_context("spawn")

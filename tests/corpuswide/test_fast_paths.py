@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import Counter
+from itertools import pairwise
 
 import numpy as np
 import polars as pl
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
 
-from pipeline.corpuswide import dedup, langid
+from pipeline.corpuswide import dedup, langid, tasks
 
 # text rich in what the shortcuts look at: ASCII and not, all caps, combining marks (NFC
 # composes them), other scripts, and lone surrogates (encoded with surrogatepass)
@@ -148,3 +149,76 @@ def test_the_rewritten_runs_give_the_plain_regexs_result(pieces: list[str]) -> N
     text = pl.Series(["".join(pieces)])
     plain = text.str.replace_all(dedup.NON_WORD_RUN, " ")
     assert text.str.replace_all(dedup.NON_WORD_RUN_TO_REWRITE, " ").equals(plain)
+
+
+def _nfkc_stable_ranges() -> list[tuple[int, int]]:
+    """NFKC_STABLE_RANGES derived from unicodedata, as its comment states them."""
+    import unicodedata as ud
+
+    second = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T
+    for point in range(sys.maxunicode + 1):
+        decomposition = ud.decomposition(chr(point)).split()
+        if len(decomposition) == 2 and not decomposition[0].startswith("<"):
+            second.add(int(decomposition[1], 16))
+
+    def stable(point: int) -> bool:
+        char = chr(point)
+        return (
+            ud.category(char) not in ("Cn", "Cs")
+            and ud.normalize("NFKC", char) == char
+            and ud.combining(char) == 0
+            and point not in second
+            and ord(ud.normalize("NFD", char)[0]) not in second
+        )
+
+    blocks = [(0x80, 0x52F), (0x2000, 0x206F), (0x3000, 0x30FF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3)]
+    ranges: list[tuple[int, int]] = []
+    for lo, hi in blocks:
+        for point in filter(stable, range(lo, hi + 1)):
+            if ranges and ranges[-1][1] == point - 1:
+                ranges[-1] = (ranges[-1][0], point)
+            else:
+                ranges.append((point, point))
+    return ranges
+
+
+def test_the_nfkc_stable_ranges_are_derived_from_unicode() -> None:
+    assert list(tasks.NFKC_STABLE_RANGES) == _nfkc_stable_ranges()
+
+
+_STABLE_CHARS = [chr(p) for lo, hi in tasks.NFKC_STABLE_RANGES for p in range(lo, hi + 1)]
+
+
+def test_polars_nfkc_leaves_every_stable_character_and_pair_alone() -> None:
+    # each stable character alone, after ASCII, and beside the next one (Polars' own tables)
+    texts = _STABLE_CHARS + [f"e{c}" for c in _STABLE_CHARS]
+    texts += [a + b for a, b in pairwise(_STABLE_CHARS)]
+    series = pl.Series(texts)
+    assert series.str.normalize("NFKC").equals(series)
+    assert not series.str.contains(tasks._NEEDS_NFKC).any()
+
+
+# texts of stable characters, ASCII and what NFKC does change or compose (combining marks,
+# Hangul jamo, compatibility forms, spaces, ligatures)
+_NFKC_TEXT = st.lists(
+    st.sampled_from(_STABLE_CHARS)
+    | st.sampled_from(["e", "A", " ", "\u0301", "\u1100", "\u1161", "\u11a8", "\u00a0", "ﬁ"])
+    | st.sampled_from(["\u2026", "²", "Ｆ", "\u0b47", "\u0b3e", "\u3099", "가", "\u00e9"])
+    | st.text(max_size=4),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NFKC_TEXT, max_size=6))
+def test_normalised_keys_equal_nfkc_of_every_text(texts: list[str]) -> None:
+    plain = pl.Series("t", texts, dtype=pl.String).to_frame().select(dedup.normalise("t"))
+    assert tasks.normalised_keys(texts) == plain.to_series().to_list()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_STABLE_CHARS) | st.sampled_from(["e", " ", "1"]), max_size=20))
+def test_a_text_of_stable_characters_is_its_own_nfkc(chars: list[str]) -> None:
+    text = pl.Series(["".join(chars)])
+    assert text.str.normalize("NFKC").equals(text)
+    assert not text.str.contains(tasks._NEEDS_NFKC).any()

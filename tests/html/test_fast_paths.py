@@ -58,6 +58,7 @@ from pipeline.html.pagetype import (
     _SHOWN_DATE,
     _SHOWN_DATE_PLAIN,
     _YOU,
+    _ascii_digits,
     _is_code_line,
     _letter_runs,
     _model_words,
@@ -121,6 +122,7 @@ def test_string_tests_match_their_regexes(text: str) -> None:
     assert _YOU.findall(text) == _YOU_PLAIN.findall(text)
     assert _price_count(text) == len(_PRICE.findall(text))
     assert _spans(_PRICE, text) == _spans(_PRICE_PLAIN, text)
+    assert _ascii_digits(text) == sum(map(text.count, "0123456789"))
     assert set(_letter_runs(text)) == _split_words(text) - {""}
     assert collapsed(text) == " ".join(text.split())
     assert punctuation_count(text) == len(_SENTENCE_PUNCT.findall(text))
@@ -149,6 +151,7 @@ def test_lead_patterns_find_what_their_plain_forms_find(text: str) -> None:
     assert _spans(_SHOWN_DATE, text) == _spans(_SHOWN_DATE_PLAIN, text)
     assert bool(_BY.search(text)) == bool(_BY_PLAIN.search(text))
     assert _spans(_PRICE, text) == _spans(_PRICE_PLAIN, text)
+    assert _ascii_digits(text) == sum(map(text.count, "0123456789"))  # "٣" is no ASCII digit
 
 
 def test_lead_patterns_on_written_dates() -> None:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schema
+from pipeline.runtime.commands import declared_stage
 from pipeline.runtime.reader import stream_rows
 from pipeline.runtime.sink import FINGERPRINT_METADATA
 
@@ -44,9 +45,12 @@ def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
     (read from the sources, imports inside functions included), with the package ``__init__``
     files importing them runs, and the data files beside them (the page-type model's weights),
     sorted: the code a stage runs, which its ``dvc.yaml`` deps list (a test holds the two
-    together)."""
+    together). A stage module's ``WORKER_PRELOAD`` modules count too: its workers' fork server
+    imports them."""
     seen: set[Path] = set()
-    todo = [module]
+    stage = declared_stage(module, package)
+    preload = stage.preload if stage is not None else ()
+    todo = [module, *(name for name in preload if name.split(".")[0] == package.name)]
     while todo:
         for path in _module_files(todo.pop(), package):
             if path not in seen:
@@ -59,10 +63,8 @@ def module_sources(module: str, package: Path = PACKAGE_DIR) -> list[Path]:
 
 @functools.lru_cache(maxsize=256)
 def _package_imports(source: bytes, package: str) -> tuple[str, ...]:
-    """The ``package`` modules a source imports, and those a stage module has its workers'
-    fork server import (``WORKER_PRELOAD``): code that runs in the stage too. Cached by
-    content: parsing every module a stage imports on each call cost ~0.6 s, more than a small
-    incremental run."""
+    """The ``package`` modules a source imports (cached by content: parsing every module a
+    stage imports on each call cost ~0.6 s, more than a small incremental run)."""
     found: list[str] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -72,11 +74,6 @@ def _package_imports(source: bytes, package: str) -> tuple[str, ...]:
                 found += [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             found += [a.name for a in node.names if a.name.split(".")[0] == package]
-        elif isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "WORKER_PRELOAD" for t in node.targets
-        ):
-            names = [c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant)]
-            found += [n for n in names if isinstance(n, str) and n.split(".")[0] == package]
     return tuple(found)
 
 

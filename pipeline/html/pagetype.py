@@ -162,10 +162,10 @@ _PATH_WORDS: Final[dict[str, frozenset[str]]] = {
     ),
 }
 _LONG_NUMBER: Final[re.Pattern[str]] = re.compile(r"\d{5,}")
-_PRICE_PLAIN: Final[re.Pattern[str]] = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:€|£|USD|EUR|GBP)\b")
-# _PRICE_PLAIN, the same matches (tests/html/test_fast_paths.py), spelled to start with a
-# character set (a currency sign or a digit, then a look-behind tells which): the regex engine
-# skips to the next one instead of trying both alternatives everywhere (56 -> 9 us a page).
+# A price: r"[$€£¥₹]\s?\d|\d\s?(?:€|£|USD|EUR|GBP)\b", the same matches (tests/html/
+# test_fast_paths.py), spelled to start with a character set (a currency sign or a digit, then
+# a look-behind tells which): the regex engine skips to the next one instead of trying both
+# alternatives everywhere (56 -> 9 us a page).
 _PRICE: Final[re.Pattern[str]] = re.compile(
     r"[$€£¥₹\d](?:(?<=[$€£¥₹])\s?\d|(?<=\d)\s?(?:€|£|USD|EUR|GBP)\b)"
 )
@@ -175,15 +175,9 @@ _SENTENCE_END: Final[tuple[str, ...]] = (".", "!", "?", '."', ".”", "?”", "!
 # searching one pattern with all three at every position was most of text_features' time.
 _CODE_START: Final[re.Pattern[str]] = re.compile(r"\s*(?:def|class|import|return)\b")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_SHOWN_DATE_PLAIN: Final[re.Pattern[str]] = re.compile(
-    r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d|(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}"
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d\d"
-    r"|\d{1,2}\s+(?:minutes?|hours?|days?|weeks?)\s+ago)\b",
-    re.IGNORECASE,
-)
-# _SHOWN_DATE_PLAIN, the same matches (tests/html/test_fast_paths.py), spelled to start with a
-# character set: the first character of every match (a digit, or the first letter of a month
+# A date as pages show it (numeric, with a month's name, "3 hours ago"; any case, whole words):
+# the same matches as the plain alternation in tests/html/test_fast_paths.py, spelled to start
+# with a character set: the first character of every match (a digit, or the first letter of a month
 # in either case, "ſ" being an "s" to re.IGNORECASE) is taken first, and each alternative goes
 # on from it (a look-behind tells which it was). The regex engine then skips to the next such
 # character instead of trying every word boundary: 2x faster on the lead (55 -> 27 us a page).
@@ -199,10 +193,10 @@ _SHOWN_DATE: Final[re.Pattern[str]] = re.compile(
     r"|\d?\s+(?:minutes?|hours?|days?|weeks?)\s+ago)"
     rf"|{_MONTH_REST}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d)\b"
 )
-_BY_PLAIN: Final[re.Pattern[str]] = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door)\s+[A-Z]", re.M)
-# Whether _BY_PLAIN finds a match (tests/html/test_fast_paths.py): each word is spelled to start
-# with its first letter, the white space (or start) before it checked by a look-behind, so
-# that the regex engine skips ahead to each "b", "v", "p" or "d" (15 -> 4 us a page).
+# A byline's word before a capital: whether r"(?:^|\s)(?:by|von|par|por|di|door)\s+[A-Z]"
+# (re.M) finds a match (tests/html/test_fast_paths.py). Each word is spelled to start with its
+# first letter, the white space (or start) before it checked by a look-behind, so that the
+# regex engine skips ahead to each "b", "v", "p" or "d" (15 -> 4 us a page).
 _BY: Final[re.Pattern[str]] = re.compile(
     r"(?:b(?<!\Sb)y|v(?<!\Sv)on|p(?<!\Sp)(?:ar|or)|d(?<!\Sd)(?:i|oor))\s+[A-Z]"
 )

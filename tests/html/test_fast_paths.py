@@ -52,11 +52,9 @@ from pipeline.html.page import (
 )
 from pipeline.html.pagetype import (
     _BY,
-    _BY_PLAIN,
+    _MONTH,
     _PRICE,
-    _PRICE_PLAIN,
     _SHOWN_DATE,
-    _SHOWN_DATE_PLAIN,
     _YOU,
     _ascii_digits,
     _is_code_line,
@@ -101,6 +99,15 @@ PAGES = sorted((ROOT / "data" / "sample").glob("*.html")) + sorted(
 )
 _CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(?:def|class|import|return)\b|\(\)")
 _YOU_PLAIN = re.compile(r"\byou(?:r|rs)?\b", re.IGNORECASE)
+_PRICE_PLAIN = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:€|£|USD|EUR|GBP)\b")
+_SHOWN_DATE_PLAIN = re.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d\d|(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d\d"
+    r"|\d{1,2}\s+(?:minutes?|hours?|days?|weeks?)\s+ago)\b",
+    re.IGNORECASE,
+)
+_BY_PLAIN = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door)\s+[A-Z]", re.M)
 # Characters that make the shortcuts' edge cases: case variants ("ſ" is an "s" to
 # re.IGNORECASE), Unicode spaces, separators, prices, code.
 _PIECES = st.sampled_from(

@@ -19,6 +19,7 @@ from pipeline.runtime.cli import StageRun, stage_files, stage_main
 from pipeline.runtime.engine import PerDocument
 from pipeline.runtime.runner import stream_stage
 from pipeline.runtime.stats import run_cli
+from pipeline.sources.pages import InputPages
 
 STAGE = "extract"
 # What the workers import once, in their fork server (besides the runtime), before they start
@@ -28,15 +29,20 @@ FILES = stage_files("ingested", "quarantine_ingest", "extracted", "quarantine_ex
 
 
 def extract(run: StageRun) -> None:
-    params = run.params.extract
+    params, read = run.params.extract, run.params.ingest
+    # the pages ingest left in the input folder are read there, as ingest read them
+    pages = InputPages(read.input_dir, read.max_raw_bytes, read.max_inflated_bytes)
     document = partial(
         extract_document,
         max_text_chars=params.max_text_chars,
         keep_page_types=frozenset(params.keep_page_types),
+        pages=pages,
     )
     step = PerDocument(document, run.engine.max_seconds_per_doc)
     quarantine = ("quarantine_ingest", "quarantine_extract")
-    stream_stage(run, step, "ingested", "extracted", quarantine, reuse=params.model_dump())
+    reuse = params.model_dump()
+    # workers that cannot see the folder are sent the pages with the rows
+    stream_stage(run, step, "ingested", "extracted", quarantine, reuse=reuse, carry_with=pages.fill)
 
 
 main = stage_main(STAGE, FILES, extract, __doc__, WORKER_PRELOAD)

@@ -83,7 +83,8 @@ REASON_DOCS: dict[QuarantineReason, str] = {
         "a folder that cannot be listed (permissions): its files are unknown"
     ),
     QuarantineReason.CHANGED_SINCE_INVENTORY: (
-        "the file's bytes changed between the inventory and ingest: run again"
+        "the file's bytes changed between the inventory and ingest (or extract, which reads "
+        "the page again): run again"
     ),
     QuarantineReason.NOT_ARTICLE: (
         "the page's type (listing, product, forum...; in `detail`, with its confidence) is not "
@@ -172,7 +173,8 @@ INPUT_FILES: dict[str, pl.DataType] = {
     "detail": pl.String(),
 }
 
-# ingest -> data/interim/ingested.parquet: decoded text of every readable input.
+# ingest -> data/interim/ingested.parquet: every readable input, its page text only when extract
+# could not read it again from the input folder (pipeline/sources/pages.py).
 INGESTED: dict[str, pl.DataType] = {**PROVENANCE, "raw_text": pl.String(), **ROW_DIGEST}
 
 # extract -> data/interim/extracted.parquet: main text (paragraphs joined by "\n") + metadata.
@@ -351,7 +353,11 @@ COLUMN_DOCS: dict[str, str] = {
     "size_bytes": "raw size on disk (or of the remote object)",
     "format": "`html` or `text` (a page text dump), with `.gz` when the file was gzip",
     "encoding": "codec the text was decoded with (BOM, declared charset, UTF-8, or detected)",
-    "raw_text": "decoded input, stray control characters removed",
+    "raw_text": (
+        "decoded input, stray control characters removed, for a page that is not in "
+        "`ingest.input_dir` (remote, or carried to Ray workers); null for the others, which "
+        "extract reads there again"
+    ),
     "source_url": "URL the page was fetched from (WARC-Target-URI, or the ingest manifest)",
     "fetched_at": "when it was fetched, UTC (WARC-Date, or the ingest manifest)",
     "warc_record_offset": "byte offset of the WARC response record in its file",

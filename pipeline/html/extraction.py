@@ -14,6 +14,7 @@ from pipeline.html.pagetype import PageType, dump_page_type, has_a_type, html_pa
 from pipeline.html.title import plausible_title
 from pipeline.schema import QuarantineReason
 from pipeline.sources.decoding import decode_bytes
+from pipeline.sources.pages import InputPages, PageUnavailable
 from pipeline.text.dumps import extract_page_dump, looks_like_page_dump
 
 
@@ -91,14 +92,19 @@ def extract_metadata(raw: str | bytes, url: str | None = None) -> dict[str, Any]
     return extract_html_metadata(page, url=url)
 
 
+_NO_INPUT = InputPages(None, 0, 0)  # every page in its row
+
+
 def extract_document(
     row: dict[str, Any],
     max_text_chars: int,
     keep_page_types: frozenset[str] = frozenset({"article"}),
+    pages: InputPages | None = None,
 ) -> dict[str, Any]:
     """One ingested row -> extracted row; ``reason`` is set when there is no usable main text
     or the page's type is not one of ``keep_page_types``. An extractor exception quarantines
-    the document instead of stopping the run."""
+    the document instead of stopping the run. ``pages``: where to read the pages ingest left
+    out of its table (see :mod:`pipeline.sources.pages`)."""
     out = {k: v for k, v in row.items() if k != "raw_text"}
     out.update(
         empty_metadata(),
@@ -111,10 +117,13 @@ def extract_document(
         page_type_source=None,
     )
     try:
+        page = (pages or _NO_INPUT).text(row)
+    except PageUnavailable as exc:
+        out["reason"], out["detail"] = exc.reason, exc.detail
+        return out
+    try:
         is_dump = row["format"].startswith("text")
-        text, meta, extractor, kind = extract_page(
-            row["raw_text"], is_dump, url=row.get("source_url")
-        )
+        text, meta, extractor, kind = extract_page(page, is_dump, url=row.get("source_url"))
     except Exception as exc:  # any extractor bug must not kill a long run
         out["reason"] = QuarantineReason.EXTRACTION_ERROR
         out["detail"] = f"{type(exc).__name__}: {exc}"[:500]

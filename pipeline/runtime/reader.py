@@ -35,10 +35,12 @@ class ParquetSource:
     pass through the driver (which would spend as much CPU reading, converting and pickling
     them as a worker spends on the work). ``columns``: what the workers read (None = all).
     Workers that cannot see the driver's files are sent the rows instead (see
-    :func:`carried`)."""
+    :func:`carried`), completed by ``carry_with`` when the rows name more files the workers
+    need (the pages of a folder only the driver sees)."""
 
     path: Path
     columns: tuple[str, ...] | None = None
+    carry_with: Callable[[pa.Table], pa.Table] | None = None
 
 
 ItemT = TypeVar("ItemT")
@@ -59,10 +61,15 @@ def read_task_table(item: RowsItem) -> pa.Table:
     return table.take(pa.array(todo, pa.int64())) if len(todo) < table.num_rows else table
 
 
-def carried(item: ItemT | ReadRows) -> ItemT | CarriedRows:
+def carried(
+    item: ItemT | ReadRows, complete: Callable[[pa.Table], pa.Table] | None = None
+) -> ItemT | CarriedRows:
     """An item as a worker that cannot see the driver's files needs it: the Parquet rows it
-    names read here, on the driver; any other item as it is."""
-    return CarriedRows(read_task_table(item)) if isinstance(item, ReadRows) else item
+    names read here, on the driver (and ``complete``d); any other item as it is."""
+    if not isinstance(item, ReadRows):
+        return item
+    table = read_task_table(item)
+    return CarriedRows(complete(table) if complete is not None else table)
 
 
 def read_task_rows(item: dict[str, Any] | RowsItem) -> list[dict[str, Any]]:

@@ -142,7 +142,7 @@ def _computed_batches(
             for task, reused in _parquet_tasks(rows, previous):
                 reused_by_task.append(reused)
                 # read here, a task at a time as the engine asks, when workers cannot read it
-                yield carried(task) if carry else task
+                yield carried(task, rows.carry_with) if carry else task
 
         one_task = dataclasses.replace(engine, batch_size=1)
         computed_batches = map_batches(
@@ -247,13 +247,17 @@ def stream_stage(
     columns: tuple[str, ...] | None = None,
     settle: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     reuse: dict[str, Any] | None = None,
+    carry_with: Callable[[pa.Table], pa.Table] | None = None,
 ) -> int:
     """:func:`stream_document_stage` on the stage's files by name: ``source`` (a Parquet file
     the workers read, of ``columns``, or rows), ``output``, ``quarantine`` (previous, new).
     With ``reuse`` (the stage's params) rows of the previous run are reused while the params
-    and the stage's code are unchanged (see :func:`code_fingerprint`)."""
+    and the stage's code are unchanged (see :func:`code_fingerprint`). ``carry_with``: see
+    :class:`ParquetSource`."""
     files = run.files
-    rows = ParquetSource(files[source], columns) if isinstance(source, str) else source
+    rows = (
+        source if not isinstance(source, str) else ParquetSource(files[source], columns, carry_with)
+    )
     previous_quarantine, new_quarantine = quarantine
     return stream_document_stage(
         run.stage,

@@ -17,7 +17,7 @@ from pipeline.outputs import OUTPUTS
 from pipeline.runtime.hashing import open_without_blocking, sha256_file
 from pipeline.runtime.protocol import Utf8Text
 from pipeline.schema import PROVENANCE, QuarantineReason
-from pipeline.sources.decoding import decode_bytes
+from pipeline.sources.decoding import Decoded, decode_bytes
 from pipeline.sources.listing import crawl_of
 from pipeline.sources.remote import (
     DEFAULT_RETRY,
@@ -30,6 +30,8 @@ from pipeline.sources.remote import (
 from pipeline.sources.screen import Screen
 from pipeline.sources.warc import is_warc, iter_records, iter_stream_records
 
+# An input item of the input folder: its page text stays there (see pipeline.sources.pages).
+BY_REFERENCE = {"by_reference": True}
 DOC_ID_HEX = 16  # 64 bits of the SHA-256: collision-free far beyond millions of pages
 PROVENANCE_COLUMNS = tuple(PROVENANCE)
 CHANGED = f"bytes differ from the inventory ({OUTPUTS['input_files'].path.as_posix()})"
@@ -56,17 +58,27 @@ def decode_payload(
     decoded ``str``, or a :class:`Utf8Text` of the input's bytes when the text is exactly them."""
     digest = digest or hashlib.sha256(raw).hexdigest()
     row.update(doc_id=digest[:DOC_ID_HEX], source_sha256=digest, size_bytes=len(raw))
+    decoded, text, encoding = decode_page(raw, max_inflated_bytes, http_charset)
+    stored: str | Utf8Text | None = text
+    if decoded.utf8 is not None and text is decoded.text:
+        stored = Utf8Text(decoded.utf8)  # the input's own bytes: no second encoding to store it
+    row.update(format=decoded.format, encoding=encoding, raw_text=stored)
+    row.update(reason=decoded.reason, detail=decoded.detail)
+    return row
+
+
+def decode_page(
+    raw: bytes, max_inflated_bytes: int, http_charset: str | None = None
+) -> tuple[Decoded, str | None, str | None]:
+    """(what decoding found, the page's text, its encoding): the text is None exactly when
+    ``Decoded.reason`` is set. The one decoding of a page, for ingest and for the extract
+    workers that read a page again (:mod:`pipeline.sources.pages`)."""
     decoded = decode_bytes(raw, max_inflated_bytes=max_inflated_bytes)
-    text: str | Utf8Text | None = decoded.text
-    encoding = decoded.encoding
+    text, encoding = decoded.text, decoded.encoding
     if text is not None and http_charset and not decoded.format.endswith(".gz"):
         with contextlib.suppress(LookupError, UnicodeDecodeError):
             text, encoding = raw.decode(http_charset), http_charset
-    if decoded.utf8 is not None and text is decoded.text:
-        text = Utf8Text(decoded.utf8)  # the input's own bytes: no second encoding to store it
-    row.update(format=decoded.format, encoding=encoding, raw_text=text)
-    row.update(reason=decoded.reason, detail=decoded.detail)
-    return row
+    return decoded, text, encoding
 
 
 def read_regular_file(path: Path) -> tuple[bytes | None, int]:
@@ -163,9 +175,13 @@ def ingest_row(
     item: dict[str, Any], root: str, max_raw: int, max_inflated: int, crawl: str | None = None
 ) -> dict[str, Any]:
     """One input item -> its ingest row; ``crawl``: ``ingest.crawl`` (see
-    :func:`pipeline.sources.listing.crawl_of`)."""
+    :func:`pipeline.sources.listing.crawl_of`). The text of a page the extract workers can read
+    again from the input folder (an item marked ``by_reference``) is left out of the row: see
+    :mod:`pipeline.sources.pages`."""
     row = _item_row(item, root, max_raw, max_inflated)
     row["crawl"] = crawl_of(row.get("warc_file") or row["source_path"], crawl)
+    if item.get("by_reference"):
+        row["raw_text"] = None
     return row
 
 
@@ -215,7 +231,8 @@ def input_items(
     ``source_path`` order): a file, each response record of a WARC file, or an entry that is
     not a page (with its reason). Appends each item's name to ``names`` (the list validation
     accounts for) as it goes. Items ``screen`` rules out of scope are counted there instead.
-    ``carry``: files travel as their bytes, for workers that cannot read the folder."""
+    ``carry``: files travel as their bytes, for workers that cannot read the folder. Every page
+    is marked ``by_reference``: extract reads it again from the folder."""
     for entry in files:
         name = entry["source_path"]
         listed = {"size_bytes": entry["size_bytes"], "source_sha256": entry["source_sha256"]}
@@ -225,7 +242,7 @@ def input_items(
             if problem is None:
                 for item in iter_records(root / name, name, max_raw_bytes, screen):
                     names.append(item["name"])
-                    yield item
+                    yield {**item, **BY_REFERENCE}
                 continue
         url, fetched_at, size = entry["source_url"], entry["fetched_at"], entry["size_bytes"]
         if problem is None and screen is not None and screen.drops_record(url, fetched_at, size):
@@ -238,9 +255,10 @@ def input_items(
             yield {"name": name, "problem": problem, "size_bytes": size}
         elif carry:
             raw, _ = read_regular_file(root / name)
-            yield {"name": name, "raw": raw or b"", "listed": listed, **manifest}
+            yield {"name": name, "raw": raw or b"", "listed": listed, **manifest, **BY_REFERENCE}
         else:
-            yield {"name": name, "path": str(root / name), "listed": listed, **manifest}
+            path = str(root / name)
+            yield {"name": name, "path": path, "listed": listed, **manifest, **BY_REFERENCE}
 
 
 def remote_items(

@@ -169,3 +169,13 @@ def _record_item(
     except Exception as exc:
         item["error"] = f"unreadable payload: {type(exc).__name__}: {exc}"[:300]
     return item
+
+
+def read_record(path: Path, offset: int, max_payload_bytes: int) -> dict[str, Any] | None:
+    """The input item of the response record at ``offset`` of the WARC at ``path`` (as
+    :func:`iter_records` gave it), or None when no record starts there."""
+    with path.open("rb") as stream:
+        stream.seek(offset)
+        for record in ArchiveIterator(stream, no_record_parse=True):
+            return _record_item(record, max_payload_bytes)
+    return None

@@ -14,6 +14,7 @@ from pipeline.runtime.runner import mark_timeout
 from pipeline.schema import QuarantineReason
 from pipeline.sources.folder import take_inventory
 from pipeline.sources.inputs import DOC_ID_HEX, FirstPathWins, ingest_file, ingest_row, input_items
+from pipeline.sources.pages import InputPages
 
 HTML = b"<html><body><p>The council met on Tuesday to discuss the harbour.</p></body></html>"
 
@@ -98,6 +99,9 @@ def test_carried_files_travel_as_bytes_and_one_over_the_cap_as_its_reason(
         for items in (carried, read_here)
     ]
     assert rows[0] == rows[1]
+    # either way the page stays in the folder, where extract reads it again
+    pages = InputPages(tmp_path, len(HTML) * 2, 1 << 20)
+    assert rows[0][0]["raw_text"] is None and pages.text(rows[0][0]) == HTML.decode()
     assert [r["reason"] for r in rows[0]] == [None, QuarantineReason.TOO_LARGE]
 
 

@@ -79,7 +79,7 @@ def test_extract_document_quarantines_empty_and_too_long_text() -> None:
 
 def test_extract_document_quarantines_an_extractor_crash() -> None:
     row = _ingested_row(ARTICLE)
-    row["raw_text"] = None  # a broken row makes the extractor raise
+    row["format"] = None  # a broken row makes the extractor raise
     out = extract_document(row, 10_000)
     assert out["reason"] == "extraction_error"
     assert out["detail"]

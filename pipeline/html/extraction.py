@@ -92,14 +92,14 @@ def extract_metadata(raw: str | bytes, url: str | None = None) -> dict[str, Any]
     return extract_html_metadata(page, url=url)
 
 
-_NO_INPUT = InputPages(None, 0, 0)  # every page in its row
+PAGES_IN_ROWS = InputPages(None, 0, 0)  # no input folder: every page is in its row
 
 
 def extract_document(
     row: dict[str, Any],
     max_text_chars: int,
     keep_page_types: frozenset[str] = frozenset({"article"}),
-    pages: InputPages | None = None,
+    pages: InputPages = PAGES_IN_ROWS,
 ) -> dict[str, Any]:
     """One ingested row -> extracted row; ``reason`` is set when there is no usable main text
     or the page's type is not one of ``keep_page_types``. An extractor exception quarantines
@@ -117,7 +117,7 @@ def extract_document(
         page_type_source=None,
     )
     try:
-        page = (pages or _NO_INPUT).text(row)
+        page = pages.text(row)
     except PageUnavailable as exc:
         out["reason"], out["detail"] = exc.reason, exc.detail
         return out

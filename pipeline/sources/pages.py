@@ -22,8 +22,8 @@ from pipeline.schema import QuarantineReason
 from pipeline.sources.inputs import CHANGED, decode_page, read_regular_file
 from pipeline.sources.warc import read_record
 
-# What locates a page and proves it the same: the columns :meth:`InputPages.text` reads.
-_WHERE = ("source_path", "source_sha256", "warc_file", "warc_record_offset")
+# The columns :meth:`InputPages.text` reads: the page, or what locates it and proves it the same.
+_PAGE_COLUMNS = ("raw_text", "source_path", "source_sha256", "warc_file", "warc_record_offset")
 
 
 class PageUnavailable(Exception):
@@ -61,12 +61,11 @@ class InputPages:
         """``table``'s rows with every page in ``raw_text``, read here: for workers that cannot
         see the input folder. A page that cannot be read stays null: the worker then finds it
         unreadable too."""
-        rows = table.select(_WHERE).to_pylist()
-        texts = table["raw_text"].to_pylist()
-        for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
-            if text is None:
-                with contextlib.suppress(PageUnavailable):
-                    texts[i] = self.text({**row, "raw_text": None})
+        texts = []
+        for row in table.select(_PAGE_COLUMNS).to_pylist():
+            with contextlib.suppress(PageUnavailable):
+                row["raw_text"] = self.text(row)
+            texts.append(row["raw_text"])
         column = table.schema.get_field_index("raw_text")
         filled = pa.array(texts, table.schema.field(column).type)
         return table.set_column(column, "raw_text", filled)

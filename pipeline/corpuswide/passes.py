@@ -59,7 +59,7 @@ from pipeline.corpuswide.tasks import (
     item_size,
     write_doc_index,
 )
-from pipeline.runtime.engine import EngineConfig, Row, tasks_carry_data
+from pipeline.runtime.engine import EngineConfig, Row, stop_fork_server, tasks_carry_data
 from pipeline.runtime.protocol import ReadRows
 from pipeline.runtime.runner import run_tasks
 
@@ -165,6 +165,8 @@ def engine_passes(
     finally:
         doc_index.unlink()
         forget_doc_index()  # read by the driver when the items carry their rows
+    # the workers are done: the decisions and the sorted writes run on the driver alone
+    stop_fork_server()
     facts = facts_table(columns, sig_row, cleaned)
     return facts, sigs, documents, parts
 

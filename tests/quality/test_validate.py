@@ -384,6 +384,18 @@ def test_tiny_chunks_give_the_same_results_as_one_chunk() -> None:
     assert [f.describe() for f in chunked_failures] == [f.describe() for f in whole_failures]
 
 
+def test_gx_holds_no_chunk_once_it_is_validated() -> None:
+    """GX's execution engine keeps the last batch of every asset it loaded: a worker held a
+    chunk (texts and all) per suite part it had validated, and its memory rose table after
+    table. Once the chunks are validated the engine holds none of them."""
+    corpus, _ = broken_corpus()
+    _validate(corpus, chunks=TINY)  # in this process: its GX context is gx._WORKER's
+    manager = gx._WORKER["source"].get_execution_engine().batch_manager
+    assert gx._WORKER["parts"]  # suite parts were validated here
+    assert manager.batch_data_cache == {}
+    assert manager.batch_cache == {}
+
+
 def test_a_failure_in_a_later_chunk_is_caught(tmp_path: Path) -> None:
     corpus = good_corpus(9)
     f = corpus.frames

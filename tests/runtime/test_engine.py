@@ -341,6 +341,50 @@ def test_only_a_fan_out_stage_command_is_recognised(argv: list[str], stage: str 
     assert stage_of_command(argv) == stage
 
 
+STOP_PROBE = """
+import json
+import psutil
+from pipeline.runtime.engine import EngineConfig, map_batches, stop_fork_server
+from tests.runtime.test_engine import already_imported
+
+cfg = EngineConfig(name="local", workers=1, batch_size=1, max_seconds_per_doc=0)
+rows = [{"module": "json"}]
+
+def servers():
+    return [p.pid for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+
+def imported():
+    done = map_batches(already_imported, rows, cfg, preload=("json",))
+    return [row["imported"] for batch in done for row in batch]
+
+stop_fork_server()  # none yet: nothing to do
+first = imported()
+before = servers()
+stop_fork_server()
+after = servers()
+gone = [not psutil.pid_exists(pid) for pid in before]
+again = imported()
+print(json.dumps({"before": len(before), "after": len(after), "gone": gone, "again": again,
+                  "first": first, "restarted": len(servers())}))
+"""
+
+
+def test_a_stopped_fork_server_exits_and_a_later_pool_starts_another() -> None:
+    """``stop_fork_server`` ends the server (and what it preloaded) once a stage's workers are
+    done; a pool started after it gets a new one, whose workers have the preload again."""
+    probe = [sys.executable, "-c", STOP_PROBE]
+    done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {
+        "before": 1,
+        "after": 0,
+        "gone": [True],
+        "again": [True],
+        "first": [True],
+        "restarted": 1,
+    }
+
+
 def test_run_in_child_raises_when_the_child_fails() -> None:
     run_in_child(exit_with, 0, preload=("json",))
     with pytest.raises(RuntimeError, match="exit code 3"):

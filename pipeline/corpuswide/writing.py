@@ -61,7 +61,9 @@ class FrameSink:
             self.buffer, self.buffered = [rest], rest.height
 
     def _flush(self, frame: pl.DataFrame) -> None:
-        table = frame.to_arrow().cast(self.arrow_schema)
+        # one chunk per column: pyarrow cuts a column's pages where a chunk ends too, so a row
+        # group made of several frames (as the ranges cut them) would be encoded differently
+        table = frame.to_arrow().cast(self.arrow_schema).combine_chunks()
         self._wait()  # the previous row group first: the file's order is the calls' order
         self.pending = self.encoder.submit(
             self.writer.write_table, table, row_group_size=self.rows_per_group

@@ -1342,6 +1342,34 @@ def render_markdown(data: dict[str, Any]) -> str:
         )
     lines += [
         "",
+        "## Per stage: peak PSS MB (largest simultaneous sum over the stage's processes)",
+        "",
+        "PSS splits each shared page between the processes that map it (a fork server's imports "
+        "and its workers), so the sum is what the stage holds at that moment; sampled with "
+        "`sampled_pss_mb` (every 5th poll), so a short peak may be missed.",
+        "",
+        "| pool | docs | config | " + " | ".join(STAGES) + " | largest |",
+        "|---|---:|---|" + "---:|" * len(STAGES) + "---|",
+    ]
+    for r in data["runs"]:
+        if r.get("returncode") != 0:
+            continue
+        pss = {
+            stage: r["stages"][stage]["sampled_pss_mb"]
+            for stage in STAGES
+            if "sampled_pss_mb" in r["stages"].get(stage, {})
+        }
+        if not pss:
+            continue
+        top = max(pss, key=lambda stage: pss[stage])
+        cells = [f"{pss[stage]:,.0f}" if stage in pss else "-" for stage in STAGES]
+        lines.append(
+            f"| {r.get('pool', '-')} | {r['docs']:,} | {r['config']} | "
+            + " | ".join(cells)
+            + f" | {pss[top]:,.0f} ({top}) |"
+        )
+    lines += [
+        "",
         "## Per stage: CPU ms per input document (driver + workers; less load-sensitive than wall)",
         "",
         "| pool | docs | config | " + " | ".join(STAGES) + " | total |",

@@ -17,10 +17,13 @@ import pytest
 from pipeline import schema
 from pipeline.runtime.commands import declared_stage
 from pipeline.runtime.engine import (
+    POLARS_ALLOCATOR_OPTIONS,
+    RETURN_FREED_PAGES,
     EngineConfig,
     PerDocument,
     batched,
     map_batches,
+    return_freed_pages_at_once,
     run_in_child,
     stage_of_command,
 )
@@ -383,6 +386,31 @@ def test_a_stopped_fork_server_exits_and_a_later_pool_starts_another() -> None:
         "first": [True],
         "restarted": 1,
     }
+
+
+def test_the_validate_stage_makes_polars_return_freed_pages_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under ``python -m pipeline.validate`` Polars' allocator gets the option to hand freed
+    pages back at once (the fork server and workers inherit it); a value already set stays,
+    and other stages and commands are left alone."""
+    monkeypatch.delenv(POLARS_ALLOCATOR_OPTIONS, raising=False)
+    assert not return_freed_pages_at_once(["python", "-c", "pass"])
+    assert not return_freed_pages_at_once(["python", "-m", "pipeline.clean"])
+    assert POLARS_ALLOCATOR_OPTIONS not in os.environ
+    assert return_freed_pages_at_once(["python", "-m", "pipeline.validate"])
+    assert os.environ[POLARS_ALLOCATOR_OPTIONS] == RETURN_FREED_PAGES
+    monkeypatch.setenv(POLARS_ALLOCATOR_OPTIONS, "dirty_decay_ms:5000")
+    assert return_freed_pages_at_once(["python", "-m", "pipeline.validate"])
+    assert os.environ[POLARS_ALLOCATOR_OPTIONS] == "dirty_decay_ms:5000"
+
+
+def test_the_package_imports_no_polars_before_its_stage_setup() -> None:
+    """jemalloc reads its options once, when Polars starts it: the package must set them before
+    anything it imports brings Polars in."""
+    probe = [sys.executable, "-c", "import sys, pipeline; print('polars' in sys.modules)"]
+    done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "False"
 
 
 def test_run_in_child_raises_when_the_child_fails() -> None:

@@ -237,9 +237,10 @@ def stop_fork_server() -> None:
     """Stop this process's fork server, if it started one. For a stage whose work on the engine
     is done while its driver goes on alone: the server holds what it preloaded for the workers
     (the corpus stage's language model and libraries: ~220 MB of PSS), which would otherwise
-    stay beside the driver's own peak (10k pages: the corpus stage's peak PSS ~0.90 -> ~0.70
-    GB). A later pool starts a new server. ``ForkServer._stop`` is the standard library's own
-    (Python 3.11; its tests use it): it closes the server's pipe and waits for it to exit."""
+    stay beside the driver's own peak (10k pages: the corpus stage's PSS after its passes
+    ~0.90 -> ~0.66 GB). A later pool starts a new server. ``ForkServer._stop`` is the standard
+    library's own (Python 3.11; its tests use it): it closes the server's pipe and waits for the
+    server to exit."""
     from multiprocessing import forkserver
 
     server = forkserver._forkserver

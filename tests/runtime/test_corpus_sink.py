@@ -21,7 +21,6 @@ from pipeline.outputs import OUTPUTS
 
 def sentences(n: int) -> pl.DataFrame:
     """``n`` sentence rows of the published schema (a little repetition, as in a corpus)."""
-    rows = range(n)
     return schema.conform(
         pl.DataFrame(
             {
@@ -33,7 +32,7 @@ def sentences(n: int) -> pl.DataFrame:
                 "char_end": [10 * (i % 7) + 9 for i in range(n)],
                 # ~140 characters: a row group's texts then fill more than one Parquet page
                 # (1 MB), where the page cuts could follow how the frames were cut
-                "text": [f"Sentence {i} of the story, told again and again. " * 3 for i in rows],
+                "text": [f"Sentence {i} of the story, told once more. " * 3 for i in range(n)],
                 "url": [f"https://example.org/{i // 7}" for i in range(n)],
                 "domain": ["example.org"] * n,
                 "title": [None] * n,

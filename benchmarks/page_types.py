@@ -55,7 +55,7 @@ C = 0.3  # inverse regularisation strength
 MIN_DOMAINS = 3
 # The vocabulary is cut to the words the first fit weighs most, and the model refitted on
 # them: a small committed file, and the same procedure in every cross-validation fold.
-MAX_TOKENS = 1500
+MAX_TOKENS = 3000
 
 
 def _domain(address: str | None, page_id: str) -> str:
@@ -86,14 +86,14 @@ def featurise(ids: list[str], pages: list[str]) -> tuple[Rows, Rows, list[str]]:
     for page_id, page in zip(ids, pages, strict=True):
         tree = parse_html(page)
         text, shape = extract_main_content(page, tree)
-        features, words, _ = html_inputs(tree, text, shape)
+        features, words, _ = html_inputs(page, tree, text, shape)
         html_rows.append(features)
         html_tokens.append(tokens_of(words))
         dump = dumper.dump(page)
         dump_text = extract_page_dump(dump).text
         dump_rows.append(dump_features(dump, dump_text, None))
         dump_tok.append(tokens_of(dump_words(dump, dump_text, None)))
-        domains.append(_domain(read_head(tree).canonical, page_id))
+        domains.append(_domain(read_head(tree, page).canonical, page_id))
     return (
         (np.array(html_rows), html_tokens),
         (np.array(dump_rows), dump_tok),

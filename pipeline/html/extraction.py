@@ -54,7 +54,7 @@ def extract_page(
         return dump.text, dump_metadata(dump.title, url), "dump", kind
     tree = parse_html(page)  # parsed once for both extractors and the page type
     text, shape = extract_main_content(page, tree)
-    kind = html_page_type(tree, text, shape, url) if has_a_type(text, shape) else None
+    kind = html_page_type(page, tree, text, shape, url) if has_a_type(text, shape) else None
     return text, extract_html_metadata(page, url=url, tree=tree), "html", kind
 
 
@@ -81,7 +81,7 @@ def extract_text_and_page_type(raw: str | bytes) -> tuple[str, str]:
         return text, dump_page_type(page, text).page_type
     tree = parse_html(page)
     text, shape = extract_main_content(page, tree)
-    return text, html_page_type(tree, text, shape).page_type
+    return text, html_page_type(page, tree, text, shape).page_type
 
 
 def extract_metadata(raw: str | bytes, url: str | None = None) -> dict[str, Any]:

@@ -66,6 +66,7 @@ from pipeline.html.pagetype import (
     _split_words,
     _unpack_sums,
     html_features,
+    json_ld_texts,
     page_words,
     probabilities,
     read_head,
@@ -313,13 +314,35 @@ def test_model_words_give_the_same_probabilities() -> None:
         html = path.read_text(encoding="utf-8", errors="replace")
         tree = parse_html(html)
         text, shape = extract_main_content(html, tree)
-        head = read_head(tree)
+        head = read_head(tree, html)
         address = head.canonical
         features = html_features(text, shape, head.declared, address, head.title)
-        full = page_words(head, shape, address, text)
-        cut = _model_words(head, shape, address, text)
+        full = page_words(head, shape, address)
+        cut = _model_words(head, shape, address)
         assert all(cut[kind] <= full[kind] for kind in full)
         assert probabilities(features, "html", cut) == probabilities(features, "html", full)
+
+
+def _json_ld_by_query(html: str) -> list[str]:
+    query = 'script[type="application/ld+json"]'
+    return [node.text(deep=True) for node in parse_html(html).css(query)]
+
+
+def test_json_ld_scan_finds_what_the_tree_query_finds() -> None:
+    crafted = [
+        '<html><head><SCRIPT id="a" type="application/ld+json">{"@type": "NewsArticle"}'
+        '</SCRIPT><script>var t = "application/ld+json"; if (a<b) {}</script></head><body>'
+        '<p>application/ld+json in the text</p><div><script\ntype="application/ld+json">'
+        '{"@type": ["Product"]}</script></div><script type="application/ld+json"></script>'
+        "<scripts type='application/ld+json'>x</scripts></body></html>",
+        '<script type="application/ld+json">{\r\n"@type":\r"Thing"}</script>',
+        '<script type="application/ld+json">{"unclosed": true',
+        "<p>" + "application/ld+json " * 2000 + "</p>",
+    ]
+    pages = crafted + [p.read_text(encoding="utf-8", errors="replace") for p in PAGES]
+    assert sum(bool(_json_ld_by_query(page)) for page in pages) >= 5
+    for page in pages:
+        assert json_ld_texts(page) == _json_ld_by_query(page)
 
 
 def test_one_query_finds_what_each_query_finds() -> None:

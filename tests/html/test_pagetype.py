@@ -128,7 +128,7 @@ def test_declared_types_are_read_from_og_and_broken_json_ld() -> None:
         '<script type="application/ld+json">{"@type": ["NewsArticle", "https://schema.org/'
         'Reportage"], "headline": "x",</script></head><body><p>x</p></body></html>'
     )
-    head = read_head(parse_html(html))
+    head = read_head(parse_html(html), html)
     assert head.declared == {"og:article", "ld:newsarticle", "ld:reportage"}
 
 
@@ -143,4 +143,4 @@ def test_deeply_nested_pages_get_a_type() -> None:
     html = "<div>" * 5000 + "<p>" + "Words of a paragraph. " * 30 + "</p>" + "</div>" * 5000
     tree = parse_html(html)
     text, shape = extract_main_content(html, tree)
-    assert html_page_type(tree, text, shape).page_type in PAGE_TYPES
+    assert html_page_type(html, tree, text, shape).page_type in PAGE_TYPES

@@ -24,7 +24,10 @@ from pipeline.sources.pages import InputPages
 STAGE = "extract"
 # What the workers import once, in their fork server (besides the runtime), before they start
 # (with what it imports).
-WORKER_PRELOAD = ("pipeline.html.extraction",)
+WORKER_PRELOAD = (
+    "pipeline.html.extraction",
+    "pipeline.html.preload",  # the page-type model, loaded once for every worker
+)
 FILES = stage_files("ingested", "quarantine_ingest", "extracted", "quarantine_extract")
 
 

@@ -4,6 +4,8 @@ never raises."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -144,3 +146,15 @@ def test_deeply_nested_pages_get_a_type() -> None:
     tree = parse_html(html)
     text, shape = extract_main_content(html, tree)
     assert html_page_type(html, tree, text, shape).page_type in PAGE_TYPES
+
+
+def test_the_extract_stage_loads_the_page_type_model_before_forking_its_workers() -> None:
+    from pipeline.extract import WORKER_PRELOAD
+
+    assert "pipeline.html.preload" in WORKER_PRELOAD
+    probe = (
+        "from pipeline.html.pagetype import _models; import pipeline.html.preload; "
+        "print(_models.cache_info().currsize)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "1"

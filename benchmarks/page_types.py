@@ -38,6 +38,7 @@ from pipeline.html.content import extract_main_content, parse_html
 from pipeline.html.pagetype import (
     MODEL_FILE,
     PAGE_TYPES,
+    chosen_type,
     dump_features,
     dump_words,
     html_inputs,
@@ -183,13 +184,10 @@ def _oof(rows: Rows, y: np.ndarray[Any, Any], groups: list[str], folds: int) -> 
 
 
 def _decide(probs: np.ndarray[Any, Any], threshold: float) -> list[str]:
-    out = []
-    for row in probs:
-        if row[0] >= threshold:
-            out.append("article")
-        else:
-            out.append(PAGE_TYPES[1 + int(np.argmax(row[1:]))])
-    return out
+    """The pipeline's decision (:func:`pipeline.html.pagetype.chosen_type`) for each row."""
+    return [
+        chosen_type(dict(zip(PAGE_TYPES, map(float, row), strict=True)), threshold) for row in probs
+    ]
 
 
 def cross_validate(

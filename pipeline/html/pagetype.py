@@ -736,14 +736,26 @@ def _probabilities(
     return {c: e / total_exp for c, e in zip(model.classes, exp, strict=True)}
 
 
-def decide(probs: dict[str, float], kind: str, declared: frozenset[str] = frozenset()) -> PageType:
-    """The type: article when P(article) reaches the model's threshold (set for a high article
-    recall), else the most probable other type."""
-    threshold = _models()[kind].article_threshold
+# When P(article) is under the threshold but no other type reaches this either, the model
+# cannot tell what the page is, and the page is kept as an article (losing an article costs
+# more than keeping a listing). No labelled page falls here out of fold; a short plain page
+# with nothing declared and no address can (P 0.17 article, no other type above 0.25).
+MIN_OTHER_TYPE_PROBABILITY: Final[float] = 0.3
+
+
+def chosen_type(probs: dict[str, float], threshold: float) -> str:
+    """Article when P(article) reaches ``threshold`` (set for a high article recall), else the
+    most probable other type if it reaches :data:`MIN_OTHER_TYPE_PROBABILITY`, else article."""
     if probs["article"] >= threshold:
-        chosen = "article"
-    else:
-        chosen = max((c for c in probs if c != "article"), key=lambda c: (probs[c], c))
+        return "article"
+    other = max((c for c in probs if c != "article"), key=lambda c: (probs[c], c))
+    return other if probs[other] >= MIN_OTHER_TYPE_PROBABILITY else "article"
+
+
+def decide(probs: dict[str, float], kind: str, declared: frozenset[str] = frozenset()) -> PageType:
+    """The type (:func:`chosen_type` at the ``kind`` model's threshold), its probability and
+    what decided it."""
+    chosen = chosen_type(probs, _models()[kind].article_threshold)
     group = _DECLARED_GROUPS.get(chosen, frozenset())
     source = "declared" if declared & group else "model"
     return PageType(chosen, round(probs[chosen], 4), source)

@@ -20,6 +20,7 @@ from pipeline.html.extraction import extract_document
 from pipeline.html.pagetype import (
     PAGE_TYPES,
     address_features,
+    chosen_type,
     html_page_type,
     read_head,
     title_features,
@@ -87,6 +88,26 @@ def test_the_sample_index_is_not_an_article() -> None:
 def test_sample_articles_and_the_seed_page_are_articles(name: str) -> None:
     assert "seed_independent_belarus.txt" in SAMPLE_ARTICLES
     assert page_type((SAMPLE / name).read_bytes()) == "article"
+
+
+def test_a_short_plain_article_with_nothing_declared_is_kept() -> None:
+    # two short paragraphs, no address, no og:type or JSON-LD: too little for the model to name
+    # any type, so the page is kept (a lost article costs more than a kept listing)
+    html = (
+        "<html><head><title>Bus shelter repainted | Weston Echo</title></head><body><article>"
+        "<h1>Bus shelter repainted</h1><p>The shelter on Mill Road was repainted green on "
+        "Monday by volunteers from the residents' group.</p><p>The council paid for the paint "
+        "and said the work took most of the morning.</p></article></body></html>"
+    )
+    assert page_type(html) == "article"
+
+
+def test_an_unsure_model_keeps_the_page() -> None:
+    unsure = {t: 0.9 / 6 for t in PAGE_TYPES} | {"article": 0.1}
+    assert chosen_type(unsure, threshold=0.2) == "article"
+    listing = unsure | {"listing": 0.35, "forum": 0.1}
+    assert chosen_type(listing, threshold=0.2) == "listing"
+    assert chosen_type(listing | {"article": 0.2}, threshold=0.2) == "article"
 
 
 def test_the_seed_dump_is_kept_by_the_extract_step() -> None:

@@ -234,6 +234,11 @@ def scores(gold: list[str], predicted: list[str]) -> dict[str, Any]:
             for t, n in sorted(by_type.items())
         },
         "type_accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4),
+        # gold type -> decided type -> pages (every decided type listed, zeros included)
+        "confusion": {
+            t: {d: sum(g == t and p == d for g, p in pairs) for d in PAGE_TYPES}
+            for t in sorted(by_type)
+        },
     }
 
 
@@ -267,7 +272,22 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["| type | called article | recall of the type |", "|---|---:|---:|"]
     for t, v in result["html"]["called_article_by_type"].items():
         lines.append(f"| {t} | {v:.0%} | {result['html']['recall_by_type'][t]:.0%} |")
+    for form in ("html", "dump"):
+        confusion = result[form].get("confusion")
+        if confusion:
+            lines += ["", f"Pages by gold type (rows) and decided type (columns), {form}:", ""]
+            lines += confusion_table(confusion)
     return "\n".join(lines) + "\n"
+
+
+def confusion_table(confusion: dict[str, dict[str, int]]) -> list[str]:
+    """A gold type x decided type table of page counts."""
+    lines = ["| gold \\ decided | " + " | ".join(PAGE_TYPES) + " | pages |"]
+    lines.append("|---|" + "---:|" * (len(PAGE_TYPES) + 1))
+    for gold, row in confusion.items():
+        counts = " | ".join(str(row.get(d, 0)) for d in PAGE_TYPES)
+        lines.append(f"| {gold} | {counts} | {sum(row.values())} |")
+    return lines
 
 
 def _measure_form(

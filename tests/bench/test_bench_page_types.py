@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.page_types import _decide, _threshold, scores
+from benchmarks.page_types import _decide, _threshold, confusion_table, scores
 
 
 def test_scores_count_articles_and_types() -> None:
@@ -17,6 +17,17 @@ def test_scores_count_articles_and_types() -> None:
     assert s["article_recall"] == pytest.approx(2 / 3, abs=1e-4)
     assert s["called_article_by_type"] == {"article": 0.6667, "listing": 1.0, "product": 0.0}
     assert s["type_accuracy"] == pytest.approx(3 / 6, abs=1e-4)
+    assert s["confusion"]["article"] == {
+        "article": 2,
+        "listing": 1,
+        **{t: 0 for t in ("collection", "product", "service", "forum", "documentation")},
+    }
+    assert s["confusion"]["product"]["service"] == 1 and s["confusion"]["product"]["product"] == 1
+    assert [line.split(" | ")[-1] for line in confusion_table(s["confusion"])[2:]] == [
+        "3 |",
+        "1 |",
+        "2 |",
+    ]
 
 
 def test_threshold_keeps_the_target_recall_and_decide_applies_it() -> None:

@@ -262,16 +262,18 @@ def json_ld_texts(html: str) -> list[str]:
     texts: list[str] = []
     at = html.find(_LD_JSON_TYPE)
     while at >= 0:
+        # each look-back is bounded, and a look ahead is made only from a script's start tag,
+        # and the next search starts past its end: linear in the page, however hostile
         opening = html.rfind("<", max(0, at - _TAG_REACH), at)
-        tag_end = html.find(">", at)
-        if tag_end < 0:
-            break
         if (
             opening >= 0
             and html[opening + 1 : opening + 7].lower() == "script"
             and html[opening + 7 : opening + 8] in (" ", "\t", "\n", "\r", "\f", "/")
             and html.find(">", opening, at) < 0
         ):
+            tag_end = html.find(">", at)
+            if tag_end < 0:
+                break
             end = _SCRIPT_END.search(html, tag_end + 1)
             stop = end.start() if end else len(html)
             text = html[tag_end + 1 : stop]

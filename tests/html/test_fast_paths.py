@@ -338,6 +338,9 @@ def test_json_ld_scan_finds_what_the_tree_query_finds() -> None:
         '<script type="application/ld+json">{\r\n"@type":\r"Thing"}</script>',
         '<script type="application/ld+json">{"unclosed": true',
         "<p>" + "application/ld+json " * 2000 + "</p>",
+        "application/ld+json " * 2000 + ">",  # no tag: found in no tag
+        ("<p " + "application/ld+json " * 50) * 40 + ">",
+        '<script type="application/ld+json"' + " application/ld+json" * 2000 + ">{}</script>",
     ]
     pages = crafted + [p.read_text(encoding="utf-8", errors="replace") for p in PAGES]
     assert sum(bool(_json_ld_by_query(page)) for page in pages) >= 5

@@ -115,7 +115,7 @@ bench-data: env
 	$(BIN)/python -m benchmarks.corpus $(N) data/bench/html-$(N)
 	$(BIN)/python -m benchmarks.corpus $(N) data/bench/warc-$(N) --warc
 
-# Bounded-time fuzzing of extraction, cleaning and segmentation (not part of make test).
+# Bounded-time fuzzing of extraction, page types, cleaning and segmentation (not part of make test).
 fuzz: dev-env
 	$(BIN)/python -m benchmarks.fuzz --seconds $(SECONDS_FUZZ)
 

@@ -1,5 +1,5 @@
-"""Bounded-time fuzzing of the document path: decoding, HTML extraction, metadata, page dump
-extraction, cleaning and sentence segmentation.
+"""Bounded-time fuzzing of the document path: decoding, HTML extraction, page type, metadata,
+page dump extraction, cleaning and sentence segmentation.
 
     python -m benchmarks.fuzz --seconds 120 [--seed N] [--out reports/bench/fuzz.json]
     python -m benchmarks.fuzz --replay reports/bench/fuzz_cases/<sha>.bin
@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.extract import extract_metadata, extract_text
+from pipeline.extract import extract_metadata, extract_text, page_type
 from pipeline.sources.decoding import decode_bytes
 from pipeline.text.cleaning import clean_text
 from pipeline.text.dumps import extract_page_dump
@@ -49,6 +49,8 @@ MARKUP: tuple[str, ...] = (
     "<article>",
     "</article>",
     "<script>",
+    '<script type="application/ld+json">{"@type": ["NewsArticle",',
+    "application/ld+json",
     "</script>",
     "<style>",
     "<title>",
@@ -192,6 +194,7 @@ def run_targets(raw: bytes, timings: dict[str, float]) -> None:
     decoded = timed("decode_bytes", lambda: decode_bytes(raw, max_inflated_bytes=1 << 22))
     page = decoded.text or raw.decode("utf-8", errors="replace")
     timed("extract_text", lambda: extract_text(page))
+    timed("page_type", lambda: page_type(page))
     timed("extract_metadata", lambda: extract_metadata(page, url="https://www.example.org/a/1"))
     dump = timed("extract_page_dump", lambda: extract_page_dump(page))
     html_text = timed("extract_text_bytes", lambda: extract_text(raw))

@@ -83,7 +83,9 @@ def _paragraphs(text: str) -> Iterator[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n").replace("\x0b", "\n").replace("\x0c", "\n")
     text = text.replace("\x85", "\n")
-    text = _CONTROL_RE.sub("", text)
+    # NFC once the control characters are gone: one between a letter and its combining mark
+    # ("S", U+0019, U+0307) kept them apart, and a second cleaning composed them (make fuzz)
+    text = unicodedata.normalize("NFC", _CONTROL_RE.sub("", text))
     for line in text.split("\n"):
         line = _collapse_spaces(line).strip()
         if line:
@@ -136,7 +138,6 @@ def _stable_paragraph(para: str) -> tuple[Piece, ...]:
 def clean_text_audited(text: str) -> tuple[str, list[tuple[str, int, str]]]:
     """:func:`clean_text` and what it removed: (rule, position in the cleaned text, removed
     text), in text order (see :mod:`pipeline.text.removals`)."""
-    text = unicodedata.normalize("NFC", text)
     kept: list[str] = []
     removed: list[tuple[str, int, str]] = []
     length = 0

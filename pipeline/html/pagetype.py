@@ -119,7 +119,9 @@ _DECLARED_GROUPS: Final[dict[str, frozenset[str]]] = {
     ),
     "webpage": frozenset({"ld:webpage", "ld:itempage", "og:website"}),
 }
-_LD_TYPE: Final[re.Pattern[str]] = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+# A type list is short: bounded, so that a list left open does not send every later "@type"
+# to the end of the text (100,000 of them in 1.5 MB took 83 s; now linear).
+_LD_TYPE: Final[re.Pattern[str]] = re.compile(r'"@type"\s*:\s*(\[[^\]]{0,500}\]|"[^"]*")')
 _QUOTED: Final[re.Pattern[str]] = re.compile(r'"([^"]+)"')
 _LD_KEY: Final[re.Pattern[str]] = re.compile(r'"([A-Za-z]{3,30})"\s*:')
 _WORD_SPLIT: Final[re.Pattern[str]] = re.compile(r"[^a-z]+")

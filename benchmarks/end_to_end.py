@@ -1105,7 +1105,110 @@ def acceptance(data: dict[str, Any]) -> dict[str, Any]:
                         **scaling_context(r, ones[size], ratio),
                     }
                 )
+    out["issue_20"] = issue_20_checks(by_config, peers)
     return out
+
+
+# Issue 20's acceptance: the whole `dvc repro` on the varied pool with 2 workers (local2).
+ISSUE_20_POOL = "varied"
+ISSUE_20_CPU_MS_PER_DOC = 8.0
+ISSUE_20_VS_PEER_10K = 12.0
+ISSUE_20_VS_PEER_1K = 6.0
+ISSUE_20_SCALING = 1.85
+ISSUE_20_SCALING_PAIRS = 3
+ISSUE_20_100K_SHARE = 0.9  # docs/s at 100k within 10 % of 10k
+ISSUE_20_PEAK_MB = 1000.0  # largest stage, sum of driver + workers (RSS) or PSS
+
+
+def issue_20_checks(
+    by_config: dict[tuple[str, str], dict[int, dict[str, Any]]], peers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each acceptance point of issue 20 against the runs at hand: what it asks, what was
+    measured (``None`` when the run it needs is missing) and whether it is met."""
+    two = by_config.get((ISSUE_20_POOL, "local2"), {})
+    one = by_config.get((ISSUE_20_POOL, "local1"), {})
+    peer_at = {
+        p["size"]: p
+        for p in peers
+        if p["config"] == "trafilatura_pysbd" and p.get("pool") == ISSUE_20_POOL
+    }
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, target: str, measured: float | None, met: bool, evidence: str) -> None:
+        checks.append(
+            {
+                "check": name,
+                "target": target,
+                "measured": measured,
+                "met": measured is not None and met,
+                "evidence": evidence,
+            }
+        )
+
+    run10k, run100k = two.get(10_000), two.get(100_000)
+    cpu = run10k["cpu_ms_per_doc"] if run10k else None
+    check(
+        "CPU per document, 10k",
+        f"<= {ISSUE_20_CPU_MS_PER_DOC:g} ms",
+        cpu,
+        cpu is not None and cpu <= ISSUE_20_CPU_MS_PER_DOC,
+        "local2, all stages and DVC included",
+    )
+    for size, target in ((10_000, ISSUE_20_VS_PEER_10K), (1_000, ISSUE_20_VS_PEER_1K)):
+        run, peer = two.get(size), peer_at.get(size)
+        ratio = round(run["docs_per_s"] / peer["docs_per_s"], 2) if run and peer else None
+        check(
+            f"docs/s vs trafilatura + pysbd, {size // 1000}k",
+            f">= x{target:g}",
+            ratio,
+            ratio is not None and ratio >= target,
+            f"local2 {run['docs_per_s']:,.1f} vs {peer['docs_per_s']:,.1f} docs/s"
+            if run and peer
+            else "needs a local2 run and a peer run at this size",
+        )
+    pairs: list[float] = []
+    if run10k and one.get(10_000) and _same_invocation(run10k, one[10_000]):
+        ones = {r.get("repetition"): r for r in successful(one[10_000])}
+        pairs = sorted(
+            ones[r["repetition"]]["wall_seconds"] / r["wall_seconds"]
+            for r in successful(run10k)
+            if r.get("repetition") in ones
+        )
+    median_pair = round(statistics.median(pairs), 2) if pairs else None
+    check(
+        "2 workers / 1 worker, 10k",
+        f">= x{ISSUE_20_SCALING:g}, median of >= {ISSUE_20_SCALING_PAIRS} interleaved pairs",
+        median_pair,
+        median_pair is not None
+        and len(pairs) >= ISSUE_20_SCALING_PAIRS
+        and median_pair >= ISSUE_20_SCALING,
+        f"{len(pairs)} pairs: " + ", ".join(f"x{p:.2f}" for p in pairs)
+        if pairs
+        else "needs interleaved local1 and local2 runs (--repeat)",
+    )
+    share = round(run100k["docs_per_s"] / run10k["docs_per_s"], 3) if run100k and run10k else None
+    check(
+        "docs/s at 100k vs 10k",
+        f">= {ISSUE_20_100K_SHARE:.0%}",
+        share,
+        share is not None and share >= ISSUE_20_100K_SHARE,
+        f"{run100k['docs_per_s']:,.1f} vs {run10k['docs_per_s']:,.1f} docs/s"
+        if run100k and run10k
+        else "needs local2 runs at 10k and 100k",
+    )
+    for size, run in ((10_000, run10k), (100_000, run100k)):
+        rss_stage, rss = _peak_stage(run) if run else ("-", 0.0)
+        pss_stage, pss = _peak_stage(run, "sampled_pss_mb") if run else ("-", 0.0)
+        check(
+            f"largest stage's peak memory, {size // 1000}k",
+            f"<= {ISSUE_20_PEAK_MB:,.0f} MB (RSS sum, or PSS)",
+            min(rss, pss or rss) if run else None,
+            min(rss, pss or rss) <= ISSUE_20_PEAK_MB,
+            f"RSS sum {rss:,.0f} MB ({rss_stage}), PSS {pss:,.0f} MB ({pss_stage})"
+            if run
+            else "needs a local2 run at this size",
+        )
+    return checks
 
 
 def scaling_context(two: dict[str, Any], one: dict[str, Any], ratio: float) -> dict[str, Any]:
@@ -1249,7 +1352,7 @@ def _machine_note(scaling: dict[str, Any]) -> str:
 def render_markdown(data: dict[str, Any]) -> str:
     m = data.get("machine", {})
     lines = [
-        "# Pipeline benchmark (issue 6)",
+        "# Pipeline benchmark (issues 6 and 20)",
         "",
         "Generated by `python -m benchmarks.end_to_end` (`make bench-pipeline`); figures in "
         "`reports/bench/pipeline.json`. Updated " + data.get("updated_at", "") + ".",
@@ -1402,7 +1505,22 @@ def render_markdown(data: dict[str, Any]) -> str:
         ]
     lines += _repetitions_section(data)
     acc = data.get("acceptance", {})
-    lines += ["", "## Acceptance targets", ""]
+    lines += [
+        "",
+        "## Acceptance targets of issue 20",
+        "",
+        f"The whole `dvc repro` on the {ISSUE_20_POOL} pool, 2 workers (local2); the peer is "
+        "trafilatura + pysbd at the same size.",
+        "",
+        "| check | target | measured | met | from |",
+        "|---|---|---:|---|---|",
+    ]
+    for c in acc.get("issue_20", []):
+        lines.append(
+            f"| {c['check']} | {c['target']} | {_fmt(c['measured'], 2)} "
+            f"| {'met' if c['met'] else '**not met**'} | {c['evidence']} |"
+        )
+    lines += ["", "## Earlier targets (issue 6)", ""]
     for g in acc.get("rss_growth", []):
         if "stopped" in g:
             lines.append(

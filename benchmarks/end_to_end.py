@@ -981,7 +981,9 @@ def merge_result(out_dir: Path, result: dict[str, Any], kind: str) -> dict[str, 
         os.replace(tmp, path)
         md = out_dir / "pipeline.md"
         tmp_md = md.with_name(md.name + ".tmp")
-        tmp_md.write_text(render_markdown(data))
+        profile_path = out_dir / "profile.json"
+        profile = json.loads(profile_path.read_text()) if profile_path.exists() else None
+        tmp_md.write_text(render_markdown(data, profile))
         os.replace(tmp_md, md)
     return data
 
@@ -1175,6 +1177,16 @@ def issue_20_checks(
             if r.get("repetition") in ones
         )
     median_pair = round(statistics.median(pairs), 2) if pairs else None
+    serial_note = ""
+    if run10k and one.get(10_000):
+        need = worker_stages_needed(one[10_000], run10k, ISSUE_20_SCALING)
+        serial_note = (
+            f"; outside the worker stages (DVC, inventory, report) {need['serial_one']:.1f} s"
+            f" / {need['serial_two']:.1f} s, so x{ISSUE_20_SCALING:g} end to end needs the "
+            f"worker stages at x{need['needed']:.2f}"
+            if need["needed"]
+            else f"; the serial parts alone exceed the time x{ISSUE_20_SCALING:g} allows"
+        ) + f" (they reached x{need['reached']:.2f})"
     check(
         "2 workers / 1 worker, 10k",
         f">= x{ISSUE_20_SCALING:g}, median of >= {ISSUE_20_SCALING_PAIRS} interleaved pairs",
@@ -1182,7 +1194,7 @@ def issue_20_checks(
         median_pair is not None
         and len(pairs) >= ISSUE_20_SCALING_PAIRS
         and median_pair >= ISSUE_20_SCALING,
-        f"{len(pairs)} pairs: " + ", ".join(f"x{p:.2f}" for p in pairs)
+        f"{len(pairs)} pairs: " + ", ".join(f"x{p:.2f}" for p in pairs) + serial_note
         if pairs
         else "needs interleaved local1 and local2 runs (--repeat)",
     )
@@ -1209,6 +1221,32 @@ def issue_20_checks(
             else "needs a local2 run at this size",
         )
     return checks
+
+
+# The stages whose work the engine spreads over the workers; the rest of a run's wall time
+# (DVC itself, the inventory's listing and hashing, the report) does not scale with them.
+WORKER_STAGES = ("ingest", "extract", "clean", "segment", "corpus", "validate")
+
+
+def worker_stages_needed(one: dict[str, Any], two: dict[str, Any], target: float) -> dict[str, Any]:
+    """Amdahl's law on a 1-worker and a 2-worker run: the seconds of each outside the worker
+    stages, the worker stages' own speed-up, and the speed-up they would need for ``target``
+    end to end (None when the 2-worker run's serial part alone is over the time allowed)."""
+
+    def split(run: dict[str, Any]) -> tuple[float, float]:
+        stages = run.get("stages", {})
+        worker = sum(stages.get(k, {}).get("wall_seconds", 0.0) for k in WORKER_STAGES)
+        return worker, run["wall_seconds"] - worker
+
+    worker_one, serial_one = split(one)
+    worker_two, serial_two = split(two)
+    allowed = one["wall_seconds"] / target - serial_two
+    return {
+        "serial_one": serial_one,
+        "serial_two": serial_two,
+        "reached": worker_one / worker_two if worker_two else 0.0,
+        "needed": worker_one / allowed if allowed > 0 else None,
+    }
 
 
 def scaling_context(two: dict[str, Any], one: dict[str, Any], ratio: float) -> dict[str, Any]:
@@ -1349,7 +1387,28 @@ def _machine_note(scaling: dict[str, Any]) -> str:
     )
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def profile_lines(profile: dict[str, Any] | None) -> list[str]:
+    """The per-stage CPU profile (``profile.json``, :mod:`benchmarks.profile`) in short: each
+    profiled corpus's stage table; the top functions stay in ``profile.md``."""
+    if not profile or not profile.get("runs"):
+        return []
+    from benchmarks.profile import stage_table  # it imports this module
+
+    lines = [
+        "",
+        "## Where the CPU goes (profile)",
+        "",
+        "From `make bench-profile N=...` (`profile.md` has the method and each stage's top "
+        "functions): every stage on the serial engine, all its work in one process, so its "
+        "CPU is the work itself, without the workers' start-up or transport.",
+    ]
+    for run in sorted(profile["runs"].values(), key=lambda r: (r["pool"], r["size"])):
+        lines += ["", f"### {run['pool']} pool, {run['documents']:,} pages", ""]
+        lines += stage_table(run)
+    return lines
+
+
+def render_markdown(data: dict[str, Any], profile: dict[str, Any] | None = None) -> str:
     m = data.get("machine", {})
     lines = [
         "# Pipeline benchmark (issues 6 and 20)",
@@ -1503,6 +1562,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             "",
             *[f"- `{f}`" for f in failures],
         ]
+    lines += profile_lines(profile)
     lines += _repetitions_section(data)
     acc = data.get("acceptance", {})
     lines += [

@@ -50,9 +50,11 @@ from benchmarks.end_to_end import (
     ensure_corpus,
     git_state,
     loadavg,
+    merge_result,
 )
 
 WORK_DIR = Path("/tmp/newscorpus-profile")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # cProfile's key of a built-in function: ("~", 0, "<built-in method ...>")
 _BUILTIN_LIBRARIES = (
     ("polars", ("PyLazyFrame", "PyDataFrame", "PySeries", "PyExpr", "polars")),
@@ -260,6 +262,61 @@ def profile_pipeline(size: int, pool: str, top: int, plain: bool) -> dict[str, A
     }
 
 
+def in_stage_order(stages: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The stages of a profiled run in ``dvc.yaml``'s order (profile.json keeps its keys
+    sorted by name)."""
+    order = {name: i for i, name in enumerate(stage_names(PROJECT_ROOT))}
+    return sorted(stages.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+def stage_table(run: dict[str, Any]) -> list[str]:
+    """A profiled run's summary line and its per-stage table: CPU, ms per document, share,
+    wall, peak RSS, imports and where the time goes (also shown in ``pipeline.md``)."""
+    docs = run["documents"]
+    stages = run["stages"]
+    cpu_total = sum(
+        s.get("plain", s.get("profiled", {})).get("cpu_s", 0.0) for s in stages.values()
+    )
+    cpu_total += run["dvc_hashing"]["cpu_s"]
+    lines = [
+        f"Commit {run['code']['commit'][:10]}"
+        + (
+            f" + uncommitted {', '.join(run['code']['pipeline_uncommitted'])}"
+            if run["code"]["pipeline_uncommitted"]
+            else ""
+        )
+        + f"; {run['finished_at']}; load {run['load_start'][0]} / {run['load_end'][0]}. "
+        f"Whole pipeline: **{cpu_total / docs * 1000:.1f} ms CPU per page** "
+        "(stages run one after the other, serial engine, plus DVC's hashing).",
+        "",
+        "| stage | CPU s | ms/doc | share | wall s | peak RSS MB | import s "
+        "| where the time goes (share of profiled time) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, stage in in_stage_order(stages):
+        base = stage.get("plain") or stage.get("profiled", {})
+        total = stage.get("profiled_total_s") or 1.0
+        areas = sorted(stage.get("areas", {}).items(), key=lambda item: (-item[1], item[0]))
+        spread = ", ".join(
+            f"{area} {seconds / total:.0%}"
+            for area, seconds in areas[:6]
+            if seconds / total >= 0.02
+        )
+        lines.append(
+            f"| {name} | {base['cpu_s']:.1f} | {base['cpu_s'] / docs * 1000:.2f} | "
+            f"{base['cpu_s'] / cpu_total:.0%} | {base['wall_s']:.1f} | "
+            f"{base['peak_rss_mb']:,} | "
+            f"{stage.get('import_s', 0.0) * base['cpu_s'] / total:.1f} | {spread} |"
+        )
+    hashing = run["dvc_hashing"]
+    lines.append(
+        f"| DVC hashing (`dvc commit -f`) | {hashing['cpu_s']:.1f} | "
+        f"{hashing['cpu_s'] / docs * 1000:.2f} | {hashing['cpu_s'] / cpu_total:.0%} | "
+        f"{hashing['wall_s']:.1f} | - | - | - |"
+    )
+    return lines
+
+
 def render(data: dict[str, Any]) -> str:
     lines = [
         "# Profile of a whole `dvc repro` (issue 20)",
@@ -279,60 +336,23 @@ def render(data: dict[str, Any]) -> str:
         run = data["runs"][key]
         docs = run["documents"]
         stages = run["stages"]
-        cpu_total = sum(
-            s.get("plain", s.get("profiled", {})).get("cpu_s", 0.0) for s in stages.values()
-        )
-        cpu_total += run["dvc_hashing"]["cpu_s"]
+        lines += [f"## {run['pool']} pool, {docs:,} pages ({run['bytes'] / 1e6:,.0f} MB)", ""]
+        lines += stage_table(run)
         lines += [
-            f"## {run['pool']} pool, {docs:,} pages ({run['bytes'] / 1e6:,.0f} MB)",
-            "",
-            f"Commit {run['code']['commit'][:10]}"
-            + (
-                f" + uncommitted {', '.join(run['code']['pipeline_uncommitted'])}"
-                if run["code"]["pipeline_uncommitted"]
-                else ""
-            )
-            + f"; {run['finished_at']}; load {run['load_start'][0]} / {run['load_end'][0]}. "
-            f"Whole pipeline: **{cpu_total / docs * 1000:.1f} ms CPU per page** "
-            "(stages run one after the other, serial engine, plus DVC's hashing).",
-            "",
-            "| stage | CPU s | ms/doc | share | wall s | peak RSS MB | import s "
-            "| where the time goes (share of profiled time) |",
-            "|---|---:|---:|---:|---:|---:|---:|---|",
-        ]
-        for name, stage in stages.items():
-            base = stage.get("plain") or stage.get("profiled", {})
-            total = stage.get("profiled_total_s") or 1.0
-            spread = ", ".join(
-                f"{area} {seconds / total:.0%}"
-                for area, seconds in list(stage.get("areas", {}).items())[:6]
-                if seconds / total >= 0.02
-            )
-            lines.append(
-                f"| {name} | {base['cpu_s']:.1f} | {base['cpu_s'] / docs * 1000:.2f} | "
-                f"{base['cpu_s'] / cpu_total:.0%} | {base['wall_s']:.1f} | "
-                f"{base['peak_rss_mb']:,} | "
-                f"{stage.get('import_s', 0.0) * base['cpu_s'] / total:.1f} | {spread} |"
-            )
-        hashing = run["dvc_hashing"]
-        lines += [
-            f"| DVC hashing (`dvc commit -f`) | {hashing['cpu_s']:.1f} | "
-            f"{hashing['cpu_s'] / docs * 1000:.2f} | {hashing['cpu_s'] / cpu_total:.0%} | "
-            f"{hashing['wall_s']:.1f} | - | - | - |",
             "",
             "Import seconds are scaled from the profiled run to the plain one.",
             "",
             "<details><summary>Top functions by own time, per stage (profiled seconds)</summary>",
             "",
         ]
-        for name, stage in stages.items():
+        for name, stage in in_stage_order(stages):
             lines += [
                 f"**{name}**",
                 "",
                 "| function | where | calls | own s | cumulative s |",
                 "|---|---|---:|---:|---:|",
             ]
-            for row in stage.get("top", []):
+            for row in sorted(stage.get("top", []), key=lambda row: -row["own_s"]):
                 function = (
                     row["function"].replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
                 )
@@ -361,6 +381,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     (args.out_dir / "profile.md").write_text(render(data))
+    if (args.out_dir / "pipeline.json").exists():  # it shows the profile's stage tables too
+        merge_result(args.out_dir, {}, "runs")
     print(f"wrote {json_path} and profile.md")
 
 

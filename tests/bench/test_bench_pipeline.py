@@ -242,3 +242,54 @@ def test_the_monitor_yields_the_cpu_to_the_run_it_measures() -> None:
         monitor.stop()
         child.kill()
         child.wait()
+
+
+def profile_record() -> dict[str, Any]:
+    """A profile.json run as benchmarks.profile writes it (keys sorted, as the JSON keeps them)."""
+
+    def stage(cpu: float, areas: dict[str, float]) -> dict[str, Any]:
+        plain = {"cpu_s": cpu, "wall_s": cpu, "peak_rss_mb": 100, "returncode": 0}
+        top = [
+            {"function": f, "where": "m:1", "calls": 1, "own_s": s, "cumulative_s": s}
+            for f, s in (("small", 0.1), ("big", 0.9))
+        ]
+        return {
+            "plain": plain,
+            "areas": areas,
+            "profiled_total_s": 1.0,
+            "import_s": 0.1,
+            "top": top,
+        }
+
+    run = {
+        "pool": "varied",
+        "size": SIZE,
+        "documents": SIZE,
+        "bytes": 10**6,
+        "code": {"commit": "0123456789abcdef", "pipeline_uncommitted": []},
+        "finished_at": "2026-01-01T00:00:00+00:00",
+        "load_start": [0.1],
+        "load_end": [0.2],
+        "dvc_hashing": {"cpu_s": 0.1, "wall_s": 0.1},
+        "stages": {
+            "clean": stage(1.0, {"pipeline.text.chrome": 0.3, "polars": 0.6}),
+            "extract": stage(2.0, {"import": 0.1, "pipeline.html.content": 0.8}),
+        },
+    }
+    return json.loads(json.dumps({"runs": {"varied-100": run}}, sort_keys=True))
+
+
+def test_profile_renders_in_dvc_order_from_its_json_and_shows_in_the_pipeline_report(
+    tmp_path: Path,
+) -> None:
+    from benchmarks import profile
+
+    md = profile.render(profile_record())
+    assert md.index("| extract |") < md.index("| clean |")  # dvc.yaml order, not by name
+    assert "polars 60%, pipeline.text.chrome 30%" in md  # areas by share
+    assert md.index("`big`") < md.index("`small`")  # top functions by own time
+    (tmp_path / "profile.json").write_text(json.dumps(profile_record()))
+    bench.merge_result(tmp_path, fake_run("local1", 10.0), "runs")
+    report = (tmp_path / "pipeline.md").read_text()
+    assert "## Where the CPU goes (profile)" in report
+    assert "| extract | 2.0 | 20.00 |" in report and "pipeline.html.content 80%" in report

@@ -1,4 +1,4 @@
-"""Cleaning over a frame of extracted documents (the clean stage's step): each text cleaned by
+"""Cleaning of extracted documents (the clean stage's step): each text cleaned by
 :func:`pipeline.text.cleaning.clean_text`, its counts, and the quarantine of texts too short
 to keep. One output row per input row, in order."""
 
@@ -16,33 +16,44 @@ from pipeline.text.cleaning import clean_text_audited
 from pipeline.text.removals import canonical_digest
 
 STAGE = "clean"  # the stage named in the quarantine rows made here
+# an output row: the cleaned table's columns, then the quarantine's reason and detail
+COLUMNS: tuple[str, ...] = (*schema.CLEANED, "reason", "detail")
+FRAME_SCHEMA: dict[str, pl.DataType] = {
+    **schema.CLEANED,
+    "reason": pl.String(),
+    "detail": pl.String(),
+}
+
+
+def clean_row(extracted: dict[str, Any], min_chars: int) -> dict[str, Any]:
+    """One extracted row -> its cleaned row (:data:`COLUMNS`): the text cleaned, its counts and
+    removals, the digest of the text it was made from; ``reason``/``detail`` set where the text
+    is too short. Plain values in, plain values out: no frame is built for a row (building and
+    reading one back cost a sixth of the stage's CPU)."""
+    source = extracted.get("text") or ""
+    text, removed = clean_text_audited(source)  # NFC included
+    n_chars = len(text)  # characters (code points), as Polars counts them
+    too_short = n_chars < min_chars
+    made = {name: extracted.get(name) for name in schema.CLEANED}
+    made.update(
+        text=text,
+        n_chars=n_chars,
+        n_paragraphs=text.count("\n") + 1,
+        removals=[
+            {"stage": STAGE, "rule": rule, "position": at, "text": piece}
+            for rule, at, piece in removed
+        ],
+        extracted_text_digest=canonical_digest(source),
+        reason=QuarantineReason.TOO_SHORT.value if too_short else None,
+        detail=f"{n_chars} chars < clean.min_chars={min_chars}" if too_short else None,
+    )
+    return made
 
 
 def clean_frame(extracted: pl.DataFrame, min_chars: int) -> pl.DataFrame:
-    """Cleaned text with its counts and removals; ``reason``/``detail`` set where the text is
-    too short."""
-    # clean_text normalises to NFC itself
-    texts = [text or "" for text in extracted["text"].to_list()]
-    audited = [clean_text_audited(text) for text in texts]
-    removals = [
-        [{"stage": STAGE, "rule": r, "position": at, "text": t} for r, at, t in removed]
-        for _, removed in audited
-    ]
-    cleaned = extracted.with_columns(
-        pl.Series("text", [text for text, _ in audited], dtype=pl.String),
-        pl.Series("removals", removals, dtype=pl.List(schema.REMOVAL)),
-        pl.Series("extracted_text_digest", [canonical_digest(t) for t in texts], dtype=pl.String),
-    ).with_columns(
-        n_chars=pl.col("text").str.len_chars().cast(pl.Int64),
-        n_paragraphs=(pl.col("text").str.count_matches("\n") + 1).cast(pl.Int64),
-    )
-    too_short = pl.col("n_chars") < min_chars
-    return cleaned.with_columns(
-        reason=pl.when(too_short).then(pl.lit(QuarantineReason.TOO_SHORT.value)),
-        detail=pl.when(too_short).then(
-            pl.format("{} chars < clean.min_chars={}", pl.col("n_chars"), pl.lit(min_chars))
-        ),
-    )
+    """:func:`clean_row` over a frame of extracted documents (:data:`FRAME_SCHEMA`)."""
+    rows = [clean_row(row, min_chars) for row in extracted.iter_rows(named=True)]
+    return pl.DataFrame(rows, schema=FRAME_SCHEMA)
 
 
 def clean_documents(extracted: pl.DataFrame, min_chars: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -61,6 +72,4 @@ class CleanBatch:
     min_chars: int
 
     def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        frame = pl.DataFrame(rows, schema=schema.EXTRACTED)
-        columns = [*schema.CLEANED, "reason", "detail"]
-        return clean_frame(frame, self.min_chars).select(columns).to_dicts()
+        return [clean_row(row, self.min_chars) for row in rows]

@@ -1198,13 +1198,19 @@ def issue_20_checks(
         if pairs
         else "needs interleaved local1 and local2 runs (--repeat)",
     )
+    # docs/s of runs from different invocations compare the machine's load as much as the
+    # code (the same 10k run: 111 docs/s one evening, 137 later that night): one invocation only
+    together = bool(run100k and run10k and _same_invocation(run100k, run10k))
     share = round(run100k["docs_per_s"] / run10k["docs_per_s"], 3) if run100k and run10k else None
     check(
         "docs/s at 100k vs 10k",
-        f">= {ISSUE_20_100K_SHARE:.0%}",
+        f">= {ISSUE_20_100K_SHARE:.0%}, in one invocation",
         share,
-        share is not None and share >= ISSUE_20_100K_SHARE,
-        f"{run100k['docs_per_s']:,.1f} vs {run10k['docs_per_s']:,.1f} docs/s"
+        together and share is not None and share >= ISSUE_20_100K_SHARE,
+        (
+            f"{run100k['docs_per_s']:,.1f} vs {run10k['docs_per_s']:,.1f} docs/s"
+            + ("" if together else " (runs of different invocations: not comparable)")
+        )
         if run100k and run10k
         else "needs local2 runs at 10k and 100k",
     )

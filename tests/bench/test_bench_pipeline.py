@@ -192,6 +192,18 @@ def test_issue_20_checks_each_point_on_the_runs_at_hand(tmp_path: Path) -> None:
     assert "| 2 workers / 1 worker, 10k | >= x1.85" in md and "3 pairs: x1.80, x1.90, x2.00" in md
 
 
+def test_issue_20_compares_100k_with_10k_of_the_same_invocation_only(tmp_path: Path) -> None:
+    bench.merge_result(tmp_path, issue_20_run("local2", 10_000, 50.0, 1), "runs")
+    later = issue_20_run("local2", 100_000, 520.0, 1)
+    data = bench.merge_result(tmp_path, {**later, "invocation": "inv-2"}, "runs")
+    (share,) = [c for c in data["acceptance"]["issue_20"] if c["check"].startswith("docs/s at")]
+    assert share["measured"] == 0.962 and share["met"] is False  # 192.3 vs 200 docs/s
+    assert "not comparable" in share["evidence"]
+    data = bench.merge_result(tmp_path, {**later, "invocation": "inv-1"}, "runs")
+    (share,) = [c for c in data["acceptance"]["issue_20"] if c["check"].startswith("docs/s at")]
+    assert share["met"] is True
+
+
 def test_issue_20_scaling_needs_three_pairs(tmp_path: Path) -> None:
     for config, wall in (("local1", 100.0), ("local2", 50.0)):
         data = bench.merge_result(tmp_path, issue_20_run(config, 10_000, wall, 1), "runs")

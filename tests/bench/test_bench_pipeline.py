@@ -288,7 +288,8 @@ def profile_record() -> dict[str, Any]:
             "extract": stage(2.0, {"import": 0.1, "pipeline.html.content": 0.8}),
         },
     }
-    return json.loads(json.dumps({"runs": {"varied-100": run}}, sort_keys=True))
+    record: dict[str, Any] = json.loads(json.dumps({"runs": {"varied-100": run}}, sort_keys=True))
+    return record
 
 
 def test_profile_renders_in_dvc_order_from_its_json_and_shows_in_the_pipeline_report(

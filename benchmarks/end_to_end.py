@@ -820,6 +820,7 @@ def peer_main(name: str, n: int, pool: str) -> dict[str, Any]:
 def run_peer(name: str, n: int, pool: str, timeout: float) -> dict[str, Any]:
     info = ensure_corpus(n, pool)
     load_start = loadavg()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     busy0, total0 = cpu_jiffies()
     command = [sys.executable, "-m", "benchmarks.end_to_end", "--peer", name, "--sizes", str(n)]
     proc = subprocess.run(
@@ -851,7 +852,7 @@ def run_peer(name: str, n: int, pool: str, timeout: float) -> dict[str, Any]:
         load_start=load_start,
         load_end=loadavg(),
         machine_busy_cores=round(busy_cores, 2),
-        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        started_at=started_at,  # when it started, as for the pipeline's runs
     )
     return result
 
@@ -1164,7 +1165,8 @@ def issue_20_checks(
             f">= x{target:g}",
             ratio,
             ratio is not None and ratio >= target,
-            f"local2 {run['docs_per_s']:,.1f} vs {peer['docs_per_s']:,.1f} docs/s"
+            f"local2 {run['docs_per_s']:,.1f} docs/s ({run.get('started_at', '?')[:16]}) vs "
+            f"{peer['docs_per_s']:,.1f} ({peer.get('started_at', '?')[:16]})"
             if run and peer
             else "needs a local2 run and a peer run at this size",
         )

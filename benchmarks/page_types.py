@@ -42,7 +42,6 @@ from pipeline.html.pagetype import (
     dump_features,
     dump_words,
     html_inputs,
-    read_head,
     tokens_of,
 )
 from pipeline.text.dumps import extract_page_dump
@@ -87,14 +86,14 @@ def featurise(ids: list[str], pages: list[str]) -> tuple[Rows, Rows, list[str]]:
     for page_id, page in zip(ids, pages, strict=True):
         tree = parse_html(page)
         text, shape = extract_main_content(page, tree)
-        features, words, _ = html_inputs(page, tree, text, shape)
+        features, words, head = html_inputs(page, tree, text, shape)
         html_rows.append(features)
         html_tokens.append(tokens_of(words))
         dump = dumper.dump(page)
         dump_text = extract_page_dump(dump).text
         dump_rows.append(dump_features(dump, dump_text, None))
         dump_tok.append(tokens_of(dump_words(dump, dump_text, None)))
-        domains.append(_domain(read_head(tree, page).canonical, page_id))
+        domains.append(_domain(head.canonical, page_id))
     return (
         (np.array(html_rows), html_tokens),
         (np.array(dump_rows), dump_tok),

@@ -779,10 +779,10 @@ def _read_page(
 
 def html_inputs(
     html: str, tree: LexborHTMLParser, text: str, shape: PageShape, url: str | None = None
-) -> tuple[list[float], Words, frozenset[str]]:
-    """(features, words, declared types) of an HTML page, parsed into ``tree``."""
+) -> tuple[list[float], Words, PageHead]:
+    """(features, words, head) of an HTML page, parsed into ``tree``."""
     head, address, features = _read_page(html, tree, text, shape, url)
-    return features, page_words(head, shape, address), head.declared
+    return features, page_words(head, shape, address), head
 
 
 def has_a_type(text: str, shape: PageShape) -> bool:

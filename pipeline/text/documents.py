@@ -17,7 +17,6 @@ from pipeline.text.removals import canonical_digest
 
 STAGE = "clean"  # the stage named in the quarantine rows made here
 # an output row: the cleaned table's columns, then the quarantine's reason and detail
-COLUMNS: tuple[str, ...] = (*schema.CLEANED, "reason", "detail")
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     **schema.CLEANED,
     "reason": pl.String(),
@@ -26,10 +25,11 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
 
 
 def clean_row(extracted: dict[str, Any], min_chars: int) -> dict[str, Any]:
-    """One extracted row -> its cleaned row (:data:`COLUMNS`): the text cleaned, its counts and
-    removals, the digest of the text it was made from; ``reason``/``detail`` set where the text
-    is too short. Plain values in, plain values out: no frame is built for a row (building and
-    reading one back cost a sixth of the stage's CPU)."""
+    """One extracted row -> its cleaned row (the columns of :data:`FRAME_SCHEMA`): the text
+    cleaned, its counts and removals, the digest of the text it was made from;
+    ``reason``/``detail`` set where the text is too short. Plain values in, plain values out:
+    no frame is built for a batch and read back (that cost ~0.1 ms a page, ~2.5 % of a whole
+    clean process's CPU)."""
     source = extracted.get("text") or ""
     text, removed = clean_text_audited(source)  # NFC included
     n_chars = len(text)  # characters (code points), as Polars counts them

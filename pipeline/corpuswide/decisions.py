@@ -139,8 +139,6 @@ def decide_sentences(
         )
         flagged = remaining.filter(is_duplicate).select("doc_idx", "sentence_index")
         decisions.duplicates.write(flagged.with_columns(_range=to_range), "_range")
-    decisions.removed.close()
-    decisions.duplicates.close()
     if map_parts:
         # names back: domain, doc_id, 16 hex digits of the sentence hash
         doc_ids = facts["doc_id"]

@@ -182,8 +182,8 @@ def write_sentences(
                     examples, on=["doc_idx", "sentence_index"]
                 )
                 # Copied out through Arrow: a join keeps the texts as views into the part's
-                # buffers, and a few examples kept from every part held them all (~0.6 GB at
-                # 100k pages)
+                # buffers, so a few examples kept from every part held them all (+0.6 GB at
+                # 100k pages when a part was read as one chunk)
                 texts.append(pl.DataFrame(found.to_arrow()))
             frame = (
                 frame.join(kept, on="doc_idx", how="semi")

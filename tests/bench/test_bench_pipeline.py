@@ -204,6 +204,27 @@ def test_issue_20_compares_100k_with_10k_of_the_same_invocation_only(tmp_path: P
     assert share["met"] is True
 
 
+def test_a_100k_run_keeps_the_10k_run_of_its_invocation_once_that_is_replaced(
+    tmp_path: Path,
+) -> None:
+    bench.merge_result(tmp_path, issue_20_run("local2", 10_000, 50.0, 1), "runs")
+    bench.merge_result(tmp_path, issue_20_run("local2", 100_000, 520.0, 1), "runs")
+    # a later invocation's 10k runs (3 repetitions, 40 s: 250 docs/s) replace the 10k entry
+    for i in (1, 2, 3):
+        later = {**issue_20_run("local2", 10_000, 40.0, i), "invocation": "inv-2"}
+        data = bench.merge_result(tmp_path, later, "runs")
+    entries = {(r["size"], r.get("invocation")) for r in data["runs"]}
+    assert entries == {(10_000, "inv-2"), (100_000, "inv-1")}
+    (share,) = [c for c in data["acceptance"]["issue_20"] if c["check"].startswith("docs/s at")]
+    assert share["measured"] == 0.962 and share["met"] is True  # 192.3 vs its own 200 docs/s
+    assert "the 10k run of the same invocation" in share["evidence"]
+    # a run alone in its invocation has nothing alongside: not comparable with inv-2's 10k
+    alone = {**issue_20_run("local2", 100_000, 520.0, 1), "invocation": "inv-3"}
+    data = bench.merge_result(tmp_path, alone, "runs")
+    (share,) = [c for c in data["acceptance"]["issue_20"] if c["check"].startswith("docs/s at")]
+    assert share["met"] is False and "not comparable" in share["evidence"]
+
+
 def test_issue_20_scaling_needs_three_pairs(tmp_path: Path) -> None:
     for config, wall in (("local1", 100.0), ("local2", 50.0)):
         data = bench.merge_result(tmp_path, issue_20_run(config, 10_000, wall, 1), "runs")

@@ -43,8 +43,7 @@ def part_tables(
     ordered = frame.sort(part_column, maintain_order=True)
     table = ordered.select(list(columns)).cast(columns).to_arrow().cast(arrow_schema)  # type: ignore[arg-type]
     parts = ordered[part_column].to_numpy()
-    starts = np.flatnonzero(np.diff(parts)) + 1 if len(parts) else np.empty(0, np.int64)
-    bounds = [0, *starts.tolist(), len(parts)]
+    bounds = [0, *(np.flatnonzero(np.diff(parts)) + 1).tolist(), len(parts)]
     for start, end in itertools.pairwise(bounds):
         if end > start:  # none in an empty frame
             yield int(parts[start]), table.slice(start, end - start)

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,9 @@ def task_frame(task: int, parts: list[int]) -> pl.DataFrame:
     tasks=st.lists(st.lists(st.integers(0, 6), max_size=30), min_size=1, max_size=6),
     seed=st.integers(0, 1_000),
 )
-def test_parts_read_back_in_task_then_row_order(tmp_path_factory, tasks, seed) -> None:
+def test_parts_read_back_in_task_then_row_order(
+    tmp_path_factory: pytest.TempPathFactory, tasks: list[list[int]], seed: int
+) -> None:
     directory = Path(tmp_path_factory.mktemp("parts"))
     frames = [task_frame(task, parts) for task, parts in enumerate(tasks)]
     records = [

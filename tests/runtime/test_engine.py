@@ -17,7 +17,9 @@ import pytest
 from pipeline import schema
 from pipeline.runtime.commands import declared_stage
 from pipeline.runtime.engine import (
+    ARROW_ALLOCATOR_PURGE_DELAY,
     POLARS_ALLOCATOR_OPTIONS,
+    RETURN_FREED_ARROW_PAGES,
     RETURN_FREED_PAGES,
     EngineConfig,
     PerDocument,
@@ -388,29 +390,47 @@ def test_a_stopped_fork_server_exits_and_a_later_pool_starts_another() -> None:
     }
 
 
-def test_the_validate_stage_makes_polars_return_freed_pages_at_once(
+def test_the_validate_stage_makes_polars_and_arrow_return_freed_pages_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Under ``python -m pipeline.validate`` Polars' allocator gets the option to hand freed
-    pages back at once (the fork server and workers inherit it); a value already set stays,
-    and other stages and commands are left alone."""
+    """Under ``python -m pipeline.validate`` Polars' allocator and Arrow's get the options to
+    hand freed pages back at once (the fork server and workers inherit them); a value already
+    set stays, and other stages and commands are left alone."""
     monkeypatch.delenv(POLARS_ALLOCATOR_OPTIONS, raising=False)
+    monkeypatch.delenv(ARROW_ALLOCATOR_PURGE_DELAY, raising=False)
     assert not return_freed_pages_at_once(["python", "-c", "pass"])
     assert not return_freed_pages_at_once(["python", "-m", "pipeline.clean"])
     assert POLARS_ALLOCATOR_OPTIONS not in os.environ
+    assert ARROW_ALLOCATOR_PURGE_DELAY not in os.environ
     assert return_freed_pages_at_once(["python", "-m", "pipeline.validate"])
     assert os.environ[POLARS_ALLOCATOR_OPTIONS] == RETURN_FREED_PAGES
+    assert os.environ[ARROW_ALLOCATOR_PURGE_DELAY] == RETURN_FREED_ARROW_PAGES
     monkeypatch.setenv(POLARS_ALLOCATOR_OPTIONS, "dirty_decay_ms:5000")
+    monkeypatch.setenv(ARROW_ALLOCATOR_PURGE_DELAY, "250")
     assert return_freed_pages_at_once(["python", "-m", "pipeline.validate"])
     assert os.environ[POLARS_ALLOCATOR_OPTIONS] == "dirty_decay_ms:5000"
+    assert os.environ[ARROW_ALLOCATOR_PURGE_DELAY] == "250"
 
 
-def test_the_package_imports_no_polars_before_its_stage_setup() -> None:
-    """jemalloc reads its options once, when Polars starts it: the package must set them before
-    anything it imports brings Polars in."""
-    probe = [sys.executable, "-c", "import sys, pipeline; print('polars' in sys.modules)"]
+def test_the_package_imports_neither_polars_nor_pyarrow_before_its_stage_setup() -> None:
+    """jemalloc and mimalloc read their options once, when Polars or pyarrow starts them: the
+    package must set them before anything it imports brings either in."""
+    probe = [
+        sys.executable,
+        "-c",
+        "import sys, pipeline; print('polars' in sys.modules, 'pyarrow' in sys.modules)",
+    ]
     done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
-    assert done.stdout.strip() == "False"
+    assert done.stdout.strip() == "False False"
+
+
+def test_arrow_reads_the_purge_option_of_its_allocator() -> None:
+    """The variable is the one Arrow's bundled mimalloc reads: with verbose output on, the
+    allocator prints the option's value when pyarrow starts it."""
+    probe = [sys.executable, "-c", "import pyarrow as pa; pa.default_memory_pool()"]
+    env = {**os.environ, ARROW_ALLOCATOR_PURGE_DELAY: "0", "MIMALLOC_VERBOSE": "1"}
+    done = subprocess.run(probe, capture_output=True, text=True, env=env, timeout=60)
+    assert re.search(r"option 'purge_delay': 0\b", done.stderr), done.stderr[-2000:]
 
 
 def test_run_in_child_raises_when_the_child_fails() -> None:

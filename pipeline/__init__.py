@@ -3,9 +3,9 @@
 Run as ``python -m pipeline.<stage>`` (how ``dvc repro`` runs each stage), importing the package
 first tells Polars' and Arrow's allocators to return freed memory at once where it pays (see
 :func:`pipeline.runtime.engine.return_freed_pages_at_once`; it must precede the import of Polars
-and of pyarrow), then
-starts the stage's worker fork server, so that it imports the workers' modules while the
-stage's own module is still importing (see :func:`pipeline.runtime.engine.prestart_fork_server`).
+and of pyarrow), then starts the stage's worker fork server, so that it imports the workers'
+modules while the stage's own module is still importing (see
+:func:`pipeline.runtime.engine.prestart_fork_server`).
 Before that, the stage claims its scratch directory (the temporary folder of the stage and of
 every process it starts), sweeping what killed runs left (see :mod:`pipeline.runtime.scratch`).
 Imported any other way, the package starts nothing.

@@ -166,9 +166,10 @@ RETURN_FREED_ARROW_PAGES = "0"
 # stage's processes sampled every 0.1 s): validate 1.12 -> 1.03 GB with jemalloc's option
 # (its workers ~150 MB less each, for ~0.1 ms CPU per page more; 10k: 2.2 -> 2.3 ms), then
 # 1.01-1.04 -> 0.88-0.94 GB with mimalloc's too (three runs each), for ~0.2 ms CPU per page
-# more (validate alone, same inputs: 263 -> 284 s). The corpus stage would spend
-# ~0.25 ms a page (7 %) for a peak already under 1 GB, clean nothing for nothing: they keep
-# the allocators' defaults, as does a value a researcher sets in the environment.
+# more (validate alone, same inputs: 263 -> 284 s). With jemalloc's option the corpus stage
+# would spend ~0.25 ms a page (7 %) for a peak already under 1 GB, clean nothing for nothing
+# (mimalloc's was not measured there): they keep the allocators' defaults, as does a value a
+# researcher sets in the environment.
 RETURN_FREED_PAGES_STAGES = frozenset({"validate"})
 
 
